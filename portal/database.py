@@ -1,0 +1,64 @@
+"""Database behaviour the portal relies on, whichever engine serves it.
+
+SQLite: foreign keys on, WAL journal, a busy timeout, and write transactions begun with
+`BEGIN IMMEDIATE` so that two writers queue for the lock instead of one failing with
+"database is locked" when it tries to upgrade a read lock. Reads keep a plain deferred `BEGIN`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 10_000
+
+
+class WriteInSafeRequestError(RuntimeError):
+    """A GET, HEAD or OPTIONS request tried to write to the database."""
+
+
+def is_write_context() -> bool:
+    """Unsafe HTTP methods write; outside a request (CLI commands, the mail worker) assume a writer."""
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return True
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Install the connection and transaction hooks on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Hand transaction control to SQLAlchemy's begin hook below (pysqlite's own is bypassed).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # WAL is a property of the file: set it once, when a file still has the default journal.
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] not in {"wal", "memory"}:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_context() else "BEGIN")
+
+
+def refuse_writes_in_safe_requests(session: Session, _context, _instances) -> None:
+    """Session `before_flush` hook: GET must never change data (crawlers and prefetch follow links)."""
+    changed = session.new or session.dirty or session.deleted
+    if changed and has_request_context() and request.method in SAFE_METHODS:
+        raise WriteInSafeRequestError(f"{request.method} {request.path} tried to write")
+
+
+def init_database(app: Flask, db) -> None:
+    """Attach the engine hooks for the app's database."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine)
+    if not event.contains(Session, "before_flush", refuse_writes_in_safe_requests):
+        event.listen(Session, "before_flush", refuse_writes_in_safe_requests)

@@ -1,0 +1,65 @@
+"""Error pages in the portal's design: HTTP errors, a failed CSRF check and server faults."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
+
+
+def _render(code: int, **context):
+    return render_template(f"errors/{code}.html", **context), code
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code if error.code in PAGES else 500
+    response = error.get_response()
+    body, _ = _render(code, error=error)
+    # Keep what Werkzeug set for the status (Allow on 405, Retry-After on 429).
+    response.set_data(body)
+    response.content_type = "text/html; charset=utf-8"
+    return response
+
+
+def handle_csrf_error(error: CSRFError):
+    return _render(400, csrf=True)
+
+
+def handle_database_unavailable(error: DBAPIError):
+    """A dropped or refused database connection is an outage (503), anything else a fault (500)."""
+    db.session.rollback()
+    if error.connection_invalidated or _is_connection_refused(error):
+        log.error("database unavailable: %s", error.orig)
+        return _render(503)
+    return handle_unexpected_error(error)
+
+
+def _is_connection_refused(error: DBAPIError) -> bool:
+    return type(error.orig).__name__ in {"OperationalError", "InterfaceError"} and (
+        "connect" in str(error.orig).lower() or "server closed" in str(error.orig).lower()
+    )
+
+
+def handle_unexpected_error(error: Exception):
+    """Log the fault with a reference the person can quote; never show the stack trace."""
+    original = getattr(error, "original_exception", None) or error
+    reference = secrets.token_hex(4).upper()
+    log.error("unhandled error, reference %s", reference, exc_info=original)
+    return _render(500, reference=reference)
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -1,0 +1,290 @@
+"""Fixtures every test area shares.
+
+Every test runs twice, once on SQLite and once on PostgreSQL: the session-scoped `database_url`
+fixture is parametrised, migrated once per run, and each test runs inside a transaction that is
+rolled back afterwards. Tests that must really commit (live server, concurrency) take
+`fresh_database`, a throwaway copy of the migrated database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db, migrate
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DATABASES = ["sqlite", "postgresql"]
+
+
+def required(name: str) -> bool:
+    return os.environ.get(name, "") not in {"", "0"}
+
+
+def skip_or_fail(requirement: str, reason: str) -> None:
+    """Skip locally; fail when CI says the dependency is required."""
+    if required(requirement):
+        pytest.fail(f"{reason} ({requirement}=1 is set, so this fails instead of skipping)")
+    pytest.skip(f"{reason}; set {requirement}=1 to make this a failure")
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def postgres_admin_engine() -> sa.Engine:
+    return sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def postgres_reachable() -> bool:
+    engine = postgres_admin_engine()
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def create_postgres_database(template: str | None = None) -> str:
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    engine = postgres_admin_engine()
+    with engine.connect() as connection:
+        suffix = f" TEMPLATE {template}" if template else ""
+        connection.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")
+    engine.dispose()
+    return name
+
+
+def drop_postgres_database(name: str) -> None:
+    engine = postgres_admin_engine()
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    engine.dispose()
+
+
+def postgres_url(name: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def make_app(database_url: str, **overrides) -> Flask:
+    return create_app("test", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+
+
+def migrate_database(database_url: str) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A database for the whole run, migrated once."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.db'}"
+        migrate_database(url)
+        yield url
+        return
+    if not postgres_reachable():
+        skip_or_fail("REQUIRE_POSTGRES", f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    name = create_postgres_database()
+    try:
+        migrate_database(postgres_url(name))
+        yield postgres_url(name)
+    finally:
+        drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def database_kind(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def transaction(app: Flask) -> Iterator[None]:
+    """Run the test inside one database transaction, rolled back at the end.
+
+    The portal's commits become savepoint releases, so each test starts from the migrated,
+    empty database without a migration or truncation per test.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=original.registry.scopefunc,
+    )
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, transaction) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, transaction):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def fresh_database(database_url: str, database_kind: str, tmp_path: Path) -> Iterator[str]:
+    """A throwaway copy of the migrated database, for tests that commit for real."""
+    if database_kind == "sqlite":
+        source = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        target_path = tmp_path / "fresh.db"
+        target = sqlite3.connect(target_path)
+        source.backup(target)  # the backup API copies what the WAL holds too
+        source.close()
+        target.close()
+        yield f"sqlite:///{target_path}"
+        return
+    template = database_url.rsplit("/", 1)[1]
+    drop_connections_to(template)
+    name = create_postgres_database(template=template)
+    try:
+        yield postgres_url(name)
+    finally:
+        drop_postgres_database(name)
+
+
+def drop_connections_to(name: str) -> None:
+    """CREATE DATABASE ... TEMPLATE needs the template to have no other sessions."""
+    engine = postgres_admin_engine()
+    with engine.connect() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_app(fresh_database: str) -> Iterator[Flask]:
+    app = make_app(fresh_database)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- requests --------------------------------------------------------------------------------
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token field"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """Load the form's page (by default the URL itself), take its CSRF token, and post `data`."""
+    form_page = client.get(page or url)
+    token = csrf_token_from(form_page.get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements run on the app's engine (not transaction control)."""
+    statements: list[str] = []
+    ignored = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.lstrip().upper().startswith(ignored):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+# --- live server -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(fresh_app: Flask) -> Iterator[str]:
+    """The portal served over HTTP on a free loopback port, on a database of its own."""
+    server = make_server("127.0.0.1", 0, fresh_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+# --- alembic ---------------------------------------------------------------------------------
+
+
+def alembic_config(app: Flask):
+    with app.app_context():
+        return migrate.get_config()
+
+
+def run_alembic_check(app: Flask) -> None:
+    """Fails (AutogenerateDiffsDetected) when the models and the migrations disagree."""
+    with app.app_context():
+        command.check(alembic_config(app))
+
+
+# --- browser journeys run on one database -----------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser journeys run once: on PostgreSQL where it answers (always in CI), else SQLite."""
+    browser_dir = Path(__file__).with_name("browser")
+    browser_items = [item for item in items if browser_dir in item.path.parents]
+    if not browser_items:
+        return
+    on = "postgresql" if required("REQUIRE_POSTGRES") or postgres_reachable() else "sqlite"
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+        kind = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
+        if kind and kind != on:
+            item.add_marker(pytest.mark.skip(reason=f"browser journeys run once, on {on}"))

@@ -1,0 +1,81 @@
+import re
+
+import pytest
+
+from tests.conftest import make_app
+
+PUBLIC_PAGES = ["/", "/accessibility", "/privacy", "/cookies"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_visitor_can_read_each_public_page_in_the_forces_design(client, path):
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Cheshire Constabulary and Police and Crime Commissioner" in html
+    assert "Supplier Portal" in html
+    assert 'href="#main-content"' in html  # skip link
+    assert "govuk-phase-banner" in html
+    # The crown, the crest, GDS Transport and the GOV.UK name are reserved for GOV.UK.
+    assert "govuk-logo" not in html
+    assert "crest" not in html
+    assert "Crown copyright" not in html
+    outside_main = html.split("<main")[0] + html.split("</main>")[1]
+    assert "GOV.UK" not in outside_main
+    assert re.search(r"<title>[^<]+– Supplier Portal – Cheshire Constabulary and PCC</title>", html)
+
+
+def test_stylesheet_uses_a_system_font_not_gds_transport(client):
+    with client.get("/static/css/portal.css") as response:
+        css = response.get_data(as_text=True)
+    assert "GDS Transport" not in css
+    assert "font-family:arial,sans-serif" in css.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "placeholders"),
+    [("/privacy", "data protection officer"), ("/accessibility", "date the website was last tested")],
+)
+def test_unsupplied_force_facts_show_as_marked_placeholders(client, path, placeholders):
+    html = client.get(path).get_data(as_text=True)
+    assert "portal-placeholder" in html
+    assert "To be supplied by the force" in html
+    assert placeholders in html.lower()
+
+
+def test_supplied_force_facts_replace_the_placeholders(database_url, tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(
+        '[data_protection_officer]\nname = "Data Protection Officer"\nemail = "dpo@example.org"\n'
+        'postal_address = "HQ"\n'
+    )
+    app = make_app(database_url, FORCE_FACTS_FILE=str(facts))
+    html = app.test_client().get("/privacy").get_data(as_text=True)
+    assert 'href="mailto:dpo@example.org"' in html
+    assert "the data protection officer&#39;s email" not in html.lower()
+
+
+def test_privacy_notice_names_the_joint_controllers(client):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "Chief Constable" in html
+    assert "Police and Crime Commissioner for Cheshire" in html
+    assert "joint controllers" in html.lower()
+
+
+def test_cookies_page_lists_only_essential_cookies(client):
+    html = client.get("/cookies").get_data(as_text=True)
+    assert "__Host-session" in html
+    assert "analytics" in html.lower()  # says there are none
+
+
+def test_healthz_reports_a_reachable_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable():
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"

@@ -1,0 +1,56 @@
+import pytest
+
+import config
+from portal import create_app
+from portal.extensions import db
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db/portal")
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_refuses_to_start_without_an_explicit_database(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(config.ConfigError, match="DATABASE_URL"):
+        create_app("production")
+
+
+def test_production_uses_secure_host_only_cookies_and_hsts(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db/portal")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["HSTS"] is True
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    with app.app_context():
+        assert db.engine.pool._pre_ping is True
+
+
+def test_development_is_the_default_and_keeps_its_generated_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTAL_CONFIG", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
+    first = create_app()
+    second = create_app()
+    assert first.config["ENV_NAME"] == "development"
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_an_unknown_configuration_name_is_refused():
+    with pytest.raises(config.ConfigError, match="unknown configuration"):
+        create_app("staging")
+
+
+def test_the_default_database_is_sqlite_under_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = config.load_config("development")
+    assert f"sqlite:///{config.INSTANCE_DIR / 'portal.db'}" == settings.SQLALCHEMY_DATABASE_URI

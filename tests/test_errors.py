@@ -1,0 +1,116 @@
+import logging
+
+import pytest
+from flask import abort
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from werkzeug.exceptions import TooManyRequests
+
+from portal.extensions import db
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def error_app(database_url):
+    """The portal with a few routes that fail in each way an error page covers."""
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/fail/<int:code>")
+    def fail(code):
+        if code == 429:
+            raise TooManyRequests(retry_after=60)
+        abort(code)
+
+    @app.get("/fail/crash")
+    def crash():
+        raise RuntimeError("secret internal detail")
+
+    @app.route("/fail/form", methods=["GET", "POST"])
+    def form():
+        FlaskForm().validate_on_submit()
+        return "ok"
+
+    @app.get("/fail/database")
+    def database():
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("code", "heading"),
+    [
+        (400, "there is a problem with your request"),
+        (403, "You do not have permission"),
+        (404, "Page not found"),
+        (405, "that action is not available"),
+        (413, "too large"),
+        (429, "Too many attempts"),
+    ],
+)
+def test_each_http_error_has_a_page_in_the_portals_design(error_app, code, heading):
+    response = error_app.test_client().get(f"/fail/{code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == code
+    assert heading in html
+    assert "govuk-heading-l" in html
+    assert "Supplier Portal" in html
+    assert response.headers["Content-Security-Policy"]
+
+
+def test_too_many_requests_keeps_its_retry_after_header(error_app):
+    response = error_app.test_client().get("/fail/429")
+    assert response.headers["Retry-After"] == "60"
+
+
+def test_method_not_allowed_keeps_its_allow_header(error_app):
+    response = error_app.test_client().post("/accessibility")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_a_failed_csrf_check_is_a_400_page_not_a_redirect(error_app):
+    response = error_app.test_client().post("/fail/form", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "Your form has expired" in response.get_data(as_text=True)
+
+
+def test_a_missing_csrf_token_is_refused(error_app):
+    response = error_app.test_client().post("/fail/form", data={})
+    assert response.status_code == 400
+
+
+def test_a_body_over_the_limit_is_a_413_page(error_app):
+    big = "x" * (13 * 1024 * 1024)
+    response = error_app.test_client().post(
+        "/fail/form", data=big, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_a_crash_shows_a_reference_that_is_also_logged_and_never_the_trace(error_app, caplog):
+    with caplog.at_level(logging.ERROR, logger="portal.errors"):
+        response = error_app.test_client().get("/fail/crash")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internal detail" not in html
+    assert "Traceback" not in html
+    reference = html.split("quote the reference <strong>")[1].split("</strong>")[0]
+    assert len(reference) == 8
+    assert any(reference in record.getMessage() for record in caplog.records)
+    assert any(record.exc_info for record in caplog.records)
+
+
+def test_an_unreachable_database_is_a_503_page():
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing", PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/fail/database")
+    def database():
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+
+    response = app.test_client().get("/fail/database")
+    assert response.status_code == 503
+    assert "the service is unavailable" in response.get_data(as_text=True)

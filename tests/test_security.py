@@ -1,0 +1,75 @@
+import re
+
+import pytest
+from flask import session
+
+from tests.conftest import make_app
+
+
+def every_get_url(app) -> list[str]:
+    """One concrete URL for every GET route in the URL map (guard rail: new routes are covered)."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        if rule.endpoint == "static":
+            urls.append("/static/css/portal.css")
+        elif not rule.arguments:
+            urls.append(rule.rule)
+        else:
+            pytest.fail(f"add an example URL for {rule.rule} to every_get_url")
+    return urls
+
+
+def test_every_route_sends_the_security_headers(app, client):
+    for url in [*every_get_url(app), "/no-such-page"]:
+        with client.get(url) as response:
+            headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp, url
+        assert "frame-ancestors 'none'" in csp, url
+        assert "object-src 'none'" in csp, url
+        assert "'unsafe-inline'" not in csp, url
+        assert headers["X-Content-Type-Options"] == "nosniff", url
+        assert headers["X-Frame-Options"] == "DENY", url
+        assert headers["Referrer-Policy"] == "same-origin", url
+        assert "Strict-Transport-Security" not in headers, url  # only in production
+
+
+def test_the_only_inline_script_carries_this_responses_nonce(client):
+    response = client.get("/")
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    scripts = re.findall(r"<script([^>]*)>", response.get_data(as_text=True))
+    inline = [attrs for attrs in scripts if "src=" not in attrs]
+    assert inline == [f' nonce="{nonce}"']
+    assert all('type="module"' in attrs for attrs in scripts if "src=" in attrs)
+    assert "style=" not in response.get_data(as_text=True)
+
+
+def test_each_response_gets_a_new_nonce(client):
+    first = client.get("/").headers["Content-Security-Policy"]
+    second = client.get("/").headers["Content-Security-Policy"]
+    assert first != second
+
+
+def test_a_page_rendered_for_a_session_is_never_cached(app, client):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    with client.session_transaction() as stored:
+        stored["csrf_token"] = "x"
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_production_sends_hsts(monkeypatch, database_url):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    from portal import create_app
+
+    response = create_app("production").test_client().get("/cookies")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_session_is_untouched_by_public_pages(database_url):
+    app = make_app(database_url)
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert not session
