@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 FLASK := PORTAL_CONFIG=development FLASK_APP=portal:create_app $(BIN)/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_PORT ?= 1025
 
 .PHONY: run test lint format assets lock clean
 
@@ -18,11 +19,17 @@ $(VENV)/.installed: requirements-dev.lock | $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
+# The web server, the outbox worker and a local SMTP sink that prints every email and keeps it in
+# instance/mail/. Ctrl+C stops all three.
 run: $(VENV)/.installed
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Every email the portal sends is printed below and kept in instance/mail/"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) outbox sink --port $(MAIL_PORT) & \
+	  MAIL_PORT=$(MAIL_PORT) $(FLASK) outbox work & \
+	  BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest

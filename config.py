@@ -37,11 +37,51 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # A session ends after 30 minutes without a request and 12 hours after sign-in, whatever
+    # happens; the warning opens 2 minutes before the idle limit (cookies page states these).
+    SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+    SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", "43200"))
+    SESSION_WARNING_SECONDS = int(os.environ.get("SESSION_WARNING_SECONDS", "120"))
+    # argon2id, RFC 9106's second recommended option: 3 passes over 64 MiB with 4 lanes.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
+    # memory:// for one process; redis://host:6379 whenever more than one worker serves.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # How many proxies in front of the portal set X-Forwarded-For (0: trust no forwarded header).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     HSTS = False
     # Facts the force supplies (DPO contact, retention, accessibility test date): a TOML file whose
     # empty values show as placeholders, never as invented text.
     FORCE_FACTS_FILE = os.environ.get("FORCE_FACTS_FILE", str(BASE_DIR / "content" / "force-facts.toml"))
     FEEDBACK_EMAIL = os.environ.get("FEEDBACK_EMAIL", "")
+
+    # Email. Links in messages are built from BASE_URL: the worker has no request to take a host
+    # from, and a request's Host header must never decide where a reset link points.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Supplier Portal <portal@localhost>")
+    MAIL_SUPPRESS_SEND = False
+    # The send worker (see README "Email"): a socket timeout for every SMTP connection and read;
+    # up to OUTBOX_MAX_ATTEMPTS tries, waiting BACKOFF * 2^(attempt - 1) seconds between them,
+    # capped at BACKOFF_MAX; a claim left in `sending` by a dead worker expires after
+    # CLAIM_TIMEOUT; OUTBOX_RATE_PER_SECOND (0: no limit) paces deliveries.
+    OUTBOX_SMTP_TIMEOUT = float(os.environ.get("OUTBOX_SMTP_TIMEOUT", "10"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", "300"))
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "50"))
+    OUTBOX_BROADCAST_BATCH_SIZE = int(os.environ.get("OUTBOX_BROADCAST_BATCH_SIZE", "200"))
+    OUTBOX_RATE_PER_SECOND = float(os.environ.get("OUTBOX_RATE_PER_SECOND", "0"))
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
+    BENCHMARK_ANCHORS = os.environ.get("BENCHMARK_ANCHORS") == "1"
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
@@ -63,6 +103,15 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-use-anywhere-else"  # noqa: S105 (tests only)
+    # Where a link in a test email would lead if one ever escaped a test.
+    BASE_URL = "http://portal.test"
+    MAIL_SERVER = "you-forgot-to-start-the-test-smtp-server.invalid"
+    MAIL_DEFAULT_SENDER = "Supplier Portal <portal@portal.test>"
+    OUTBOX_SMTP_TIMEOUT = 2.0
+    # Cheap hashing keeps the suite fast; the production parameters are tested on their own.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
 
     def database_url(self) -> str:
         return os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -78,8 +127,9 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set in production")
-        if not os.environ.get("DATABASE_URL"):
-            raise ConfigError("DATABASE_URL must be set in production (no default database)")
+        for name in ("DATABASE_URL", "BASE_URL", "MAIL_DEFAULT_SENDER"):
+            if not os.environ.get(name):
+                raise ConfigError(f"{name} must be set in production (there is no safe default)")
         super().__init__()
         self.SECRET_KEY = os.environ["SECRET_KEY"]
 

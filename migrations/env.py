@@ -83,6 +83,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("render_item", render_item)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
@@ -93,6 +94,16 @@ def run_migrations_online():
 
         with sqlite_foreign_keys_deferred(connection), context.begin_transaction():
             context.run_migrations()
+
+
+def render_item(type_, obj, autogen_context):
+    """Write the portal's UTC column type as the plain DateTime it stores, so a migration's
+    columns do not depend on the module that defines the type."""
+    from portal.time import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 @contextmanager

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, load_config
+from portal.accounts.access import init_access
+from portal.accounts.sessions import init_sessions
 from portal.database import init_database
 from portal.errors import init_errors
-from portal.extensions import csrf, db, migrate
+from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.pages.facts import load_force_facts
 from portal.security import init_security
+from portal.time import london_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,10 +35,17 @@ def create_app(config: str | Config | None = None, **overrides) -> Flask:
     settings = config if isinstance(config, Config) else load_config(config)
     app.config.from_object(settings)
     app.config.update(overrides)
+    # External URLs (email links) come from BASE_URL, in a request or not.
+    base = urlsplit(app.config["BASE_URL"])
+    app.config["SERVER_NAME"] = base.netloc
+    app.config["PREFERRED_URL_SCHEME"] = base.scheme
 
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
+    register_commands(app)
+    init_sessions(app)
+    init_access(app)
     init_security(app)
     init_errors(app)
     configure_logging(app)
@@ -53,23 +65,53 @@ def register_templates(app: Flask) -> None:
         ]
     )
     WTFormsHelpers(app)
+    app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
 
 
 def register_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401  (every table on the metadata before anything queries)
+
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A restarted server costs one failed ping, not a traceback on the next request.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_recycle": 1800}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        proxies = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     init_database(app, db)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
     from portal.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+
+    if app.config.get("BENCHMARK_ANCHORS"):
+        from portal.bench import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
+
+
+def register_commands(app: Flask) -> None:
+    import portal.outbox.demo_data  # noqa: F401  (registers its seeders)
+    from portal.demo_data import demo_data_command
+    from portal.jobs import jobs_cli
+    from portal.outbox.cli import outbox_cli
+
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(outbox_cli)
 
 
 def configure_logging(app: Flask) -> None:

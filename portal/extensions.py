@@ -1,5 +1,12 @@
 """Extensions, created unbound and bound to the app in `create_app`."""
 
+import enum
+
+import sqlalchemy as sa
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -20,6 +27,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def str_enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    """An enum column stored as its plain string values with a CHECK constraint: readable in
+    SQL and the same on both databases."""
+    return sa.Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
+mail = Mail()
+login_manager = LoginManager()
+# Storage from RATELIMIT_STORAGE_URI; the client address is the proxy's X-Forwarded-For only when
+# TRUSTED_PROXY_COUNT says a proxy is there (ProxyFix in the factory).
+limiter = Limiter(get_remote_address)

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
@@ -198,8 +203,11 @@ def drop_connections_to(name: str) -> None:
 
 
 @pytest.fixture
-def fresh_app(fresh_database: str) -> Iterator[Flask]:
+def fresh_app(fresh_database: str, request) -> Iterator[Flask]:
     app = make_app(fresh_database)
+    if "smtp_server" in request.fixturenames:
+        capture = request.getfixturevalue("smtp_server")
+        point_mail_at(app, capture.host, capture.port)
     yield app
     with app.app_context():
         db.session.remove()
@@ -257,6 +265,64 @@ def live_server(fresh_app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+
+class SMTPCapture:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.controller: Controller | None = None
+        self.port = free_port()
+        self.host = "127.0.0.1"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def point_mail_at(app: Flask, host: str, port: int) -> None:
+    """Flask-Mail copies its settings at start-up: change the copy as well as the config."""
+    app.config.update(MAIL_SERVER=host, MAIL_PORT=port)
+    state = app.extensions["mail"]
+    state.server, state.port = host, port
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[SMTPCapture]:
+    """A running SMTP server that the session app (and `fresh_app`, see below) delivers to."""
+    capture = SMTPCapture()
+    capture.start()
+    saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    point_mail_at(app, capture.host, capture.port)
+    try:
+        yield capture
+    finally:
+        capture.stop()
+        point_mail_at(app, *saved)
 
 
 # --- alembic ---------------------------------------------------------------------------------

@@ -4,24 +4,26 @@ import config
 from portal import create_app
 from portal.extensions import db
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 64,
+    "DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+    "BASE_URL": "https://suppliers.example.org",
+    "MAIL_DEFAULT_SENDER": "Supplier Portal <portal@example.org>",
+}
 
-def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db/portal")
-    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
-        create_app("production")
 
-
-def test_production_refuses_to_start_without_an_explicit_database(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(config.ConfigError, match="DATABASE_URL"):
+@pytest.mark.parametrize("missing", sorted(PRODUCTION))
+def test_production_refuses_to_start_without_each_required_setting(monkeypatch, missing):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(missing)
+    with pytest.raises(config.ConfigError, match=missing):
         create_app("production")
 
 
 def test_production_uses_secure_host_only_cookies_and_hsts(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db/portal")
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert app.config["SESSION_COOKIE_SECURE"] is True

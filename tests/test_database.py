@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from portal.accounts.access import public
 from portal.database import WriteInSafeRequestError
 from portal.extensions import db
 from tests.conftest import make_app
@@ -62,6 +63,7 @@ def test_a_get_request_that_writes_is_refused(database_url):
     app = make_app(database_url)
 
     @app.get("/scratch/write")
+    @public
     def write():
         db.session.add(Scratch(value="from a GET"))
         db.session.flush()

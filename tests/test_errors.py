@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from werkzeug.exceptions import TooManyRequests
 
+from portal.accounts.access import public
 from portal.extensions import db
 from tests.conftest import make_app
 
@@ -16,21 +17,25 @@ def error_app(database_url):
     app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/fail/<int:code>")
+    @public
     def fail(code):
         if code == 429:
             raise TooManyRequests(retry_after=60)
         abort(code)
 
     @app.get("/fail/crash")
+    @public
     def crash():
         raise RuntimeError("secret internal detail")
 
     @app.route("/fail/form", methods=["GET", "POST"])
+    @public
     def form():
         FlaskForm().validate_on_submit()
         return "ok"
 
     @app.get("/fail/database")
+    @public
     def database():
         db.session.execute(text("SELECT 1"))
         return "ok"
@@ -107,6 +112,7 @@ def test_an_unreachable_database_is_a_503_page():
     app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing", PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/fail/database")
+    @public
     def database():
         db.session.execute(text("SELECT 1"))
         return "ok"

@@ -1,39 +1,60 @@
 import re
 
-import pytest
 from flask import session
 
+from portal import create_app
 from tests.conftest import make_app
+from tests.factories import make_supplier, sign_in
+from tests.test_config import PRODUCTION
+
+EXAMPLE_ARGUMENTS = {"filename": "css/portal.css", "token": "not-a-real-token"}
 
 
 def every_get_url(app) -> list[str]:
     """One concrete URL for every GET route in the URL map (guard rail: new routes are covered)."""
+    adapter = app.url_map.bind("portal.test")
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        if rule.endpoint == "static":
-            urls.append("/static/css/portal.css")
-        elif not rule.arguments:
-            urls.append(rule.rule)
-        else:
-            pytest.fail(f"add an example URL for {rule.rule} to every_get_url")
+        missing = rule.arguments - EXAMPLE_ARGUMENTS.keys()
+        assert not missing, f"add an example value for {missing} (in {rule.rule}) to EXAMPLE_ARGUMENTS"
+        urls.append(adapter.build(rule.endpoint, {a: EXAMPLE_ARGUMENTS[a] for a in rule.arguments}))
     return urls
+
+
+def assert_security_headers(client, url: str) -> None:
+    with client.get(url) as response:
+        headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp, url
+    assert "frame-ancestors 'none'" in csp, url
+    assert "object-src 'none'" in csp, url
+    assert "'unsafe-inline'" not in csp, url
+    assert headers["X-Content-Type-Options"] == "nosniff", url
+    assert headers["X-Frame-Options"] == "DENY", url
+    assert headers["Referrer-Policy"] == "same-origin", url
+    assert "Strict-Transport-Security" not in headers, url  # only in production
 
 
 def test_every_route_sends_the_security_headers(app, client):
     for url in [*every_get_url(app), "/no-such-page"]:
-        with client.get(url) as response:
-            headers = response.headers
-        csp = headers["Content-Security-Policy"]
-        assert "default-src 'self'" in csp, url
-        assert "frame-ancestors 'none'" in csp, url
-        assert "object-src 'none'" in csp, url
-        assert "'unsafe-inline'" not in csp, url
-        assert headers["X-Content-Type-Options"] == "nosniff", url
-        assert headers["X-Frame-Options"] == "DENY", url
-        assert headers["Referrer-Policy"] == "same-origin", url
-        assert "Strict-Transport-Security" not in headers, url  # only in production
+        assert_security_headers(client, url)
+
+
+def test_every_route_sends_the_security_headers_to_a_signed_in_supplier(app, client):
+    with app.app_context():
+        user = make_supplier()
+    sign_in(client, user.email)
+    for url in every_get_url(app):
+        assert_security_headers(client, url)
+
+
+def test_signed_in_pages_are_never_cached(app, client):
+    with app.app_context():
+        user = make_supplier()
+    sign_in(client, user.email)
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
 
 
 def test_the_only_inline_script_carries_this_responses_nonce(client):
@@ -60,9 +81,9 @@ def test_a_page_rendered_for_a_session_is_never_cached(app, client):
 
 
 def test_production_sends_hsts(monkeypatch, database_url):
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    from portal import create_app
 
     response = create_app("production").test_client().get("/cookies")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

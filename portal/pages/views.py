@@ -1,34 +1,43 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.accounts.access import public
 from portal.extensions import db
+from portal.outbox.models import MessageState, OutboxMessage
 from portal.pages import bp
+from portal.time import UTCDateTime, utcnow
 
 
 @bp.get("/")
+@public
 def start():
     return render_template("pages/start.html")
 
 
 @bp.get("/accessibility")
+@public
 def accessibility():
     return render_template("pages/accessibility.html")
 
 
 @bp.get("/privacy")
+@public
 def privacy():
     return render_template("pages/privacy.html")
 
 
 @bp.get("/cookies")
+@public
 def cookies():
     return render_template("pages/cookies.html")
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """Liveness and the database's reachability: 200 when healthy, 503 when not."""
     checks: dict[str, object] = {}
@@ -39,6 +48,21 @@ def healthz():
         db.session.rollback()
         current_app.logger.error("health check: database unreachable: %s", error)
         checks["database"] = "unreachable"
+    if checks["database"] == "ok":
+        checks["outbox"] = outbox_health()
     healthy = checks["database"] == "ok"
     body = {"status": "ok" if healthy else "unavailable", **checks}
     return jsonify(body), 200 if healthy else 503
+
+
+def outbox_health() -> dict[str, object]:
+    """How many messages wait to be sent, and how long the oldest has waited."""
+    depth, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING])
+        )
+    ).one()
+    age = None
+    if oldest is not None:
+        age = round((utcnow() - UTCDateTime().process_result_value(oldest, None)).total_seconds())
+    return {"depth": depth, "oldest_queued_seconds": age}

@@ -1,7 +1,11 @@
 import re
+from datetime import timedelta
 
 import pytest
 
+from portal.extensions import db
+from portal.outbox import notify
+from portal.time import utcnow
 from tests.conftest import make_app
 
 PUBLIC_PAGES = ["/", "/accessibility", "/privacy", "/cookies"]
@@ -68,10 +72,27 @@ def test_cookies_page_lists_only_essential_cookies(client):
     assert "analytics" in html.lower()  # says there are none
 
 
-def test_healthz_reports_a_reachable_database(client):
+def test_healthz_reports_a_reachable_database_and_an_empty_outbox(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"depth": 0, "oldest_queued_seconds": None},
+    }
+
+
+def test_healthz_reports_the_outbox_depth_and_the_oldest_messages_age(app, client):
+    with app.app_context():
+        for n in range(3):
+            message = notify(
+                "outbox/smtp_check", to=f"s{n}@example.com", subject="s", context={"server": "s"}
+            )
+            message.created_at = utcnow() - timedelta(minutes=10 - n)
+        db.session.commit()
+    outbox = client.get("/healthz").json["outbox"]
+    assert outbox["depth"] == 3
+    assert 599 <= outbox["oldest_queued_seconds"] <= 605
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():

@@ -1,0 +1,470 @@
+"""Measure the portal's pages against the benchmark anchors, on a database made for the run.
+
+    .venv/bin/python bench/run.py [--database sqlite|postgresql] [--rows N] [--duration S]
+                                  [--connections C] [--pages /,/accessibility] [--rounds R]
+
+Steps: create a fresh database (a temporary SQLite file, or `portal_bench_<random>` on the local
+PostgreSQL), `flask db upgrade`, `flask demo-data --rows N`, create and fill `bench_rows`, start
+gunicorn (one sync worker per core, production settings, anchors on), then load each anchor and
+page for --duration seconds at --connections connections with wrk, or with a Python loop where wrk
+is not installed (`apt-get install -y wrk`). Prints requests/s, p50 and p99 and the ratios to the
+shell and minimal anchors, and writes the same as JSON to bench/results/<timestamp>.json.
+gunicorn is stopped and the database dropped at the end, on error too. Traffic goes to 127.0.0.1
+only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `portal` importable
+
+import sqlalchemy as sa  # noqa: E402
+
+from portal.bench import create_bench_table, fill_bench_rows  # noqa: E402
+
+BIN = Path(sys.executable).parent if (Path(sys.executable).parent / "flask").exists() else ROOT / ".venv/bin"
+RESULTS = ROOT / "bench" / "results"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
+SHELL, MINIMAL = "/_bench/shell", "/_bench/minimal"
+BENCH_ROWS = 100_000
+TARGET_SHELL_OVER_MINIMAL = 0.60
+# Settings production refuses to start without; nothing in a benchmark sends mail or builds links.
+PRODUCTION_PLACEHOLDERS = {
+    "BASE_URL": "http://127.0.0.1",
+    "MAIL_DEFAULT_SENDER": "Benchmark <bench@localhost>",
+}
+
+
+@dataclass
+class Result:
+    path: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    tool: str
+    ratio_to_shell: float | None = None
+    ratio_to_minimal: float | None = None
+
+
+@dataclass
+class Run:
+    started: str
+    database: str
+    nproc: int
+    workers: int
+    duration_s: int
+    connections: int
+    demo_rows: int
+    bench_rows: int
+    tool: str
+    python: str = field(default_factory=platform.python_version)
+    rounds_per_page: int = 1
+    # 1-minute load average before and after: a busy machine (a test run beside) skews every figure.
+    load_before: float = field(default_factory=lambda: os.getloadavg()[0])
+    load_after: float | None = None
+    results: list[Result] = field(default_factory=list)  # per page, the median round
+    rounds: list[list[dict]] = field(default_factory=list)  # per page, every round
+    shell_over_minimal: float | None = None
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+def admin_engine() -> sa.Engine:
+    return sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
+    """Yield the URL of an empty database, deleted or dropped afterwards whatever happens."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"  # workdir is removed by the caller
+        return
+    name = f"portal_bench_{secrets.token_hex(6)}"  # hex only: safe to put in the DDL below
+    engine = admin_engine()
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    print(f"created PostgreSQL database {name}")
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with engine.connect() as connection:
+            # WITH (FORCE) ends any session gunicorn's workers left behind.
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        engine.dispose()
+        print(f"dropped PostgreSQL database {name}")
+
+
+def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (our own venv's flask, fixed arguments)
+        [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def prepare_database(url: str, demo_rows: int, bench_rows: int, seed: int) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PORTAL_CONFIG": "development",
+        "SECRET_KEY": secrets.token_hex(32),
+        "FLASK_APP": "portal:create_app",
+    }
+    env.pop("BENCHMARK_ANCHORS", None)
+    step("flask db upgrade", lambda: checked(flask(env, "db", "upgrade")))
+
+    def demo_data() -> None:
+        result = flask(env, "demo-data", "--rows", str(demo_rows), "--seed", str(seed))
+        checked(result)
+        print("  " + result.stdout.strip().replace("\n", "\n  "))
+
+    step(f"demo-data --rows {demo_rows}", demo_data)
+
+    def fill() -> None:
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as connection:
+                create_bench_table(connection)
+                fill_bench_rows(connection, bench_rows, seed=seed)
+            with engine.connect() as connection:
+                # Fresh statistics, so the planner picks the index as it would on a live table.
+                connection.exec_driver_sql("ANALYZE")
+                connection.commit()
+        finally:
+            engine.dispose()
+
+    step(f"bench_rows: {bench_rows} rows", fill)
+
+
+def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(result.args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def step(label: str, action: Callable[[], object]) -> None:
+    started = time.perf_counter()
+    action()
+    print(f"{label}: {time.perf_counter() - started:.1f}s")
+
+
+# --- gunicorn ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
+    """Serve wsgi:app on a free loopback port; yield the port once /healthz answers."""
+    port = free_port()
+    env = {
+        **PRODUCTION_PLACEHOLDERS,
+        **os.environ,
+        "BENCHMARK_ANCHORS": "1",
+        "PORTAL_CONFIG": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+    }
+    log_path = workdir / "gunicorn.log"
+    command = [
+        str(BIN / "gunicorn"),
+        *("--workers", str(workers), "--worker-class", "sync"),
+        *("--bind", f"127.0.0.1:{port}", "wsgi:app"),
+    ]
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+    try:
+        wait_for_health(port, server, log_path)
+        yield port
+    finally:
+        server.terminate()  # SIGTERM: gunicorn's graceful shutdown of its workers
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        print("gunicorn stopped")
+
+
+def wait_for_health(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({server.returncode}):\n{log_path.read_text()[-3000:]}")
+        with suppress(OSError):
+            status, _ = get(port, "/healthz")
+            if status == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn gave no healthy /healthz in {timeout}s:\n{log_path.read_text()[-3000:]}")
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def warm_up(port: int, paths: list[str], workers: int) -> None:
+    """Fail on a page that does not answer 200; let every worker compile its templates first."""
+    for path in paths:
+        for _ in range(10 * workers):
+            status, body = get(port, path)
+            if status != 200:
+                raise SystemExit(f"GET {path} answered {status}, not 200: {body[:300]!r}")
+
+
+# --- load --------------------------------------------------------------------------------------
+
+WRK_DURATION = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def load_with_wrk(wrk: str, port: int, path: str, duration: int, connections: int) -> Result:
+    threads = min(2, connections)
+    command = [
+        wrk,
+        *(f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    output = checked(subprocess.run(command, capture_output=True, text=True, check=False)).stdout  # noqa: S603
+    return parse_wrk(path, output)
+
+
+def parse_wrk(path: str, output: str) -> Result:
+    percentiles = {int(p): float(v) * UNIT_MS[unit] for p, v, unit in WRK_DURATION.findall(output)}
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if not (rate and total and {50, 99} <= percentiles.keys()):
+        raise SystemExit(f"could not read wrk's output:\n{output}")
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Result(
+        path,
+        float(rate.group(1)),
+        round(percentiles[50], 3),
+        round(percentiles[99], 3),
+        int(total.group(1)),
+        errors,
+        "wrk",
+    )
+
+
+def load_with_python(port: int, path: str, duration: float, connections: int) -> Result:
+    """One thread per connection, each sending GETs until the deadline; bounded by `duration`."""
+    deadline = time.perf_counter() + duration
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine = latencies[index]
+        try:
+            while (started := time.perf_counter()) < deadline:
+                try:
+                    # Keep-alive where the server allows it; http.client reconnects after a
+                    # response that closes the connection (gunicorn's sync workers close each).
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    if response.status != 200:
+                        errors[index] += 1
+                        continue
+                except (OSError, http.client.HTTPException):
+                    errors[index] += 1
+                    connection.close()
+                    continue
+                mine.append(time.perf_counter() - started)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + 15)  # a request in flight at the deadline still gets its timeout
+    elapsed = time.perf_counter() - started
+    samples = sorted(s for thread_samples in latencies for s in thread_samples)
+    if not samples:
+        raise SystemExit(f"no successful request to {path} ({sum(errors)} errors)")
+    return Result(
+        path,
+        round(len(samples) / elapsed, 2),
+        round(percentile(samples, 50) * 1000, 3),
+        round(percentile(samples, 99) * 1000, 3),
+        len(samples),
+        sum(errors),
+        "python",
+    )
+
+
+def median_round(results: list[Result]) -> Result:
+    """The round with the median requests/s (the lower middle of an even count), whole."""
+    ordered = sorted(results, key=lambda r: r.requests_per_second)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def percentile(sorted_samples: list[float], p: float) -> float:
+    index = min(len(sorted_samples) - 1, max(0, round(p / 100 * len(sorted_samples)) - 1))
+    return sorted_samples[index]
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def add_ratios(run: Run) -> None:
+    by_path = {r.path: r for r in run.results}
+    shell, minimal = by_path[SHELL].requests_per_second, by_path[MINIMAL].requests_per_second
+    for result in run.results:
+        result.ratio_to_shell = round(result.requests_per_second / shell, 3) if shell else None
+        result.ratio_to_minimal = round(result.requests_per_second / minimal, 3) if minimal else None
+    run.shell_over_minimal = by_path[SHELL].ratio_to_minimal
+
+
+def print_table(run: Run) -> None:
+    print()
+    print(
+        f"{run.started}  database={run.database}  nproc={run.nproc}  workers={run.workers}  "
+        f"tool={run.tool}  {run.connections} connections x {run.duration_s}s"
+        + (f"  median of {run.rounds_per_page} rounds" if run.rounds_per_page > 1 else "")
+        + f"  load {run.load_before:.2f} -> {run.load_after:.2f}"
+    )
+    columns = ("req/s", 10), ("p50 ms", 9), ("p99 ms", 9), ("/shell", 8), ("/minimal", 9), ("errors", 7)
+    header = f"{'page':<20}" + "".join(f" {name:>{width}}" for name, width in columns)
+    print(header)
+    print("-" * len(header))
+    for r in run.results:
+        print(
+            f"{r.path:<20} {r.requests_per_second:>10.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
+            f"{r.ratio_to_shell or 0:>8.2f} {r.ratio_to_minimal or 0:>9.2f} {r.errors:>7}"
+        )
+    verdict = "meets" if (run.shell_over_minimal or 0) >= TARGET_SHELL_OVER_MINIMAL else "BELOW"
+    print(
+        f"\nanchors: shell/minimal = {run.shell_over_minimal:.2f} "
+        f"({verdict} the target of {TARGET_SHELL_OVER_MINIMAL:.2f})"
+    )
+
+
+def write_json(run: Run) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(asdict(run), indent=2) + "\n")
+    return path
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--rows", type=int, default=1_000, help="rows per demo-data seeder (default 1000)")
+    parser.add_argument("--bench-rows", type=int, default=BENCH_ROWS, help="rows in bench_rows")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--duration", type=int, default=10, help="whole seconds per page (default 10)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: nproc")
+    parser.add_argument("--pages", default="/,/accessibility", help="comma-separated paths")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each page this many times, interleaved; report the median",
+    )
+    parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    args = parser.parse_args(argv)
+    args.pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    if any(not p.startswith("/") for p in args.pages):
+        parser.error("--pages takes paths that start with /")
+    if args.connections < 1 or args.duration <= 0 or args.rounds < 1:
+        parser.error("--connections, --duration and --rounds must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = shutil.which("wrk") if args.tool in {"auto", "wrk"} else None
+    if args.tool == "wrk" and not wrk:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    run = Run(
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        database=args.database,
+        nproc=os.cpu_count() or 1,
+        workers=args.workers,
+        duration_s=args.duration,
+        connections=args.connections,
+        demo_rows=args.rows,
+        bench_rows=args.bench_rows,
+        tool="wrk" if wrk else "python",
+        rounds_per_page=args.rounds,
+    )
+    # SIGTERM ends the run like Ctrl+C does: through the `finally`s that stop gunicorn and drop
+    # the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    try:
+        with fresh_database(args.database, workdir) as url:
+            prepare_database(url, args.rows, args.bench_rows, args.seed)
+            with gunicorn(url, args.workers, workdir) as port:
+                paths = ANCHORS + [p for p in args.pages if p not in ANCHORS]
+                warm_up(port, paths, args.workers)
+                rounds: dict[str, list[Result]] = {path: [] for path in paths}
+                # Rounds interleave the pages, so a burst of other load on the machine lands on
+                # all of them alike rather than on one.
+                for number in range(1, args.rounds + 1):
+                    for path in paths:
+                        if wrk:
+                            result = load_with_wrk(wrk, port, path, args.duration, args.connections)
+                        else:
+                            result = load_with_python(port, path, args.duration, args.connections)
+                        print(f"round {number}/{args.rounds} {path}: {result.requests_per_second:.1f} req/s")
+                        rounds[path].append(result)
+                run.rounds = [[asdict(r) for r in results] for results in rounds.values()]
+                run.results = [median_round(results) for results in rounds.values()]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    run.load_after = os.getloadavg()[0]
+    add_ratios(run)
+    print_table(run)
+    print(f"\nwritten to {write_json(run).relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

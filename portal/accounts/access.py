@@ -1,0 +1,46 @@
+"""Who may use which page. Every endpoint needs a signed-in, verified account unless its view is
+marked: `@public` for anyone, `@unverified_allowed` for an account still to verify its email.
+Staff-only and admin-only marks come with the staff pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+View = TypeVar("View", bound=Callable)
+
+
+def public(view: View) -> View:
+    view.is_public = True
+    return view
+
+
+def unverified_allowed(view: View) -> View:
+    view.unverified_allowed = True
+    return view
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return endpoint == "static" or getattr(view, "is_public", False)
+
+
+def require_sign_in():
+    """before_request: default deny."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or is_public_endpoint(request.endpoint):
+        return None  # a 404 or 405 is answered by the router; public pages by their view
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_verified and not getattr(view, "unverified_allowed", False):
+        return redirect(url_for("accounts.account"))
+    return None
+
+
+def init_access(app: Flask) -> None:
+    app.before_request(require_sign_in)

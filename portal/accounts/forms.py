@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from portal.accounts.passwords import MAX_LENGTH, password_problem
+from portal.forms import PlainText, strip_text
+
+
+def email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            PlainText(),
+            Email(message="Enter an email address in the correct format, like name@example.com"),
+        ],
+    )
+
+
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        description="Use 12 characters or more. A few random words are easy to remember and hard to guess.",
+        validators=[InputRequired(message="Enter a password")],
+    )
+
+
+class NewPasswordMixin:
+    """Checks `password` against the rules, knowing the person's email and name: from the form's
+    own fields where it has them, else as given by the view."""
+
+    def __init__(self, *args, known_email: str = "", known_name: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.known_email, self.known_name = known_email, known_name
+
+    def validate_password(self, field) -> None:
+        email = self.email.data if "email" in self else self.known_email
+        name = self.name.data if "name" in self else self.known_name
+        problem = password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+            PlainText(),
+        ],
+    )
+    email = email_field()
+    password = new_password_field("Create a password")
+    organisation_name = StringField(
+        "Organisation name",
+        widget=GovTextInput(),
+        description="The name your organisation trades under. You can add its legal details later.",
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter your organisation's name"),
+            Length(max=200, message="Organisation name must be 200 characters or fewer"),
+            PlainText(),
+        ],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH} characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = new_password_field("New password")
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = new_password_field("New password")
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: sign out, stay signed in, confirm an email address."""

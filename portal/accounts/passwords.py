@@ -1,0 +1,81 @@
+"""Password rules (NCSC guidance: length and a block list, no composition rules, no rotation)
+and hashing with argon2id."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256  # long enough for any passphrase, short enough to bound the hashing work
+COMMON_PASSWORDS = Path(__file__).resolve().parents[2] / "content" / "common-passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a new password is refused, in the words shown to the person, or None if it is fine."""
+    if len(password) < MIN_LENGTH:
+        return f"Password must be {MIN_LENGTH} characters or more"
+    if len(password) > MAX_LENGTH:
+        return f"Password must be {MAX_LENGTH} characters or fewer"
+    lowered = password.lower()
+    # A common password stays common with digits or symbols added at the end, or said twice.
+    stem = re.sub(r"[\d\W_]+$", "", lowered)
+    half = lowered[: len(lowered) // 2]
+    if (
+        lowered in common_passwords()
+        or (len(stem) >= 6 and stem in common_passwords())
+        or (lowered == half * 2 and half in common_passwords())
+        or len(set(lowered)) <= 2
+    ):
+        return "Password is too easy to guess: choose a less common password, such as three random words"
+    personal = {email.lower(), email.lower().split("@")[0], name.lower().replace(" ", "")} - {""}
+    if any(part and part in lowered.replace(" ", "") for part in personal if len(part) >= 4):
+        return "Password must not contain your name or email address"
+    return None
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the parameters in config (README: "Passwords")."""
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST"],
+        parallelism=config["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True if `password` matches. With no hash (unknown account) the same work is still done,
+    so the time taken does not tell whether the email is registered."""
+    ph = hasher()
+    try:
+        return ph.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    config = current_app.config
+    key = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
+    return _dummy_for(key)
+
+
+@cache
+def _dummy_for(parameters: tuple[int, int, int]) -> str:
+    time_cost, memory_cost, parallelism = parameters
+    return PasswordHasher(time_cost, memory_cost, parallelism).hash("not a password anyone has")

@@ -1,0 +1,190 @@
+"""Every write the accounts area makes. Services flush; the view commits."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit
+from portal.accounts import tokens
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password, hasher, verify_password
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from portal.outbox import link, notify
+from portal.time import utcnow
+
+
+def normalise_email(email: str) -> str:
+    """The form an address is stored and looked up in: one account per address, whatever its case."""
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def register_supplier(*, name: str, email: str, password: str, organisation_name: str) -> User | None:
+    """Create the organisation with this person as its first member and send the verification
+    link. For an address already registered, email its owner instead and return None: the page
+    looks the same either way, so it reveals nothing."""
+    address = normalise_email(email)
+    password_hash = hash_password(password)  # before the look-up: both paths take as long
+    if find_user(address) is not None:
+        _tell_owner_of_existing_account(address)
+        return None
+    organisation = Organisation(name=organisation_name)
+    user = User(
+        email=address,
+        name=name,
+        password_hash=password_hash,
+        role=Role.SUPPLIER,
+        organisation=organisation,
+        password_changed_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():  # two registrations racing for one address
+            db.session.add_all([organisation, user])
+    except IntegrityError:
+        _tell_owner_of_existing_account(address)
+        return None
+    audit.record(
+        "account.registered",
+        record_type="users",
+        record_id=user.id,
+        actor_id=user.id,
+        actor_kind="supplier",
+        details={"organisation_id": organisation.id},
+    )
+    send_verification(user)
+    return user
+
+
+def _tell_owner_of_existing_account(address: str) -> None:
+    notify(
+        "accounts/already_registered",
+        to=address,
+        subject="You already have a Supplier Portal account",
+        context={"login_url": link("accounts.login"), "reset_url": link("accounts.forgot_password")},
+    )
+
+
+def send_verification(user: User) -> None:
+    token = tokens.make_token(tokens.VERIFY_EMAIL, {"user": user.id, "email": user.email})
+    notify(
+        "accounts/verify_email",
+        to=(user.name, user.email),
+        subject="Confirm your email address",
+        context={"name": user.name, "link": link("accounts.verify_email", token=token)},
+        cause=user,
+        secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.VERIFY_EMAIL],
+    )
+
+
+class Verification(enum.StrEnum):
+    VERIFIED = "verified"
+    ALREADY = "already verified"
+
+
+def user_for_verification(token: str) -> User:
+    """The account a genuine verification link is for. :raise InvalidLink, ExpiredLink:"""
+    payload = tokens.read_token(tokens.VERIFY_EMAIL, token)
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.email != payload.get("email"):
+        raise tokens.InvalidLink("the account or its address has changed")
+    return user
+
+
+def verify_email(user: User) -> Verification:
+    if user.is_verified:
+        return Verification.ALREADY
+    user.email_verified_at = utcnow()
+    audit.record(
+        "account.email_verified",
+        record_type="users",
+        record_id=user.id,
+        actor_id=user.id,
+        actor_kind=user.role.value,
+    )
+    return Verification.VERIFIED
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account these credentials open, or None. An unknown address costs the same
+    hashing work as a known one, and a disabled account fails like a wrong password."""
+    user = find_user(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user.is_disabled:
+        return None
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)  # the hash settings were raised since
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link, or, for an unknown address, a note that it has no account: the same
+    page and the same work either way."""
+    user = find_user(email)
+    if user is None or user.is_disabled:
+        notify(
+            "accounts/reset_no_account",
+            to=normalise_email(email),
+            subject="Reset your password",
+            context={"register_url": link("accounts.register")},
+        )
+        return
+    token = tokens.make_token(
+        tokens.RESET_PASSWORD, {"user": user.id, "pw": tokens.password_fingerprint(user.password_hash)}
+    )
+    notify(
+        "accounts/reset_password",
+        to=(user.name, user.email),
+        subject="Reset your password",
+        context={"name": user.name, "link": link("accounts.reset_password", token=token)},
+        cause=user,
+        secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD],
+    )
+
+
+def user_for_reset(token: str) -> User:
+    """The account a genuine, unused reset link is for. :raise InvalidLink, ExpiredLink:"""
+    payload = tokens.read_token(tokens.RESET_PASSWORD, token)
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.is_disabled:
+        raise tokens.InvalidLink("no such account")
+    if payload.get("pw") != tokens.password_fingerprint(user.password_hash):
+        raise tokens.InvalidLink("the password has changed since this link was sent")
+    return user
+
+
+def set_password(user: User, password: str, *, reason: str) -> None:
+    """Set a new password, end every session of the account, and tell its owner."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    audit.record(
+        f"account.password_{reason}",
+        record_type="users",
+        record_id=user.id,
+        actor_id=user.id,
+        actor_kind=user.role.value,
+    )
+    notify(
+        "accounts/password_changed",
+        to=(user.name, user.email),
+        subject="Your password has been changed",
+        context={"name": user.name, "reset_url": link("accounts.forgot_password")},
+        cause=user,
+    )
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued before now stops working at its next request."""
+    user.session_version += 1
+
+
+def password_matches(user: User, password: str) -> bool:
+    return verify_password(user.password_hash, password)

@@ -1,0 +1,80 @@
+"""Sessions that really end.
+
+Flask-Login keeps "<user id>:<session version>" in the signed session cookie: sign-out and a
+password change bump the account's version, so an older cookie (replayed, or on another device)
+loads no user. The sign-in time and the last request's time are in the cookie too, and every
+request checks them against the idle and absolute limits: keeping a session alive writes the
+cookie, never the database.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, session
+from flask_login import current_user, login_user, logout_user
+
+from portal.accounts.models import User
+from portal.extensions import db, login_manager
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+ENDED = "session_ended"  # why the last session ended, for the sign-in page to say
+
+
+@login_manager.user_loader
+def load_user(key: str) -> User | None:
+    user_id, _, version = key.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.is_disabled or user.session_version != int(version):
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """A new session for `user`: nothing from before sign-in is carried over."""
+    session.clear()
+    login_user(user)
+    now = int(time.time())
+    session[SIGNED_IN_AT] = now
+    session[SEEN_AT] = now
+
+
+def end_session(reason: str | None = None) -> None:
+    logout_user()
+    session.clear()
+    if reason:
+        session[ENDED] = reason
+
+
+def seconds_left() -> int:
+    """Until the idle limit ends this session (for the timeout warning)."""
+    config = current_app.config
+    now = time.time()
+    idle = session.get(SEEN_AT, now) + config["SESSION_IDLE_SECONDS"] - now
+    absolute = session.get(SIGNED_IN_AT, now) + config["SESSION_ABSOLUTE_SECONDS"] - now
+    return max(0, int(min(idle, absolute)))
+
+
+def renew_session() -> None:
+    session[SEEN_AT] = int(time.time())
+
+
+def enforce_session_limits() -> None:
+    """before_request: end a session past its idle or absolute limit, else note this request."""
+    if not current_user.is_authenticated:
+        return
+    config = current_app.config
+    now = time.time()
+    if now - session.get(SIGNED_IN_AT, 0) > config["SESSION_ABSOLUTE_SECONDS"]:
+        end_session("absolute")
+    elif now - session.get(SEEN_AT, 0) > config["SESSION_IDLE_SECONDS"]:
+        end_session("idle")
+    else:
+        renew_session()
+
+
+def init_sessions(app: Flask) -> None:
+    app.before_request(enforce_session_limits)

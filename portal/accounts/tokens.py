@@ -1,0 +1,51 @@
+"""Signed, expiring links: email verification (48 hours) and password reset (1 hour).
+
+A reset link also carries a fingerprint of the password hash it was issued against, so it works
+once: setting the password (through the link or otherwise) changes the hash and kills the link.
+A verification link carries the address it verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+VERIFY_EMAIL = "verify-email"
+RESET_PASSWORD = "reset-password"  # noqa: S105 (a purpose name, not a password)
+LIFETIMES = {VERIFY_EMAIL: timedelta(hours=48), RESET_PASSWORD: timedelta(hours=1)}
+
+
+class InvalidLink(Exception):
+    """The link was tampered with, is for something else, or is not for this state."""
+
+
+class ExpiredLink(InvalidLink):
+    """The link was genuine but is older than its lifetime."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"portal.{purpose}")
+
+
+def make_token(purpose: str, payload: dict) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str) -> dict:
+    """The payload of a genuine, unexpired token for `purpose`. :raise InvalidLink, ExpiredLink:"""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=LIFETIMES[purpose].total_seconds())
+    except SignatureExpired as error:
+        raise ExpiredLink(str(error)) from None
+    except BadSignature as error:
+        raise InvalidLink(str(error)) from None
+    if not isinstance(payload, dict):
+        raise InvalidLink("unexpected payload")
+    return payload
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from portal.accounts import bp, services, sessions, tokens
+from portal.accounts.access import public, unverified_allowed
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from portal.accounts.limits import client_address, failed, submitted_email
+from portal.extensions import db, limiter
+
+SIGN_IN_LIMITS = {"methods": ["POST"], "deduct_when": failed}
+EMAIL_LIMITS = {"methods": ["POST"]}
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a path on the portal itself: never another site, scheme or protocol-relative URL."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return None
+    if any(ord(character) < 32 for character in value) or "\\" in value:
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
+def landing_page() -> str:
+    return url_for("accounts.account")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5 per hour", key_func=submitted_email, **EMAIL_LIMITS)
+@limiter.limit("20 per hour", key_func=client_address, **EMAIL_LIMITS)
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(landing_page())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register_supplier(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            organisation_name=form.organisation_name.data,
+        )
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/verify-email/<token>")
+@public
+def verify_email(token: str):
+    """A GET never changes anything (mail scanners follow links): the button below does."""
+    try:
+        user = services.user_for_verification(token)
+    except tokens.InvalidLink as error:
+        return render_template(
+            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="verify"
+        ), 400
+    return render_template("accounts/verify_email.html", form=ConfirmForm(), user=user)
+
+
+@bp.post("/verify-email/<token>")
+@public
+def confirm_email(token: str):
+    form = ConfirmForm()
+    try:
+        user = services.user_for_verification(token)
+    except tokens.InvalidLink as error:
+        return render_template(
+            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="verify"
+        ), 400
+    if not form.validate_on_submit():
+        return render_template("accounts/verify_email.html", form=form, user=user), 400
+    outcome = services.verify_email(user)
+    db.session.commit()
+    if outcome is services.Verification.ALREADY:
+        flash("Your email address is already confirmed.")
+    else:
+        flash("Your email address is confirmed.", "success")
+    return redirect(landing_page() if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per 5 minutes", key_func=submitted_email, **SIGN_IN_LIMITS)
+@limiter.limit("50 per 5 minutes", key_func=client_address, **SIGN_IN_LIMITS)
+@public
+def login():
+    next_page = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_page or landing_page())
+    form = SignInForm()
+    ended = session.pop(sessions.ENDED, None) if request.method == "GET" else None
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            sessions.start_session(user)
+            return redirect(next_page or landing_page())
+        # One message for every failure: unknown address, wrong password or disabled account.
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("accounts/login.html", form=form, ended=ended)
+
+
+@bp.post("/logout")
+@unverified_allowed
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(landing_page())
+    services.end_sessions(current_user)
+    db.session.commit()
+    sessions.end_session()
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/session/renew")
+@unverified_allowed
+def renew_session():
+    """ "Stay signed in": renews the idle deadline (the absolute one stands). Called by the
+    timeout warning with the CSRF token in a header, which CSRFProtect checks."""
+    sessions.renew_session()
+    return jsonify(seconds_left=sessions.seconds_left())
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per hour", key_func=submitted_email, **EMAIL_LIMITS)
+@limiter.limit("20 per hour", key_func=client_address, **EMAIL_LIMITS)
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        user = services.user_for_reset(token)
+    except tokens.InvalidLink as error:
+        return render_template(
+            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="reset"
+        ), 400
+    form = ResetPasswordForm(known_email=user.email, known_name=user.name)
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, reason="reset")
+        if not user.is_verified:
+            services.verify_email(user)  # the link reached this address, which proves it
+        db.session.commit()
+        sessions.end_session()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/account")
+@unverified_allowed
+def account():
+    return render_template("accounts/account.html", form=ConfirmForm())
+
+
+@bp.post("/account/resend-verification")
+@limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.get_id()}")
+@unverified_allowed
+def resend_verification():
+    if ConfirmForm().validate_on_submit() and not current_user.is_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@unverified_allowed
+def change_password():
+    form = ChangePasswordForm(known_email=current_user.email, known_name=current_user.name)
+    if form.validate_on_submit():
+        if not services.password_matches(current_user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            user = current_user._get_current_object()
+            services.set_password(user, form.password.data, reason="changed")
+            db.session.commit()
+            sessions.start_session(user)  # this session goes on; every other one has ended
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.app_context_processor
+def session_timeout_settings() -> dict:
+    """What the timeout warning needs to know (signed-in pages only)."""
+    if not current_user.is_authenticated:
+        return {}
+    return {
+        "session_timeout": {
+            "seconds_left": sessions.seconds_left(),
+            "warn_before": current_app.config["SESSION_WARNING_SECONDS"],
+            "renew_url": url_for("accounts.renew_session"),
+            "login_url": url_for("accounts.login"),
+        }
+    }

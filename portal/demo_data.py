@@ -1,0 +1,100 @@
+"""Demo data for benchmarks and demonstrations: a registry of seeders and `flask demo-data`.
+
+An area registers a seeder in its own `demo_data` module, which `register_commands` imports:
+
+    @seeder("outbox")
+    def seed_outbox(rows: int, rng: random.Random) -> int:
+        return insert_in_chunks(OutboxMessage, ({...} for _ in range(rows)))
+
+`flask demo-data --rows N [--seed S]` runs every seeder in name order. Each seeder gets its own
+generator, derived from the seed and its name, so adding a seeder never changes another's data.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import insert
+
+from portal.extensions import db
+
+Seeder = Callable[[int, random.Random], int]
+
+SEEDERS: dict[str, Seeder] = {}
+CHUNK_SIZE = 1_000
+
+
+def seeder(name: str) -> Callable[[Seeder], Seeder]:
+    """Register `func(rows, rng) -> rows written` under `name`."""
+
+    def register(func: Seeder) -> Seeder:
+        # Re-importing the same function (a reloaded module) is fine; two seeders under one name is not.
+        existing = SEEDERS.get(name)
+        if existing is not None and _where(existing) != _where(func):
+            raise ValueError(f"a seeder named {name!r} is already registered ({_where(existing)})")
+        SEEDERS[name] = func
+        return func
+
+    return register
+
+
+def _where(func: Seeder) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def insert_in_chunks(target: Any, rows: Iterable[dict[str, Any]], chunk_size: int | None = None) -> int:
+    """Insert dicts into a model or table, one executemany and one commit per chunk.
+
+    Chunks keep memory flat for large --rows, and a commit per chunk keeps transactions short.
+    """
+    written = 0
+    for chunk in _chunks(rows, chunk_size or CHUNK_SIZE):
+        db.session.execute(insert(target), chunk)
+        db.session.commit()
+        written += len(chunk)
+    return written
+
+
+def seeder_rng(seed: int, name: str) -> random.Random:
+    # A string seed is hashed with SHA-512 by `random`, so it is the same on every run and machine.
+    return random.Random(f"{seed}:{name}")  # noqa: S311 (demo data, not security)
+
+
+def run_seeders(rows: int, seed: int, echo: Callable[[str], None] = click.echo) -> dict[str, int]:
+    """Run every registered seeder in name order; return rows written by each."""
+    written: dict[str, int] = {}
+    for name in sorted(SEEDERS):
+        started = time.perf_counter()
+        written[name] = SEEDERS[name](rows, seeder_rng(seed, name))
+        echo(f"{name}: {written[name]} rows in {time.perf_counter() - started:.2f}s")
+    return written
+
+
+@click.command("demo-data")
+@click.option("--rows", type=click.IntRange(min=0), required=True, help="Rows for each seeder to write.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same data.")
+@with_appcontext
+def demo_data_command(rows: int, seed: int) -> None:
+    """Fill the database with deterministic demo data from every registered seeder."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("refusing to write demo data with the production configuration")
+    if not SEEDERS:
+        click.echo("No seeders registered.")
+        return
+    started = time.perf_counter()
+    written = run_seeders(rows, seed)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{sum(written.values())} rows from {len(written)} seeders in {elapsed:.2f}s")

@@ -1,0 +1,1 @@
+"""Supplier organisations: every supplier-owned record belongs to one."""

@@ -1,0 +1,57 @@
+"""Factories for test data, and a sign-in helper. Call them inside an app context; what they
+return can still be read (its columns, not its relationships) after the context ends."""
+
+from __future__ import annotations
+
+import itertools
+
+from flask.testing import FlaskClient
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from portal.time import utcnow
+
+PASSWORD = "correct horse battery staple"
+_numbers = itertools.count(1)
+
+
+def make_organisation(name: str | None = None) -> Organisation:
+    organisation = Organisation(name=name or f"Supplier {next(_numbers)} Ltd")
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def make_supplier(
+    email: str | None = None,
+    *,
+    name: str = "Sam Supplier",
+    organisation: Organisation | None = None,
+    verified: bool = True,
+    password: str = PASSWORD,
+    disabled: bool = False,
+) -> User:
+    user = User(
+        email=email or f"supplier{next(_numbers)}@example.com",
+        name=name,
+        password_hash=hash_password(password),
+        role=Role.SUPPLIER,
+        organisation=organisation or make_organisation(),
+        email_verified_at=utcnow() if verified else None,
+        is_disabled=disabled,
+    )
+    db.session.add(user)
+    db.session.commit()
+    db.session.refresh(user)  # loaded now, so its columns stay readable once the context ends
+    return user
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
+    """Sign in through the real form (CSRF token and all)."""
+    from tests.conftest import post_form
+
+    response = post_form(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
