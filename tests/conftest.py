@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -130,6 +130,22 @@ def app(database_url: str) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Make apps with their own settings (on the run's database unless told otherwise); their
+    connection pools are closed at the end of the test."""
+    apps: list[Flask] = []
+
+    def factory(url: str | None = None, **overrides) -> Flask:
+        apps.append(make_app(url or database_url, **overrides))
+        return apps[-1]
+
+    yield factory
+    for made in apps:
+        with made.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -354,3 +370,19 @@ def pytest_collection_modifyitems(config, items) -> None:
         kind = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
         if kind and kind != on:
             item.add_marker(pytest.mark.skip(reason=f"browser journeys run once, on {on}"))
+
+
+# --- rate limits -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no rate-limit counts; a test that binds the limiter to other
+    storage (Redis) gets the previous storage back afterwards."""
+    from portal.extensions import limiter
+
+    saved = limiter._storage, limiter._limiter
+    if limiter._storage is not None:
+        limiter.reset()
+    yield
+    limiter._storage, limiter._limiter = saved

@@ -7,7 +7,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from portal.accounts.access import public
 from portal.database import WriteInSafeRequestError
 from portal.extensions import db
-from tests.conftest import make_app
 
 
 class ScratchBase(DeclarativeBase):
@@ -59,8 +58,8 @@ def test_concurrent_sqlite_writers_queue_instead_of_failing(fresh_app, database_
         assert db.session.execute(sa.select(sa.func.count()).select_from(Scratch)).scalar() == 80
 
 
-def test_a_get_request_that_writes_is_refused(database_url):
-    app = make_app(database_url)
+def test_a_get_request_that_writes_is_refused(app_factory):
+    app = app_factory()
 
     @app.get("/scratch/write")
     @public

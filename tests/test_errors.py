@@ -8,13 +8,12 @@ from werkzeug.exceptions import TooManyRequests
 
 from portal.accounts.access import public
 from portal.extensions import db
-from tests.conftest import make_app
 
 
 @pytest.fixture
-def error_app(database_url):
+def error_app(app_factory):
     """The portal with a few routes that fail in each way an error page covers."""
-    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/fail/<int:code>")
     @public
@@ -108,8 +107,8 @@ def test_a_crash_shows_a_reference_that_is_also_logged_and_never_the_trace(error
     assert any(record.exc_info for record in caplog.records)
 
 
-def test_an_unreachable_database_is_a_503_page():
-    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing", PROPAGATE_EXCEPTIONS=False)
+def test_an_unreachable_database_is_a_503_page(app_factory):
+    app = app_factory("postgresql+psycopg://nobody@127.0.0.1:1/nothing", PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/fail/database")
     @public

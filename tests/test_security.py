@@ -3,7 +3,6 @@ import re
 from flask import session
 
 from portal import create_app
-from tests.conftest import make_app
 from tests.factories import make_supplier, sign_in
 from tests.test_config import PRODUCTION
 
@@ -89,8 +88,8 @@ def test_production_sends_hsts(monkeypatch, database_url):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_session_is_untouched_by_public_pages(database_url):
-    app = make_app(database_url)
+def test_session_is_untouched_by_public_pages(app_factory):
+    app = app_factory()
     with app.test_request_context("/"):
         app.preprocess_request()
         assert not session

@@ -29,14 +29,14 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
     lowered = password.lower()
-    # A common password stays common with digits or symbols added at the end, or said twice.
+    # A common password stays common with digits or symbols added at the end, or repeated.
     stem = re.sub(r"[\d\W_]+$", "", lowered)
-    half = lowered[: len(lowered) // 2]
+    repeated = re.fullmatch(r"(.+?)\1+", lowered)
+    unit = repeated.group(1) if repeated else ""
     if (
         lowered in common_passwords()
         or (len(stem) >= 6 and stem in common_passwords())
-        or (lowered == half * 2 and half in common_passwords())
-        or len(set(lowered)) <= 2
+        or (repeated and (len(unit) <= 3 or unit in common_passwords()))
     ):
         return "Password is too easy to guess: choose a less common password, such as three random words"
     personal = {email.lower(), email.lower().split("@")[0], name.lower().replace(" ", "")} - {""}

@@ -6,7 +6,6 @@ import pytest
 from portal.extensions import db
 from portal.outbox import notify
 from portal.time import utcnow
-from tests.conftest import make_app
 
 PUBLIC_PAGES = ["/", "/accessibility", "/privacy", "/cookies"]
 
@@ -47,13 +46,13 @@ def test_unsupplied_force_facts_show_as_marked_placeholders(client, path, placeh
     assert placeholders in html.lower()
 
 
-def test_supplied_force_facts_replace_the_placeholders(database_url, tmp_path):
+def test_supplied_force_facts_replace_the_placeholders(app_factory, tmp_path):
     facts = tmp_path / "facts.toml"
     facts.write_text(
         '[data_protection_officer]\nname = "Data Protection Officer"\nemail = "dpo@example.org"\n'
         'postal_address = "HQ"\n'
     )
-    app = make_app(database_url, FORCE_FACTS_FILE=str(facts))
+    app = app_factory(FORCE_FACTS_FILE=str(facts))
     html = app.test_client().get("/privacy").get_data(as_text=True)
     assert 'href="mailto:dpo@example.org"' in html
     assert "the data protection officer&#39;s email" not in html.lower()
@@ -95,8 +94,8 @@ def test_healthz_reports_the_outbox_depth_and_the_oldest_messages_age(app, clien
     assert 599 <= outbox["oldest_queued_seconds"] <= 605
 
 
-def test_healthz_is_503_when_the_database_is_unreachable():
-    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+def test_healthz_is_503_when_the_database_is_unreachable(app_factory):
+    app = app_factory("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"

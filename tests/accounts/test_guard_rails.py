@@ -1,0 +1,44 @@
+"""Rules nobody should have to remember: every page needs sign-in unless it is on a short,
+explicit public list."""
+
+from tests.conftest import csrf_token_from
+from tests.test_security import EXAMPLE_ARGUMENTS
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "pages.start",
+    "pages.accessibility",
+    "pages.privacy",
+    "pages.cookies",
+    "pages.healthz",
+    "accounts.register",
+    "accounts.login",
+    "accounts.verify_email",
+    "accounts.confirm_email",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+}
+
+
+def test_the_public_list_is_exactly_the_views_marked_public(app):
+    from portal.accounts.access import is_public_endpoint
+
+    with app.test_request_context():
+        marked = {rule.endpoint for rule in app.url_map.iter_rules() if is_public_endpoint(rule.endpoint)}
+    assert marked == PUBLIC_ENDPOINTS
+
+
+def test_every_other_endpoint_sends_an_anonymous_visitor_to_sign_in(app, client):
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    adapter = app.url_map.bind("portal.test")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = adapter.build(rule.endpoint, {a: EXAMPLE_ARGUMENTS[a] for a in rule.arguments})
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+        assert response.status_code == 302, rule.endpoint
+        assert response.headers["Location"].startswith("/login"), rule.endpoint
+        checked += 1
+    assert checked >= 5
