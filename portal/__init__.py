@@ -92,10 +92,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
+    from portal.officers import bp as officers_bp
     from portal.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(officers_bp)
 
     if app.config.get("BENCHMARK_ANCHORS"):
         from portal.bench import bp as bench_bp
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     import portal.outbox.demo_data  # noqa: F401  (registers its seeders)
+    from portal.accounts.cli import users_cli
     from portal.demo_data import demo_data_command
     from portal.jobs import jobs_cli
     from portal.outbox.cli import outbox_cli
@@ -112,6 +115,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(users_cli)
 
 
 def configure_logging(app: Flask) -> None:

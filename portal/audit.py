@@ -7,14 +7,17 @@ whose keys look like one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
 from portal.extensions import db
 from portal.time import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 SECRET_WORDS = ("password", "token", "secret", "signature_key")
 
@@ -23,7 +26,7 @@ SECRET_WORDS = ("password", "token", "secret", "signature_key")
 class AuditRecord(db.Model):
     __tablename__ = "audit_records"
     __table_args__ = (
-        sa.Index("ix_audit_records_record", "record_type", "record_id"),
+        sa.Index("ix_audit_records_record", "record_type", "record_id", "id"),
         sa.Index("ix_audit_records_actor_id", "actor_id", "id"),
         sa.Index("ix_audit_records_action", "action", "id"),
     )
@@ -38,6 +41,11 @@ class AuditRecord(db.Model):
     record_type: Mapped[str] = mapped_column(sa.String(60))
     record_id: Mapped[str] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    # No foreign key: the log outlives anything it mentions. Read-only, for showing who acted.
+    actor: Mapped[User | None] = relationship(
+        "User", primaryjoin="foreign(AuditRecord.actor_id) == User.id", viewonly=True, lazy="raise"
+    )
 
 
 def record(

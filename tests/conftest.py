@@ -241,6 +241,15 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def session_csrf_token(client: FlaskClient) -> str:
+    """A CSRF token for this client's session, signed in or not."""
+    for page in ("/login", "/account"):
+        response = client.get(page)
+        if response.status_code == 200:
+            return csrf_token_from(response.get_data(as_text=True))
+    raise AssertionError("no page offered a CSRF token")
+
+
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
     """Load the form's page (by default the URL itself), take its CSRF token, and post `data`."""
     form_page = client.get(page or url)

@@ -43,9 +43,7 @@ def make_supplier(
         is_disabled=disabled,
     )
     db.session.add(user)
-    db.session.commit()
-    db.session.refresh(user)  # loaded now, so its columns stay readable once the context ends
-    return user
+    return _loaded(user)
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
@@ -55,3 +53,24 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def make_staff(email: str | None = None, *, admin: bool = False, name: str = "Olive Officer") -> User:
+    user = User(
+        email=email or f"officer{next(_numbers)}@example.com",
+        name=name,
+        password_hash=hash_password(PASSWORD),
+        role=Role.ADMIN if admin else Role.OFFICER,
+        email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    return _loaded(user)
+
+
+def _loaded(user: User) -> User:
+    """Committed, loaded and let go of, so its columns stay readable after later commits and
+    once the context ends."""
+    db.session.commit()
+    db.session.refresh(user)
+    db.session.expunge(user)
+    return user

@@ -1,15 +1,17 @@
 """Who may use which page. Every endpoint needs a signed-in, verified account unless its view is
 marked: `@public` for anyone, `@unverified_allowed` for an account still to verify its email.
-Staff-only and admin-only marks come with the staff pages."""
+The officers blueprint refuses suppliers; `@admin_required` refuses officers too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from portal.accounts.models import Role
 from portal.extensions import login_manager
 
 View = TypeVar("View", bound=Callable)
@@ -44,3 +46,15 @@ def require_sign_in():
 
 def init_access(app: Flask) -> None:
     app.before_request(require_sign_in)
+
+
+def admin_required(view: View) -> View:
+    """Only an admin (head of procurement) may use this view: officers get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_authenticated and current_user.role == Role.ADMIN):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -29,6 +29,7 @@ class User(UserMixin, db.Model):
             "(role = 'supplier') = (organisation_id IS NOT NULL)", name="supplier_has_organisation"
         ),
         sa.Index("ix_users_organisation_id", "organisation_id"),
+        sa.Index("ix_users_role_id", "role", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

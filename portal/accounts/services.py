@@ -136,28 +136,14 @@ def request_password_reset(email: str) -> None:
             context={"register_url": link("accounts.register")},
         )
         return
-    token = tokens.make_token(
-        tokens.RESET_PASSWORD, {"user": user.id, "pw": tokens.password_fingerprint(user.password_hash)}
-    )
     notify(
         "accounts/reset_password",
         to=(user.name, user.email),
         subject="Reset your password",
-        context={"name": user.name, "link": link("accounts.reset_password", token=token)},
+        context={"name": user.name, "link": password_link(user, tokens.RESET_PASSWORD)},
         cause=user,
         secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD],
     )
-
-
-def user_for_reset(token: str) -> User:
-    """The account a genuine, unused reset link is for. :raise InvalidLink, ExpiredLink:"""
-    payload = tokens.read_token(tokens.RESET_PASSWORD, token)
-    user = db.session.get(User, payload.get("user"))
-    if user is None or user.is_disabled:
-        raise tokens.InvalidLink("no such account")
-    if payload.get("pw") != tokens.password_fingerprint(user.password_hash):
-        raise tokens.InvalidLink("the password has changed since this link was sent")
-    return user
 
 
 def set_password(user: User, password: str, *, reason: str) -> None:
@@ -188,3 +174,84 @@ def end_sessions(user: User) -> None:
 
 def password_matches(user: User, password: str) -> bool:
     return verify_password(user.password_hash, password)
+
+
+def password_link(user: User, purpose: str) -> str:
+    """A link to set the password, single-use: it dies once the password hash changes."""
+    token = tokens.make_token(
+        purpose, {"user": user.id, "pw": tokens.password_fingerprint(user.password_hash)}
+    )
+    endpoint = "accounts.reset_password" if purpose == tokens.RESET_PASSWORD else "accounts.accept_invitation"
+    return link(endpoint, token=token)
+
+
+def create_staff(
+    *, email: str, name: str, role: Role, password: str | None = None, actor: User | None = None
+) -> User:
+    """A staff account (never in an organisation). Without a password, the person is emailed a
+    link to set one. :raise ValueError: the address already has an account."""
+    if role not in {Role.OFFICER, Role.ADMIN}:
+        raise ValueError("staff are officers or admins")
+    address = normalise_email(email)
+    if find_user(address) is not None:
+        raise ValueError(f"{address} already has an account")
+    user = User(
+        email=address,
+        name=name,
+        role=role,
+        email_verified_at=utcnow() if password else None,
+        password_hash=hash_password(password) if password else None,
+        password_changed_at=utcnow() if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "account.staff_created",
+        record_type="users",
+        record_id=user.id,
+        actor_id=actor.id if actor else None,
+        actor_kind=actor.role.value if actor else "cli",
+        details={"role": role.value, "invited": password is None},
+    )
+    if password is None:
+        notify(
+            "accounts/invitation",
+            to=(user.name, user.email),
+            subject="You have been invited to the Supplier Portal",
+            context={
+                "name": user.name,
+                "role": role.value,
+                "inviter": actor.name if actor else None,
+                "link": password_link(user, tokens.INVITATION),
+            },
+            cause=user,
+            secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.INVITATION],
+        )
+    return user
+
+
+def user_for_password_link(token: str, purpose: str) -> User:
+    """The account a genuine, unused reset or invitation link is for. :raise InvalidLink, ExpiredLink:"""
+    payload = tokens.read_token(purpose, token)
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.is_disabled:
+        raise tokens.InvalidLink("no such account")
+    if payload.get("pw") != tokens.password_fingerprint(user.password_hash):
+        raise tokens.InvalidLink("the password has changed since this link was sent")
+    return user
+
+
+def set_disabled(user: User, disabled: bool, *, actor: User) -> None:
+    """Disable or re-enable an account; disabling ends its sessions at once."""
+    if user.id == actor.id:
+        raise ValueError("you cannot disable your own account")
+    user.is_disabled = disabled
+    end_sessions(user)
+    audit.record(
+        "account.disabled" if disabled else "account.enabled",
+        record_type="users",
+        record_id=user.id,
+        actor_id=actor.id,
+        actor_kind=actor.role.value,
+        details={"email": user.email},
+    )

@@ -1,6 +1,7 @@
-"""Signed, expiring links: email verification (48 hours) and password reset (1 hour).
+"""Signed, expiring links: email verification (48 hours), password reset (1 hour) and a staff
+invitation to set a first password (72 hours).
 
-A reset link also carries a fingerprint of the password hash it was issued against, so it works
+A reset or invitation link also carries a fingerprint of the password hash it was issued against, so it works
 once: setting the password (through the link or otherwise) changes the hash and kills the link.
 A verification link carries the address it verifies.
 """
@@ -15,7 +16,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 (a purpose name, not a password)
-LIFETIMES = {VERIFY_EMAIL: timedelta(hours=48), RESET_PASSWORD: timedelta(hours=1)}
+INVITATION = "invitation"
+LIFETIMES = {
+    VERIFY_EMAIL: timedelta(hours=48),
+    RESET_PASSWORD: timedelta(hours=1),
+    INVITATION: timedelta(hours=72),
+}
 
 
 class InvalidLink(Exception):

@@ -33,6 +33,9 @@ def safe_next(value: str | None) -> str | None:
 
 
 def landing_page() -> str:
+    """Staff land in the officer workspace, suppliers on their account page."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return url_for("officers.home")
     return url_for("accounts.account")
 
 
@@ -149,22 +152,37 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
+    return set_password_from_link(token, tokens.RESET_PASSWORD)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    return set_password_from_link(token, tokens.INVITATION)
+
+
+def set_password_from_link(token: str, purpose: str):
+    """A reset or invitation link: choose a password, which also proves the email address."""
+    kind = "reset" if purpose == tokens.RESET_PASSWORD else "invitation"
     try:
-        user = services.user_for_reset(token)
+        user = services.user_for_password_link(token, purpose)
     except tokens.InvalidLink as error:
         return render_template(
-            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="reset"
+            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose=kind
         ), 400
     form = ResetPasswordForm(known_email=user.email, known_name=user.name)
     if form.validate_on_submit():
-        services.set_password(user, form.password.data, reason="reset")
+        services.set_password(user, form.password.data, reason=kind)
         if not user.is_verified:
             services.verify_email(user)  # the link reached this address, which proves it
         db.session.commit()
         sessions.end_session()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        done = "changed" if kind == "reset" else "set"
+        flash(f"Your password has been {done}. Sign in with your new password.", "success")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return render_template(
+        "accounts/reset_password.html", form=form, invitation=kind == "invitation", user=user
+    )
 
 
 @bp.get("/account")

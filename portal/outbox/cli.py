@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.outbox.models import MessageState, OutboxMessage
-from portal.outbox.services import notify
+from portal.outbox.services import notify, retry
 from portal.outbox.worker import purge_expired_secrets, run_batch, run_until_idle
 from portal.time import utcnow
 
@@ -92,15 +92,10 @@ def retry_command(message_id: int) -> None:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         raise click.ClickException(f"no message #{message_id}")
-    if message.state != MessageState.FAILED:
-        raise click.ClickException(f"message #{message_id} is {message.state.value}, not failed")
-    if message.purged_at is not None:
-        raise click.ClickException(
-            f"message #{message_id} carried a secret that has been purged: the person must ask for a new link"
-        )
-    message.state = MessageState.QUEUED
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
+    try:
+        retry(message)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"message #{message_id} queued again")
 

@@ -53,6 +53,8 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The worker's claim: due messages, oldest first.
         sa.Index("ix_outbox_messages_due", "state", "next_attempt_at", "id"),
+        # The officers' list, filtered by state, newest first.
+        sa.Index("ix_outbox_messages_state_id", "state", "id"),
         sa.Index("ix_outbox_messages_cause", "cause_type", "cause_id"),
         sa.Index("ix_outbox_messages_secret_expires_at", "secret_expires_at"),
         # A broadcast writes each recipient's message once, however often a batch is retried.

@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from portal import audit
 from portal.extensions import db
 from portal.outbox.audiences import AUDIENCES
-from portal.outbox.models import Broadcast, OutboxMessage
+from portal.outbox.models import Broadcast, MessageState, OutboxMessage
+from portal.time import utcnow
 
 # Any line break or other control character: in a header it could start a new header.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -115,3 +117,24 @@ def queue_broadcast(
     )
     db.session.add(broadcast)
     return broadcast
+
+
+def retry(message: OutboxMessage, *, actor: Any = None) -> None:
+    """Queue a failed message again. :raise ValueError: it has not failed, or its secret body
+    was purged (the person must ask for a new link)."""
+    if message.state != MessageState.FAILED:
+        raise ValueError(f"message {message.id} is {message.state.value}, not failed")
+    if message.purged_at is not None:
+        raise ValueError(
+            f"message {message.id} carried a link that has been purged: the person must ask for a new one"
+        )
+    message.state = MessageState.QUEUED
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    audit.record(
+        "outbox.retried",
+        record_type="outbox_messages",
+        record_id=message.id,
+        actor_id=actor.id if actor else None,
+        actor_kind=actor.role.value if actor else "cli",
+    )

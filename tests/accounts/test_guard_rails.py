@@ -1,7 +1,7 @@
 """Rules nobody should have to remember: every page needs sign-in unless it is on a short,
 explicit public list."""
 
-from tests.conftest import csrf_token_from
+from tests.conftest import session_csrf_token
 from tests.test_security import EXAMPLE_ARGUMENTS
 
 PUBLIC_ENDPOINTS = {
@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.confirm_email",
     "accounts.forgot_password",
     "accounts.reset_password",
+    "accounts.accept_invitation",
 }
 
 
@@ -29,7 +30,7 @@ def test_the_public_list_is_exactly_the_views_marked_public(app):
 
 
 def test_every_other_endpoint_sends_an_anonymous_visitor_to_sign_in(app, client):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    token = session_csrf_token(client)
     adapter = app.url_map.bind("portal.test")
     checked = 0
     for rule in app.url_map.iter_rules():

@@ -1,0 +1,62 @@
+"""`flask users ...`: staff accounts from the command line (the first admin comes only from here)."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.accounts import services
+from portal.accounts.models import Role
+from portal.accounts.passwords import hash_password, password_problem
+from portal.extensions import db
+from portal.time import utcnow
+
+users_cli = AppGroup("users", help="Staff accounts.")
+
+DEV_ADMIN_EMAIL = "dev-admin@example.org"
+
+
+@users_cli.command("create-officer")
+@click.argument("email")
+@click.option("--name", prompt="Full name", help="The officer's full name.")
+@click.option("--admin", is_flag=True, help="An admin (head of procurement), not an officer.")
+@click.option("--prompt-password", is_flag=True, help="Type a password now instead of emailing a link.")
+def create_officer_command(email: str, name: str, admin: bool, prompt_password: bool) -> None:
+    """Create a staff account for EMAIL; by default they are emailed a link to set a password."""
+    password = None
+    if prompt_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if problem := password_problem(password, email=email, name=name):
+            raise click.ClickException(problem)
+    try:
+        user = services.create_staff(
+            email=email, name=name, role=Role.ADMIN if admin else Role.OFFICER, password=password
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    how = "can sign in now" if password else "has been emailed a link to set a password (72 hours)"
+    click.echo(f"{user.role.value} {user.email} created; they {how}")
+
+
+@users_cli.command("dev-admin")
+def dev_admin_command() -> None:
+    """Development only: an admin with a fresh random password, printed here."""
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("the development admin exists only in the development configuration")
+    password = secrets.token_urlsafe(12)
+    user = services.find_user(DEV_ADMIN_EMAIL)
+    if user is None:
+        user = services.create_staff(
+            email=DEV_ADMIN_EMAIL, name="Development Admin", role=Role.ADMIN, password=password
+        )
+    else:
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        user.is_disabled = False
+        services.end_sessions(user)
+    db.session.commit()
+    click.echo(f"Staff sign-in (development only): {DEV_ADMIN_EMAIL}  password: {password}")

@@ -1,0 +1,56 @@
+"""The selects behind the officer lists, filtered as the filter forms say. Each list is one
+query per page (see portal.pagination); what a row shows is loaded with it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import Role, User
+from portal.audit import AuditRecord
+from portal.outbox.models import MessageState, OutboxMessage
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
+    query = sa.select(User).options(selectinload(User.organisation))
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            sa.or_(User.email.like(pattern, escape="\\"), sa.func.lower(User.name).like(pattern, escape="\\"))
+        )
+    if role in Role._value2member_map_:
+        query = query.where(User.role == Role(role))
+    if status == "disabled":
+        query = query.where(User.is_disabled.is_(True))
+    elif status == "unverified":
+        query = query.where(User.is_disabled.is_(False), User.email_verified_at.is_(None))
+    elif status == "active":
+        query = query.where(User.is_disabled.is_(False), User.email_verified_at.is_not(None))
+    return query
+
+
+def outbox(state: str = "") -> sa.Select:
+    query = sa.select(OutboxMessage)
+    if state in MessageState._value2member_map_:
+        query = query.where(OutboxMessage.state == MessageState(state))
+    return query
+
+
+def audit(
+    actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
+) -> sa.Select:
+    query = sa.select(AuditRecord).options(selectinload(AuditRecord.actor))
+    if actor_id is not None:
+        query = query.where(AuditRecord.actor_id == actor_id)
+    if action:
+        query = query.where(AuditRecord.action == action)
+    if record_type:
+        query = query.where(AuditRecord.record_type == record_type)
+    if record_id:
+        query = query.where(AuditRecord.record_id == record_id)
+    return query

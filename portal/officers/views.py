@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import services as accounts
+from portal.accounts.access import admin_required
+from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import Role, User
+from portal.audit import AuditRecord
+from portal.extensions import db
+from portal.officers import bp, queries
+from portal.officers.forms import AccountFilterForm, AuditFilterForm, InviteOfficerForm, OutboxFilterForm
+from portal.outbox import services as outbox
+from portal.outbox.models import OutboxMessage
+from portal.pagination import newest_first
+
+
+def filters(form_class):
+    """A filter form bound to the query string; invalid filters are shown and ignored."""
+    form = form_class(request.args)
+    valid = form.validate() if request.args else True
+    values = {name: field.data for name, field in form._fields.items() if name != "submit"}
+    return form, (values if valid else dict.fromkeys(values, ""))
+
+
+@bp.get("/")
+def home():
+    return render_template("officers/home.html")
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    form, chosen = filters(AccountFilterForm)
+    page = newest_first(
+        queries.accounts(chosen["q"] or "", chosen["role"] or "", chosen["status"] or ""), User.id
+    )
+    return render_template("officers/users.html", form=form, page=page, action_form=ConfirmForm())
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_required
+def invite_officer():
+    form = InviteOfficerForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_staff(
+                email=form.email.data,
+                name=form.name.data,
+                role=Role.ADMIN if form.is_admin.data else Role.OFFICER,
+                actor=current_user,
+            )
+        except ValueError:
+            form.email.errors.append("This email address already has an account")
+        else:
+            db.session.commit()
+            flash(
+                f"We have emailed {user.email} a link to set their password. It works for 72 hours.",
+                "success",
+            )
+            return redirect(url_for("officers.users"))
+    return render_template("officers/invite_officer.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/disable")
+@admin_required
+def disable_user(user_id: int):
+    return _set_disabled(user_id, True)
+
+
+@bp.post("/users/<int:user_id>/enable")
+@admin_required
+def enable_user(user_id: int):
+    return _set_disabled(user_id, False)
+
+
+def _set_disabled(user_id: int, disabled: bool):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            accounts.set_disabled(user, disabled, actor=current_user)
+        except ValueError as error:
+            flash(str(error).capitalize() + ".")
+        else:
+            db.session.commit()
+            verb = "disabled: they have been signed out" if disabled else "enabled again"
+            flash(f"{user.email} is {verb}.", "success")
+    return redirect(request.referrer if _is_users_page(request.referrer) else url_for("officers.users"))
+
+
+def _is_users_page(referrer: str | None) -> bool:
+    """Back to the filtered list the officer came from, never anywhere else."""
+    return bool(referrer) and referrer.startswith(url_for("officers.users", _external=True))
+
+
+@bp.get("/outbox")
+def outbox_messages():
+    form, chosen = filters(OutboxFilterForm)
+    page = newest_first(queries.outbox(chosen["state"] or ""), OutboxMessage.id)
+    return render_template("officers/outbox.html", form=form, page=page)
+
+
+@bp.get("/outbox/<int:message_id>")
+def outbox_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("officers/outbox_message.html", message=message, form=ConfirmForm())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            outbox.retry(message, actor=current_user)
+        except ValueError as error:
+            flash(str(error).capitalize() + ".")
+        else:
+            db.session.commit()
+            flash(f"Message {message.id} will be sent again.", "success")
+    return redirect(url_for("officers.outbox_message", message_id=message.id))
+
+
+@bp.get("/audit")
+def audit():
+    form, chosen = filters(AuditFilterForm)
+    actor_id = None
+    if chosen["actor"]:
+        actor = accounts.find_user(chosen["actor"])
+        actor_id = actor.id if actor else -1  # an unknown actor matches nothing
+    query = queries.audit(
+        actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
+    )
+    page = newest_first(query, AuditRecord.id)
+    return render_template("officers/audit.html", form=form, page=page)
