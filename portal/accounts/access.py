@@ -8,10 +8,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.accounts.sessions import ENDED
 from portal.extensions import login_manager
 
 View = TypeVar("View", bound=Callable)
@@ -38,6 +39,8 @@ def require_sign_in():
     if view is None or is_public_endpoint(request.endpoint):
         return None  # a 404 or 405 is answered by the router; public pages by their view
     if not current_user.is_authenticated:
+        if session.get(ENDED):  # the sign-in page says why; no second message on top
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return login_manager.unauthorized()
     if not current_user.is_verified and not getattr(view, "unverified_allowed", False):
         return redirect(url_for("accounts.account"))

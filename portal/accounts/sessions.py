@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts.models import User
@@ -63,8 +63,9 @@ def renew_session() -> None:
 
 
 def enforce_session_limits() -> None:
-    """before_request: end a session past its idle or absolute limit, else note this request."""
-    if not current_user.is_authenticated:
+    """before_request: end a session past its idle or absolute limit, else note this request.
+    A page's own files (CSS, scripts, images) are not activity, and cost no database look-up."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return
     config = current_app.config
     now = time.time()

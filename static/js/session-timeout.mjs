@@ -10,7 +10,13 @@ if (dialog && typeof dialog.showModal === "function") {
   const countdown = dialog.querySelector(".portal-timeout__countdown");
   const live = dialog.querySelector("[data-live]");
   const stay = dialog.querySelector("[data-stay]");
-  let deadline = Date.now() + Number(dialog.dataset.secondsLeft) * 1000;
+  // The server counts whole seconds, rounds seconds_left down, counts the requests for this
+  // page's own files as activity, and ends a session only once its limit has passed: the page
+  // goes to sign-in a little after that, never before. A moment early, the server would still
+  // find the session alive, renew it and send the browser straight back here.
+  const slack = 2000;
+  const deadlineIn = (secondsLeft) => Date.now() + Number(secondsLeft) * 1000 + slack;
+  let deadline = deadlineIn(dialog.dataset.secondsLeft);
   let warnTimer;
   let tickTimer;
 
@@ -22,16 +28,21 @@ if (dialog && typeof dialog.showModal === "function") {
     return `${seconds} second${seconds === 1 ? "" : "s"}`;
   };
 
+  const announce = (seconds) => {
+    live.textContent = `For your security, we will sign you out in ${words(seconds)}.`;
+  };
+
   const tick = () => {
-    const seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-    countdown.textContent = words(seconds);
-    if (seconds === 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       window.location.href = dialog.dataset.loginUrl;
       return;
     }
-    // Announce at the start, then every 20 seconds, so a screen reader is not talked over.
-    if (!live.textContent || seconds % 20 === 0) {
-      live.textContent = `For your security, we will sign you out in ${words(seconds)}.`;
+    const seconds = Math.ceil(left / 1000);
+    countdown.textContent = words(seconds);
+    // Announced every 20 seconds, so a screen reader is not talked over.
+    if (live.textContent && seconds % 20 === 0) {
+      announce(seconds);
     }
   };
 
@@ -40,6 +51,8 @@ if (dialog && typeof dialog.showModal === "function") {
     tick();
     dialog.showModal();
     stay.focus();
+    // A live region only speaks changes made while it is shown: fill it once the dialog is open.
+    window.setTimeout(() => announce(Math.ceil((deadline - Date.now()) / 1000)), 300);
     tickTimer = window.setInterval(tick, 1000);
   };
 
@@ -50,17 +63,25 @@ if (dialog && typeof dialog.showModal === "function") {
   };
 
   const staySignedIn = async () => {
-    const response = await fetch(dialog.dataset.renewUrl, {
-      method: "POST",
-      headers: { "X-CSRFToken": dialog.dataset.csrfToken },
-      credentials: "same-origin",
-    });
-    if (!response.ok) {
+    let response;
+    try {
+      // A session the server has ended answers with a redirect to sign-in. Not followed here:
+      // fetching that page would use up its note of why the session ended, unseen.
+      response = await fetch(dialog.dataset.renewUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": dialog.dataset.csrfToken },
+        credentials: "same-origin",
+        redirect: "manual",
+      });
+    } catch {
+      return; // offline: the warning stays open and the countdown goes on
+    }
+    const body = response.ok ? await response.json().catch(() => null) : null;
+    if (!body) {
       window.location.href = dialog.dataset.loginUrl;
       return;
     }
-    const body = await response.json();
-    deadline = Date.now() + body.seconds_left * 1000;
+    deadline = deadlineIn(body.seconds_left);
     dialog.close();
     schedule();
   };
