@@ -24,6 +24,7 @@ $(VENV)/.installed: requirements-dev.lock | $(BIN)/activate
 run: $(VENV)/.installed
 	@mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) seed
 	@$(FLASK) users dev-admin
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	@echo "Every email the portal sends is printed below and kept in instance/mail/"

@@ -106,15 +106,18 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    import portal.outbox.demo_data  # noqa: F401  (registers its seeders)
+    import portal.outbox.demo_data
+    import portal.reference.seed  # noqa: F401  (registers its seed steps)
     from portal.accounts.cli import users_cli
     from portal.demo_data import demo_data_command
     from portal.jobs import jobs_cli
     from portal.outbox.cli import outbox_cli
+    from portal.seed import seed_command
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
 
 

@@ -5,5 +5,15 @@ from portal.audit import AuditRecord
 from portal.jobs import JobRun
 from portal.organisations.models import Organisation
 from portal.outbox.models import Broadcast, OutboxMessage
+from portal.reference.models import CpvDivision, ReferenceFigure
 
-__all__ = ["AuditRecord", "Broadcast", "JobRun", "Organisation", "OutboxMessage", "User"]
+__all__ = [
+    "AuditRecord",
+    "Broadcast",
+    "CpvDivision",
+    "JobRun",
+    "Organisation",
+    "OutboxMessage",
+    "ReferenceFigure",
+    "User",
+]

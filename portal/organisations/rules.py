@@ -40,12 +40,15 @@ class SizeBand(enum.StrEnum):
     LARGE = "large"
 
 
-def classify_sme(staff: int | None, turnover: Decimal | None, balance_sheet: Decimal | None,
-                 figures: Figures) -> Result:
+def classify_sme(
+    staff: int | None, turnover: Decimal | None, balance_sheet: Decimal | None, figures: Figures
+) -> Result:
     """Procurement Act 2023 s.123: fewer than 250 staff AND (turnover or balance sheet within its
     limit). The latest year's figures are used; the Companies Act's two-year rule is not."""
     if staff is None or (turnover is None and balance_sheet is None):
-        return Result(None, "SME: not known until the staff headcount and turnover or balance sheet total are given")
+        return Result(
+            None, "SME: not known until the staff headcount and turnover or balance sheet total are given"
+        )
     few_enough = staff < figures["sme.staff_fewer_than"]
     turnover_ok = turnover is not None and turnover <= figures["sme.max_turnover"]
     balance_ok = balance_sheet is not None and balance_sheet <= figures["sme.max_balance_sheet"]
@@ -56,24 +59,33 @@ def classify_sme(staff: int | None, turnover: Decimal | None, balance_sheet: Dec
     if balance_sheet is not None:
         inputs.append(f"balance sheet {gbp(balance_sheet)}")
     verdict = "SME" if is_sme else "not an SME"
-    rule = (f"Procurement Act 2023 test: fewer than {figures['sme.staff_fewer_than']:,} staff and turnover "
-            f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}")
+    rule = (
+        f"Procurement Act 2023 test: fewer than {figures['sme.staff_fewer_than']:,} staff and turnover "
+        f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}"
+    )
     return Result(is_sme, f"{verdict}: {', '.join(inputs)} ({rule})")
 
 
-def size_band(staff: int | None, turnover: Decimal | None, balance_sheet: Decimal | None,
-              figures: Figures) -> Result:
+def size_band(
+    staff: int | None, turnover: Decimal | None, balance_sheet: Decimal | None, figures: Figures
+) -> Result:
     """Companies Act 2006 bands: the smallest band whose limits it meets on at least 2 of 3 tests."""
     if staff is None or turnover is None or balance_sheet is None:
-        return Result(None, "Size band: not known until headcount, turnover and balance sheet total are given")
+        return Result(
+            None, "Size band: not known until headcount, turnover and balance sheet total are given"
+        )
     for band in (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM):
-        met = sum([
-            turnover <= figures[f"size.{band}.max_turnover"],
-            balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
-            staff <= figures[f"size.{band}.max_staff"],
-        ])
+        met = sum(
+            [
+                turnover <= figures[f"size.{band}.max_turnover"],
+                balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
+                staff <= figures[f"size.{band}.max_staff"],
+            ]
+        )
         if met >= 2:
-            return Result(band, f"{band.value.capitalize()} (Companies Act 2006: meets 2 of the 3 {band.value} limits)")
+            return Result(
+                band, f"{band.value.capitalize()} (Companies Act 2006: meets 2 of the 3 {band.value} limits)"
+            )
     return Result(SizeBand.LARGE, "Large (Companies Act 2006: over the medium limits on 2 of the 3 tests)")
 
 
@@ -84,8 +96,11 @@ def needs_modern_slavery_statement(turnover: Decimal | None, figures: Figures) -
         return Result(None, "Modern slavery statement: not known until the turnover is given")
     required = turnover >= threshold
     verb = "required" if required else "not required"
-    return Result(required, f"Modern slavery statement {verb}: turnover {gbp(turnover)} "
-                            f"(Modern Slavery Act 2015 s.54: turnover of {gbp(threshold)} or more)")
+    return Result(
+        required,
+        f"Modern slavery statement {verb}: turnover {gbp(turnover)} "
+        f"(Modern Slavery Act 2015 s.54: turnover of {gbp(threshold)} or more)",
+    )
 
 
 class LegalForm(enum.StrEnum):
@@ -109,8 +124,12 @@ class LegalForm(enum.StrEnum):
 # Procurement Policy 3b); any other form is one only by declaring it (a social enterprise that
 # is a company, a mutual, a voluntary or community group).
 VCSE_FORMS = {
-    LegalForm.CHARITY, LegalForm.CIO, LegalForm.CIC, LegalForm.COOPERATIVE,
-    LegalForm.COMMUNITY_BENEFIT, LegalForm.UNINCORPORATED,
+    LegalForm.CHARITY,
+    LegalForm.CIO,
+    LegalForm.CIC,
+    LegalForm.COOPERATIVE,
+    LegalForm.COMMUNITY_BENEFIT,
+    LegalForm.UNINCORPORATED,
 }
 
 
@@ -118,11 +137,17 @@ def classify_vcse(legal_form: LegalForm | None, declared: bool | None) -> Result
     if legal_form is None:
         return Result(None, "VCSE: not known until the legal form is given")
     if legal_form in VCSE_FORMS:
-        return Result(True, f"VCSE: its legal form ({LEGAL_FORM_NAMES[legal_form]}) is a voluntary, "
-                            "community or social enterprise form (Ethical Procurement Policy 3b)")
+        return Result(
+            True,
+            f"VCSE: its legal form ({LEGAL_FORM_NAMES[legal_form]}) is a voluntary, "
+            "community or social enterprise form (Ethical Procurement Policy 3b)",
+        )
     if declared:
-        return Result(True, "VCSE: declared a social enterprise, mutual, or voluntary or community "
-                            "organisation (Ethical Procurement Policy 3b)")
+        return Result(
+            True,
+            "VCSE: declared a social enterprise, mutual, or voluntary or community "
+            "organisation (Ethical Procurement Policy 3b)",
+        )
     return Result(False, f"Not a VCSE: {LEGAL_FORM_NAMES[legal_form].lower()}, not declared one")
 
 

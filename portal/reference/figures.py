@@ -1,0 +1,45 @@
+"""The figures in force on a day, as the rules take them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.reference.models import ReferenceFigure
+from portal.time import london_today
+
+
+class MissingFigure(LookupError):
+    """A rule asked for a figure that has no row in force (run `flask seed`)."""
+
+
+class FiguresOn(dict):
+    """key -> value in force on one day; a missing key says which figure and how to fix it."""
+
+    def __missing__(self, key: str) -> Decimal:
+        raise MissingFigure(
+            f"no reference figure {key!r} in force: load data/reference-figures.csv with `flask seed`"
+        )
+
+
+def figures_on(day: date | None = None) -> FiguresOn:
+    """Each key's newest value whose effective date is on or before `day` (today in London)."""
+    day = day or london_today()
+    newest = (
+        sa.select(ReferenceFigure.key, sa.func.max(ReferenceFigure.effective_from).label("effective_from"))
+        .where(ReferenceFigure.effective_from <= day)
+        .group_by(ReferenceFigure.key)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ReferenceFigure.key, ReferenceFigure.value).join(
+            newest,
+            sa.and_(
+                ReferenceFigure.key == newest.c.key, ReferenceFigure.effective_from == newest.c.effective_from
+            ),
+        )
+    ).all()
+    return FiguresOn({key: Decimal(value) for key, value in rows})

@@ -1,0 +1,33 @@
+"""Seed steps for the reference data: dated figures and CPV divisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from portal.reference.models import CpvDivision, ReferenceFigure
+from portal.seed import read_csv, seed_step, upsert
+
+
+@seed_step("reference figures")
+def seed_figures() -> str:
+    rows = (
+        {
+            "key": row["key"],
+            "effective_from": date.fromisoformat(row["effective_from"]),
+            "value": Decimal(row["value"]),
+            "unit": row["unit"],
+            "source": row["source"],
+        }
+        for row in read_csv("reference-figures.csv")
+    )
+    return upsert(ReferenceFigure, ("key", "effective_from"), rows)
+
+
+@seed_step("CPV divisions")
+def seed_cpv_divisions() -> str:
+    rows = (
+        {"division": r["division"], "code": r["code"], "title": r["title"]}
+        for r in read_csv("cpv-divisions.csv")
+    )
+    return upsert(CpvDivision, ("division",), rows)
