@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def str_enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+def str_enum(cls: type[enum.StrEnum], name: str, length: int = 20) -> sa.Enum:
     """An enum column stored as its plain string values with a CHECK constraint: readable in
     SQL and the same on both databases."""
     return sa.Enum(
@@ -35,7 +35,7 @@ def str_enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=20,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
     )
 

@@ -3,16 +3,26 @@
 from portal.accounts.models import User
 from portal.audit import AuditRecord
 from portal.jobs import JobRun
-from portal.organisations.models import Organisation
+from portal.organisations.models import (
+    Accreditation,
+    ClassificationDecision,
+    Organisation,
+    OrganisationInvitation,
+    OrganisationSite,
+)
 from portal.outbox.models import Broadcast, OutboxMessage
 from portal.reference.models import CpvDivision, ReferenceFigure
 
 __all__ = [
+    "Accreditation",
     "AuditRecord",
     "Broadcast",
+    "ClassificationDecision",
     "CpvDivision",
     "JobRun",
     "Organisation",
+    "OrganisationInvitation",
+    "OrganisationSite",
     "OutboxMessage",
     "ReferenceFigure",
     "User",

@@ -25,11 +25,11 @@ class Result:
 
 
 def gbp(amount: Decimal | int) -> str:
-    """Money as the portal writes it in explanations: GBP 3.1m, GBP 250,000, GBP 44m."""
+    """Money as explanations write it: GBP 3.1m where millions say it exactly, else in full
+    (GBP 44,000,000.01 must not read as GBP 44m beside a verdict that turns on the penny)."""
     amount = Decimal(amount)
-    if amount >= 1_000_000:
-        millions = (amount / 1_000_000).quantize(Decimal("0.01")).normalize()
-        return f"GBP {millions:f}m"
+    if amount >= 1_000_000 and amount % 10_000 == 0:
+        return f"GBP {(amount / 1_000_000).normalize():f}m"
     return f"GBP {amount:,.2f}".removesuffix(".00")
 
 

@@ -1,0 +1,125 @@
+"""The classification rules at and around every boundary, with the figures from data/."""
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from portal.organisations.rules import (
+    LegalForm,
+    SizeBand,
+    classify_sme,
+    classify_vcse,
+    gbp,
+    needs_modern_slavery_statement,
+    size_band,
+)
+
+M = Decimal(1_000_000)
+
+
+@pytest.fixture(scope="module")
+def figures():
+    """The figures in force today, straight from the shipped data file (newest row per key)."""
+    with open(Path(__file__).parents[2] / "data" / "reference-figures.csv") as file:
+        rows = list(csv.DictReader(file))
+    newest: dict[str, tuple[str, Decimal]] = {}
+    for row in rows:
+        if row["key"] not in newest or row["effective_from"] > newest[row["key"]][0]:
+            newest[row["key"]] = (row["effective_from"], Decimal(row["value"]))
+    return {key: value for key, (_, value) in newest.items()}
+
+
+@pytest.mark.parametrize(
+    ("staff", "turnover", "balance", "is_sme"),
+    [
+        (249, 44 * M, None, True),
+        (250, 44 * M, None, False),  # "medium" under the Companies Act, not an SME under the Act
+        (249, 44 * M + Decimal("0.01"), None, False),
+        (249, 44 * M + Decimal("0.01"), 38 * M, True),  # the balance sheet test rescues it
+        (249, 44 * M + Decimal("0.01"), 38 * M + Decimal("0.01"), False),
+        (249, None, 38 * M, True),
+        (0, Decimal(0), None, True),
+        (10_000, Decimal(1), Decimal(1), False),
+    ],
+)
+def test_sme_by_the_procurement_act_test(figures, staff, turnover, balance, is_sme):
+    result = classify_sme(staff, turnover, balance, figures)
+    assert result.value is is_sme
+    assert "Procurement Act 2023 test" in result.explanation
+    assert f"{staff:,} staff" in result.explanation
+
+
+def test_sme_explains_its_inputs_in_plain_words(figures):
+    result = classify_sme(42, Decimal("3100000"), None, figures)
+    assert result.explanation.startswith("SME: 42 staff, turnover GBP 3.1m (Procurement Act 2023 test")
+
+
+@pytest.mark.parametrize(("staff", "turnover", "balance"), [(None, M, M), (10, None, None)])
+def test_sme_is_unknown_without_its_inputs(figures, staff, turnover, balance):
+    assert classify_sme(staff, turnover, balance, figures).value is None
+
+
+@pytest.mark.parametrize(
+    ("staff", "turnover", "balance", "band"),
+    [
+        (10, 1 * M, Decimal(500_000), SizeBand.MICRO),
+        (11, 1 * M, Decimal(500_000), SizeBand.MICRO),  # 2 of 3
+        (11, 1 * M + 1, Decimal(500_000), SizeBand.SMALL),
+        (50, 15 * M, Decimal(7_500_000), SizeBand.SMALL),
+        (51, 15 * M + 1, Decimal(7_500_000), SizeBand.MEDIUM),
+        (250, 54 * M, 27 * M, SizeBand.MEDIUM),
+        (251, 54 * M + 1, 27 * M, SizeBand.LARGE),
+        (251, 54 * M, 28 * M, SizeBand.LARGE),
+    ],
+)
+def test_size_band_by_the_companies_act_two_of_three_tests(figures, staff, turnover, balance, band):
+    assert size_band(staff, turnover, balance, figures).value == band
+
+
+@pytest.mark.parametrize(
+    ("turnover", "required"),
+    [(36 * M - Decimal("0.01"), False), (36 * M, True), (36 * M + 1, True), (Decimal(0), False)],
+)
+def test_modern_slavery_statement_from_36m_turnover(figures, turnover, required):
+    result = needs_modern_slavery_statement(turnover, figures)
+    assert result.value is required
+    assert "GBP 36m" in result.explanation
+
+
+@pytest.mark.parametrize(
+    ("form", "declared", "is_vcse"),
+    [
+        (LegalForm.CHARITY, None, True),
+        (LegalForm.CIO, False, True),
+        (LegalForm.CIC, None, True),
+        (LegalForm.COOPERATIVE, None, True),
+        (LegalForm.COMMUNITY_BENEFIT, None, True),
+        (LegalForm.UNINCORPORATED, None, True),
+        (LegalForm.PRIVATE_LIMITED, False, False),
+        (LegalForm.PRIVATE_LIMITED, True, True),  # a social enterprise that is a company
+        (LegalForm.SOLE_TRADER, None, False),
+    ],
+)
+def test_vcse_from_the_legal_form_and_the_declaration(form, declared, is_vcse):
+    assert classify_vcse(form, declared).value is is_vcse
+
+
+def test_vcse_is_unknown_without_a_legal_form():
+    assert classify_vcse(None, True).value is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        (Decimal("3100000"), "GBP 3.1m"),
+        (44 * M, "GBP 44m"),
+        (Decimal("250000"), "GBP 250,000"),
+        (Decimal("1234.5"), "GBP 1,234.50"),
+        (Decimal("44000000.01"), "GBP 44,000,000.01"),
+        (Decimal("3125000"), "GBP 3,125,000"),
+    ],
+)
+def test_money_in_explanations(amount, words):
+    assert gbp(amount) == words
