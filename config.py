@@ -60,6 +60,11 @@ class Config:
     # Email. Links in messages are built from BASE_URL: the worker has no request to take a host
     # from, and a request's Host header must never decide where a reset link points.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Evidence files (accreditation certificates): outside static/, shared by every server.
+    EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER", str(INSTANCE_DIR / "evidence"))
+    EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # The procurement unit's shared inbox: told of each new registration and classification change.
+    PROCUREMENT_INBOX = os.environ.get("PROCUREMENT_INBOX", "procurement@example.org")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"
@@ -127,7 +132,7 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set in production")
-        for name in ("DATABASE_URL", "BASE_URL", "MAIL_DEFAULT_SENDER"):
+        for name in ("DATABASE_URL", "BASE_URL", "MAIL_DEFAULT_SENDER", "PROCUREMENT_INBOX"):
             if not os.environ.get(name):
                 raise ConfigError(f"{name} must be set in production (there is no safe default)")
         super().__init__()

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--database sqlite|postgresql] [--rows N] [--duration S]
                                   [--connections C] [--pages /,/accessibility] [--rounds R]
+                                  [--no-accounts]
 
 Steps: create a fresh database (a temporary SQLite file, or `portal_bench_<random>` on the local
 PostgreSQL), `flask db upgrade`, `flask demo-data --rows N`, create and fill `bench_rows`, start
@@ -11,6 +12,14 @@ is not installed (`apt-get install -y wrk`). Prints requests/s, p50 and p99 and 
 shell and minimal anchors, and writes the same as JSON to bench/results/<timestamp>.json.
 gunicorn is stopped and the database dropped at the end, on error too. Traffic goes to 127.0.0.1
 only.
+
+With --accounts (the default) the run also measures the accounts area: before gunicorn starts it
+adds one verified supplier account to the database (in-process, with the production settings
+gunicorn runs with, so the hash has the argon2 parameters in force); each round then signs in over
+HTTP and measures "/account" with that session cookie and "POST /login" (a valid sign-in: a 302
+after a full argon2id verification), counting any other status as an error. Production names its
+cookie `__Host-session` and marks it Secure: over plain HTTP on 127.0.0.1 no cookie jar would send
+it back, so the script reads Set-Cookie itself and sends the cookie by name.
 """
 
 from __future__ import annotations
@@ -30,11 +39,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `portal` importable
@@ -42,6 +53,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `portal` importable
 import sqlalchemy as sa  # noqa: E402
 
 from portal.bench import create_bench_table, fill_bench_rows  # noqa: E402
+from portal.time import utcnow  # noqa: E402
 
 BIN = Path(sys.executable).parent if (Path(sys.executable).parent / "flask").exists() else ROOT / ".venv/bin"
 RESULTS = ROOT / "bench" / "results"
@@ -50,13 +62,59 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
 SHELL, MINIMAL = "/_bench/shell", "/_bench/minimal"
+ACCOUNT, SIGN_IN = "/account", "POST /login"  # the accounts area's measurements, as labelled
 BENCH_ROWS = 100_000
 TARGET_SHELL_OVER_MINIMAL = 0.60
+TARGET_ACCOUNT_OVER_SHELL = 0.60
+BENCH_EMAIL = "bench-supplier@example.com"
+ARGON2_SETTINGS = ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
+FORM = "application/x-www-form-urlencoded"
 # Settings production refuses to start without; nothing in a benchmark sends mail or builds links.
 PRODUCTION_PLACEHOLDERS = {
     "BASE_URL": "http://127.0.0.1",
     "MAIL_DEFAULT_SENDER": "Benchmark <bench@localhost>",
+    "PROCUREMENT_INBOX": "procurement@localhost",
 }
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Target:
+    """What one measurement sends: `label` names it in the table, `path` is what is requested."""
+
+    label: str
+    path: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    expect: int = 200  # any other status counts as an error
+
+    @property
+    def plain(self) -> bool:
+        """A bare GET: wrk loads it without a script, as the anchors always were."""
+        return self.method == "GET" and not self.headers and self.body is None and self.expect == 200
+
+
+@dataclass
+class Account:
+    """The run's supplier account and the settings gunicorn's app holds for it."""
+
+    email: str
+    password: str
+    cookie_name: str
+    argon2: dict[str, int]
+
+
+@dataclass
+class SignIn:
+    """A sign-in form's cookie and CSRF token (the token is bound to that cookie, so together they
+    make any number of valid sign-ins), and the session cookie of one completed sign-in."""
+
+    form_cookie: str
+    csrf_token: str
+    session_cookie: str
 
 
 @dataclass
@@ -91,6 +149,9 @@ class Run:
     results: list[Result] = field(default_factory=list)  # per page, the median round
     rounds: list[list[dict]] = field(default_factory=list)  # per page, every round
     shell_over_minimal: float | None = None
+    # With --accounts: the argon2 parameters gunicorn's app hashes and verifies with.
+    argon2: dict[str, int] | None = None
+    account_over_shell: float | None = None
 
 
 # --- the database ------------------------------------------------------------------------------
@@ -167,10 +228,142 @@ def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPro
     return result
 
 
-def step(label: str, action: Callable[[], object]) -> None:
+def step(label: str, action: Callable[[], T]) -> T:
     started = time.perf_counter()
-    action()
+    value = action()
     print(f"{label}: {time.perf_counter() - started:.1f}s")
+    return value
+
+
+# --- the accounts area -------------------------------------------------------------------------
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """os.environ set to `env` for the block (the config classes read it), restored afterwards."""
+    saved = os.environ.copy()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def add_account(email: str, password: str) -> None:
+    """A verified supplier with its organisation, committed. Needs an app context: the hash is made
+    with that app's argon2 parameters."""
+    from portal.accounts.models import Role, User
+    from portal.accounts.passwords import hash_password
+    from portal.extensions import db
+    from portal.organisations.models import Organisation
+
+    organisation = Organisation(name="Benchmark Supplies Ltd")
+    db.session.add_all(
+        [
+            organisation,
+            User(
+                email=email,
+                name="Benchmark Supplier",
+                password_hash=hash_password(password),
+                role=Role.SUPPLIER,
+                organisation=organisation,
+                email_verified_at=utcnow(),
+                password_changed_at=utcnow(),
+            ),
+        ]
+    )
+    db.session.commit()
+
+
+def create_bench_account(url: str) -> Account:
+    """Add the run's account with the app gunicorn will run (production settings, same
+    environment), and note the settings the measurements depend on: the argon2 parameters and the
+    cookie's name, both fixed in the config classes rather than read from the environment."""
+    from portal import create_app
+    from portal.extensions import db
+
+    with environment(server_environment(url)):
+        app = create_app()
+    password = secrets.token_urlsafe(18)
+    with app.app_context():
+        try:
+            add_account(BENCH_EMAIL, password)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    return Account(
+        BENCH_EMAIL,
+        password,
+        app.config["SESSION_COOKIE_NAME"],
+        {name: app.config[name] for name in ARGON2_SETTINGS},
+    )
+
+
+CSRF_INPUT = re.compile(r"<input\b[^>]*\bname=\"csrf_token\"[^>]*>", re.IGNORECASE)
+VALUE_ATTRIBUTE = re.compile(r"\bvalue=\"([^\"]*)\"")
+
+
+def csrf_token(html: str) -> str | None:
+    """The CSRF token in a page's form (`<input ... name="csrf_token" ... value="...">`)."""
+    tag = CSRF_INPUT.search(html)
+    value = tag and VALUE_ATTRIBUTE.search(tag.group(0))
+    return value.group(1) if value else None
+
+
+def cookie_value(set_cookie_headers: list[str], name: str) -> str | None:
+    """The value a response sets for cookie `name`, read from its Set-Cookie headers as they are:
+    a cookie jar would drop production's Secure `__Host-` cookie on plain HTTP. The last one wins."""
+    value = None
+    for header in set_cookie_headers:
+        pair = header.split(";", 1)[0]
+        cookie, separator, content = pair.partition("=")
+        if separator and cookie.strip() == name:
+            value = content.strip().strip('"')
+    return value
+
+
+def sign_in_form(account: Account, token: str) -> str:
+    return urllib.parse.urlencode({"csrf_token": token, "email": account.email, "password": account.password})
+
+
+def sign_in(port: int, account: Account) -> SignIn:
+    """Sign in over HTTP as a browser would: GET /login for the cookie and the form's token, POST
+    the form (not following the 302), and check that the new session opens /account."""
+    status, headers, body = fetch(port, "GET", "/login")
+    form_cookie = cookie_value(headers.get_all("Set-Cookie") or [], account.cookie_name)
+    token = csrf_token(body.decode("utf-8", "replace"))
+    if status != 200 or not form_cookie or not token:
+        raise SystemExit(
+            f"GET /login answered {status} with cookie {account.cookie_name} "
+            f"{'set' if form_cookie else 'missing'} and CSRF token {'found' if token else 'missing'}"
+        )
+    form_headers = {"Cookie": f"{account.cookie_name}={form_cookie}", "Content-Type": FORM}
+    status, headers, body = fetch(port, "POST", "/login", form_headers, sign_in_form(account, token))
+    session_cookie = cookie_value(headers.get_all("Set-Cookie") or [], account.cookie_name)
+    if status != 302 or not session_cookie:
+        raise SystemExit(f"POST /login answered {status}, not a 302 with a session: {body[:300]!r}")
+    signed_in = SignIn(form_cookie, token, session_cookie)
+    status, _, body = fetch(port, "GET", ACCOUNT, {"Cookie": f"{account.cookie_name}={session_cookie}"})
+    if status != 200 or account.email.encode() not in body:
+        raise SystemExit(f"GET {ACCOUNT} with the new session answered {status}, not the account page")
+    return signed_in
+
+
+def account_targets(account: Account, signed_in: SignIn) -> list[Target]:
+    cookie = account.cookie_name
+    return [
+        Target(ACCOUNT, ACCOUNT, headers={"Cookie": f"{cookie}={signed_in.session_cookie}"}),
+        Target(
+            SIGN_IN,
+            "/login",
+            method="POST",
+            headers={"Cookie": f"{cookie}={signed_in.form_cookie}", "Content-Type": FORM},
+            body=sign_in_form(account, signed_in.csrf_token),
+            expect=302,
+        ),
+    ]
 
 
 # --- gunicorn ----------------------------------------------------------------------------------
@@ -182,11 +375,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
-    """Serve wsgi:app on a free loopback port; yield the port once /healthz answers."""
-    port = free_port()
-    env = {
+def server_environment(url: str) -> dict[str, str]:
+    """The environment gunicorn's app is built in: production settings on the bench database."""
+    return {
         **PRODUCTION_PLACEHOLDERS,
         **os.environ,
         "BENCHMARK_ANCHORS": "1",
@@ -194,6 +385,13 @@ def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
     }
+
+
+@contextmanager
+def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
+    """Serve wsgi:app on a free loopback port; yield the port once /healthz answers."""
+    port = free_port()
+    env = server_environment(url)
     log_path = workdir / "gunicorn.log"
     command = [
         str(BIN / "gunicorn"),
@@ -228,23 +426,33 @@ def wait_for_health(port: int, server: subprocess.Popen, log_path: Path, timeout
     raise SystemExit(f"gunicorn gave no healthy /healthz in {timeout}s:\n{log_path.read_text()[-3000:]}")
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
+def fetch(
+    port: int, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path)
+        connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
 
 
-def warm_up(port: int, paths: list[str], workers: int) -> None:
-    """Fail on a page that does not answer 200; let every worker compile its templates first."""
-    for path in paths:
-        for _ in range(10 * workers):
-            status, body = get(port, path)
-            if status != 200:
-                raise SystemExit(f"GET {path} answered {status}, not 200: {body[:300]!r}")
+def get(port: int, path: str) -> tuple[int, bytes]:
+    status, _, body = fetch(port, "GET", path)
+    return status, body
+
+
+def warm_up(port: int, targets: list[Target], workers: int) -> None:
+    """Fail on a target that does not answer as expected; let every worker compile its templates
+    first. A sign-in costs a full password hash: a few per worker are enough."""
+    for target in targets:
+        for _ in range((10 if target.method == "GET" else 2) * workers):
+            status, _, body = fetch(port, target.method, target.path, target.headers, target.body)
+            if status != target.expect:
+                raise SystemExit(
+                    f"{target.method} {target.path} answered {status}, not {target.expect}: {body[:300]!r}"
+                )
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -253,15 +461,75 @@ WRK_DURATION = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def load_with_wrk(wrk: str, port: int, path: str, duration: int, connections: int) -> Result:
-    threads = min(2, connections)
-    command = [
-        wrk,
-        *(f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"),
-        f"http://127.0.0.1:{port}{path}",
+WRK_UNEXPECTED = re.compile(r"^Unexpected status: (\d+)$", re.MULTILINE)
+# Appended to a target's script: every thread counts the responses whose status is not the one
+# expected (wrk itself counts only non-2xx/3xx, which would take a 302 to /login for a success),
+# and `done` prints the sum for parse_wrk.
+WRK_STATUS_CHECK = """
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  unexpected = 0
+end
+
+function response(status, headers, body)
+  if status ~= EXPECTED then
+    unexpected = unexpected + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("unexpected")
+  end
+  io.write(string.format("Unexpected status: %d\\n", total))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    """`value` as a Lua string literal: printable ASCII as is, quotes, backslashes and every other
+    byte as \\ddd escapes."""
+    out = []
+    for byte in value.encode():
+        character = chr(byte)
+        if character in '"\\' or not 32 <= byte < 127:
+            out.append(f"\\{byte:03d}")
+        else:
+            out.append(character)
+    return '"' + "".join(out) + '"'
+
+
+def wrk_script(target: Target) -> str:
+    """A wrk Lua script sending `target`'s request and counting the responses not `target.expect`."""
+    lines = [f"wrk.method = {lua_string(target.method)}"]
+    if target.body is not None:
+        lines.append(f"wrk.body = {lua_string(target.body)}")  # wrk adds the Content-Length
+    lines += [
+        f"wrk.headers[{lua_string(name)}] = {lua_string(value)}" for name, value in target.headers.items()
     ]
+    return "\n".join(lines) + "\n" + WRK_STATUS_CHECK.replace("EXPECTED", str(int(target.expect)))
+
+
+def load_with_wrk(
+    wrk: str, port: int, target: Target, duration: int, connections: int, workdir: Path
+) -> Result:
+    threads = min(2, connections)
+    # --timeout as the Python loop's: a sign-in queued behind others' argon2 can pass wrk's 2s
+    # default, and a slow answer is a latency, not an error.
+    command = [wrk, *(f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency")]
+    if not target.plain:
+        script = workdir / "target.lua"  # holds a session cookie: it goes when workdir does
+        script.write_text(wrk_script(target))
+        command += ["--script", str(script)]
+    command.append(f"http://127.0.0.1:{port}{target.path}")
     output = checked(subprocess.run(command, capture_output=True, text=True, check=False)).stdout  # noqa: S603
-    return parse_wrk(path, output)
+    return parse_wrk(target.label, output)
 
 
 def parse_wrk(path: str, output: str) -> Result:
@@ -270,7 +538,12 @@ def parse_wrk(path: str, output: str) -> Result:
     total = re.search(r"(\d+) requests in", output)
     if not (rate and total and {50, 99} <= percentiles.keys()):
         raise SystemExit(f"could not read wrk's output:\n{output}")
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    # A script's own count of unexpected statuses includes wrk's non-2xx/3xx ones: not both.
+    unexpected = WRK_UNEXPECTED.search(output)
+    if unexpected:
+        errors = int(unexpected.group(1))
+    else:
+        errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
@@ -285,8 +558,9 @@ def parse_wrk(path: str, output: str) -> Result:
     )
 
 
-def load_with_python(port: int, path: str, duration: float, connections: int) -> Result:
-    """One thread per connection, each sending GETs until the deadline; bounded by `duration`."""
+def load_with_python(port: int, target: Target, duration: float, connections: int) -> Result:
+    """One thread per connection, each sending `target`'s request until the deadline; bounded by
+    `duration`. A response whose status is not `target.expect` counts as an error."""
     deadline = time.perf_counter() + duration
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
@@ -299,10 +573,10 @@ def load_with_python(port: int, path: str, duration: float, connections: int) ->
                 try:
                     # Keep-alive where the server allows it; http.client reconnects after a
                     # response that closes the connection (gunicorn's sync workers close each).
-                    connection.request("GET", path)
+                    connection.request(target.method, target.path, body=target.body, headers=target.headers)
                     response = connection.getresponse()
                     response.read()
-                    if response.status != 200:
+                    if response.status != target.expect:
                         errors[index] += 1
                         continue
                 except (OSError, http.client.HTTPException):
@@ -322,9 +596,9 @@ def load_with_python(port: int, path: str, duration: float, connections: int) ->
     elapsed = time.perf_counter() - started
     samples = sorted(s for thread_samples in latencies for s in thread_samples)
     if not samples:
-        raise SystemExit(f"no successful request to {path} ({sum(errors)} errors)")
+        raise SystemExit(f"no successful request to {target.label} ({sum(errors)} errors)")
     return Result(
-        path,
+        target.label,
         round(len(samples) / elapsed, 2),
         round(percentile(samples, 50) * 1000, 3),
         round(percentile(samples, 99) * 1000, 3),
@@ -355,6 +629,15 @@ def add_ratios(run: Run) -> None:
         result.ratio_to_shell = round(result.requests_per_second / shell, 3) if shell else None
         result.ratio_to_minimal = round(result.requests_per_second / minimal, 3) if minimal else None
     run.shell_over_minimal = by_path[SHELL].ratio_to_minimal
+    if ACCOUNT in by_path:
+        run.account_over_shell = by_path[ACCOUNT].ratio_to_shell
+
+
+def argon2_note(argon2: dict[str, int]) -> str:
+    return (
+        f"argon2id t={argon2['ARGON2_TIME_COST']} m={argon2['ARGON2_MEMORY_COST']} KiB "
+        f"p={argon2['ARGON2_PARALLELISM']}"
+    )
 
 
 def print_table(run: Run) -> None:
@@ -370,15 +653,26 @@ def print_table(run: Run) -> None:
     print(header)
     print("-" * len(header))
     for r in run.results:
+        note = f"  {argon2_note(run.argon2)}" if r.path == SIGN_IN and run.argon2 else ""
         print(
             f"{r.path:<20} {r.requests_per_second:>10.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
-            f"{r.ratio_to_shell or 0:>8.2f} {r.ratio_to_minimal or 0:>9.2f} {r.errors:>7}"
+            f"{r.ratio_to_shell or 0:>8.2f} {r.ratio_to_minimal or 0:>9.2f} {r.errors:>7}{note}"
         )
     verdict = "meets" if (run.shell_over_minimal or 0) >= TARGET_SHELL_OVER_MINIMAL else "BELOW"
     print(
         f"\nanchors: shell/minimal = {run.shell_over_minimal:.2f} "
         f"({verdict} the target of {TARGET_SHELL_OVER_MINIMAL:.2f})"
     )
+    if run.account_over_shell is not None:
+        account = next(r for r in run.results if r.path == ACCOUNT)
+        verdict = "meets" if run.account_over_shell >= TARGET_ACCOUNT_OVER_SHELL else "BELOW"
+        print(
+            f"accounts: /account/shell = {run.account_over_shell:.2f} "
+            f"({verdict} the target of {TARGET_ACCOUNT_OVER_SHELL:.2f}), "
+            f"/account/minimal = {account.ratio_to_minimal or 0:.2f}"
+        )
+    if run.argon2 is not None:
+        print(f"sign-in: each POST /login is one {argon2_note(run.argon2)} verification (a measurement)")
 
 
 def write_json(run: Run) -> Path:
@@ -408,6 +702,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="measure each page this many times, interleaved; report the median",
     )
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--accounts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f'also measure "{ACCOUNT}" signed in and "{SIGN_IN}" (default: on)',
+    )
     args = parser.parse_args(argv)
     args.pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     if any(not p.startswith("/") for p in args.pages):
@@ -441,20 +741,36 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with fresh_database(args.database, workdir) as url:
             prepare_database(url, args.rows, args.bench_rows, args.seed)
+            account = step("bench account", lambda: create_bench_account(url)) if args.accounts else None
+            if account:
+                run.argon2 = account.argon2
             with gunicorn(url, args.workers, workdir) as port:
-                paths = ANCHORS + [p for p in args.pages if p not in ANCHORS]
-                warm_up(port, paths, args.workers)
-                rounds: dict[str, list[Result]] = {path: [] for path in paths}
+                measured = ANCHORS + ([ACCOUNT] if account else [])  # /account: signed in, below
+                paths = ANCHORS + [p for p in args.pages if p not in measured]
+                targets = [Target(path, path) for path in paths]
+                if account:
+                    targets += account_targets(account, sign_in(port, account))
+                warm_up(port, targets, args.workers)
+                rounds: dict[str, list[Result]] = {target.label: [] for target in targets}
                 # Rounds interleave the pages, so a burst of other load on the machine lands on
                 # all of them alike rather than on one.
                 for number in range(1, args.rounds + 1):
-                    for path in paths:
+                    if account and number > 1:
+                        # A fresh sign-in each round: however long the run, the session stays
+                        # within its idle limit and the form's token within its time limit.
+                        targets[-2:] = account_targets(account, sign_in(port, account))
+                    for target in targets:
                         if wrk:
-                            result = load_with_wrk(wrk, port, path, args.duration, args.connections)
+                            result = load_with_wrk(
+                                wrk, port, target, args.duration, args.connections, workdir
+                            )
                         else:
-                            result = load_with_python(port, path, args.duration, args.connections)
-                        print(f"round {number}/{args.rounds} {path}: {result.requests_per_second:.1f} req/s")
-                        rounds[path].append(result)
+                            result = load_with_python(port, target, args.duration, args.connections)
+                        print(
+                            f"round {number}/{args.rounds} {target.label}: "
+                            f"{result.requests_per_second:.1f} req/s"
+                        )
+                        rounds[target.label].append(result)
                 run.rounds = [[asdict(r) for r in results] for results in rounds.values()]
                 run.results = [median_round(results) for results in rounds.values()]
     finally:

@@ -4,9 +4,12 @@ portal's handling of hostile text."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 
-from wtforms import Field
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import DateField, Field, IntegerField, StringField
+from wtforms.validators import StopValidation, ValidationError
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
 # (PostgreSQL refuses it in text). Line breaks are refused separately where a field is one line.
@@ -33,3 +36,91 @@ class PlainText:
             raise ValidationError(
                 f"{field.label.text} must not contain special characters such as line breaks"
             )
+
+
+class DateInput(GovDateInput):
+    """govuk-frontend-wtf's date input, padded when a tampered form leaves out some boxes (it
+    would crash unpacking fewer than three values)."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = [*list(field.raw_data)[:3], "", "", ""][:3]
+        return super().map_gov_params(field, **kwargs)
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year boxes) with the Design System's messages. Give
+    `required_message` for a required date (not InputRequired, which reads only the day box
+    and would hide "must include a month")."""
+
+    def __init__(self, label: str, *, required_message: str | None = None, **kwargs) -> None:
+        super().__init__(label, format="%d %m %Y", widget=DateInput(), **kwargs)
+        self.required_message = required_message
+
+    def process_formdata(self, valuelist) -> None:
+        parts = [part.strip() for part in [*valuelist, "", "", ""][:3]]
+        if not any(parts):
+            self.data = None
+            return
+        if not all(parts):
+            missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+            raise ValueError(f"{self.label.text} must include a {' and a '.join(missing)}")
+        try:
+            day, month, year = (int(part) for part in parts)
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date") from None
+        if not 1900 <= year <= 2200:
+            raise ValueError(f"{self.label.text} must be a real date, with a 4-digit year")
+
+    def pre_validate(self, form) -> None:
+        if self.data is None and not self.process_errors and self.required_message:
+            raise StopValidation(self.required_message)
+
+
+MONEY = re.compile(r"^£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+
+
+class MoneyField(StringField):
+    """Pounds: commas and a pound sign accepted, pence allowed, never negative."""
+
+    def __init__(self, label: str, *, limit: Decimal = Decimal("999999999999.99"), **kwargs) -> None:
+        super().__init__(label, widget=GovTextInput(), filters=[strip_text], **kwargs)
+        self.limit = limit
+        self.amount: Decimal | None = None
+
+    def process_data(self, value) -> None:
+        self.amount = value
+        self.data = f"{value:,.2f}".removesuffix(".00") if isinstance(value, Decimal) else value
+
+    def post_validate(self, form, validation_stopped: bool) -> None:
+        if validation_stopped or not self.data:
+            self.amount = None
+            return
+        text = self.data.replace(" ", "")
+        if text.startswith("-") or text.startswith("£-"):
+            self.errors.append(f"{self.label.text} must be 0 or more")
+        elif not MONEY.match(text):
+            self.errors.append(f"{self.label.text} must be an amount in pounds, like 250000 or 1,250,000.50")
+        else:
+            self.amount = Decimal(text.lstrip("£").replace(",", ""))
+            if self.amount > self.limit:
+                self.errors.append(f"{self.label.text} must be {self.limit:,.0f} pounds or less")
+
+
+class WholeNumberField(IntegerField):
+    """A count: commas accepted, the Design System's message when it is not a whole number."""
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__(label, widget=GovTextInput(), **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip().replace(",", "")
+        if not text.isdigit() or len(text) > 12:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, like 42")
+        self.data = int(text)

@@ -11,6 +11,7 @@ from portal.organisations.models import (
     OrganisationSite,
 )
 from portal.outbox.models import Broadcast, OutboxMessage
+from portal.postcodes.models import Postcode, PostcodeDistrict, PostcodeImport
 from portal.reference.models import CpvDivision, ReferenceFigure
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "OrganisationInvitation",
     "OrganisationSite",
     "OutboxMessage",
+    "Postcode",
+    "PostcodeDistrict",
+    "PostcodeImport",
     "ReferenceFigure",
     "User",
 ]

@@ -35,7 +35,8 @@ def csp_nonce() -> str:
 
 def set_security_headers(response: Response, *, hsts: bool) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
+    # A response may set a stricter policy of its own (a downloaded file is sandboxed).
+    headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"

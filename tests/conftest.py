@@ -95,9 +95,12 @@ def make_app(database_url: str, **overrides) -> Flask:
 
 
 def migrate_database(database_url: str) -> None:
+    """Migrate, then load the reference data (`flask seed`), as a new deployment does."""
     app = make_app(database_url)
     with app.app_context():
         upgrade()
+        result = app.test_cli_runner().invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
         db.engine.dispose()
 
 

@@ -1,19 +1,24 @@
-"""The benchmark anchors (portal/bench.py) and the demo-data registry (portal/demo_data.py)."""
+"""The benchmark anchors (portal/bench.py), the demo-data registry (portal/demo_data.py) and the
+helpers bench/run.py measures the accounts area with."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select
 
+from bench import run as bench_run
 from portal import demo_data
 from portal.bench import EPOCH, bench_rows, create_bench_table, fill_bench_rows
 from portal.demo_data import demo_data_command, insert_in_chunks, seeder
 from portal.extensions import db
-from tests.conftest import count_queries, make_app
+from tests.conftest import count_queries, csrf_token_from, make_app, post_form
 
 ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
 # The first cell of each body row holds the row's id.
@@ -172,3 +177,142 @@ def test_demo_data_refuses_the_production_configuration(empty_registry, database
     result = app.test_cli_runner().invoke(demo_data_command, ["--rows", "1"])
     assert result.exit_code != 0
     assert "production" in result.output
+
+
+# --- bench/run.py: the accounts area -----------------------------------------------------------
+
+
+def test_csrf_token_is_read_from_the_sign_in_form(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert bench_run.csrf_token(html) == csrf_token_from(html)
+
+
+@pytest.mark.parametrize(
+    ("html", "token"),
+    [
+        ('<input id="csrf_token" name="csrf_token" type="hidden" value="IjA.b-c_d">', "IjA.b-c_d"),
+        ('<input value="first" type="hidden" name="csrf_token">', "first"),
+        ('<input name="email" value="x@example.com"><input name="csrf_token" value="t">', "t"),
+        ('<input name="email" value="x@example.com">', None),
+        ("", None),
+    ],
+)
+def test_csrf_token_takes_the_value_of_the_csrf_input_only(html, token):
+    assert bench_run.csrf_token(html) == token
+
+
+def test_cookie_value_reads_a_secure_host_cookie_by_name():
+    headers = [
+        "other=1; Path=/",
+        "__Host-session=eyJjc3JmIjoiYWJj.Zx9.sig-_; Secure; HttpOnly; Path=/; SameSite=Lax",
+    ]
+    assert bench_run.cookie_value(headers, "__Host-session") == "eyJjc3JmIjoiYWJj.Zx9.sig-_"
+    assert bench_run.cookie_value(headers, "session") is None
+    assert bench_run.cookie_value([], "__Host-session") is None
+    # Set twice in one response: the browser keeps the last.
+    assert bench_run.cookie_value(["session=a; Path=/", "session=b; Path=/"], "session") == "b"
+
+
+def test_lua_string_escapes_quotes_backslashes_and_non_ascii():
+    assert bench_run.lua_string("csrf_token=a.b&email=x%40y") == '"csrf_token=a.b&email=x%40y"'
+    assert bench_run.lua_string('a"b\\c\né') == '"a\\034b\\092c\\010\\195\\169"'
+
+
+def test_wrk_script_sends_the_target_and_counts_other_statuses():
+    target = bench_run.Target(
+        "POST /login",
+        "/login",
+        method="POST",
+        headers={"Cookie": "__Host-session=abc.def", "Content-Type": bench_run.FORM},
+        body="csrf_token=t&email=a%40b.example&password=p",
+        expect=302,
+    )
+    script = bench_run.wrk_script(target)
+    assert 'wrk.method = "POST"' in script
+    assert 'wrk.body = "csrf_token=t&email=a%40b.example&password=p"' in script
+    assert 'wrk.headers["Cookie"] = "__Host-session=abc.def"' in script
+    assert 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"' in script
+    assert "if status ~= 302 then" in script
+    assert not target.plain
+    assert bench_run.Target("/", "/").plain
+
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/login
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   150.00ms   20.00ms 300.00ms   70.00%
+  Latency Distribution
+     50%  148.00ms
+     75%  160.00ms
+     90%  175.00ms
+     99%    1.20s
+  100 requests in 5.00s, 50.00KB read
+  Non-2xx or 3xx responses: 2
+  Socket errors: connect 0, read 1, write 0, timeout 0
+Requests/sec:     20.00
+Transfer/sec:     10.00KB
+"""
+
+
+def test_parse_wrk_counts_a_scripts_unexpected_statuses_instead_of_non_2xx():
+    plain = bench_run.parse_wrk("/", WRK_OUTPUT)
+    assert (plain.requests_per_second, plain.requests, plain.errors) == (20.0, 100, 3)
+    assert (plain.p50_ms, plain.p99_ms) == (148.0, 1200.0)
+    scripted = bench_run.parse_wrk("POST /login", WRK_OUTPUT + "Unexpected status: 7\n")
+    assert scripted.path == "POST /login"
+    assert scripted.errors == 7 + 1  # the script's count (which holds the 2) and the socket error
+
+
+def test_bench_account_is_verified_and_signs_in(app, client):
+    with app.app_context():
+        bench_run.add_account("bench@example.com", "a long benchmark password")
+    response = post_form(
+        client, "/login", {"email": "bench@example.com", "password": "a long benchmark password"}
+    )
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/account"
+    page = client.get("/account").get_data(as_text=True)
+    assert "bench@example.com" in page
+    assert "Confirm your email address" not in page  # verified: the page asks for nothing
+
+
+@pytest.fixture
+def bench_server(fresh_app: Flask, live_server: str) -> tuple[int, bench_run.Account]:
+    """The portal over HTTP with production's cookie (`__Host-session`, Secure) and the run's
+    account in its database."""
+    fresh_app.config.update(SESSION_COOKIE_NAME="__Host-session", SESSION_COOKIE_SECURE=True)
+    with fresh_app.app_context():
+        bench_run.add_account(bench_run.BENCH_EMAIL, "a long benchmark password")
+    argon2 = {name: fresh_app.config[name] for name in bench_run.ARGON2_SETTINGS}
+    account = bench_run.Account(bench_run.BENCH_EMAIL, "a long benchmark password", "__Host-session", argon2)
+    return urlsplit(live_server).port, account
+
+
+def test_sign_in_over_http_gives_targets_that_answer_as_expected(bench_server):
+    port, account = bench_server
+    signed_in = bench_run.sign_in(port, account)
+    assert signed_in.session_cookie != signed_in.form_cookie
+    targets = bench_run.account_targets(account, signed_in)
+    assert [t.label for t in targets] == ["/account", "POST /login"]
+    for target in targets:
+        result = bench_run.load_with_python(port, target, 0.3, 2)
+        assert result.requests > 0
+        assert result.errors == 0, target.label
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install -y wrk)")
+def test_wrk_scripts_send_the_session_and_count_wrong_statuses(bench_server, database_kind, tmp_path: Path):
+    if database_kind != "sqlite":
+        pytest.skip("the wrk scripts do not depend on the database: they run once, on SQLite")
+    port, account = bench_server
+    wrk = shutil.which("wrk")
+    account_page, sign_ins = bench_run.account_targets(account, bench_run.sign_in(port, account))
+    for target in (account_page, sign_ins):
+        result = bench_run.load_with_wrk(wrk, port, target, 1, 2, tmp_path)
+        assert result.requests > 0
+        assert result.errors == 0, target.label
+    # Without the cookie /account redirects to sign in: every response is an error.
+    signed_out = bench_run.Target("/account", "/account", headers={"Accept": "text/html"})
+    result = bench_run.load_with_wrk(wrk, port, signed_out, 1, 2, tmp_path)
+    assert result.requests > 0
+    assert result.errors == result.requests

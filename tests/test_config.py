@@ -9,6 +9,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql+psycopg://portal@db/portal",
     "BASE_URL": "https://suppliers.example.org",
     "MAIL_DEFAULT_SENDER": "Supplier Portal <portal@example.org>",
+    "PROCUREMENT_INBOX": "procurement@example.org",
 }
 
 

@@ -6,7 +6,16 @@ from portal import create_app
 from tests.factories import make_supplier, sign_in
 from tests.test_config import PRODUCTION
 
-EXAMPLE_ARGUMENTS = {"filename": "css/portal.css", "token": "not-a-real-token", "user_id": 1, "message_id": 1}
+EXAMPLE_ARGUMENTS = {
+    "filename": "css/portal.css",
+    "token": "not-a-real-token",
+    "user_id": 1,
+    "message_id": 1,
+    "organisation_id": 1,
+    "accreditation_id": 1,
+    "site_id": 1,
+    "slug": "about",
+}
 
 
 def every_get_url(app) -> list[str]:

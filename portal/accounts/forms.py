@@ -9,13 +9,13 @@ from portal.accounts.passwords import MAX_LENGTH, password_problem
 from portal.forms import PlainText, strip_text
 
 
-def email_field(label: str = "Email address") -> EmailField:
+def email_field(label: str = "Email address", required: str = "Enter your email address") -> EmailField:
     return EmailField(
         label,
         widget=GovTextInput(),
         filters=[strip_text],
         validators=[
-            InputRequired(message="Enter your email address"),
+            InputRequired(message=required),
             Length(max=254, message="Email address must be 254 characters or fewer"),
             PlainText(),
             Email(message="Enter an email address in the correct format, like name@example.com"),

@@ -147,7 +147,8 @@ def request_password_reset(email: str) -> None:
 
 
 def set_password(user: User, password: str, *, reason: str) -> None:
-    """Set a new password, end every session of the account, and tell its owner."""
+    """Set a new password, end every session of the account, and tell its owner (unless it is
+    the first password, set from an invitation)."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     end_sessions(user)
@@ -158,6 +159,8 @@ def set_password(user: User, password: str, *, reason: str) -> None:
         actor_id=user.id,
         actor_kind=user.role.value,
     )
+    if reason == "invitation":
+        return  # a first password, chosen from the invitation: nothing to warn about
     notify(
         "accounts/password_changed",
         to=(user.name, user.email),

@@ -1,9 +1,25 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from portal.accounts.forms import email_field
 from portal.forms import PlainText, strip_text
@@ -21,7 +37,7 @@ class InviteOfficerForm(FlaskForm):
             PlainText(),
         ],
     )
-    email = email_field("Work email address")
+    email = email_field("Work email address", "Enter the officer's work email address")
     is_admin = BooleanField(
         "Make them an admin (head of procurement): they can invite officers and disable accounts",
         widget=GovCheckboxInput(),
@@ -123,4 +139,51 @@ class AuditFilterForm(FilterForm):
             Length(max=64, message="Record number must be 64 characters or fewer"),
             PlainText(),
         ],
+    )
+
+
+class DecisionForm(FlaskForm):
+    """Verify or override one classification, always with a note."""
+
+    classification = HiddenField(validators=[InputRequired(), AnyOf(["local", "sme", "vcse"])])
+    value = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message="Select yes or no")],
+    )
+    note = TextAreaField(
+        "Note",
+        widget=GovTextArea(),
+        description="What you checked, or why you override the portal's answer. The organisation sees this note.",
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter a note about your decision"),
+            Length(max=2000, message="Note must be 2000 characters or fewer"),
+            PlainText(multiline=True),
+        ],
+    )
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class OrganisationFilterForm(FilterForm):
+    q = StringField(
+        "Name or Companies House number",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=200, message="Search must be 200 characters or fewer"),
+            PlainText(),
+        ],
+    )
+    status = SelectField(
+        "Registration",
+        widget=GovSelect(),
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("registered", "Registered"),
+            SelectChoice("in_progress", "Profile in progress"),
+        ],
+        validators=[Optional()],
     )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
+from portal.organisations.models import ClassificationDecision, Organisation
 from portal.outbox.models import MessageState, OutboxMessage
 
 
@@ -54,3 +55,36 @@ def audit(
     if record_id:
         query = query.where(AuditRecord.record_id == record_id)
     return query
+
+
+def organisations(q: str = "", status: str = "") -> sa.Select:
+    query = sa.select(Organisation)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organisation.name).like(pattern, escape="\\"),
+                sa.func.lower(Organisation.legal_name).like(pattern, escape="\\"),
+                sa.func.lower(Organisation.companies_house_number).like(pattern, escape="\\"),
+            )
+        )
+    if status == "registered":
+        query = query.where(Organisation.registered_at.is_not(None))
+    elif status == "in_progress":
+        query = query.where(Organisation.registered_at.is_(None))
+    return query
+
+
+def organisation(organisation_id: int) -> sa.Select:
+    """One organisation with everything its page shows, loaded up front."""
+    return (
+        sa.select(Organisation)
+        .where(Organisation.id == organisation_id)
+        .options(
+            selectinload(Organisation.members),
+            selectinload(Organisation.sites),
+            selectinload(Organisation.divisions),
+            selectinload(Organisation.accreditations),
+            selectinload(Organisation.decisions).joinedload(ClassificationDecision.officer),
+        )
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import services as accounts
@@ -10,10 +10,28 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
 from portal.extensions import db
 from portal.officers import bp, queries
-from portal.officers.forms import AccountFilterForm, AuditFilterForm, InviteOfficerForm, OutboxFilterForm
+from portal.officers.forms import (
+    AccountFilterForm,
+    AuditFilterForm,
+    DecisionForm,
+    InviteOfficerForm,
+    OrganisationFilterForm,
+    OutboxFilterForm,
+)
+from portal.organisations import evidence
+from portal.organisations import services as organisations_services
+from portal.organisations.models import Accreditation, Classification, Organisation
+from portal.organisations.steps import STEPS
 from portal.outbox import services as outbox
 from portal.outbox.models import OutboxMessage
 from portal.pagination import newest_first
+
+RECORD_LABELS = {
+    "users": "Account",
+    "organisations": "Organisation",
+    "outbox_messages": "Email",
+    "classification_decisions": "Decision",
+}
 
 
 def filters(form_class):
@@ -132,4 +150,55 @@ def audit():
         actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
     )
     page = newest_first(query, AuditRecord.id)
-    return render_template("officers/audit.html", form=form, page=page)
+    return render_template("officers/audit.html", form=form, page=page, record_labels=RECORD_LABELS)
+
+
+@bp.get("/organisations")
+def organisations():
+    form, chosen = filters(OrganisationFilterForm)
+    page = newest_first(queries.organisations(chosen["q"] or "", chosen["status"] or ""), Organisation.id)
+    return render_template("officers/organisations.html", form=form, page=page)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def organisation(organisation_id: int):
+    org = db.session.scalar(queries.organisation(organisation_id))
+    if org is None:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decision = organisations_services.decide_classification(
+            org,
+            Classification(form.classification.data),
+            form.value.data == "yes",
+            form.note.data,
+            officer=current_user,
+        )
+        db.session.commit()
+        flash(
+            f"Decision recorded: {organisations_services.LABELS[decision.classification]}. "
+            "The organisation's members have been emailed.",
+            "success",
+        )
+        return redirect(url_for("officers.organisation", organisation_id=org.id))
+    return render_template(
+        "officers/organisation.html",
+        org=org,
+        form=form,
+        steps=STEPS,
+        classifications=organisations_services.classify(org),
+        decisions=organisations_services.current_decisions(org),
+        Classification=Classification,
+    )
+
+
+@bp.get("/organisations/<int:organisation_id>/accreditations/<int:accreditation_id>/evidence")
+def accreditation_evidence(organisation_id: int, accreditation_id: int):
+    accreditation = db.session.get(Accreditation, accreditation_id)
+    if (
+        accreditation is None
+        or accreditation.organisation_id != organisation_id
+        or not accreditation.evidence_name
+    ):
+        abort(404)
+    return evidence.send(accreditation)

@@ -39,6 +39,27 @@ class AccreditationKind(enum.StrEnum):
     OTHER = "other"
 
 
+class LocalStatus(enum.StrEnum):
+    LOCAL = "local"
+    DECLARED = "declared"  # the supplier says its premises are in the force area: to be verified
+    NOT_LOCAL = "not_local"
+
+
+ACCREDITATION_NAMES = {
+    AccreditationKind.ISO_14001: "ISO 14001 (environmental management)",
+    AccreditationKind.EMAS: "EMAS (Eco-Management and Audit Scheme)",
+    AccreditationKind.GLOBALGAP: "GlobalGAP (good agricultural practice)",
+    AccreditationKind.FAIRTRADE: "Fairtrade",
+    AccreditationKind.RAINFOREST_ALLIANCE: "Rainforest Alliance",
+    AccreditationKind.TEA_SOURCING_PARTNERSHIP: "Tea Sourcing Partnership (TSP)",
+    AccreditationKind.SOIL_ASSOCIATION: "Soil Association organic",
+    AccreditationKind.FSC: "FSC (Forest Stewardship Council)",
+    AccreditationKind.PEFC: "PEFC (Programme for the Endorsement of Forest Certification)",
+    AccreditationKind.SEDEX: "SEDEX (supply chain ethical data)",
+    AccreditationKind.OTHER: "Other",
+}
+
+
 class Classification(enum.StrEnum):
     LOCAL = "local"
     SME = "sme"
@@ -91,6 +112,10 @@ class Organisation(db.Model):
     postcode: Mapped[str | None] = mapped_column(sa.String(8))
     # The force-area authority the supplier says the premises are in, where the postcode cannot tell.
     declared_authority: Mapped[str | None] = mapped_column(sa.String(9))
+    # Worked out from every premises' postcode whenever an address changes (the look-ups cost a
+    # query each, so pages read the result instead of repeating them).
+    local_status: Mapped[LocalStatus | None] = mapped_column(str_enum(LocalStatus, "local_status"))
+    local_explanation: Mapped[str | None] = mapped_column(sa.Text)
 
     # Size, for the financial year ending on financial_year_end
     staff_headcount: Mapped[int | None]

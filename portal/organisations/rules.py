@@ -60,7 +60,7 @@ def classify_sme(
         inputs.append(f"balance sheet {gbp(balance_sheet)}")
     verdict = "SME" if is_sme else "not an SME"
     rule = (
-        f"Procurement Act 2023 test: fewer than {figures['sme.staff_fewer_than']:,} staff and turnover "
+        f"Procurement Act 2023 test: fewer than {int(figures['sme.staff_fewer_than']):,} staff and turnover "
         f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}"
     )
     return Result(is_sme, f"{verdict}: {', '.join(inputs)} ({rule})")

@@ -87,7 +87,7 @@ def test_an_expired_or_tampered_invitation_is_refused(app, client, admin, monkey
     ("field", "value", "message"),
     [
         ("name", "", "Enter the officer"),
-        ("email", "", "Enter your email address"),
+        ("email", "", "Enter the officer&#39;s work email address"),
         ("email", "nia@", "Enter an email address in the correct format"),
         ("email", "head@example.com", "This email address already has an account"),
     ],

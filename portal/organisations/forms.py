@@ -1,0 +1,271 @@
+"""The profile's steps, one short form each, with the Design System's messages."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import GovDateField, MoneyField, PlainText, WholeNumberField, strip_text
+from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
+from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
+
+COMPANIES_HOUSE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
+CHARITY = re.compile(r"^(\d{6,8}|SC\d{6})$")
+COMPANY_FORMS = {LegalForm.PRIVATE_LIMITED, LegalForm.PUBLIC_LIMITED, LegalForm.LLP, LegalForm.CIC}
+CHARITY_FORMS = {LegalForm.CHARITY, LegalForm.CIO}
+
+
+def text(label: str, *, required: str | None = None, length: int = 200, **kwargs) -> StringField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators += [Length(max=length, message=f"{label} must be {length} characters or fewer"), PlainText()]
+    return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
+
+
+def yes_no(label: str, message: str, **kwargs) -> RadioField:
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message=message)],
+        **kwargs,
+    )
+
+
+def upper_no_spaces(value: object) -> object:
+    return re.sub(r"\s+", "", value).upper() if isinstance(value, str) else value
+
+
+class StepForm(FlaskForm):
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+
+class AboutForm(StepForm):
+    legal_name = text(
+        "Legal name",
+        required="Enter your organisation's legal name",
+        description="As registered with Companies House, the Charity Commission or the FCA, "
+        "or your own name if you are a sole trader.",
+    )
+    trading_name = text("Trading name (optional)", description="Only if it trades under another name.")
+    legal_form = RadioField(
+        "Legal form",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(form.value, LEGAL_FORM_NAMES[form]) for form in LegalForm],
+        validators=[InputRequired(message="Select your organisation's legal form")],
+    )
+    companies_house_number = StringField(
+        "Companies House number",
+        widget=GovTextInput(),
+        description="If it is a company, LLP or CIC: 8 characters, like 01234567 or SC123456.",
+        filters=[upper_no_spaces],
+        # No Optional(): it would stop the check that a company gives its number.
+        validators=[Length(max=8, message="Companies House number must be 8 characters")],
+    )
+    charity_number = StringField(
+        "Charity number",
+        widget=GovTextInput(),
+        description="If it is a registered charity or CIO, like 1234567 or SC012345.",
+        filters=[upper_no_spaces],
+        validators=[Length(max=20, message="Charity number must be 20 characters or fewer")],
+    )
+    website = StringField(
+        "Website (optional)",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=300, message="Website must be 300 characters or fewer"),
+            URL(message="Enter the website's full address, starting https://"),
+        ],
+    )
+    ppon = text(
+        "Central Digital Platform identifier (PPON) (optional)",
+        length=40,
+        description="If your organisation has registered on the Central Digital Platform, like PVBC-1234-ABCD.",
+    )
+
+    def validate_companies_house_number(self, field) -> None:
+        if field.data and not COMPANIES_HOUSE.match(field.data):
+            raise ValidationError(
+                "Companies House number must be 8 digits, or 2 letters then 6 digits, like SC123456"
+            )
+        if not field.data and self.legal_form.data in COMPANY_FORMS:
+            raise ValidationError("Enter the Companies House number: companies, LLPs and CICs have one")
+
+    def validate_charity_number(self, field) -> None:
+        if field.data and not CHARITY.match(field.data):
+            raise ValidationError("Charity number must be 6 to 8 digits, or SC then 6 digits in Scotland")
+        if not field.data and self.legal_form.data in CHARITY_FORMS:
+            raise ValidationError("Enter the charity number: registered charities and CIOs have one")
+
+
+class AddressForm(StepForm):
+    address_line_1 = text(
+        "Address line 1", required="Enter address line 1, typically the building and street"
+    )
+    address_line_2 = text("Address line 2 (optional)")
+    town = text("Town or city", required="Enter town or city", length=100)
+    postcode = StringField(
+        "Postcode",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[InputRequired(message="Enter postcode"), Length(max=20, message="Enter a real postcode")],
+    )
+
+    def validate_postcode(self, field) -> None:
+        from portal.postcodes.lookup import normalise_postcode
+
+        normalised = normalise_postcode(field.data or "")
+        if normalised is None:
+            raise ValidationError("Enter a full UK postcode, like CW7 2UA")
+        field.data = normalised
+
+
+class SiteForm(AddressForm):
+    label = text("Name of the site", required="Enter a name for the site, like Warrington depot", length=100)
+    address_line_2 = None
+    submit = SubmitField("Add site", widget=GovSubmitInput())
+
+
+class AuthorityForm(StepForm):
+    """Which force-area authority the premises are in, where the postcode cannot tell."""
+
+    authority = RadioField(
+        "Which council area are the premises in?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the council area the premises are in")],
+    )
+
+
+class SizeForm(StepForm):
+    staff_headcount = WholeNumberField(
+        "Number of staff",
+        description="Everyone employed, full and part time, as a headcount.",
+        validators=[
+            InputRequired(message="Enter the number of staff"),
+            NumberRange(min=0, max=10_000_000, message="Number of staff must be a whole number, 0 or more"),
+        ],
+    )
+    turnover = MoneyField(
+        "Annual turnover, in pounds", validators=[InputRequired(message="Enter the annual turnover")]
+    )
+    balance_sheet_total = MoneyField(
+        "Balance sheet total, in pounds (optional)",
+        description="Total assets, from the same year's accounts. Leave blank if you have none.",
+        validators=[Optional()],
+    )
+    financial_year_end = GovDateField(
+        "End of the financial year these figures are for",
+        required_message="Enter the date the financial year ended",
+        description="For example, 31 3 2026",
+    )
+
+
+class SuppliesForm(StepForm):
+    divisions = SelectMultipleField(
+        "What does your organisation supply?",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply. These are the divisions of the Common Procurement Vocabulary.",
+        validators=[InputRequired(message="Select at least one kind of goods, works or services")],
+    )
+
+
+class VcseForm(StepForm):
+    vcse_declared = yes_no(
+        "Is your organisation a social enterprise, a mutual, or a voluntary or community organisation?",
+        "Select yes if your organisation is a social enterprise, mutual or voluntary organisation",
+    )
+    supported_employment_provider = yes_no(
+        "Is it a supported employment provider?",
+        "Select yes if your organisation is a supported employment provider",
+        description="Its main aim is the social and professional integration of disabled or disadvantaged people "
+        "(Procurement Act 2023).",
+    )
+    public_service_mutual = yes_no(
+        "Is it a public service mutual?",
+        "Select yes if your organisation is a public service mutual",
+        description="It left the public sector and continues to deliver public services, with employees "
+        "influential in how it is run.",
+    )
+
+
+class LivingWageForm(StepForm):
+    living_wage = RadioField(
+        "Does your organisation pay the Real Living Wage?",
+        widget=GovRadioInput(),
+        choices=[
+            SelectChoice(LivingWage.ACCREDITED.value, "Yes, we are an accredited Living Wage Employer"),
+            SelectChoice(LivingWage.PLAN.value, "We have a written plan to work towards it"),
+            SelectChoice(LivingWage.NOT_YET.value, "Not yet"),
+        ],
+        validators=[InputRequired(message="Select your organisation's Real Living Wage position")],
+    )
+
+
+class ModernSlaveryForm(StepForm):
+    modern_slavery_statement_url = StringField(
+        "Web address of your modern slavery statement",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter the web address of your modern slavery statement"),
+            Length(max=300, message="Web address must be 300 characters or fewer"),
+            URL(message="Enter the statement's full web address, starting https://"),
+        ],
+    )
+
+
+class TaxForm(StepForm):
+    declared = BooleanField(
+        "I confirm the organisation has met its obligations to pay taxes and social security contributions in the UK",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm the organisation has met its tax obligations")],
+    )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    submit = SubmitField("Confirm and register", widget=GovSubmitInput())
+
+
+class AccreditationForm(FlaskForm):
+    kind = RadioField(
+        "Accreditation",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(kind.value, ACCREDITATION_NAMES[kind]) for kind in AccreditationKind],
+        validators=[InputRequired(message="Select the accreditation")],
+    )
+    other_name = StringField(
+        "Name of the accreditation, if you chose other",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        # No Optional(): it would skip the check that "other" is named.
+        validators=[Length(max=100, message="Name must be 100 characters or fewer"), PlainText()],
+    )
+    certificate_number = text("Certificate number", required="Enter the certificate number", length=100)
+    expires_on = GovDateField(
+        "Expiry date",
+        required_message="Enter the certificate's expiry date",
+        description="For example, 31 3 2027",
+    )
+    evidence = FileField(
+        "Certificate or other evidence (optional)",
+        widget=GovFileInput(),
+        description="A PDF, PNG or JPEG, smaller than 10 MB.",
+    )
+    submit = SubmitField("Add accreditation", widget=GovSubmitInput())
+
+    def validate_other_name(self, field) -> None:
+        if self.kind.data == AccreditationKind.OTHER.value and not field.data:
+            raise ValidationError("Enter the name of the accreditation")

@@ -1,0 +1,298 @@
+"""Every write to an organisation's profile. Services flush; the view commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal import audit
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.organisations import rules
+from portal.organisations.models import (
+    Accreditation,
+    AccreditationKind,
+    Classification,
+    ClassificationDecision,
+    LocalStatus,
+    Organisation,
+)
+from portal.outbox import link, notify
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.reference.figures import figures_on
+from portal.time import utcnow
+
+
+@dataclass(frozen=True)
+class Classifications:
+    local: rules.Result
+    sme: rules.Result
+    size_band: rules.Result
+    vcse: rules.Result
+    modern_slavery: rules.Result
+
+    def values(self) -> dict[str, Any]:
+        """What the officers are told changed (and decisions are checked against)."""
+        return {"local": self.local.value, "sme": self.sme.value, "vcse": self.vcse.value}
+
+
+def classify(organisation: Organisation) -> Classifications:
+    """The rules applied to the organisation's answers, with the figures in force today."""
+    figures = figures_on()
+    size = (organisation.staff_headcount, organisation.turnover, organisation.balance_sheet_total)
+    local = rules.Result(
+        organisation.local_status,
+        organisation.local_explanation or "Local: not known until the registered address is given",
+    )
+    return Classifications(
+        local=local,
+        sme=rules.classify_sme(*size, figures),
+        size_band=rules.size_band(*size, figures),
+        vcse=rules.classify_vcse(organisation.legal_form, organisation.vcse_declared),
+        modern_slavery=rules.needs_modern_slavery_statement(organisation.turnover, figures),
+    )
+
+
+def premises(organisation: Organisation) -> list[tuple[str, str | None, str | None]]:
+    """(what, postcode, declared authority) for the registered address and every other site."""
+    found = [("The registered address", organisation.postcode, organisation.declared_authority)]
+    found += [(site.label, site.postcode, site.declared_authority) for site in organisation.sites]
+    return [entry for entry in found if entry[1]]
+
+
+def work_out_local_status(organisation: Organisation) -> None:
+    """Local if any premises is in the force area by its postcode; declared (to be verified) if
+    the supplier says one whose postcode cannot tell is; otherwise not local."""
+    declared: list[str] = []
+    outside: list[str] = []
+    for what, postcode, authority in premises(organisation):
+        answer = lookup_postcode(postcode)
+        if answer.status == "local":
+            organisation.local_status = LocalStatus.LOCAL
+            organisation.local_explanation = (
+                f"Local: {what.lower()} is in the force area. {answer.explanation}"
+            )
+            return
+        if answer.status == "ask" and authority in FORCE_AREA_AUTHORITIES:
+            declared.append(f"{what.lower()} ({postcode}) is in {FORCE_AREA_AUTHORITIES[authority]}")
+        else:
+            outside.append(postcode)
+    if declared:
+        organisation.local_status = LocalStatus.DECLARED
+        organisation.local_explanation = f"Declared local, to be verified: you say {'; '.join(declared)}, which its postcode cannot confirm."
+    elif outside:
+        organisation.local_status = LocalStatus.NOT_LOCAL
+        organisation.local_explanation = (
+            f"Not local: no premises in the force area (Cheshire East, Cheshire West and Chester, Halton, "
+            f"Warrington); postcodes {', '.join(outside)}."
+        )
+    else:
+        organisation.local_status, organisation.local_explanation = None, None
+
+
+def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor: User) -> None:
+    """Apply one step's answers. A registered organisation whose classification changes as a
+    result is reported to the procurement inbox."""
+    before = classify(organisation).values() if organisation.is_registered else None
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    if {"postcode", "declared_authority", "sites"} & changes.keys():
+        work_out_local_status(organisation)
+    if "legal_name" in changes or "trading_name" in changes:
+        organisation.name = organisation.trading_name or organisation.legal_name or organisation.name
+    db.session.flush()
+    if before is not None:
+        after = classify(organisation).values()
+        if after != before:
+            audit.record(
+                "organisation.classification_changed",
+                record_type="organisations",
+                record_id=organisation.id,
+                actor_id=actor.id,
+                actor_kind="supplier",
+                details={"before": _jsonable(before), "after": _jsonable(after)},
+            )
+            notify_procurement(
+                "organisations/classification_changed",
+                organisation,
+                subject=f"Classification changed: {organisation.name}",
+                context={"before": before, "after": after},
+            )
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (str(value) if value is not None and not isinstance(value, bool) else value)
+        for key, value in values.items()
+    }
+
+
+def register(organisation: Organisation, *, actor: User) -> None:
+    """ "Check your answers" confirmed: the organisation is registered and the officers told."""
+    organisation.registered_at = utcnow()
+    audit.record(
+        "organisation.registered",
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=actor.id,
+        actor_kind="supplier",
+    )
+    notify_procurement(
+        "organisations/registered",
+        organisation,
+        subject=f"New registration: {organisation.name}",
+        context={"classifications": classify(organisation)},
+    )
+
+
+def notify_procurement(template: str, organisation: Organisation, *, subject: str, context: dict) -> None:
+    inbox = current_app.config["PROCUREMENT_INBOX"]
+    if not inbox:
+        current_app.logger.warning(
+            "PROCUREMENT_INBOX is not set: officers were not emailed about %s", subject
+        )
+        return
+    notify(
+        template,
+        to=inbox,
+        subject=subject,
+        cause=organisation,
+        context={
+            "organisation": organisation,
+            "link": link("officers.organisation", organisation_id=organisation.id),
+            **context,
+        },
+    )
+
+
+def number_taken(column: sa.Column, value: str | None, organisation: Organisation) -> bool:
+    """Is this Companies House or charity number already another organisation's?"""
+    if not value:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Organisation)
+            .where(column == value, Organisation.id != organisation.id)
+        )
+        > 0
+    )
+
+
+def add_accreditation(organisation: Organisation, form, stored, *, actor: User) -> Accreditation:
+    accreditation = Accreditation(
+        kind=AccreditationKind(form.kind.data),
+        other_name=form.other_name.data if form.kind.data == AccreditationKind.OTHER.value else None,
+        certificate_number=form.certificate_number.data,
+        expires_on=form.expires_on.data,
+    )
+    if stored is not None:
+        accreditation.evidence_name = stored.name
+        accreditation.evidence_filename = stored.filename
+        accreditation.evidence_type = stored.content_type
+        accreditation.evidence_size = stored.size
+    organisation.accreditations.append(accreditation)
+    organisation.accreditations_answered = True
+    db.session.flush()
+    audit.record(
+        "organisation.accreditation_added",
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=actor.id,
+        actor_kind="supplier",
+        details={"accreditation_id": accreditation.id, "kind": accreditation.kind.value},
+    )
+    return accreditation
+
+
+def remove_accreditation(accreditation: Accreditation, *, actor: User) -> None:
+    organisation = accreditation.organisation
+    audit.record(
+        "organisation.accreditation_removed",
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=actor.id,
+        actor_kind="supplier",
+        details={"accreditation_id": accreditation.id},
+    )
+    organisation.accreditations.remove(accreditation)
+
+
+DECISION_WORDS = {True: "yes", False: "no"}
+
+
+def decide_classification(
+    organisation: Organisation, classification: Classification, value: bool, note: str, *, officer: User
+) -> ClassificationDecision:
+    """An officer verifies (agrees with) or overrides a classification, with a note: audited, and
+    emailed to the organisation's members."""
+    computed = classify(organisation).values()[classification.value]
+    decision = ClassificationDecision(
+        organisation=organisation,
+        classification=classification,
+        computed_value=str(computed),
+        decided_value=value,
+        note=note,
+        officer_id=officer.id,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    verb = "verified" if _agrees(computed, value) else "overridden"
+    audit.record(
+        f"organisation.{classification.value}_{verb}",
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=officer.id,
+        actor_kind=officer.role.value,
+        details={"decided": value, "computed": str(computed), "note": note[:500]},
+    )
+    for member in organisation.members:
+        if member.is_disabled:
+            continue
+        notify(
+            "organisations/classification_decided",
+            to=(member.name, member.email),
+            subject=f"The procurement team has {verb} your organisation's {LABELS[classification]} status",
+            cause=decision,
+            context={
+                "name": member.name,
+                "organisation": organisation,
+                "verb": verb,
+                "label": LABELS[classification],
+                "value": DECISION_WORDS[value],
+                "note": note,
+                "link": link("organisations.profile"),
+            },
+        )
+    return decision
+
+
+LABELS = {
+    Classification.LOCAL: "Cheshire (local) supplier",
+    Classification.SME: "SME",
+    Classification.VCSE: "VCSE",
+}
+
+
+def _agrees(computed: Any, value: bool) -> bool:
+    if computed in (LocalStatus.LOCAL, LocalStatus.DECLARED):
+        return value
+    if computed == LocalStatus.NOT_LOCAL:
+        return not value
+    return computed is value
+
+
+def current_decisions(organisation: Organisation) -> dict[Classification, ClassificationDecision]:
+    """The newest decision on each classification that still applies: one the supplier's later
+    answers have changed the computed value under no longer does."""
+    computed = {key: str(value) for key, value in classify(organisation).values().items()}
+    current: dict[Classification, ClassificationDecision] = {}
+    for decision in organisation.decisions:  # oldest first, so the newest wins
+        if decision.computed_value == computed[decision.classification.value]:
+            current[decision.classification] = decision
+        else:
+            current.pop(decision.classification, None)
+    return current

@@ -1,0 +1,214 @@
+"""The profile's steps, in order: what each asks, when it is done, and when it is asked at all.
+
+Each form step maps its form's fields onto the organisation's columns; `answers` reads them back
+for the form and for "check your answers". A step that another answer makes irrelevant is not
+asked (the modern slavery statement only at or over the turnover threshold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_wtf import FlaskForm
+
+from portal.organisations import forms
+from portal.organisations.models import ACCREDITATION_NAMES, Organisation
+from portal.organisations.rules import VCSE_FORMS
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    form: type[FlaskForm] | None  # None: the step has its own page (sites, accreditations)
+    columns: tuple[str, ...] = ()  # form field name == column name
+    done: Callable[[Organisation], bool] = field(default=lambda org: False)
+    applies: Callable[[Organisation], bool] = field(default=lambda org: True)
+
+
+def _has(*columns: str) -> Callable[[Organisation], bool]:
+    return lambda org: all(getattr(org, column) is not None for column in columns)
+
+
+def needs_statement(org: Organisation) -> bool:
+    from portal.organisations.services import classify
+
+    return bool(classify(org).modern_slavery.value)
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "about",
+        "About the organisation",
+        forms.AboutForm,
+        (
+            "legal_name",
+            "trading_name",
+            "legal_form",
+            "companies_house_number",
+            "charity_number",
+            "website",
+            "ppon",
+        ),
+        done=_has("legal_name", "legal_form"),
+    ),
+    Step(
+        "address",
+        "Registered address",
+        forms.AddressForm,
+        ("address_line_1", "address_line_2", "town", "postcode"),
+        done=_has("address_line_1", "postcode"),
+    ),
+    Step("sites", "Other operating sites", None, done=lambda org: org.postcode is not None),
+    Step(
+        "size",
+        "Size",
+        forms.SizeForm,
+        ("staff_headcount", "turnover", "balance_sheet_total", "financial_year_end"),
+        done=_has("staff_headcount", "turnover", "financial_year_end"),
+    ),
+    Step(
+        "supplies",
+        "What it supplies",
+        forms.SuppliesForm,
+        ("divisions",),
+        done=lambda org: bool(org.divisions),
+    ),
+    Step(
+        "status",
+        "Social enterprise and other status",
+        forms.VcseForm,
+        ("vcse_declared", "supported_employment_provider", "public_service_mutual"),
+        done=lambda org: (
+            org.supported_employment_provider is not None
+            and org.public_service_mutual is not None
+            and (org.vcse_declared is not None or org.legal_form in VCSE_FORMS)
+        ),
+    ),
+    Step("accreditations", "Accreditations", None, done=lambda org: org.accreditations_answered),
+    Step("living-wage", "Real Living Wage", forms.LivingWageForm, ("living_wage",), done=_has("living_wage")),
+    Step(
+        "modern-slavery",
+        "Modern slavery statement",
+        forms.ModernSlaveryForm,
+        ("modern_slavery_statement_url",),
+        done=_has("modern_slavery_statement_url"),
+        applies=needs_statement,
+    ),
+    Step("tax", "Tax compliance", forms.TaxForm, ("declared",), done=_has("tax_compliance_declared_at")),
+)
+BY_SLUG = {step.slug: step for step in STEPS}
+
+
+def steps_for(org: Organisation) -> list[Step]:
+    return [step for step in STEPS if step.applies(org)]
+
+
+def next_step(org: Organisation, step: Step) -> Step | None:
+    remaining = steps_for(org)
+    index = next((i for i, candidate in enumerate(remaining) if candidate.slug == step.slug), -1)
+    return remaining[index + 1] if 0 <= index < len(remaining) - 1 else None
+
+
+def all_done(org: Organisation) -> bool:
+    return all(step.done(org) for step in steps_for(org))
+
+
+def answers(org: Organisation, step: Step) -> dict[str, Any]:
+    """The organisation's answers as the step's form takes them."""
+    values: dict[str, Any] = {}
+    for column in step.columns:
+        if column == "divisions":
+            values[column] = [division.division for division in org.divisions]
+        elif column == "declared":
+            values[column] = org.tax_compliance_declared_at is not None
+        elif column in {"vcse_declared", "supported_employment_provider", "public_service_mutual"}:
+            value = getattr(org, column)
+            values[column] = None if value is None else ("yes" if value else "no")
+        else:
+            value = getattr(org, column)
+            values[column] = value.value if hasattr(value, "value") else value
+    return values
+
+
+LIVING_WAGE_WORDS = {
+    "accredited": "Accredited Living Wage Employer",
+    "plan": "A written plan to work towards it",
+    "not_yet": "Not yet",
+}
+
+
+def section_rows(org: Organisation, step: Step) -> list[tuple[str, Any]]:
+    """(label, value) rows of one section, for "check your answers" and the officers' view."""
+    from portal.organisations.rules import LEGAL_FORM_NAMES
+    from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
+    from portal.time import london_datetime
+
+    def yes_no(value: bool | None) -> str | None:
+        return None if value is None else ("Yes" if value else "No")
+
+    def money(value) -> str | None:
+        return None if value is None else f"£{value:,.2f}".removesuffix(".00")
+
+    address = ", ".join(
+        part for part in (org.address_line_1, org.address_line_2, org.town, org.postcode) if part
+    )
+    rows: dict[str, list[tuple[str, Any]]] = {
+        "about": [
+            ("Legal name", org.legal_name),
+            ("Trading name", org.trading_name),
+            ("Legal form", LEGAL_FORM_NAMES.get(org.legal_form)),
+            ("Companies House number", org.companies_house_number),
+            ("Charity number", org.charity_number),
+            ("Website", org.website),
+            ("PPON", org.ppon),
+        ],
+        "address": [("Registered address", address)]
+        + (
+            [("Council area (as you told us)", FORCE_AREA_AUTHORITIES.get(org.declared_authority))]
+            if org.declared_authority
+            else []
+        ),
+        "sites": [(site.label, f"{site.address_line_1}, {site.postcode}") for site in org.sites]
+        or [("Other sites", "None")],
+        "size": [
+            ("Number of staff", None if org.staff_headcount is None else f"{org.staff_headcount:,}"),
+            ("Annual turnover", money(org.turnover)),
+            ("Balance sheet total", money(org.balance_sheet_total)),
+            (
+                "Financial year end",
+                org.financial_year_end.strftime("%-d %B %Y") if org.financial_year_end else None,
+            ),
+        ],
+        "supplies": [("Goods, works and services", "; ".join(d.title for d in org.divisions))],
+        "status": (
+            []
+            if org.legal_form in VCSE_FORMS
+            else [("Social enterprise, mutual or voluntary organisation", yes_no(org.vcse_declared))]
+        )
+        + [
+            ("Supported employment provider", yes_no(org.supported_employment_provider)),
+            ("Public service mutual", yes_no(org.public_service_mutual)),
+        ],
+        "accreditations": [
+            (
+                a.other_name or ACCREDITATION_NAMES[a.kind],
+                f"{a.certificate_number}, expires {a.expires_on:%-d %B %Y}",
+            )
+            for a in org.accreditations
+        ]
+        or [("Accreditations", "None")],
+        "living-wage": [("Real Living Wage", LIVING_WAGE_WORDS.get(org.living_wage))],
+        "modern-slavery": [("Modern slavery statement", org.modern_slavery_statement_url)],
+        "tax": [
+            (
+                "Tax compliance",
+                f"Confirmed {london_datetime(org.tax_compliance_declared_at)}"
+                if org.tax_compliance_declared_at
+                else None,
+            )
+        ],
+    }
+    return rows[step.slug]

@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.organisations import bp, evidence, services
+from portal.organisations.forms import (
+    AccreditationForm,
+    AuthorityForm,
+    ConfirmRegistrationForm,
+    SiteForm,
+    VcseForm,
+)
+from portal.organisations.models import ACCREDITATION_NAMES, Accreditation, Organisation, OrganisationSite
+from portal.organisations.rules import VCSE_FORMS, LegalForm
+from portal.organisations.steps import BY_SLUG, STEPS, Step, all_done, answers, next_step, steps_for
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.reference.models import CpvDivision
+from portal.time import utcnow
+
+FIELD_PARAMS = {
+    "legal_name": {"autocomplete": "organization"},
+    "website": {"type": "url", "spellcheck": False, "autocomplete": "url"},
+    "companies_house_number": {"classes": "govuk-input--width-10", "spellcheck": False},
+    "charity_number": {"classes": "govuk-input--width-10", "spellcheck": False},
+    "address_line_1": {"autocomplete": "address-line1"},
+    "address_line_2": {"autocomplete": "address-line2"},
+    "town": {"autocomplete": "address-level2", "classes": "govuk-!-width-two-thirds"},
+    "postcode": {"autocomplete": "postal-code", "classes": "govuk-input--width-10"},
+    "staff_headcount": {"classes": "govuk-input--width-10", "inputmode": "numeric"},
+    "turnover": {"classes": "govuk-input--width-10", "prefix": {"text": "£"}, "inputmode": "decimal"},
+    "balance_sheet_total": {
+        "classes": "govuk-input--width-10",
+        "prefix": {"text": "£"},
+        "inputmode": "decimal",
+    },
+}
+
+TAKEN = (
+    "This {what} is already registered to another organisation on the portal. Ask a colleague there "
+    "to invite you to it from their organisation's colleagues page"
+)
+
+
+def organisation() -> Organisation:
+    return current_user.organisation
+
+
+def after_step(org: Organisation, step: Step):
+    """On to the next step, or back to "check your answers" when the supplier came from there."""
+    if request.args.get("from") == "check" and all_done(org):
+        return redirect(url_for("organisations.check_answers"))
+    following = next_step(org, step)
+    if following is None:
+        return redirect(url_for("organisations.check_answers" if all_done(org) else "organisations.profile"))
+    return redirect(url_for("organisations.step", slug=following.slug))
+
+
+@bp.get("/profile")
+def profile():
+    org = organisation()
+    return render_template(
+        "organisations/profile.html", org=org, steps=steps_for(org), all_done=all_done(org)
+    )
+
+
+@bp.route("/profile/<slug>", methods=["GET", "POST"])
+def step(slug: str):
+    step = BY_SLUG.get(slug)
+    if step is None or step.form is None:
+        if step is not None:
+            return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
+        abort(404)
+    org = organisation()
+    if not step.applies(org):
+        return redirect(url_for("organisations.profile"))
+    form = step.form(data=None if request.method == "POST" else answers(org, step))
+    prepare(form, org)
+    if form.validate_on_submit():
+        changes = changes_from(form, step, org)
+        if changes is not None:
+            services.update_profile(org, changes, actor=current_user)
+            db.session.commit()
+            if step.slug == "address" and lookup_postcode(org.postcode).status == "ask":
+                return redirect(url_for("organisations.council", **request.args))
+            return after_step(org, step)
+    return render_template(
+        "organisations/step.html", form=form, step=step, org=org, field_params=FIELD_PARAMS
+    )
+
+
+def prepare(form, org: Organisation) -> None:
+    """Fill choices from reference data; leave out a question another answer makes irrelevant."""
+    if "divisions" in form:
+        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division)).all()
+        form.divisions.choices = [SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions]
+    if isinstance(form, VcseForm) and org.legal_form in VCSE_FORMS:
+        del form.vcse_declared  # its legal form already makes it a VCSE
+
+
+def changes_from(form, step: Step, org: Organisation) -> dict[str, Any] | None:
+    """The form's answers as column values; None (with the form's errors set) if refused."""
+    changes: dict[str, Any] = {}
+    for column in step.columns:
+        if column not in form:
+            continue
+        field = form[column]
+        value = getattr(field, "amount", field.data)
+        if isinstance(value, str):
+            value = value or None
+        changes[column] = value
+    if "legal_form" in changes:
+        changes["legal_form"] = LegalForm(changes["legal_form"])
+        for column, what in (
+            ("companies_house_number", "Companies House number"),
+            ("charity_number", "charity number"),
+        ):
+            if services.number_taken(getattr(Organisation, column), changes[column], org):
+                form[column].errors.append(TAKEN.format(what=what))
+                return None
+    if "postcode" in changes and changes["postcode"] != org.postcode:
+        changes["declared_authority"] = None
+    if "divisions" in changes:
+        chosen = set(changes["divisions"] or [])
+        changes["divisions"] = db.session.scalars(
+            sa.select(CpvDivision).where(CpvDivision.division.in_(chosen))
+        ).all()
+    for column in ("vcse_declared", "supported_employment_provider", "public_service_mutual"):
+        if column in changes:
+            changes[column] = changes[column] == "yes"
+    if "declared" in changes:
+        del changes["declared"]
+        changes["tax_compliance_declared_at"] = utcnow()
+        changes["tax_compliance_declared_by_id"] = current_user.id
+    return changes
+
+
+@bp.route("/profile/address/council", methods=["GET", "POST"])
+def council():
+    """The registered address's postcode cannot place the premises: ask which authority."""
+    org = organisation()
+    return ask_council(
+        org,
+        org.postcode,
+        lambda code: {"declared_authority": code},
+        BY_SLUG["address"],
+        "The registered address",
+    )
+
+
+@bp.route("/profile/sites/<int:site_id>/council", methods=["GET", "POST"])
+def site_council(site_id: int):
+    org = organisation()
+    site = own_site(org, site_id)
+
+    def change(code: str | None) -> dict[str, Any]:
+        site.declared_authority = code
+        return {"sites": org.sites}
+
+    return ask_council(org, site.postcode, change, BY_SLUG["sites"], site.label)
+
+
+def ask_council(org: Organisation, postcode: str | None, change, step: Step, what: str):
+    if not postcode:
+        return redirect(url_for("organisations.profile"))
+    answer = lookup_postcode(postcode)
+    form = AuthorityForm()
+    codes = [code for code, _name in answer.authorities] or list(FORCE_AREA_AUTHORITIES)
+    form.authority.choices = [SelectChoice(code, FORCE_AREA_AUTHORITIES[code]) for code in codes]
+    form.authority.choices.append(
+        SelectChoice("outside", "None of these: the premises are outside the force area")
+    )
+    if form.validate_on_submit():
+        code = form.authority.data if form.authority.data in FORCE_AREA_AUTHORITIES else None
+        services.update_profile(org, change(code), actor=current_user)
+        db.session.commit()
+        return after_step(org, step)
+    return render_template("organisations/council.html", form=form, answer=answer, what=what, step=step)
+
+
+def own_site(org: Organisation, site_id: int) -> OrganisationSite:
+    """One of this organisation's sites; another organisation's is simply not found."""
+    site = db.session.get(OrganisationSite, site_id)
+    if site is None or site.organisation_id != org.id:
+        abort(404)
+    return site
+
+
+@bp.route("/profile/sites", methods=["GET", "POST"])
+def sites():
+    org = organisation()
+    form = SiteForm()
+    if form.validate_on_submit():
+        site = OrganisationSite(
+            label=form.label.data,
+            address_line_1=form.address_line_1.data,
+            town=form.town.data or None,
+            postcode=form.postcode.data,
+        )
+        services.update_profile(org, {"sites": [*org.sites, site]}, actor=current_user)
+        db.session.commit()
+        if lookup_postcode(site.postcode).status == "ask":
+            return redirect(url_for("organisations.site_council", site_id=site.id))
+        flash(f"{site.label} added.", "success")
+        return redirect(url_for("organisations.sites"))
+    return render_template(
+        "organisations/sites.html",
+        form=form,
+        org=org,
+        step=BY_SLUG["sites"],
+        remove_form=ConfirmForm(),
+        next_url=after_step(org, BY_SLUG["sites"]).location,
+    )
+
+
+@bp.post("/profile/sites/<int:site_id>/remove")
+def remove_site(site_id: int):
+    org = organisation()
+    site = own_site(org, site_id)
+    if ConfirmForm().validate_on_submit():
+        services.update_profile(org, {"sites": [s for s in org.sites if s.id != site.id]}, actor=current_user)
+        db.session.commit()
+        flash(f"{site.label} removed.", "success")
+    return redirect(url_for("organisations.sites"))
+
+
+@bp.route("/profile/check", methods=["GET", "POST"])
+def check_answers():
+    org = organisation()
+    if not all_done(org):
+        flash("Answer every section before you check your answers.")
+        return redirect(url_for("organisations.profile"))
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        if not org.is_registered:
+            services.register(org, actor=current_user)
+            db.session.commit()
+        flash("Your organisation is registered. The procurement team has been told.", "success")
+        return redirect(url_for("accounts.account"))
+    return render_template(
+        "organisations/check_answers.html",
+        org=org,
+        form=form,
+        steps=steps_for(org),
+        classifications=services.classify(org),
+        STEPS=STEPS,
+    )
+
+
+@bp.app_context_processor
+def organisation_names() -> dict:
+    return {"accreditation_names": ACCREDITATION_NAMES}
+
+
+@bp.app_template_global()
+def section_rows(org: Organisation, step: Step):
+    from portal.organisations.steps import section_rows as rows
+
+    return rows(org, step)
+
+
+def own_accreditation(org: Organisation, accreditation_id: int) -> Accreditation:
+    """One of this organisation's accreditations; another organisation's is simply not found."""
+    accreditation = db.session.get(Accreditation, accreditation_id)
+    if accreditation is None or accreditation.organisation_id != org.id:
+        abort(404)
+    return accreditation
+
+
+@bp.route("/profile/accreditations", methods=["GET", "POST"])
+def accreditations():
+    org = organisation()
+    form = AccreditationForm()
+    if form.validate_on_submit():
+        upload = form.evidence.data
+        try:
+            stored = evidence.store(upload) if upload and upload.filename else None
+        except evidence.EvidenceRefused as refusal:
+            form.evidence.errors.append(str(refusal))
+        else:
+            services.add_accreditation(org, form, stored, actor=current_user)
+            db.session.commit()
+            flash("Accreditation added.", "success")
+            return redirect(url_for("organisations.accreditations"))
+        finally:
+            if upload:
+                upload.close()  # a large upload is spooled to a temporary file
+    return render_template(
+        "organisations/accreditations.html",
+        form=form,
+        org=org,
+        step=BY_SLUG["accreditations"],
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.post("/profile/accreditations/done")
+def accreditations_done():
+    org = organisation()
+    if ConfirmForm().validate_on_submit():
+        services.update_profile(org, {"accreditations_answered": True}, actor=current_user)
+        db.session.commit()
+    return after_step(org, BY_SLUG["accreditations"])
+
+
+@bp.post("/profile/accreditations/<int:accreditation_id>/remove")
+def remove_accreditation(accreditation_id: int):
+    org = organisation()
+    accreditation = own_accreditation(org, accreditation_id)
+    if ConfirmForm().validate_on_submit():
+        services.remove_accreditation(accreditation, actor=current_user)
+        db.session.commit()
+        evidence.remove(accreditation.evidence_name)
+        flash("Accreditation removed.", "success")
+    return redirect(url_for("organisations.accreditations"))
+
+
+@bp.get("/accreditations/<int:accreditation_id>/evidence")
+def accreditation_evidence(accreditation_id: int):
+    accreditation = own_accreditation(organisation(), accreditation_id)
+    if not accreditation.evidence_name:
+        abort(404)
+    return evidence.send(accreditation)
