@@ -18,9 +18,10 @@ from portal.organisations.forms import (
     VcseForm,
 )
 from portal.organisations.models import ACCREDITATION_NAMES, Accreditation, Organisation, OrganisationSite
-from portal.organisations.rules import VCSE_FORMS, LegalForm
+from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
 from portal.organisations.steps import BY_SLUG, STEPS, Step, all_done, answers, next_step, steps_for
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.reference.figures import figures_on
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
 
@@ -91,7 +92,14 @@ def step(slug: str):
                 return redirect(url_for("organisations.council", **request.args))
             return after_step(org, step)
     return render_template(
-        "organisations/step.html", form=form, step=step, org=org, field_params=FIELD_PARAMS
+        "organisations/step.html",
+        form=form,
+        step=step,
+        org=org,
+        field_params=FIELD_PARAMS,
+        # The rules' figures, for the steps that quote them (never written into the templates).
+        figures=figures_on() if step.slug in {"size", "modern-slavery"} else None,
+        gbp=gbp,
     )
 
 

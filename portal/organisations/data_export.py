@@ -1,0 +1,232 @@
+"""The organisation's data as JSON, for a member to download (UK GDPR: access and portability).
+
+`GET /organisation/data.json` answers with everything the portal holds about the signed-in
+member's own organisation: its URL carries no id, so nobody can ask for another's. It only reads
+(no audit record, no "last downloaded" column) and runs a fixed number of queries whatever the
+number of sites, accreditations, decisions or members.
+
+What it holds, and what it leaves out:
+- the profile's answers, sites, CPV divisions and accreditations (evidence files by the name they
+  were uploaded with, type and size: not their contents, which the member can download one by one,
+  nor the random name they are stored under);
+- each classification as the rules give it today, with its explanation;
+- the procurement team's decisions about the organisation: classification, the decision, the
+  note, the date, what the rules said then, whether it still applies, and the name of the officer
+  who made it. A decision about the organisation is part of its record, and who made it is part
+  of the decision (officers act in their official role); the officer's email address and account
+  are not: they are contact details, not part of the decision, and the team is reached through
+  the procurement inbox;
+- its members (name and email address) and pending invitations (address, when, and the member
+  who invited them).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.organisations import bp, services
+from portal.organisations.models import (
+    ACCREDITATION_NAMES,
+    ClassificationDecision,
+    Organisation,
+    OrganisationInvitation,
+)
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
+from portal.time import utcnow
+
+FORMAT = "cheshire-supplier-portal/organisation-data"
+VERSION = 1
+
+
+def _value(value: Any) -> Any:
+    """JSON for a column: enums by their value, money as an exact decimal string, times in UTC."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _authority(code: str | None) -> dict[str, str] | None:
+    return None if code is None else {"code": code, "name": FORCE_AREA_AUTHORITIES.get(code, code)}
+
+
+def _computed(value: str) -> Any:
+    """What the rules said when a decision was made, stored as text: back to JSON's own values."""
+    return {"True": True, "False": False, "None": None}.get(value, value)
+
+
+def load(organisation_id: int) -> Organisation:
+    """The organisation with everything the export reads, in one query per collection."""
+    return db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.id == organisation_id)
+        .options(
+            selectinload(Organisation.members),
+            selectinload(Organisation.sites),
+            selectinload(Organisation.divisions),
+            selectinload(Organisation.accreditations),
+            selectinload(Organisation.decisions).joinedload(ClassificationDecision.officer),
+        )
+    ).one()
+
+
+def pending_invitations(organisation_id: int) -> list[OrganisationInvitation]:
+    return list(
+        db.session.scalars(
+            sa.select(OrganisationInvitation)
+            .where(
+                OrganisationInvitation.organisation_id == organisation_id,
+                OrganisationInvitation.accepted_at.is_(None),
+            )
+            .order_by(OrganisationInvitation.id)
+        )
+    )
+
+
+def organisation_data(organisation: Organisation, invitations: list[OrganisationInvitation]) -> dict:
+    members = {member.id: member for member in organisation.members}
+
+    def member_name(user_id: int | None) -> str | None:
+        member = members.get(user_id)
+        return member.name if member is not None else None
+
+    classifications = services.classify(organisation)
+    still_applying = {decision.id for decision in services.current_decisions(organisation).values()}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _value(utcnow()),
+        "organisation": {
+            "id": organisation.id,
+            "name": organisation.name,
+            "created_at": _value(organisation.created_at),
+            "registered_at": _value(organisation.registered_at),
+            "legal_name": organisation.legal_name,
+            "trading_name": organisation.trading_name,
+            "legal_form": _value(organisation.legal_form),
+            "companies_house_number": organisation.companies_house_number,
+            "charity_number": organisation.charity_number,
+            "website": organisation.website,
+            "ppon": organisation.ppon,
+            "registered_address": {
+                "address_line_1": organisation.address_line_1,
+                "address_line_2": organisation.address_line_2,
+                "town": organisation.town,
+                "postcode": organisation.postcode,
+                "declared_authority": _authority(organisation.declared_authority),
+            },
+            "size": {
+                "staff_headcount": organisation.staff_headcount,
+                "turnover_gbp": _value(organisation.turnover),
+                "balance_sheet_total_gbp": _value(organisation.balance_sheet_total),
+                "financial_year_end": _value(organisation.financial_year_end),
+                "size_reminder_sent_at": _value(organisation.size_reminded_at),
+            },
+            "vcse_declared": organisation.vcse_declared,
+            "supported_employment_provider": organisation.supported_employment_provider,
+            "public_service_mutual": organisation.public_service_mutual,
+            "living_wage": _value(organisation.living_wage),
+            "modern_slavery_statement_url": organisation.modern_slavery_statement_url,
+            "tax_compliance": {
+                "declared_at": _value(organisation.tax_compliance_declared_at),
+                # None when the member who declared it has left the organisation.
+                "declared_by": member_name(organisation.tax_compliance_declared_by_id),
+            },
+            "accreditations_answered": organisation.accreditations_answered,
+        },
+        "sites": [
+            {
+                "label": site.label,
+                "address_line_1": site.address_line_1,
+                "town": site.town,
+                "postcode": site.postcode,
+                "declared_authority": _authority(site.declared_authority),
+            }
+            for site in organisation.sites
+        ],
+        "cpv_divisions": [
+            {"division": division.division, "code": division.code, "title": division.title}
+            for division in organisation.divisions
+        ],
+        "accreditations": [
+            {
+                "kind": _value(accreditation.kind),
+                "name": accreditation.other_name or ACCREDITATION_NAMES[accreditation.kind],
+                "certificate_number": accreditation.certificate_number,
+                "expires_on": _value(accreditation.expires_on),
+                "evidence": None
+                if accreditation.evidence_name is None
+                else {
+                    "filename": accreditation.evidence_filename,
+                    "content_type": accreditation.evidence_type,
+                    "size_bytes": accreditation.evidence_size,
+                },
+                "reminders_sent": {
+                    "30_days_before": _value(accreditation.reminded_30_at),
+                    "7_days_before": _value(accreditation.reminded_7_at),
+                    "expired": _value(accreditation.reminded_expired_at),
+                },
+            }
+            for accreditation in organisation.accreditations
+        ],
+        "classifications": {
+            name: {"value": _value(result.value), "explanation": result.explanation}
+            for name, result in (
+                ("local", classifications.local),
+                ("sme", classifications.sme),
+                ("size_band", classifications.size_band),
+                ("vcse", classifications.vcse),
+                ("modern_slavery_statement_required", classifications.modern_slavery),
+            )
+        },
+        "classification_decisions": [
+            {
+                "classification": _value(decision.classification),
+                "decision": decision.decided_value,
+                "note": decision.note,
+                "decided_at": _value(decision.decided_at),
+                "decided_by": decision.officer.name,
+                "rules_said_then": _computed(decision.computed_value),
+                "still_applies": decision.id in still_applying,
+            }
+            for decision in organisation.decisions
+        ],
+        "members": [
+            {"name": member.name, "email": member.email}
+            for member in sorted(organisation.members, key=lambda m: m.id)
+        ],
+        "pending_invitations": [
+            {
+                "email": invitation.email,
+                "invited_at": _value(invitation.created_at),
+                "invited_by": member_name(invitation.invited_by_id),
+            }
+            for invitation in invitations
+        ],
+    }
+
+
+@bp.get("/data.json")
+def data_download():
+    """The signed-in member's organisation, as a JSON attachment (staff have none: 403)."""
+    organisation = load(current_user.organisation_id)
+    data = organisation_data(organisation, pending_invitations(organisation.id))
+    response = current_app.response_class(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename=organisation-{organisation.id}.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
