@@ -73,6 +73,11 @@ LOCK_TIMEOUT = "2s"
 LOCK_ATTEMPTS = 5
 LIVE = Postcode.__tablename__
 STAGING = postcodes_staging.name
+# Straight to the driver's executemany with plain tuples: no per-row work in SQLAlchemy.
+INSERT_STAGED = {
+    "sqlite": "INSERT INTO postcodes_staging (postcode, authority) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    "postgresql": "INSERT INTO postcodes_staging (postcode, authority) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+}
 
 
 class ImportRefused(Exception):
@@ -199,10 +204,15 @@ def import_directory(
         reader = csv.reader(file)
         try:
             header = next(reader, None)
-            if header is None:
-                raise ImportRefused(f"{path.name} is empty. Nothing was changed.")
-            layout = read_layout(header, path.name, postcode_column, authority_column)
-            counts = Counts()
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ImportRefused(
+                f"{path.name} has no readable header row: {error}. Nothing was changed."
+            ) from error
+        if header is None:
+            raise ImportRefused(f"{path.name} is empty. Nothing was changed.")
+        layout = read_layout(header, path.name, postcode_column, authority_column)
+        counts = Counts()
+        try:
             row_count = load_and_swap(directory_rows(reader, layout, counts), batch_size, progress, path.name)
             summary = ImportSummary(
                 file_name=path.name[:255],
@@ -238,17 +248,15 @@ def load_and_swap(
             with session.begin_nested():
                 session.connection().exec_driver_sql(f"LOCK TABLE {STAGING} IN ACCESS EXCLUSIVE MODE NOWAIT")
         except OperationalError as error:
+            if not lock_not_available(error):
+                raise
             raise ImportRefused("Another postcode import is running. Nothing was changed.") from error
         session.connection().exec_driver_sql(f"TRUNCATE {STAGING}")
     else:
-        session.connection().exec_driver_sql(f"DELETE FROM {STAGING}")  # noqa: S608 (constant names)
+        session.execute(sa.delete(postcodes_staging))
         session.commit()
 
-    placeholder = "%s" if postgres else "?"
-    insert = (
-        f"INSERT INTO {STAGING} (postcode, authority) "  # noqa: S608 (constant names)
-        f"VALUES ({placeholder}, {placeholder}) ON CONFLICT DO NOTHING"
-    )
+    insert = INSERT_STAGED[connection.dialect.name]
     read = 0
     for batch in batches(rows, batch_size):
         session.connection().exec_driver_sql(insert, batch)
@@ -284,6 +292,8 @@ def lock_live_table(session) -> None:
                 session.connection().exec_driver_sql(f"LOCK TABLE {LIVE} IN ACCESS EXCLUSIVE MODE")
             break
         except OperationalError as error:
+            if not lock_not_available(error):
+                raise
             if attempt == LOCK_ATTEMPTS:
                 raise ImportRefused(
                     f"The postcode directory stayed busy (a long transaction is reading it); "
@@ -293,11 +303,15 @@ def lock_live_table(session) -> None:
     session.connection().exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
 
 
+def lock_not_available(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "55P03"  # NOWAIT or lock_timeout
+
+
 def abandon() -> None:
     """Roll back a failed import; on SQLite also empty what the committed batches staged."""
     db.session.rollback()
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql(f"DELETE FROM {STAGING}")  # noqa: S608 (constant names)
+        db.session.execute(sa.delete(postcodes_staging))
         db.session.commit()
 
 
