@@ -7,9 +7,9 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
-from wtforms import DateField, Field, IntegerField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
 # (PostgreSQL refuses it in text). Line breaks are refused separately where a field is one line.
@@ -20,6 +20,24 @@ _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 def strip_text(value: object) -> object:
     """Filter: trim surrounding white space from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+def text_field(label: str, *, required: str | None = None, length: int = 200, **kwargs) -> StringField:
+    """A one-line text input: trimmed, at most `length` characters, no control characters;
+    required with the message given, else optional."""
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators += [Length(max=length, message=f"{label} must be {length} characters or fewer"), PlainText()]
+    return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
+
+
+def select_field(label: str, options: list[tuple[str, str]]) -> SelectField:
+    """An optional drop-down for filters: `options` as (value, text), "Any" first."""
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        choices=[SelectChoice("", "Any"), *(SelectChoice(value, text) for value, text in options)],
+        validators=[Optional()],
+    )
 
 
 class PlainText:

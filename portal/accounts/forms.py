@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.forms import PlainText, strip_text
+from portal.forms import PlainText, strip_text, text_field
 
 
 def email_field(label: str = "Email address", required: str = "Enter your email address") -> EmailField:
@@ -49,28 +49,13 @@ class NewPasswordMixin:
 
 
 class RegisterForm(NewPasswordMixin, FlaskForm):
-    name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter your full name"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
-            PlainText(),
-        ],
-    )
+    name = text_field("Full name", required="Enter your full name")
     email = email_field()
     password = new_password_field("Create a password")
-    organisation_name = StringField(
+    organisation_name = text_field(
         "Organisation name",
-        widget=GovTextInput(),
+        required="Enter your organisation's name",
         description="The name your organisation trades under. You can add its legal details later.",
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter your organisation's name"),
-            Length(max=200, message="Organisation name must be 200 characters or fewer"),
-            PlainText(),
-        ],
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
 

@@ -4,39 +4,26 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
 from wtforms import (
     BooleanField,
     HiddenField,
     RadioField,
     SelectChoice,
-    SelectField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from portal.accounts.forms import email_field
-from portal.forms import PlainText, strip_text
+from portal.forms import PlainText, select_field, strip_text, text_field
 from portal.outbox.models import MessageState
 
 
 class InviteOfficerForm(FlaskForm):
-    name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter the officer's full name"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
-            PlainText(),
-        ],
-    )
+    name = text_field("Full name", required="Enter the officer's full name")
     email = email_field("Work email address", "Enter the officer's work email address")
     is_admin = BooleanField(
         "Make them an admin (head of procurement): they can invite officers and disable accounts",
@@ -55,91 +42,22 @@ class FilterForm(FlaskForm):
 
 
 class AccountFilterForm(FilterForm):
-    q = StringField(
-        "Name or email address",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=200, message="Search must be 200 characters or fewer"),
-            PlainText(),
-        ],
-    )
-    role = SelectField(
-        "Role",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("supplier", "Supplier"),
-            SelectChoice("officer", "Officer"),
-            SelectChoice("admin", "Admin"),
-        ],
-        validators=[Optional()],
-    )
-    status = SelectField(
-        "Status",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("active", "Active"),
-            SelectChoice("unverified", "Email not confirmed"),
-            SelectChoice("disabled", "Disabled"),
-        ],
-        validators=[Optional()],
+    q = text_field("Name or email address")
+    role = select_field("Role", [("supplier", "Supplier"), ("officer", "Officer"), ("admin", "Admin")])
+    status = select_field(
+        "Status", [("active", "Active"), ("unverified", "Email not confirmed"), ("disabled", "Disabled")]
     )
 
 
 class OutboxFilterForm(FilterForm):
-    state = SelectField(
-        "State",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Any"),
-            *(SelectChoice(s.value, s.value.capitalize()) for s in MessageState),
-        ],
-        validators=[Optional()],
-    )
+    state = select_field("State", [(state.value, state.value.capitalize()) for state in MessageState])
 
 
 class AuditFilterForm(FilterForm):
-    actor = StringField(
-        "Actor's email address",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            PlainText(),
-        ],
-    )
-    action = StringField(
-        "Action",
-        widget=GovTextInput(),
-        description="For example, account.disabled",
-        filters=[strip_text],
-        validators=[Optional(), Length(max=80, message="Action must be 80 characters or fewer"), PlainText()],
-    )
-    record_type = StringField(
-        "Record type",
-        widget=GovTextInput(),
-        description="For example, users",
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=60, message="Record type must be 60 characters or fewer"),
-            PlainText(),
-        ],
-    )
-    record_id = StringField(
-        "Record number",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=64, message="Record number must be 64 characters or fewer"),
-            PlainText(),
-        ],
-    )
+    actor = text_field("Actor's email address", length=254)
+    action = text_field("Action", length=80, description="For example, account.disabled")
+    record_type = text_field("Record type", length=60, description="For example, users")
+    record_id = text_field("Record number", length=64)
 
 
 class DecisionForm(FlaskForm):
@@ -167,23 +85,7 @@ class DecisionForm(FlaskForm):
 
 
 class OrganisationFilterForm(FilterForm):
-    q = StringField(
-        "Name or Companies House number",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=200, message="Search must be 200 characters or fewer"),
-            PlainText(),
-        ],
-    )
-    status = SelectField(
-        "Registration",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("registered", "Registered"),
-            SelectChoice("in_progress", "Profile in progress"),
-        ],
-        validators=[Optional()],
+    q = text_field("Name or Companies House number")
+    status = select_field(
+        "Registration", [("registered", "Registered"), ("in_progress", "Profile in progress")]
     )

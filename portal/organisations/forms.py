@@ -17,7 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import GovDateField, MoneyField, PlainText, WholeNumberField, strip_text
+from portal.forms import GovDateField, MoneyField, PlainText, WholeNumberField, strip_text, text_field
 from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
 from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
 
@@ -25,12 +25,6 @@ COMPANIES_HOUSE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
 CHARITY = re.compile(r"^(\d{6,8}|SC\d{6})$")
 COMPANY_FORMS = {LegalForm.PRIVATE_LIMITED, LegalForm.PUBLIC_LIMITED, LegalForm.LLP, LegalForm.CIC}
 CHARITY_FORMS = {LegalForm.CHARITY, LegalForm.CIO}
-
-
-def text(label: str, *, required: str | None = None, length: int = 200, **kwargs) -> StringField:
-    validators = [InputRequired(message=required)] if required else [Optional()]
-    validators += [Length(max=length, message=f"{label} must be {length} characters or fewer"), PlainText()]
-    return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
 
 
 def yes_no(label: str, message: str, **kwargs) -> RadioField:
@@ -52,13 +46,13 @@ class StepForm(FlaskForm):
 
 
 class AboutForm(StepForm):
-    legal_name = text(
+    legal_name = text_field(
         "Legal name",
         required="Enter your organisation's legal name",
         description="As registered with Companies House, the Charity Commission or the FCA, "
         "or your own name if you are a sole trader.",
     )
-    trading_name = text("Trading name (optional)", description="Only if it trades under another name.")
+    trading_name = text_field("Trading name (optional)", description="Only if it trades under another name.")
     legal_form = RadioField(
         "Legal form",
         widget=GovRadioInput(),
@@ -90,7 +84,7 @@ class AboutForm(StepForm):
             URL(message="Enter the website's full address, starting https://"),
         ],
     )
-    ppon = text(
+    ppon = text_field(
         "Central Digital Platform identifier (PPON) (optional)",
         length=40,
         description="If your organisation has registered on the Central Digital Platform, like PVBC-1234-ABCD.",
@@ -112,11 +106,11 @@ class AboutForm(StepForm):
 
 
 class AddressForm(StepForm):
-    address_line_1 = text(
+    address_line_1 = text_field(
         "Address line 1", required="Enter address line 1, typically the building and street"
     )
-    address_line_2 = text("Address line 2 (optional)")
-    town = text("Town or city", required="Enter town or city", length=100)
+    address_line_2 = text_field("Address line 2 (optional)")
+    town = text_field("Town or city", required="Enter town or city", length=100)
     postcode = StringField(
         "Postcode",
         widget=GovTextInput(),
@@ -134,7 +128,9 @@ class AddressForm(StepForm):
 
 
 class SiteForm(AddressForm):
-    label = text("Name of the site", required="Enter a name for the site, like Warrington depot", length=100)
+    label = text_field(
+        "Name of the site", required="Enter a name for the site, like Warrington depot", length=100
+    )
     address_line_2 = None
     submit = SubmitField("Add site", widget=GovSubmitInput())
 
@@ -253,7 +249,7 @@ class AccreditationForm(FlaskForm):
         # No Optional(): it would skip the check that "other" is named.
         validators=[Length(max=100, message="Name must be 100 characters or fewer"), PlainText()],
     )
-    certificate_number = text("Certificate number", required="Enter the certificate number", length=100)
+    certificate_number = text_field("Certificate number", required="Enter the certificate number", length=100)
     expires_on = GovDateField(
         "Expiry date",
         required_message="Enter the certificate's expiry date",
