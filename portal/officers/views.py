@@ -21,7 +21,7 @@ from portal.officers.forms import (
 from portal.organisations import evidence
 from portal.organisations import services as organisations_services
 from portal.organisations.models import Accreditation, Classification, Organisation
-from portal.organisations.steps import STEPS
+from portal.organisations.steps import steps_for
 from portal.outbox import services as outbox
 from portal.outbox.models import OutboxMessage
 from portal.pagination import newest_first
@@ -185,7 +185,7 @@ def organisation(organisation_id: int):
         "officers/organisation.html",
         org=org,
         form=form,
-        steps=STEPS,
+        steps=steps_for(org),
         classifications=organisations_services.classify(org),
         decisions=organisations_services.current_decisions(org),
         Classification=Classification,

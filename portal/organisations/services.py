@@ -58,7 +58,7 @@ def classify(organisation: Organisation) -> Classifications:
 
 def premises(organisation: Organisation) -> list[tuple[str, str | None, str | None]]:
     """(what, postcode, declared authority) for the registered address and every other site."""
-    found = [("The registered address", organisation.postcode, organisation.declared_authority)]
+    found = [("the registered address", organisation.postcode, organisation.declared_authority)]
     found += [(site.label, site.postcode, site.declared_authority) for site in organisation.sites]
     return [entry for entry in found if entry[1]]
 
@@ -73,11 +73,11 @@ def work_out_local_status(organisation: Organisation) -> None:
         if answer.status == "local":
             organisation.local_status = LocalStatus.LOCAL
             organisation.local_explanation = (
-                f"Local: {what.lower()} is in the force area. {answer.explanation}"
+                f"Local: {what} is in the force area. {answer.explanation}"
             )
             return
         if answer.status == "ask" and authority in FORCE_AREA_AUTHORITIES:
-            declared.append(f"{what.lower()} ({postcode}) is in {FORCE_AREA_AUTHORITIES[authority]}")
+            declared.append(f"{what} ({postcode}) is in {FORCE_AREA_AUTHORITIES[authority]}")
         else:
             outside.append(postcode)
     if declared:

@@ -214,9 +214,9 @@ def sites():
         services.update_profile(org, {"sites": [*org.sites, site]}, actor=current_user)
         db.session.commit()
         if lookup_postcode(site.postcode).status == "ask":
-            return redirect(url_for("organisations.site_council", site_id=site.id))
+            return redirect(url_for("organisations.site_council", site_id=site.id, **request.args))
         flash(f"{site.label} added.", "success")
-        return redirect(url_for("organisations.sites"))
+        return redirect(url_for("organisations.sites", **request.args))
     return render_template(
         "organisations/sites.html",
         form=form,
@@ -235,7 +235,7 @@ def remove_site(site_id: int):
         services.update_profile(org, {"sites": [s for s in org.sites if s.id != site.id]}, actor=current_user)
         db.session.commit()
         flash(f"{site.label} removed.", "success")
-    return redirect(url_for("organisations.sites"))
+    return redirect(url_for("organisations.sites", **request.args))
 
 
 @bp.route("/profile/check", methods=["GET", "POST"])
@@ -295,7 +295,7 @@ def accreditations():
             services.add_accreditation(org, form, stored, actor=current_user)
             db.session.commit()
             flash("Accreditation added.", "success")
-            return redirect(url_for("organisations.accreditations"))
+            return redirect(url_for("organisations.accreditations", **request.args))
         finally:
             if upload:
                 upload.close()  # a large upload is spooled to a temporary file
@@ -326,7 +326,7 @@ def remove_accreditation(accreditation_id: int):
         db.session.commit()
         evidence.remove(accreditation.evidence_name)
         flash("Accreditation removed.", "success")
-    return redirect(url_for("organisations.accreditations"))
+    return redirect(url_for("organisations.accreditations", **request.args))
 
 
 @bp.get("/accreditations/<int:accreditation_id>/evidence")

@@ -120,7 +120,7 @@ def test_supplier_registers_confirms_signs_in_and_out(live_server, fresh_app, sm
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(live_server + "/account")
     expect(heading(page)).to_have_text("Your account")
-    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    expect(page.get_by_role("button", name="Complete your organisation's profile")).to_be_visible()
     axe()
 
     header_nav(page).get_by_role("button", name="Sign out").click()

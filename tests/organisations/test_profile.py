@@ -283,3 +283,14 @@ def test_profile_pages_run_a_fixed_number_of_queries(app, client, member, url):
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_changing_sites_or_accreditations_from_check_your_answers_returns_there(client, member):
+    complete_profile(client)
+    site = {"label": "Depot", "address_line_1": "2 Dock Road", "town": "Warrington", "postcode": "WA1 1AA"}
+    added = post_form(client, "/organisation/profile/sites?from=check", site)
+    assert added.headers["Location"] == "/organisation/profile/sites?from=check"
+    assert 'href="/organisation/profile/check"' in client.get(added.headers["Location"]).get_data(as_text=True)
+    done = post_form(client, "/organisation/profile/accreditations/done?from=check", {},
+                     page="/organisation/profile/accreditations?from=check")
+    assert done.headers["Location"] == "/organisation/profile/check"
