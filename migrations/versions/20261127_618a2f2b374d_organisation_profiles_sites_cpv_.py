@@ -94,6 +94,7 @@ def upgrade():
     )
     with op.batch_alter_table('organisation_invitations', schema=None) as batch_op:
         batch_op.create_index('ix_organisation_invitations_email', ['email'], unique=False)
+        batch_op.create_index('ix_organisation_invitations_organisation_id', ['organisation_id', 'id'], unique=False)
 
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('registered_at', sa.DateTime(timezone=True), nullable=True))
@@ -178,6 +179,7 @@ def downgrade():
         batch_op.drop_column('registered_at')
 
     with op.batch_alter_table('organisation_invitations', schema=None) as batch_op:
+        batch_op.drop_index('ix_organisation_invitations_organisation_id')
         batch_op.drop_index('ix_organisation_invitations_email')
 
     op.drop_table('organisation_invitations')

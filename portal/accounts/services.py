@@ -12,7 +12,7 @@ from portal.accounts import tokens
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password, hasher, verify_password
 from portal.extensions import db
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrganisationInvitation
 from portal.outbox import link, notify
 from portal.time import utcnow
 
@@ -26,39 +26,58 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def register_supplier(*, name: str, email: str, password: str, organisation_name: str) -> User | None:
+def register_supplier(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    organisation_name: str | None = None,
+    invitation: OrganisationInvitation | None = None,
+) -> User | None:
     """Create the organisation with this person as its first member and send the verification
-    link. For an address already registered, email its owner instead and return None: the page
-    looks the same either way, so it reveals nothing."""
+    link; or, with a colleague's invitation (for this address), make them a member of the
+    inviting organisation, their address confirmed by the link. For an address already
+    registered, email its owner instead and return None: the page looks the same either way, so
+    it reveals nothing."""
     address = normalise_email(email)
+    if invitation is not None and invitation.email != address:
+        raise ValueError("an invitation joins only the address it was sent to")
     password_hash = hash_password(password)  # before the look-up: both paths take as long
     if find_user(address) is not None:
         _tell_owner_of_existing_account(address)
         return None
-    organisation = Organisation(name=organisation_name)
+    organisation = invitation.organisation if invitation else Organisation(name=organisation_name)
     user = User(
         email=address,
         name=name,
         password_hash=password_hash,
         role=Role.SUPPLIER,
-        organisation=organisation,
         password_changed_at=utcnow(),
     )
     try:
         with db.session.begin_nested():  # two registrations racing for one address
             db.session.add_all([organisation, user])
+            user.organisation = organisation  # once both are in the session (an invitation's already is)
     except IntegrityError:
         _tell_owner_of_existing_account(address)
         return None
+    details = {"organisation_id": organisation.id}
+    if invitation is not None:
+        details["invitation_id"] = invitation.id
     audit.record(
         "account.registered",
         record_type="users",
         record_id=user.id,
         actor_id=user.id,
         actor_kind="supplier",
-        details={"organisation_id": organisation.id},
+        details=details,
     )
-    send_verification(user)
+    if invitation is not None:
+        from portal.organisations import colleagues  # the organisations area imports this module
+
+        colleagues.accept_invitation(invitation, user)
+    else:
+        send_verification(user)
     return user
 
 

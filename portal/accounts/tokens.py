@@ -1,9 +1,12 @@
-"""Signed, expiring links: email verification (48 hours), password reset (1 hour) and a staff
-invitation to set a first password (72 hours).
+"""Signed, expiring links: email verification (48 hours), password reset (1 hour), a staff
+invitation to set a first password (72 hours) and a member's invitation to a colleague to join
+their organisation (7 days).
 
 A reset or invitation link also carries a fingerprint of the password hash it was issued against, so it works
 once: setting the password (through the link or otherwise) changes the hash and kills the link.
-A verification link carries the address it verifies.
+A verification link carries the address it verifies. A colleague's invitation carries the
+invitation's id and the address it was sent to: it works once (the invitation's `accepted_at`) and
+not at all once the invitation is cancelled (its row is deleted).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 (a purpose name, not a password)
 INVITATION = "invitation"
+COLLEAGUE_INVITATION = "colleague-invitation"
 LIFETIMES = {
     VERIFY_EMAIL: timedelta(hours=48),
     RESET_PASSWORD: timedelta(hours=1),
     INVITATION: timedelta(hours=72),
+    COLLEAGUE_INVITATION: timedelta(days=7),
 }
 
 

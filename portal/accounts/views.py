@@ -17,6 +17,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.limits import client_address, failed, submitted_email
 from portal.extensions import db, limiter
+from portal.organisations import colleagues
 
 SIGN_IN_LIMITS = {"methods": ["POST"], "deduct_when": failed}
 EMAIL_LIMITS = {"methods": ["POST"]}
@@ -46,6 +47,9 @@ def landing_page() -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(landing_page())
+    token = request.args.get("invitation")
+    if token is not None:
+        return register_by_invitation(token)
     form = RegisterForm()
     if form.validate_on_submit():
         services.register_supplier(
@@ -57,6 +61,42 @@ def register():
         db.session.commit()
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
+
+
+def register_by_invitation(token: str):
+    """Registering from a colleague's invitation joins the inviting organisation (so its name is
+    not asked). Whoever holds the link can read the invited mailbox, so telling them that the
+    address already has an account reveals nothing the mailbox would not."""
+    try:
+        invitation = colleagues.invitation_for_token(token, lock=request.method == "POST")
+    except tokens.InvalidLink as error:
+        return render_template(
+            "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
+        ), 400
+    form = RegisterForm(email=invitation.email)
+    del form.organisation_name
+    join_url = url_for("organisations.join", token=token)
+    if form.validate_on_submit():
+        if services.normalise_email(form.email.data) != invitation.email:
+            form.email.errors.append(
+                f"Enter the email address your invitation was sent to, {invitation.email}"
+            )
+        else:
+            user = services.register_supplier(
+                name=form.name.data,
+                email=invitation.email,
+                password=form.password.data,
+                invitation=invitation,
+            )
+            db.session.commit()
+            organisation = invitation.organisation.name
+            if user is None:
+                flash(f"You already have an account with {invitation.email}. Sign in to join {organisation}.")
+                return redirect(url_for("accounts.login", next=join_url))
+            sessions.start_session(user)
+            flash(f"Your account is ready and you have joined {organisation}.", "success")
+            return redirect(url_for("organisations.colleagues"))
+    return render_template("accounts/register.html", form=form, invitation=invitation, join_url=join_url)
 
 
 @bp.get("/verify-email/<token>")

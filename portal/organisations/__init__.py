@@ -13,5 +13,5 @@ def members_only():
         abort(403)
 
 
+import portal.organisations.colleagues  # noqa: E402,F401  (its views register on bp)
 from portal.organisations import data_export, views  # noqa: E402,F401  (views register on bp)
-from portal.organisations import colleagues  # noqa: E402,F401  (colleagues views register on bp)

@@ -228,7 +228,10 @@ class OrganisationInvitation(db.Model):
     """A member's invitation to a colleague; the link carries its id, signed and expiring."""
 
     __tablename__ = "organisation_invitations"
-    __table_args__ = (sa.Index("ix_organisation_invitations_email", "email"),)
+    __table_args__ = (
+        sa.Index("ix_organisation_invitations_email", "email"),
+        sa.Index("ix_organisation_invitations_organisation_id", "organisation_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))

@@ -72,9 +72,7 @@ def work_out_local_status(organisation: Organisation) -> None:
         answer = lookup_postcode(postcode)
         if answer.status == "local":
             organisation.local_status = LocalStatus.LOCAL
-            organisation.local_explanation = (
-                f"Local: {what} is in the force area. {answer.explanation}"
-            )
+            organisation.local_explanation = f"Local: {what} is in the force area. {answer.explanation}"
             return
         if answer.status == "ask" and authority in FORCE_AREA_AUTHORITIES:
             declared.append(f"{what} ({postcode}) is in {FORCE_AREA_AUTHORITIES[authority]}")

@@ -290,7 +290,13 @@ def test_changing_sites_or_accreditations_from_check_your_answers_returns_there(
     site = {"label": "Depot", "address_line_1": "2 Dock Road", "town": "Warrington", "postcode": "WA1 1AA"}
     added = post_form(client, "/organisation/profile/sites?from=check", site)
     assert added.headers["Location"] == "/organisation/profile/sites?from=check"
-    assert 'href="/organisation/profile/check"' in client.get(added.headers["Location"]).get_data(as_text=True)
-    done = post_form(client, "/organisation/profile/accreditations/done?from=check", {},
-                     page="/organisation/profile/accreditations?from=check")
+    assert 'href="/organisation/profile/check"' in client.get(added.headers["Location"]).get_data(
+        as_text=True
+    )
+    done = post_form(
+        client,
+        "/organisation/profile/accreditations/done?from=check",
+        {},
+        page="/organisation/profile/accreditations?from=check",
+    )
     assert done.headers["Location"] == "/organisation/profile/check"

@@ -1,0 +1,396 @@
+"""Colleagues: a member invites colleagues by email, a colleague joins from the emailed link
+(signed in with that address, or by registering with it), and a member removes another.
+
+- An invitation is tied to its address, works once (`accepted_at`) for 7 days, and dies when
+  cancelled (its row is deleted; the audit log keeps the cancellation).
+- Inviting reveals nothing about an address beyond this organisation: one with an account
+  elsewhere is invited like any other, and the join page explains to its owner why they cannot join.
+- A supplier belongs to one organisation. Joining moves an account only out of a draft (never
+  registered, no other member), which is left behind unchanged.
+- A removed member keeps their account, moved into a new draft of their own named after them;
+  their sessions end and the invitations they sent that are still waiting are cancelled.
+- An organisation keeps at least one member: nobody removes themselves, and removal locks the
+  organisation's row so two members cannot remove each other at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import IntegerField, SubmitField
+from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
+
+from portal import audit
+from portal.accounts import services as accounts
+from portal.accounts import tokens
+from portal.accounts.access import public
+from portal.accounts.forms import ConfirmForm, email_field
+from portal.accounts.models import User
+from portal.extensions import db, limiter
+from portal.organisations import bp
+from portal.organisations.models import Organisation, OrganisationInvitation
+from portal.outbox import link, notify
+from portal.time import utcnow
+
+LIFETIME = tokens.LIFETIMES[tokens.COLLEAGUE_INVITATION]
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+class InviteColleagueForm(FlaskForm):
+    email = email_field("Email address", required="Enter your colleague's email address")
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class CancelInvitationForm(FlaskForm):
+    invitation_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def expires_at(invitation: OrganisationInvitation) -> datetime:
+    return invitation.created_at + LIFETIME
+
+
+def members_of(organisation: Organisation) -> list[User]:
+    query = sa.select(User).where(User.organisation_id == organisation.id).order_by(User.name, User.id)
+    return list(db.session.scalars(query))
+
+
+def count_members(organisation: Organisation) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.organisation_id == organisation.id)
+    )
+
+
+def _pending(organisation: Organisation) -> sa.Select:
+    return sa.select(OrganisationInvitation).where(
+        OrganisationInvitation.organisation_id == organisation.id,
+        OrganisationInvitation.accepted_at.is_(None),
+        OrganisationInvitation.created_at > utcnow() - LIFETIME,
+    )
+
+
+def pending_invitations(organisation: Organisation) -> list[tuple[OrganisationInvitation, str]]:
+    """Invitations still waiting (neither used nor expired), oldest first, with the inviter's name."""
+    query = (
+        _pending(organisation)
+        .add_columns(User.name)
+        .join(User, User.id == OrganisationInvitation.invited_by_id)
+        .order_by(OrganisationInvitation.id)
+    )
+    return [(invitation, inviter) for invitation, inviter in db.session.execute(query)]
+
+
+def invitation_for_token(token: str, *, lock: bool = False) -> OrganisationInvitation:
+    """The waiting invitation a genuine link names. `lock` holds its row until the transaction
+    ends, so a double-click accepts it once. :raise InvalidLink, ExpiredLink:"""
+    payload = tokens.read_token(tokens.COLLEAGUE_INVITATION, token)
+    invitation_id = payload.get("invitation")
+    if not isinstance(invitation_id, int):
+        raise tokens.InvalidLink("unexpected payload")
+    query = sa.select(OrganisationInvitation).where(OrganisationInvitation.id == invitation_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    invitation = db.session.scalar(query)
+    if invitation is None or invitation.email != payload.get("email"):
+        raise tokens.InvalidLink("the invitation was cancelled")
+    if invitation.accepted_at is not None:
+        raise tokens.InvalidLink("the invitation was used")
+    if utcnow() >= expires_at(invitation):
+        raise tokens.ExpiredLink("the invitation has expired")
+    return invitation
+
+
+class JoinProblem(enum.StrEnum):
+    OTHER_ADDRESS = "other-address"
+    ALREADY_MEMBER = "already-member"
+    IN_ANOTHER_ORGANISATION = "in-another-organisation"
+
+
+def can_leave(organisation: Organisation) -> bool:
+    """A draft only: never registered, and this person its only member."""
+    return not organisation.is_registered and count_members(organisation) == 1
+
+
+def join_problem(invitation: OrganisationInvitation, user: User) -> JoinProblem | None:
+    if user.email != invitation.email:
+        return JoinProblem.OTHER_ADDRESS
+    if user.organisation_id == invitation.organisation_id:
+        return JoinProblem.ALREADY_MEMBER
+    if not can_leave(user.organisation):
+        return JoinProblem.IN_ANOTHER_ORGANISATION
+    return None
+
+
+# --- writing (services flush, the views commit) ------------------------------------------------
+
+
+class Refused(ValueError):
+    """The change is not allowed; the message says why, in the page's words."""
+
+
+def invite_colleague(organisation: Organisation, email: str, *, actor: User) -> OrganisationInvitation:
+    """Record the invitation and email its link. :raise Refused: the address is already a member
+    here, or already has an invitation waiting here."""
+    address = accounts.normalise_email(email)
+    member = sa.select(User.id).where(User.email == address, User.organisation_id == organisation.id)
+    if db.session.scalar(member) is not None:
+        raise Refused(f"This person is already a member of {organisation.name}")
+    waiting = db.session.scalar(_pending(organisation).where(OrganisationInvitation.email == address))
+    if waiting is not None:
+        raise Refused("You have already invited this person. Cancel that invitation below to send a new one")
+    invitation = OrganisationInvitation(organisation=organisation, email=address, invited_by_id=actor.id)
+    db.session.add(invitation)
+    db.session.flush()
+    _audit("organisation.invitation_sent", organisation, actor, invitation_id=invitation.id, email=address)
+    token = tokens.make_token(tokens.COLLEAGUE_INVITATION, {"invitation": invitation.id, "email": address})
+    notify(
+        "organisations/invitation",
+        to=address,
+        subject=f"{actor.name} has invited you to join {organisation.name}",
+        context={
+            "inviter": actor.name,
+            "organisation": organisation.name,
+            "link": link("organisations.join", token=token),
+            "expires_at": expires_at(invitation),
+        },
+        cause=invitation,
+        secret_expires_at=expires_at(invitation),
+    )
+    return invitation
+
+
+def cancel_invitation(invitation: OrganisationInvitation, *, actor: User) -> None:
+    details = {"invitation_id": invitation.id, "email": invitation.email}
+    _audit("organisation.invitation_cancelled", invitation.organisation, actor, **details)
+    db.session.delete(invitation)
+
+
+def accept_invitation(
+    invitation: OrganisationInvitation, user: User, *, left: Organisation | None = None
+) -> None:
+    """Mark the invitation used and record the joining. The link reached the invited address,
+    which proves it, so the account's address counts as confirmed."""
+    invitation.accepted_at = utcnow()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    details = {"user_id": user.id, "email": user.email, "invitation_id": invitation.id}
+    if left is not None:
+        details["left_organisation_id"] = left.id
+        _audit("organisation.member_left", left, user, user_id=user.id, joined=invitation.organisation_id)
+    _audit("organisation.member_joined", invitation.organisation, user, **details)
+
+
+def join_organisation(invitation: OrganisationInvitation, user: User) -> None:
+    """A signed-in person with the invited address joins, leaving their draft organisation behind.
+    :raise Refused: a join problem (see `join_problem`)."""
+    if join_problem(invitation, user) is not None:
+        raise Refused("this account cannot join with this invitation")
+    left = user.organisation
+    _cancel_invitations_sent_by(user, left)
+    user.organisation = invitation.organisation
+    accept_invitation(invitation, user, left=left)
+
+
+def remove_member(member: User, *, actor: User) -> Organisation:
+    """Move `member` out of the actor's organisation into a new draft of their own, end their
+    sessions and tell them. Returns the new draft. :raise Refused:"""
+    organisation = db.session.scalar(
+        sa.select(Organisation)
+        .where(Organisation.id == actor.organisation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.refresh(member)  # both as committed now that the organisation is locked
+    db.session.refresh(actor)
+    if member.id == actor.id:
+        raise Refused(_self_removal_words(organisation))
+    if organisation is None or {member.organisation_id, actor.organisation_id} != {organisation.id}:
+        raise Refused("This person is no longer a member of your organisation")
+    if count_members(organisation) < 2:
+        raise Refused(f"{organisation.name} must keep at least one member")
+    cancelled = _cancel_invitations_sent_by(member, organisation)
+    own = Organisation(name=member.name)
+    member.organisation = own
+    accounts.end_sessions(member)
+    db.session.flush()
+    _audit(
+        "organisation.member_removed",
+        organisation,
+        actor,
+        user_id=member.id,
+        email=member.email,
+        new_organisation_id=own.id,
+        cancelled_invitations=cancelled,
+    )
+    notify(
+        "organisations/member_removed",
+        to=(member.name, member.email),
+        subject=f"You have been removed from {organisation.name} on the Supplier Portal",
+        context={
+            "name": member.name,
+            "organisation": organisation.name,
+            "remover": actor.name,
+            "own": own.name,
+            "login_url": link("accounts.login"),
+        },
+        cause=member,
+    )
+    return own
+
+
+def _self_removal_words(organisation: Organisation) -> str:
+    name = organisation.name
+    if count_members(organisation) < 2:
+        return f"You are the only member of {name}, and an organisation always keeps at least one member"
+    return f"You cannot remove yourself. Ask a colleague at {name} to remove you"
+
+
+def _cancel_invitations_sent_by(user: User, organisation: Organisation) -> list[int]:
+    """Waiting invitations `user` sent on behalf of `organisation`, deleted; their ids."""
+    waiting = list(
+        db.session.scalars(_pending(organisation).where(OrganisationInvitation.invited_by_id == user.id))
+    )
+    for invitation in waiting:
+        db.session.delete(invitation)
+    return [invitation.id for invitation in waiting]
+
+
+def _audit(action: str, organisation: Organisation, actor: User, **details) -> None:
+    audit.record(
+        action,
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=actor.id,
+        actor_kind="supplier",
+        details=details,
+    )
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _invite_limit_key() -> str:
+    return f"invite:{getattr(current_user, 'id', None)}"
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+@limiter.limit("20 per hour", key_func=_invite_limit_key, methods=["POST"])
+def colleagues():
+    org = current_user.organisation
+    form = InviteColleagueForm()
+    if form.validate_on_submit():
+        try:
+            invitation = invite_colleague(org, form.email.data, actor=current_user)
+        except Refused as refusal:
+            form.email.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(
+                f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
+                "success",
+            )
+            return redirect(url_for("organisations.colleagues"))
+    return render_template(
+        "organisations/colleagues.html",
+        org=org,
+        form=form,
+        members=members_of(org),
+        invitations=pending_invitations(org),
+        expires_at=expires_at,
+        cancel_form=ConfirmForm(),
+    )
+
+
+@bp.post("/colleagues/cancel-invitation")
+def cancel_colleague_invitation():
+    """:raise 404: the invitation is not one of this organisation's still waiting."""
+    form = CancelInvitationForm()
+    if not form.validate_on_submit():
+        abort(404)
+    invitation = db.session.get(OrganisationInvitation, form.invitation_id.data)
+    if invitation is None or invitation.organisation_id != current_user.organisation_id:
+        abort(404)
+    if invitation.accepted_at is not None:
+        abort(404)
+    cancel_invitation(invitation, actor=current_user)
+    db.session.commit()
+    flash(f"The invitation to {invitation.email} is cancelled. Its link no longer works.", "success")
+    return redirect(url_for("organisations.colleagues"))
+
+
+@bp.route("/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
+def remove_colleague(user_id: int):
+    """Confirm, then remove. :raise 404: not a member of this organisation."""
+    org = current_user.organisation
+    member = db.session.get(User, user_id)
+    if member is None or member.organisation_id != org.id:
+        abort(404)
+    if member.id == current_user.id:
+        flash(_self_removal_words(org) + ".")
+        return redirect(url_for("organisations.colleagues"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = member.name
+        try:
+            remove_member(member, actor=current_user._get_current_object())
+        except Refused as refusal:
+            db.session.rollback()
+            flash(f"{refusal}.")
+            return redirect(url_for("organisations.colleagues"))
+        db.session.commit()
+        flash(f"{name} has been removed from {org.name}, signed out and emailed.", "success")
+        return redirect(url_for("organisations.colleagues"))
+    return render_template("organisations/colleagues_remove.html", org=org, member=member, form=form)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@public
+def join(token: str):
+    """The invitation's page: who invited whom to what, and a "Join" button for the invited
+    account. Staff never get here (the blueprint refuses them)."""
+    try:
+        invitation = invitation_for_token(token, lock=request.method == "POST")
+    except tokens.InvalidLink as error:
+        return render_template(
+            "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
+        ), 400
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
+        return _join_page(invitation, token, None)
+    user = current_user._get_current_object()
+    problem = join_problem(invitation, user)
+    form = ConfirmForm()
+    if problem is None and form.validate_on_submit():
+        join_organisation(invitation, user)
+        db.session.commit()
+        flash(f"You have joined {invitation.organisation.name}.", "success")
+        return redirect(url_for("organisations.colleagues"))
+    return _join_page(invitation, token, problem, form), 403 if request.method == "POST" else 200
+
+
+def _join_page(invitation: OrganisationInvitation, token: str, problem: JoinProblem | None, form=None):
+    return render_template(
+        "organisations/colleagues_join.html",
+        invitation=invitation,
+        org=invitation.organisation,
+        inviter=db.session.get(User, invitation.invited_by_id),
+        expires_at=expires_at(invitation),
+        problem=problem,
+        problems=JoinProblem,
+        form=form,
+        register_url=url_for("accounts.register", invitation=token),
+        login_url=url_for("accounts.login", next=url_for("organisations.join", token=token)),
+    )
