@@ -7,7 +7,10 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from markupsafe import Markup
 from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
@@ -20,6 +23,16 @@ _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 def strip_text(value: object) -> object:
     """Filter: trim surrounding white space from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+def _render_widget(self, params: dict) -> Markup:
+    """govuk-frontend-wtf renders every field with Flask's render_template, which runs each
+    context processor and signal per field; its templates need only their params. Rendering
+    them straight from the Jinja environment made a long form's page about twice as fast."""
+    return Markup(current_app.jinja_env.get_template(self.template).render(params=params))
+
+
+GovFormBase.render = _render_widget
 
 
 def text_field(label: str, *, required: str | None = None, length: int = 200, **kwargs) -> StringField:

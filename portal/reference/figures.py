@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import g
 
 from portal.extensions import db
 from portal.reference.models import ReferenceFigure
@@ -26,8 +27,16 @@ class FiguresOn(dict):
 
 
 def figures_on(day: date | None = None) -> FiguresOn:
-    """Each key's newest value whose effective date is on or before `day` (today in London)."""
+    """Each key's newest value whose effective date is on or before `day` (today in London).
+    Read once per request (or app context) for each day: a page may classify several times."""
     day = day or london_today()
+    cache = g.setdefault("reference_figures", {})
+    if day not in cache:
+        cache[day] = _load(day)
+    return cache[day]
+
+
+def _load(day: date) -> FiguresOn:
     newest = (
         sa.select(ReferenceFigure.key, sa.func.max(ReferenceFigure.effective_from).label("effective_from"))
         .where(ReferenceFigure.effective_from <= day)
