@@ -15,9 +15,11 @@ from sqlalchemy import delete, select
 
 from bench import run as bench_run
 from portal import demo_data
+from portal.accounts.models import User
 from portal.bench import EPOCH, bench_rows, create_bench_table, fill_bench_rows
 from portal.demo_data import demo_data_command, insert_in_chunks, seeder
 from portal.extensions import db
+from portal.time import utcnow
 from tests.conftest import count_queries, csrf_token_from, make_app, post_form
 
 ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
@@ -316,3 +318,136 @@ def test_wrk_scripts_send_the_session_and_count_wrong_statuses(bench_server, dat
     result = bench_run.load_with_wrk(wrk, port, signed_out, 1, 2, tmp_path)
     assert result.requests > 0
     assert result.errors == result.requests
+
+
+# --- bench/run.py: the organisations area and the officer lists --------------------------------
+
+
+def test_signed_in_paths_are_never_measured_signed_out():
+    everything = bench_run.signed_in_paths(True, True, True)
+    assert everything == [
+        bench_run.ACCOUNT,
+        *bench_run.PROFILE_PAGES,
+        bench_run.OFFICER_ORGANISATIONS,
+        *bench_run.OFFICER_PAGES,
+    ]
+    assert bench_run.signed_in_paths(False, False, True) == bench_run.OFFICER_PAGES
+    assert bench_run.signed_in_paths(False, False, False) == []
+    args = bench_run.parse_args([])
+    assert (args.accounts, args.organisation_pages, args.officer_pages) == (True, True, True)
+    assert args.rows == 1_000  # the default is unchanged; the staff issue's figure passes 100000
+    args = bench_run.parse_args(["--no-officer-pages", "--no-organisation-pages"])
+    assert (args.organisation_pages, args.officer_pages) == (False, False)
+
+
+def result(path: str, rps: float, shell: float = 500.0, minimal: float = 520.0) -> bench_run.Result:
+    return bench_run.Result(
+        path, rps, 1.0, 2.0, 100, 0, "wrk", round(rps / shell, 3), round(rps / minimal, 3)
+    )
+
+
+def test_verdicts_hold_each_grouped_page_to_the_target_and_summarise_each_group():
+    results = [
+        result(bench_run.SHELL, 500),
+        result("/", 900),
+        result("/organisation/profile", 400),
+        result("/organisation/profile/check", 299),
+        result("/officer/outbox", 300),
+        result("/officer/audit", 450),
+    ]
+    groups = {
+        "/organisation/profile": "organisations",
+        "/organisation/profile/check": "organisations",
+        "/officer/outbox": "staff lists",
+        "/officer/audit": "staff lists",
+        "/officer/organisations": "organisations",  # not measured: no verdict
+    }
+    found = bench_run.verdicts(results, groups)
+    assert [(v.page, v.group, v.met) for v in found] == [
+        ("/organisation/profile", "organisations", True),
+        ("/organisation/profile/check", "organisations", False),  # 0.598 of the shell
+        ("/officer/outbox", "staff lists", True),  # exactly 0.60
+        ("/officer/audit", "staff lists", True),
+    ]
+    assert found[1].ratio_to_minimal == round(299 / 520, 3)
+    assert bench_run.group_summaries(found) == [
+        "organisations: each page >= 0.60 x shell: BELOW the target on /organisation/profile/check (0.60)",
+        "staff lists: each page >= 0.60 x shell: all 2 meet it; lowest /officer/outbox at 0.60",
+    ]
+
+
+def test_bench_supplier_has_a_completed_local_profile_and_its_pages_answer(app, client):
+    with app.app_context():
+        user = bench_run.add_account("bench@example.com", "a long benchmark password")
+        bench_run.complete_profile(user)
+        org = user.organisation
+        assert org.is_registered
+        assert org.postcode == "CW7 2UA"
+        assert org.local_status.value == "local"
+        assert len(org.sites) >= 2 and len(org.accreditations) >= 2 and len(org.divisions) >= 2
+    post_form(client, "/login", {"email": "bench@example.com", "password": "a long benchmark password"})
+    for path in bench_run.PROFILE_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    check = client.get("/organisation/profile/check").get_data(as_text=True)
+    assert "Benchmark Supplies Ltd" in check
+    assert "CW7 2UA" in check
+    assert client.get(bench_run.OFFICER_ORGANISATIONS).status_code == 403  # a supplier
+
+
+def test_bench_officer_is_staff_without_an_organisation(app, client):
+    with app.app_context():
+        officer = bench_run.add_account("officer@example.com", "a long benchmark password", "officer")
+        assert officer.is_staff and officer.is_verified and officer.organisation_id is None
+    response = post_form(
+        client, "/login", {"email": "officer@example.com", "password": "a long benchmark password"}
+    )
+    assert urlsplit(response.location).path.startswith("/officer")
+    for path in [bench_run.OFFICER_ORGANISATIONS, *bench_run.OFFICER_PAGES]:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/organisation/profile").status_code == 403  # staff have no organisation
+
+
+def test_organisations_seeder_writes_complete_organisations(fresh_app):
+    from portal.organisations.demo_data import seed_organisations
+    from portal.organisations.models import Organisation
+    from portal.organisations.steps import steps_for
+
+    with fresh_app.app_context():
+        written = seed_organisations(40, demo_data.seeder_rng(0, "organisations"))
+        again = seed_organisations(40, demo_data.seeder_rng(0, "organisations"))  # no clash
+        organisations = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
+        assert len(organisations) == 80
+        assert written == again > 40  # the organisations and their sites, accreditations, divisions
+        registered = [org for org in organisations if org.is_registered]
+        assert registered
+        for org in registered:
+            assert all(step.done(org) for step in steps_for(org)), org.name
+            assert org.registered_at <= utcnow()  # never in the future
+        assert {org.local_status.value for org in organisations} == {"local", "declared", "not_local"}
+        db.session.remove()
+
+
+def test_officer_and_profile_targets_answer_over_http(bench_server, fresh_app):
+    port, supplier = bench_server
+    with fresh_app.app_context():
+        user = db.session.scalar(select(User).where(User.email == supplier.email))
+        bench_run.complete_profile(user)
+        bench_run.add_account(bench_run.OFFICER_EMAIL, "a long benchmark password", "officer")
+        db.session.remove()
+    officer = bench_run.Account(
+        bench_run.OFFICER_EMAIL, "a long benchmark password", supplier.cookie_name, supplier.argon2
+    )
+    targets = bench_run.signed_in_targets(
+        port, supplier, officer, accounts=False, organisation_pages=True, officer_pages=True
+    )
+    assert [t.label for t in targets] == [
+        *bench_run.PROFILE_PAGES,
+        bench_run.OFFICER_ORGANISATIONS,
+        *bench_run.OFFICER_PAGES,
+    ]
+    assert {t.group for t in targets} == {"organisations", "staff lists"}
+    for target in targets:
+        status, _, body = bench_run.fetch(port, target.method, target.path, target.headers)
+        assert status == target.expect, (target.label, body[:300])
+    assert bench_run.settle(port, 2) < 1  # an idle server: one quick burst
