@@ -6,11 +6,12 @@
 
 Steps: create a fresh database (a temporary SQLite file, or `portal_bench_<random>` on the local
 PostgreSQL), `flask db upgrade`, `flask seed` (the reference data: figures, CPV divisions, postcode
-districts), `flask demo-data --rows N`, create and fill `bench_rows`, start
-gunicorn (one sync worker per core, production settings, anchors on), then load each anchor and
-page for --duration seconds at --connections connections with wrk, or with a Python loop where wrk
-is not installed (`apt-get install -y wrk`). Prints requests/s, p50 and p99 and the ratios to the
-shell and minimal anchors, and writes the same as JSON to bench/results/<timestamp>.json.
+districts), `flask demo-data --rows N`, create and fill `bench_rows`, start gunicorn (one sync
+worker per core, production settings, anchors on), then load each anchor and page for --duration
+seconds at --connections connections with wrk, or with a Python loop where wrk is not installed
+(`apt-get install -y wrk`), waiting after each until the server is idle again. Prints requests/s,
+p50 and p99 and the ratios to the shell and minimal anchors, and writes the same as JSON to
+bench/results/<timestamp>.json.
 gunicorn is stopped and the database dropped at the end, on error too. Traffic goes to 127.0.0.1
 only.
 
