@@ -1,7 +1,7 @@
 """Outbox messages and broadcasts, the append-only audit log, and daily job runs
 
 Revision ID: 4328313b1182
-Revises: 
+Revises:
 Create Date: 2026-11-27 08:22:07.496072
 
 """
@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from portal.append_only import create_append_only_triggers, drop_append_only_triggers
-
 
 # revision identifiers, used by Alembic.
 revision = '4328313b1182'

@@ -7,7 +7,6 @@ Create Date: 2026-11-27 08:52:03.091826
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '4c25761e6cc2'
 down_revision = 'e7ebc9da15cf'

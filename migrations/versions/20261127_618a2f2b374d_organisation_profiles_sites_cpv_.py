@@ -9,7 +9,6 @@ Create Date: 2026-11-27 09:14:28.053922
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '618a2f2b374d'
 down_revision = '8015fe0714df'

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 09:12:59.270406
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '8015fe0714df'
 down_revision = '4c25761e6cc2'

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 08:42:49.050495
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e7ebc9da15cf'
 down_revision = '4328313b1182'

@@ -11,7 +11,6 @@ Create Date: 2026-11-27 09:18:25.189573
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'fc56360383d7'
 down_revision = '618a2f2b374d'
