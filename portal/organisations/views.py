@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -24,6 +24,8 @@ from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
 from portal.reference.figures import figures_on
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
+
+Owned = TypeVar("Owned", OrganisationSite, Accreditation)
 
 FIELD_PARAMS = {
     "legal_name": {"autocomplete": "organization"},
@@ -165,7 +167,7 @@ def council():
 @bp.route("/profile/sites/<int:site_id>/council", methods=["GET", "POST"])
 def site_council(site_id: int):
     org = organisation()
-    site = own_site(org, site_id)
+    site = own(OrganisationSite, site_id, org)
 
     def change(code: str | None) -> dict[str, Any]:
         site.declared_authority = code
@@ -192,12 +194,13 @@ def ask_council(org: Organisation, postcode: str | None, change, step: Step, wha
     return render_template("organisations/council.html", form=form, answer=answer, what=what, step=step)
 
 
-def own_site(org: Organisation, site_id: int) -> OrganisationSite:
-    """One of this organisation's sites; another organisation's is simply not found."""
-    site = db.session.get(OrganisationSite, site_id)
-    if site is None or site.organisation_id != org.id:
+def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
+    """One of this organisation's records (a site, an accreditation); another organisation's is
+    simply not found, so its existence is never confirmed."""
+    record = db.session.get(model, record_id)
+    if record is None or record.organisation_id != org.id:
         abort(404)
-    return site
+    return record
 
 
 @bp.route("/profile/sites", methods=["GET", "POST"])
@@ -230,7 +233,7 @@ def sites():
 @bp.post("/profile/sites/<int:site_id>/remove")
 def remove_site(site_id: int):
     org = organisation()
-    site = own_site(org, site_id)
+    site = own(OrganisationSite, site_id, org)
     if ConfirmForm().validate_on_submit():
         services.update_profile(org, {"sites": [s for s in org.sites if s.id != site.id]}, actor=current_user)
         db.session.commit()
@@ -273,14 +276,6 @@ def section_rows(org: Organisation, step: Step):
     return rows(org, step)
 
 
-def own_accreditation(org: Organisation, accreditation_id: int) -> Accreditation:
-    """One of this organisation's accreditations; another organisation's is simply not found."""
-    accreditation = db.session.get(Accreditation, accreditation_id)
-    if accreditation is None or accreditation.organisation_id != org.id:
-        abort(404)
-    return accreditation
-
-
 @bp.route("/profile/accreditations", methods=["GET", "POST"])
 def accreditations():
     org = organisation()
@@ -320,7 +315,7 @@ def accreditations_done():
 @bp.post("/profile/accreditations/<int:accreditation_id>/remove")
 def remove_accreditation(accreditation_id: int):
     org = organisation()
-    accreditation = own_accreditation(org, accreditation_id)
+    accreditation = own(Accreditation, accreditation_id, org)
     if ConfirmForm().validate_on_submit():
         services.remove_accreditation(accreditation, actor=current_user)
         db.session.commit()
@@ -331,7 +326,7 @@ def remove_accreditation(accreditation_id: int):
 
 @bp.get("/accreditations/<int:accreditation_id>/evidence")
 def accreditation_evidence(accreditation_id: int):
-    accreditation = own_accreditation(organisation(), accreditation_id)
+    accreditation = own(Accreditation, accreditation_id, organisation())
     if not accreditation.evidence_name:
         abort(404)
     return evidence.send(accreditation)
