@@ -24,7 +24,7 @@ class Page:
 
 def _cursor(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def newest_first(query: sa.Select, id_column: sa.ColumnElement, size: int = PAGE_SIZE) -> Page:

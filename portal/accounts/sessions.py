@@ -4,15 +4,20 @@ Flask-Login keeps "<user id>:<session version>" in the signed session cookie: si
 password change bump the account's version, so an older cookie (replayed, or on another device)
 loads no user. The sign-in time and the last request's time are in the cookie too, and every
 request checks them against the idle and absolute limits: keeping a session alive writes the
-cookie, never the database.
+cookie, never the database. The last request's time is renewed at most once a minute
+(RENEW_AFTER_SECONDS), so most responses do not re-sign and re-set the cookie; the idle limit may
+then end a session up to that much early, never late.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 
+import sqlalchemy as sa
 from flask import Flask, current_app, request, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.extensions import db, login_manager
@@ -20,6 +25,16 @@ from portal.extensions import db, login_manager
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 ENDED = "session_ended"  # why the last session ended, for the sign-in page to say
+# A request within this many seconds of the noted one leaves the cookie as it is.
+RENEW_AFTER_SECONDS = 60
+
+
+@functools.cache
+def _user_with_organisation() -> sa.Select:
+    """The signed-in account and its organisation (suppliers' pages all show it) in one query.
+    Built once: a reused statement keeps its cache key, which SQLAlchemy otherwise works out
+    afresh on every request."""
+    return sa.select(User).options(joinedload(User.organisation)).where(User.id == sa.bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -27,7 +42,7 @@ def load_user(key: str) -> User | None:
     user_id, _, version = key.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_user_with_organisation(), {"user_id": int(user_id)}).one_or_none()
     if user is None or user.is_disabled or user.session_version != int(version):
         return None
     return user
@@ -63,17 +78,19 @@ def renew_session() -> None:
 
 
 def enforce_session_limits() -> None:
-    """before_request: end a session past its idle or absolute limit, else note this request.
-    A page's own files (CSS, scripts, images) are not activity, and cost no database look-up."""
+    """before_request: end a session past its idle or absolute limit, else note this request
+    (once a minute at most: see RENEW_AFTER_SECONDS). A page's own files (CSS, scripts, images)
+    are not activity, and cost no database look-up."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return
     config = current_app.config
     now = time.time()
+    seen = now - session.get(SEEN_AT, 0)
     if now - session.get(SIGNED_IN_AT, 0) > config["SESSION_ABSOLUTE_SECONDS"]:
         end_session("absolute")
-    elif now - session.get(SEEN_AT, 0) > config["SESSION_IDLE_SECONDS"]:
+    elif seen > config["SESSION_IDLE_SECONDS"]:
         end_session("idle")
-    else:
+    elif seen >= RENEW_AFTER_SECONDS:
         renew_session()
 
 

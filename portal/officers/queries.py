@@ -1,10 +1,12 @@
 """The selects behind the officer lists, filtered as the filter forms say. Each list is one
-query per page (see portal.pagination); what a row shows is loaded with it."""
+query per page (see portal.pagination); what a row shows is loaded with it. The outbox, audit and
+organisations lists read only the columns they show, as plain rows (a Bundle): not an email's
+body, and no ORM object to build and track for each of a read-only page's rows."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Bundle, selectinload
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
@@ -36,7 +38,17 @@ def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
 
 
 def outbox(state: str = "") -> sa.Select:
-    query = sa.select(OutboxMessage)
+    row = Bundle(
+        "message",
+        OutboxMessage.id,
+        OutboxMessage.subject,
+        OutboxMessage.recipients,
+        OutboxMessage.state,
+        OutboxMessage.attempts,
+        OutboxMessage.last_error,
+        OutboxMessage.created_at,
+    )
+    query = sa.select(row)
     if state in MessageState._value2member_map_:
         query = query.where(OutboxMessage.state == MessageState(state))
     return query
@@ -45,7 +57,20 @@ def outbox(state: str = "") -> sa.Select:
 def audit(
     actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
 ) -> sa.Select:
-    query = sa.select(AuditRecord).options(selectinload(AuditRecord.actor))
+    row = Bundle(
+        "entry",
+        AuditRecord.id,
+        AuditRecord.occurred_at,
+        AuditRecord.actor_kind,
+        AuditRecord.action,
+        AuditRecord.record_type,
+        AuditRecord.record_id,
+        AuditRecord.details,
+        # Who acted, where an account did and still exists (the log keeps no foreign key).
+        User.name.label("actor_name"),
+        User.email.label("actor_email"),
+    )
+    query = sa.select(row).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
     if actor_id is not None:
         query = query.where(AuditRecord.actor_id == actor_id)
     if action:
@@ -58,7 +83,15 @@ def audit(
 
 
 def organisations(q: str = "", status: str = "") -> sa.Select:
-    query = sa.select(Organisation)
+    row = Bundle(
+        "organisation",
+        Organisation.id,
+        Organisation.name,
+        Organisation.companies_house_number,
+        Organisation.local_status,
+        Organisation.registered_at,
+    )
+    query = sa.select(row)
     if q:
         pattern = _like(q)
         query = query.where(

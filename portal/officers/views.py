@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.accounts import services as accounts
 from portal.accounts.access import admin_required
@@ -23,7 +24,7 @@ from portal.organisations import services as organisations_services
 from portal.organisations.models import Accreditation, Classification, Organisation
 from portal.organisations.steps import steps_for
 from portal.outbox import services as outbox
-from portal.outbox.models import OutboxMessage
+from portal.outbox.models import MessageState, OutboxMessage
 from portal.pagination import newest_first
 
 RECORD_LABELS = {
@@ -32,6 +33,31 @@ RECORD_LABELS = {
     "outbox_messages": "Email",
     "classification_decisions": "Decision",
 }
+
+
+# Each state's tag, written once rather than by a macro call per row.
+STATE_TAG_COLOURS = {
+    MessageState.QUEUED: "blue",
+    MessageState.SENDING: "purple",
+    MessageState.SENT: "green",
+    MessageState.FAILED: "red",
+}
+STATE_TAGS = {
+    state: Markup('<strong class="govuk-tag govuk-tag--{}">{}</strong>').format(
+        colour, state.value.capitalize()
+    )
+    for state, colour in STATE_TAG_COLOURS.items()
+}
+_ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built
+
+
+def row_link(endpoint: str, key: str) -> tuple[str, str]:
+    """`endpoint`'s URL for a list's rows as the parts before and after the row's id (`key`):
+    built once per page, where a url_for per row cost more than the rest of the row."""
+    before, marker, after = url_for(endpoint, **{key: _ROW_ID}).partition(str(_ROW_ID))
+    if not marker:
+        raise ValueError(f"{endpoint}'s URL does not hold {key} as it is")
+    return before, after
 
 
 def filters(form_class):
@@ -116,13 +142,21 @@ def _is_users_page(referrer: str | None) -> bool:
 def outbox_messages():
     form, chosen = filters(OutboxFilterForm)
     page = newest_first(queries.outbox(chosen["state"] or ""), OutboxMessage.id)
-    return render_template("officers/outbox.html", form=form, page=page)
+    return render_template(
+        "officers/outbox.html",
+        form=form,
+        page=page,
+        message_link=row_link("officers.outbox_message", "message_id"),
+        state_tags=STATE_TAGS,
+    )
 
 
 @bp.get("/outbox/<int:message_id>")
 def outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_template("officers/outbox_message.html", message=message, form=ConfirmForm())
+    return render_template(
+        "officers/outbox_message.html", message=message, form=ConfirmForm(), state_tags=STATE_TAGS
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")
@@ -157,7 +191,12 @@ def audit():
 def organisations():
     form, chosen = filters(OrganisationFilterForm)
     page = newest_first(queries.organisations(chosen["q"] or "", chosen["status"] or ""), Organisation.id)
-    return render_template("officers/organisations.html", form=form, page=page)
+    return render_template(
+        "officers/organisations.html",
+        form=form,
+        page=page,
+        organisation_link=row_link("officers.organisation", "organisation_id"),
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])

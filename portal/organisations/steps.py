@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from portal.organisations import forms
 from portal.organisations.models import ACCREDITATION_NAMES, Organisation
-from portal.organisations.rules import VCSE_FORMS
+from portal.organisations.rules import VCSE_FORMS, needs_modern_slavery_statement
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ def _has(*columns: str) -> Callable[[Organisation], bool]:
 
 
 def needs_statement(org: Organisation) -> bool:
-    from portal.organisations.services import classify
+    """The modern slavery rule alone (what `services.classify(org).modern_slavery` says): every
+    page that lists the steps asks this, and the other classifications cost more to work out."""
+    from portal.reference.figures import figures_on
 
-    return bool(classify(org).modern_slavery.value)
+    return bool(needs_modern_slavery_statement(org.turnover, figures_on()).value)
 
 
 STEPS: tuple[Step, ...] = (
@@ -106,14 +108,16 @@ def steps_for(org: Organisation) -> list[Step]:
     return [step for step in STEPS if step.applies(org)]
 
 
-def next_step(org: Organisation, step: Step) -> Step | None:
-    remaining = steps_for(org)
+def next_step(org: Organisation, step: Step, steps: list[Step] | None = None) -> Step | None:
+    """The step after `step` of those that apply (`steps`, when the caller has them already)."""
+    remaining = steps_for(org) if steps is None else steps
     index = next((i for i, candidate in enumerate(remaining) if candidate.slug == step.slug), -1)
     return remaining[index + 1] if 0 <= index < len(remaining) - 1 else None
 
 
-def all_done(org: Organisation) -> bool:
-    return all(step.done(org) for step in steps_for(org))
+def all_done(org: Organisation, steps: list[Step] | None = None) -> bool:
+    """Every step that applies is done (`steps`: those that apply, when the caller has them)."""
+    return all(step.done(org) for step in (steps_for(org) if steps is None else steps))
 
 
 def answers(org: Organisation, step: Step) -> dict[str, Any]:
@@ -140,75 +144,104 @@ LIVING_WAGE_WORDS = {
 }
 
 
-def section_rows(org: Organisation, step: Step) -> list[tuple[str, Any]]:
-    """(label, value) rows of one section, for "check your answers" and the officers' view."""
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("Yes" if value else "No")
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"£{value:,.2f}".removesuffix(".00")
+
+
+def _about_rows(org: Organisation) -> list[tuple[str, Any]]:
     from portal.organisations.rules import LEGAL_FORM_NAMES
+
+    return [
+        ("Legal name", org.legal_name),
+        ("Trading name", org.trading_name),
+        ("Legal form", LEGAL_FORM_NAMES.get(org.legal_form)),
+        ("Companies House number", org.companies_house_number),
+        ("Charity number", org.charity_number),
+        ("Website", org.website),
+        ("PPON", org.ppon),
+    ]
+
+
+def _address_rows(org: Organisation) -> list[tuple[str, Any]]:
     from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
-    from portal.time import london_datetime
-
-    def yes_no(value: bool | None) -> str | None:
-        return None if value is None else ("Yes" if value else "No")
-
-    def money(value) -> str | None:
-        return None if value is None else f"£{value:,.2f}".removesuffix(".00")
 
     address = ", ".join(
         part for part in (org.address_line_1, org.address_line_2, org.town, org.postcode) if part
     )
-    rows: dict[str, list[tuple[str, Any]]] = {
-        "about": [
-            ("Legal name", org.legal_name),
-            ("Trading name", org.trading_name),
-            ("Legal form", LEGAL_FORM_NAMES.get(org.legal_form)),
-            ("Companies House number", org.companies_house_number),
-            ("Charity number", org.charity_number),
-            ("Website", org.website),
-            ("PPON", org.ppon),
-        ],
-        "address": [("Registered address", address)]
-        + (
-            [("Council area (as you told us)", FORCE_AREA_AUTHORITIES.get(org.declared_authority))]
-            if org.declared_authority
-            else []
+    return [("Registered address", address)] + (
+        [("Council area (as you told us)", FORCE_AREA_AUTHORITIES.get(org.declared_authority))]
+        if org.declared_authority
+        else []
+    )
+
+
+def _size_rows(org: Organisation) -> list[tuple[str, Any]]:
+    return [
+        ("Number of staff", None if org.staff_headcount is None else f"{org.staff_headcount:,}"),
+        ("Annual turnover", _money(org.turnover)),
+        ("Balance sheet total", _money(org.balance_sheet_total)),
+        (
+            "Financial year end",
+            org.financial_year_end.strftime("%-d %B %Y") if org.financial_year_end else None,
         ),
-        "sites": [(site.label, f"{site.address_line_1}, {site.postcode}") for site in org.sites]
-        or [("Other sites", "None")],
-        "size": [
-            ("Number of staff", None if org.staff_headcount is None else f"{org.staff_headcount:,}"),
-            ("Annual turnover", money(org.turnover)),
-            ("Balance sheet total", money(org.balance_sheet_total)),
-            (
-                "Financial year end",
-                org.financial_year_end.strftime("%-d %B %Y") if org.financial_year_end else None,
-            ),
-        ],
-        "supplies": [("Goods, works and services", "; ".join(d.title for d in org.divisions))],
-        "status": (
-            []
-            if org.legal_form in VCSE_FORMS
-            else [("Social enterprise, mutual or voluntary organisation", yes_no(org.vcse_declared))]
+    ]
+
+
+def _status_rows(org: Organisation) -> list[tuple[str, Any]]:
+    return (
+        []
+        if org.legal_form in VCSE_FORMS
+        else [("Social enterprise, mutual or voluntary organisation", _yes_no(org.vcse_declared))]
+    ) + [
+        ("Supported employment provider", _yes_no(org.supported_employment_provider)),
+        ("Public service mutual", _yes_no(org.public_service_mutual)),
+    ]
+
+
+def _tax_rows(org: Organisation) -> list[tuple[str, Any]]:
+    from portal.time import london_datetime
+
+    return [
+        (
+            "Tax compliance",
+            f"Confirmed {london_datetime(org.tax_compliance_declared_at)}"
+            if org.tax_compliance_declared_at
+            else None,
         )
-        + [
-            ("Supported employment provider", yes_no(org.supported_employment_provider)),
-            ("Public service mutual", yes_no(org.public_service_mutual)),
-        ],
-        "accreditations": [
+    ]
+
+
+# Each section's rows, worked out only when that section is shown.
+SECTION_ROWS: dict[str, Callable[[Organisation], list[tuple[str, Any]]]] = {
+    "about": _about_rows,
+    "address": _address_rows,
+    "sites": lambda org: (
+        [(site.label, f"{site.address_line_1}, {site.postcode}") for site in org.sites]
+        or [("Other sites", "None")]
+    ),
+    "size": _size_rows,
+    "supplies": lambda org: [("Goods, works and services", "; ".join(d.title for d in org.divisions))],
+    "status": _status_rows,
+    "accreditations": lambda org: (
+        [
             (
                 a.other_name or ACCREDITATION_NAMES[a.kind],
                 f"{a.certificate_number}, expires {a.expires_on:%-d %B %Y}",
             )
             for a in org.accreditations
         ]
-        or [("Accreditations", "None")],
-        "living-wage": [("Real Living Wage", LIVING_WAGE_WORDS.get(org.living_wage))],
-        "modern-slavery": [("Modern slavery statement", org.modern_slavery_statement_url)],
-        "tax": [
-            (
-                "Tax compliance",
-                f"Confirmed {london_datetime(org.tax_compliance_declared_at)}"
-                if org.tax_compliance_declared_at
-                else None,
-            )
-        ],
-    }
-    return rows[step.slug]
+        or [("Accreditations", "None")]
+    ),
+    "living-wage": lambda org: [("Real Living Wage", LIVING_WAGE_WORDS.get(org.living_wage))],
+    "modern-slavery": lambda org: [("Modern slavery statement", org.modern_slavery_statement_url)],
+    "tax": _tax_rows,
+}
+
+
+def section_rows(org: Organisation, step: Step) -> list[tuple[str, Any]]:
+    """(label, value) rows of one section, for "check your answers" and the officers' view."""
+    return SECTION_ROWS[step.slug](org)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectChoice
 
 from portal.accounts.forms import ConfirmForm
@@ -17,10 +19,17 @@ from portal.organisations.forms import (
     SiteForm,
     VcseForm,
 )
-from portal.organisations.models import ACCREDITATION_NAMES, Accreditation, Organisation, OrganisationSite
+from portal.organisations.models import (
+    ACCREDITATION_NAMES,
+    Accreditation,
+    Organisation,
+    OrganisationSite,
+    organisation_cpv_divisions,
+)
 from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
 from portal.organisations.steps import BY_SLUG, STEPS, Step, all_done, answers, next_step, steps_for
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.reference.cpv import division_choices
 from portal.reference.figures import figures_on
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
@@ -51,25 +60,66 @@ TAKEN = (
 )
 
 
-def organisation() -> Organisation:
-    return current_user.organisation
+def organisation(*collections: str) -> Organisation:
+    """The signed-in member's organisation (loaded with the account), with the `collections` it
+    is about to read ("sites", "divisions", "accreditations") loaded up front: one prebuilt query
+    each, about half what the ORM's lazy load of the same rows costs."""
+    org = current_user.organisation
+    unloaded = sa.inspect(org).unloaded if collections else ()
+    for name in collections:
+        if name in unloaded:
+            set_committed_value(
+                org, name, db.session.scalars(_collection(name), {"organisation_id": org.id}).all()
+            )
+    return org
+
+
+COLLECTIONS = ("sites", "divisions", "accreditations")
+
+
+@functools.cache
+def _collection(name: str) -> sa.Select:
+    """The rows of one of an organisation's collections, in the relationship's order. Built once:
+    a reused statement keeps its cache key, which SQLAlchemy otherwise works out on every load."""
+    organisation_id = sa.bindparam("organisation_id")
+    if name == "divisions":
+        link = organisation_cpv_divisions
+        return (
+            sa.select(CpvDivision)
+            .join(link, link.c.division == CpvDivision.division)
+            .where(link.c.organisation_id == organisation_id)
+            .order_by(CpvDivision.division)
+        )
+    model = {"sites": OrganisationSite, "accreditations": Accreditation}[name]
+    return sa.select(model).where(model.organisation_id == organisation_id).order_by(model.id)
+
+
+def after_step_url(org: Organisation, step: Step) -> str:
+    """On to the next step, or back to "check your answers" when the supplier came from there."""
+    steps = steps_for(org)  # once: which steps apply turns on the classification rules
+    if request.args.get("from") == "check" and all_done(org, steps):
+        return url_for("organisations.check_answers")
+    following = next_step(org, step, steps)
+    if following is None:
+        return url_for("organisations.check_answers" if all_done(org, steps) else "organisations.profile")
+    return url_for("organisations.step", slug=following.slug)
 
 
 def after_step(org: Organisation, step: Step):
-    """On to the next step, or back to "check your answers" when the supplier came from there."""
-    if request.args.get("from") == "check" and all_done(org):
-        return redirect(url_for("organisations.check_answers"))
-    following = next_step(org, step)
-    if following is None:
-        return redirect(url_for("organisations.check_answers" if all_done(org) else "organisations.profile"))
-    return redirect(url_for("organisations.step", slug=following.slug))
+    return redirect(after_step_url(org, step))
 
 
 @bp.get("/profile")
 def profile():
-    org = organisation()
+    org = organisation("divisions")  # "what it supplies" is done when there are some
+    steps = steps_for(org)
+    completed = {step.slug: step.done(org) for step in steps}
     return render_template(
-        "organisations/profile.html", org=org, steps=steps_for(org), all_done=all_done(org)
+        "organisations/profile.html",
+        org=org,
+        steps=steps,
+        completed=completed,
+        all_done=all(completed.values()),
     )
 
 
@@ -80,7 +130,7 @@ def step(slug: str):
         if step is not None:
             return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
         abort(404)
-    org = organisation()
+    org = organisation(*(column for column in step.columns if column in COLLECTIONS))
     if not step.applies(org):
         return redirect(url_for("organisations.profile"))
     form = step.form(data=None if request.method == "POST" else answers(org, step))
@@ -108,8 +158,7 @@ def step(slug: str):
 def prepare(form, org: Organisation) -> None:
     """Fill choices from reference data; leave out a question another answer makes irrelevant."""
     if "divisions" in form:
-        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division)).all()
-        form.divisions.choices = [SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions]
+        form.divisions.choices = division_choices()
     if isinstance(form, VcseForm) and org.legal_form in VCSE_FORMS:
         del form.vcse_declared  # its legal form already makes it a VCSE
 
@@ -205,7 +254,7 @@ def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
 
 @bp.route("/profile/sites", methods=["GET", "POST"])
 def sites():
-    org = organisation()
+    org = organisation("sites")
     form = SiteForm()
     if form.validate_on_submit():
         site = OrganisationSite(
@@ -226,7 +275,7 @@ def sites():
         org=org,
         step=BY_SLUG["sites"],
         remove_form=ConfirmForm(),
-        next_url=after_step(org, BY_SLUG["sites"]).location,
+        next_url=after_step_url(org, BY_SLUG["sites"]),
     )
 
 
@@ -243,8 +292,9 @@ def remove_site(site_id: int):
 
 @bp.route("/profile/check", methods=["GET", "POST"])
 def check_answers():
-    org = organisation()
-    if not all_done(org):
+    org = organisation("sites", "divisions", "accreditations")
+    steps = steps_for(org)
+    if not all_done(org, steps):
         flash("Answer every section before you check your answers.")
         return redirect(url_for("organisations.profile"))
     form = ConfirmRegistrationForm()
@@ -258,7 +308,7 @@ def check_answers():
         "organisations/check_answers.html",
         org=org,
         form=form,
-        steps=steps_for(org),
+        steps=steps,
         classifications=services.classify(org),
         STEPS=STEPS,
     )
@@ -278,7 +328,7 @@ def section_rows(org: Organisation, step: Step):
 
 @bp.route("/profile/accreditations", methods=["GET", "POST"])
 def accreditations():
-    org = organisation()
+    org = organisation("accreditations")
     form = AccreditationForm()
     if form.validate_on_submit():
         upload = form.evidence.data

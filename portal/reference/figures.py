@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
@@ -36,19 +37,24 @@ def figures_on(day: date | None = None) -> FiguresOn:
     return cache[day]
 
 
-def _load(day: date) -> FiguresOn:
+@functools.cache
+def _in_force() -> sa.Select:
+    """Each key's newest (key, value) on or before :day. Built once: a reused statement keeps its
+    cache key, which SQLAlchemy otherwise works out afresh for every request that classifies."""
     newest = (
         sa.select(ReferenceFigure.key, sa.func.max(ReferenceFigure.effective_from).label("effective_from"))
-        .where(ReferenceFigure.effective_from <= day)
+        .where(ReferenceFigure.effective_from <= sa.bindparam("day"))
         .group_by(ReferenceFigure.key)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(ReferenceFigure.key, ReferenceFigure.value).join(
-            newest,
-            sa.and_(
-                ReferenceFigure.key == newest.c.key, ReferenceFigure.effective_from == newest.c.effective_from
-            ),
-        )
-    ).all()
+    return sa.select(ReferenceFigure.key, ReferenceFigure.value).join(
+        newest,
+        sa.and_(
+            ReferenceFigure.key == newest.c.key, ReferenceFigure.effective_from == newest.c.effective_from
+        ),
+    )
+
+
+def _load(day: date) -> FiguresOn:
+    rows = db.session.execute(_in_force(), {"day": day}).all()
     return FiguresOn({key: Decimal(value) for key, value in rows})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from portal.reference.cpv import forget_division_choices
 from portal.reference.models import CpvDivision, ReferenceFigure
 from portal.seed import read_csv, seed_step, upsert
 
@@ -30,4 +31,6 @@ def seed_cpv_divisions() -> str:
         {"division": r["division"], "code": r["code"], "title": r["title"]}
         for r in read_csv("cpv-divisions.csv")
     )
-    return upsert(CpvDivision, ("division",), rows)
+    summary = upsert(CpvDivision, ("division",), rows)
+    forget_division_choices()  # this process reads them again
+    return summary

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
-from portal.accounts.sessions import SEEN_AT, SIGNED_IN_AT
+from portal.accounts.sessions import RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT
 from portal.extensions import db
 from tests.conftest import post_form, skip_or_fail
 from tests.factories import PASSWORD, make_supplier, sign_in
@@ -169,6 +169,41 @@ def test_each_request_renews_the_idle_limit_without_writing_to_the_database(app,
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
     with client.session_transaction() as session:
         assert session[SEEN_AT] >= int(time.time()) - 5
+
+
+def test_the_session_cookie_is_renewed_at_most_once_a_minute(app, client, supplier):
+    sign_in(client, "sam@example.com")
+    client.get("/account")  # the first page after signing in adds its form token to the session
+    recent = int(time.time()) - (RENEW_AFTER_SECONDS - 20)
+    with client.session_transaction() as session:
+        session[SEEN_AT] = recent
+    response = client.get("/account")
+    assert response.status_code == 200
+    # Within the minute: the noted time stands, and the response sets no cookie at all.
+    assert not response.headers.getlist("Set-Cookie")
+    with client.session_transaction() as session:
+        assert session[SEEN_AT] == recent
+    older = int(time.time()) - (RENEW_AFTER_SECONDS + 5)
+    with client.session_transaction() as session:
+        session[SEEN_AT] = older
+    response = client.get("/account")
+    assert response.headers.getlist("Set-Cookie")
+    with client.session_transaction() as session:
+        assert session[SEEN_AT] >= int(time.time()) - 5
+
+
+def test_the_idle_limit_counts_from_the_last_noted_request(app, client, supplier):
+    """A request within the minute is not noted, so the idle limit may end a session up to a
+    minute early, never late: the timeout warning's countdown reads the same noted time."""
+    sign_in(client, "sam@example.com")
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    with client.session_transaction() as session:
+        session[SEEN_AT] = int(time.time()) - idle + 30
+    assert client.get("/account").status_code == 200
+    with client.session_transaction() as session:
+        session[SEEN_AT] = int(time.time()) - idle - 1
+    response = client.get("/account")
+    assert response.headers["Location"].startswith("/login")
 
 
 def test_stay_signed_in_renews_the_idle_limit_but_not_the_absolute_one(app, client, supplier):

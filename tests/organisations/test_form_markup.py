@@ -1,0 +1,140 @@
+"""The plain widget templates (templates/govuk_frontend_wtf/) against govuk-frontend-jinja's
+macros: the same elements, attributes and text for the same params, whitespace aside. They were
+written out plainly for speed; these keep them the Design System's markup. Two differences are
+allowed for: the plain text input leaves out an empty value="" (the same as none), and the plain
+ones leave out an empty hint (the macros write an empty hint element and point aria-describedby
+at it), so the cases give each field a hint."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from jinja2 import Environment, PackageLoader, PrefixLoader
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from portal.officers.forms import AuditFilterForm, DecisionForm, OutboxFilterForm
+from portal.organisations.forms import AboutForm, AccreditationForm, SizeForm, SuppliesForm, VcseForm
+
+MACROS = Environment(
+    loader=PrefixLoader(
+        {
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }
+    ),
+    autoescape=True,
+)
+
+
+class Elements(HTMLParser):
+    """HTML as (start tag, attributes), end tag and text events: classes as a set, text with its
+    white space collapsed, empty text left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {
+            name: " ".join(sorted((value or "").split())) if name == "class" else value
+            for name, value in attrs
+            if not (name == "value" and value == "")
+        }
+        self.events.append(("start", tag, tuple(sorted(attributes.items()))))
+
+    def handle_endtag(self, tag):
+        self.events.append(("end", tag))
+
+    def handle_data(self, data):
+        if text := " ".join(data.split()):
+            self.events.append(("text", text))
+
+
+def elements(html: str) -> list[tuple]:
+    parser = Elements()
+    parser.feed(str(html))
+    return parser.events
+
+
+def both(field, **kwargs) -> tuple[str, str]:
+    """The field as the portal renders it, and the macro's rendering of the same params."""
+    widget = type(field.widget)
+    captured = {}
+    portal_render = widget.render
+    plain = field(**copy.deepcopy(kwargs))
+    widget.render = lambda self, params: captured.setdefault("params", params) and ""
+    try:
+        field(**copy.deepcopy(kwargs))
+    finally:
+        widget.render = portal_render
+    return str(plain), MACROS.get_template(field.widget.template).render(params=captured["params"])
+
+
+def form(form_class, formdata=None, **kwargs):
+    made = form_class(formdata, meta={"csrf": False}, **kwargs)
+    if formdata is not None:
+        made.validate()
+    return made
+
+
+CPV = [SelectChoice(f"{n:02d}", f"Division <{n}> & co") for n in range(45)]
+
+
+def supplies(formdata=None, **kwargs):
+    made = SuppliesForm(formdata, meta={"csrf": False}, **kwargs)
+    made.divisions.choices = CPV
+    if formdata is not None:
+        made.validate()
+    return made
+
+
+CASES = {
+    "date, empty": lambda: (form(SizeForm).financial_year_end, {}),
+    "date, answered": lambda: (
+        form(SizeForm, data={"financial_year_end": date(2026, 3, 31)}).financial_year_end,
+        {},
+    ),
+    "date, a box left out": lambda: (
+        form(SizeForm, MultiDict([("financial_year_end", d) for d in ("31", "", "2026")])).financial_year_end,
+        {},
+    ),
+    "date, hostile and a page heading": lambda: (
+        form(SizeForm, MultiDict([("financial_year_end", '"><b>')])).financial_year_end,
+        {"params": {"fieldset": {"legend": {"text": "When?", "isPageHeading": True, "classes": "x"}}}},
+    ),
+    "file upload": lambda: (form(AccreditationForm).evidence, {"params": {"attributes": {"accept": ".pdf"}}}),
+    "textarea, answered": lambda: (
+        form(DecisionForm, MultiDict([("note", 'Checked <the> "register"\nand more')])).note,
+        {"params": {"label": {"classes": "govuk-label--s"}, "rows": 4}},
+    ),
+    "textarea, refused": lambda: (form(DecisionForm, MultiDict([("note", "")])).note, {}),
+    "button": lambda: (form(SizeForm).submit, {"params": {"classes": "govuk-button--secondary"}}),
+    "text input": lambda: (
+        form(AboutForm, data={"legal_name": 'A & "B"'}).legal_name,
+        {"params": {"autocomplete": "organization", "spellcheck": False}},
+    ),
+    "text input, refused, with a prefix": lambda: (
+        form(SizeForm, MultiDict([("turnover", "-5")])).turnover,
+        {"params": {"prefix": {"text": "£"}, "inputmode": "decimal", "classes": "govuk-input--width-10"}},
+    ),
+    "select": lambda: (form(OutboxFilterForm, MultiDict([("state", "failed")])).state, {}),
+    "text inputs of a filter": lambda: (form(AuditFilterForm).action, {}),
+    "checkboxes, two chosen": lambda: (supplies(data={"divisions": ["03", "44"]}).divisions, {}),
+    "checkboxes, refused": lambda: (supplies(MultiDict()).divisions, {}),
+    "radios, with a hint": lambda: (
+        form(VcseForm, data={"supported_employment_provider": "no"}).supported_employment_provider,
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_plain_widgets_give_the_design_systems_markup(app, case):
+    with app.test_request_context("/"):
+        field, kwargs = CASES[case]()
+        plain, macro = both(field, **kwargs)
+    assert elements(plain) == elements(macro)
