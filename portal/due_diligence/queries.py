@@ -1,0 +1,140 @@
+"""The selects behind the officers' due diligence pages.
+
+The list is ordered by rating, highest first, then the latest answered, and paginated by a
+keyset over (rating_rank, answered_at, id), the columns of its index: one query a page, no
+COUNT, one row more than the page shows to know whether a next page exists. The cursor is
+"<rank>.<answered_at in microseconds since 1970>.<id>": `before` pages on down the list, `after`
+back up it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload, with_expression
+
+from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
+from portal.due_diligence.rules import RANK, RiskRating
+from portal.extensions import db
+from portal.organisations.models import Organisation
+
+PAGE_SIZE = 25
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"^([1-3])\.(\d{1,17})\.(\d{1,10})$")
+MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL
+Key = tuple[int, datetime, int]
+
+
+@dataclass
+class Page:
+    items: list[DueDiligenceAnswers]
+    next: str | None  # pass as before= for the page below
+    previous: str | None  # pass as after= for the page above
+
+
+def cursor_of(row: DueDiligenceAnswers) -> str:
+    return f"{row.rating_rank}.{(row.answered_at - EPOCH) // timedelta(microseconds=1)}.{row.id}"
+
+
+def parse_cursor(value: str | None) -> Key | None:
+    match = CURSOR.match(value or "")
+    if match is None:
+        return None
+    rank, micros, row_id = (int(part) for part in match.groups())
+    if row_id > MAX_ID:
+        return None
+    try:
+        return rank, EPOCH + timedelta(microseconds=micros), row_id
+    except OverflowError:
+        return None
+
+
+def _below(key: Key) -> sa.ColumnElement[bool]:
+    """Rows after `key` in the list's order (rank, answered_at and id all descending)."""
+    rank, answered_at, row_id = key
+    table = DueDiligenceAnswers
+    return sa.or_(
+        table.rating_rank < rank,
+        sa.and_(table.rating_rank == rank, table.answered_at < answered_at),
+        sa.and_(table.rating_rank == rank, table.answered_at == answered_at, table.id < row_id),
+    )
+
+
+def _above(key: Key) -> sa.ColumnElement[bool]:
+    rank, answered_at, row_id = key
+    table = DueDiligenceAnswers
+    return sa.or_(
+        table.rating_rank > rank,
+        sa.and_(table.rating_rank == rank, table.answered_at > answered_at),
+        sa.and_(table.rating_rank == rank, table.answered_at == answered_at, table.id > row_id),
+    )
+
+
+ORDER = (DueDiligenceAnswers.rating_rank, DueDiligenceAnswers.answered_at, DueDiligenceAnswers.id)
+
+
+def rated(rating: str = "") -> sa.Select:
+    """Every organisation's answers, with the organisation and its number of follow-ups (a
+    subquery a row, on the follow-ups' index), filtered by rating."""
+    follow_ups = (
+        sa.select(sa.func.count())
+        .where(DueDiligenceFollowUp.organisation_id == DueDiligenceAnswers.organisation_id)
+        .correlate(DueDiligenceAnswers)
+        .scalar_subquery()
+    )
+    query = sa.select(DueDiligenceAnswers).options(
+        joinedload(DueDiligenceAnswers.organisation),
+        with_expression(DueDiligenceAnswers.follow_up_count, follow_ups),
+    )
+    if rating in RiskRating._value2member_map_:
+        query = query.where(DueDiligenceAnswers.rating_rank == RANK[RiskRating(rating)])
+    return query
+
+
+def highest_first(query: sa.Select, before: str | None, after: str | None, size: int = PAGE_SIZE) -> Page:
+    """One page of `query`, highest rating first, from the cursor given (none: the first page)."""
+    above, below = parse_cursor(after), parse_cursor(before)
+    if above is not None:
+        rows = db.session.scalars(
+            query.where(_above(above)).order_by(*(column.asc() for column in ORDER)).limit(size + 1)
+        ).all()
+        items = list(reversed(rows[:size]))
+        return Page(
+            items=items,
+            next=cursor_of(items[-1]) if items else None,
+            previous=cursor_of(items[0]) if len(rows) > size else None,
+        )
+    if below is not None:
+        query = query.where(_below(below))
+    rows = db.session.scalars(query.order_by(*(column.desc() for column in ORDER)).limit(size + 1)).all()
+    items = list(rows[:size])
+    return Page(
+        items=items,
+        next=cursor_of(items[-1]) if len(rows) > size else None,
+        previous=cursor_of(items[0]) if below is not None and items else None,
+    )
+
+
+def organisation_answers(organisation_id: int) -> sa.Select:
+    """One organisation's answers with everything the officers' page shows, loaded up front."""
+    return (
+        sa.select(DueDiligenceAnswers)
+        .where(DueDiligenceAnswers.organisation_id == organisation_id)
+        .options(
+            joinedload(DueDiligenceAnswers.organisation).selectinload(Organisation.accreditations),
+            joinedload(DueDiligenceAnswers.answered_by),
+        )
+    )
+
+
+def follow_ups(organisation_id: int) -> sa.Select:
+    """An organisation's follow-ups, newest first, with their officers."""
+    return (
+        sa.select(DueDiligenceFollowUp)
+        .where(DueDiligenceFollowUp.organisation_id == organisation_id)
+        .options(selectinload(DueDiligenceFollowUp.officer))
+        .order_by(DueDiligenceFollowUp.id.desc())
+    )

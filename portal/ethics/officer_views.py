@@ -1,0 +1,164 @@
+"""The officer workspace's pages for the Code: pledges by organisation and version, a pledge's
+full record, and (admins) publishing a new version."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from portal.accounts.access import admin_required
+from portal.ethics import services
+from portal.ethics.content import ContentError, digest, parse
+from portal.ethics.forms import PledgeFilterForm, PublishForm
+from portal.ethics.models import CodeVersion, Pledge
+from portal.ethics.services import PLEDGE_STATE_LABELS, PledgeState
+from portal.extensions import db
+from portal.officers import bp
+from portal.organisations.models import Organisation
+from portal.pagination import newest_first
+from portal.time import london_today
+
+
+def organisations_by_pledge(
+    q: str, state: str, version: CodeVersion | None, in_force: CodeVersion | None
+) -> sa.Select:
+    """Organisations filtered by their pledge; each condition is an indexed EXISTS on pledges."""
+    query = sa.select(Organisation)
+    if q:
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
+
+    def pledged(*conditions) -> sa.Exists:
+        return sa.exists().where(Pledge.organisation_id == Organisation.id, *conditions)
+
+    current = pledged(Pledge.version_id >= in_force.id) if in_force else pledged()
+    if state == PledgeState.NONE:
+        query = query.where(~pledged())
+    elif state == PledgeState.CURRENT:
+        query = query.where(current)
+    elif state == PledgeState.OUT_OF_DATE:
+        query = query.where(pledged(), ~current)
+    if version is not None:
+        query = query.where(pledged(Pledge.version_id == version.id))
+    return query
+
+
+def newest_pledges(organisation_ids: list[int]) -> dict[int, Pledge]:
+    """Each listed organisation's newest pledge, in one query."""
+    if not organisation_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Pledge.id))
+        .where(Pledge.organisation_id.in_(organisation_ids))
+        .group_by(Pledge.organisation_id)
+    )
+    pledges = db.session.scalars(
+        sa.select(Pledge).where(Pledge.id.in_(newest)).options(joinedload(Pledge.version))
+    )
+    return {pledge.organisation_id: pledge for pledge in pledges}
+
+
+@bp.get("/pledges")
+def pledges():
+    in_force, _ = services.versions_by_day()
+    all_versions = services.all_versions()
+    form = PledgeFilterForm(request.args)
+    form.version.choices = [
+        SelectChoice("", "Any"),
+        *(SelectChoice(str(v.number), f"Version {v.number}") for v in all_versions),
+    ]
+    valid = form.validate() if request.args else True
+    if valid and form.reference.data:
+        pledge = services.pledge_by_reference(form.reference.data)
+        if pledge is not None:
+            return redirect(url_for("officers.pledge", reference=pledge.reference))
+        form.reference.errors.append(f"No pledge has the reference {form.reference.data}")
+        valid = False
+    chosen = {
+        "q": form.q.data if valid else "",
+        "state": form.state.data if valid else "",
+        "version": next((v for v in all_versions if str(v.number) == form.version.data), None)
+        if valid
+        else None,
+    }
+    page = newest_first(
+        organisations_by_pledge(chosen["q"] or "", chosen["state"] or "", chosen["version"], in_force),
+        Organisation.id,
+    )
+    newest = newest_pledges([org.id for org in page.items])
+    return render_template(
+        "ethics/officers/pledges.html",
+        form=form,
+        page=page,
+        newest=newest,
+        in_force=in_force,
+        states={org.id: services.state_of(newest.get(org.id), in_force) for org in page.items},
+        labels=PLEDGE_STATE_LABELS,
+    )
+
+
+@bp.get("/pledges/<reference>")
+def pledge(reference: str):
+    record = services.pledge_by_reference(reference) or abort(404)
+    in_force, _ = services.versions_by_day()
+    superseded_by = db.session.scalar(sa.select(Pledge).where(Pledge.supersedes_id == record.id))
+    newest = services.newest_pledge(record.organisation_id)
+    return render_template(
+        "ethics/officers/pledge.html",
+        pledge=record,
+        superseded_by=superseded_by,
+        is_newest=newest is not None and newest.id == record.id,
+        state=services.state_of(record, in_force),
+        labels=PLEDGE_STATE_LABELS,
+    )
+
+
+@bp.get("/code-of-ethics")
+@admin_required
+def code_versions():
+    counts = dict(
+        db.session.execute(sa.select(Pledge.version_id, sa.func.count()).group_by(Pledge.version_id)).all()
+    )
+    in_force, latest = services.versions_by_day()
+    return render_template(
+        "ethics/officers/versions.html",
+        versions=services.all_versions(),
+        counts=counts,
+        in_force=in_force,
+        latest=latest,
+    )
+
+
+@bp.route("/code-of-ethics/new", methods=["GET", "POST"])
+@admin_required
+def publish_code():
+    _, latest = services.versions_by_day()
+    form = PublishForm(data={"text": latest.text if latest else "", "effective_on": london_today()})
+    preview = None
+    if form.validate_on_submit():
+        if form.publish.data:
+            try:
+                version = services.publish_version(
+                    form.text.data,
+                    effective_on=form.effective_on.data,
+                    summary=form.summary.data or "",
+                    actor=current_user._get_current_object(),
+                )
+            except ContentError as error:
+                db.session.rollback()
+                target = form.effective_on if "date" in str(error) else form.text
+                target.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(
+                    f"Version {version.number} is published. Every member of every organisation will be "
+                    "emailed to sign it.",
+                    "success",
+                )
+                return redirect(url_for("officers.code_versions"))
+        else:
+            preview = {"document": parse(form.text.data), "sha256": digest(form.text.data)}
+    return render_template("ethics/officers/publish.html", form=form, preview=preview, latest=latest)

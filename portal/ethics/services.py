@@ -1,0 +1,352 @@
+"""The Code of Ethics' rules: which version is in force, where an organisation's pledge stands,
+signing, and publishing a new version.
+
+Later areas ask one question before a supplier submits an offer or registers interest:
+`require_current_pledge(organisation)`.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import audit
+from portal.accounts.models import Role, User
+from portal.ethics.content import ContentError, digest, normalise, parse
+from portal.ethics.models import CodeVersion, Pledge
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from portal.organisations.services import notify_procurement
+from portal.outbox.audiences import Recipient, audience
+from portal.outbox.services import link, notify, queue_broadcast
+from portal.time import london_today
+
+# Crockford's base 32 without I, L, O, U: a reference read aloud or typed is hard to get wrong.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class PledgeState(enum.StrEnum):
+    CURRENT = "current"
+    OUT_OF_DATE = "out_of_date"
+    NONE = "none"
+
+
+PLEDGE_STATE_LABELS = {
+    PledgeState.CURRENT: "Current",
+    PledgeState.OUT_OF_DATE: "Out of date",
+    PledgeState.NONE: "Not signed",
+}
+
+
+@dataclass(frozen=True)
+class PledgeStatus:
+    state: PledgeState
+    pledge: Pledge | None  # the organisation's newest pledge
+    in_force: CodeVersion | None  # the version in force today
+    latest: CodeVersion | None  # the newest published version (in force or from a later date)
+
+    @property
+    def should_sign(self) -> bool:
+        """Is there a version this organisation has not signed yet (in force or coming)?"""
+        return self.latest is not None and (self.pledge is None or self.pledge.version_id < self.latest.id)
+
+
+class PledgeRequired(Exception):
+    """The organisation has no current pledge: `status` says whether it never signed or its
+    pledge is out of date."""
+
+    def __init__(self, status: PledgeStatus) -> None:
+        self.status = status
+        if status.state == PledgeState.NONE:
+            message = "Sign the Supplier Code of Ethics for your organisation first"
+        else:
+            message = "Sign the new version of the Supplier Code of Ethics first: your organisation's pledge is out of date"
+        super().__init__(message)
+
+
+class AlreadySigned(Exception):
+    """This version already has a first signature for the organisation (a double submit, another
+    tab or a colleague got there first)."""
+
+    def __init__(self, pledge: Pledge | None) -> None:
+        self.pledge = pledge
+        super().__init__("Your organisation has already signed this version of the Code")
+
+
+class StaleVersion(Exception):
+    """The form was for a version that is no longer the newest."""
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVersion | None]:
+    """(the version in force on `day`, the newest published), read once per request."""
+    day = day or london_today()
+    cache = g.setdefault("code_versions", {})
+    if day not in cache:
+        newest_first = db.session.scalars(
+            sa.select(CodeVersion)
+            .order_by(CodeVersion.number.desc())
+            .where(CodeVersion.id >= _oldest_relevant(day))
+        ).all()
+        in_force = next((v for v in newest_first if v.effective_on <= day), None)
+        cache[day] = (in_force, newest_first[0] if newest_first else None)
+    return cache[day]
+
+
+def _oldest_relevant(day: date) -> sa.ScalarSelect:
+    """The id of the version in force on `day` (or 0): only it and newer ones matter."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(CodeVersion.id), 0))
+        .where(CodeVersion.effective_on <= day)
+        .scalar_subquery()
+    )
+
+
+def all_versions() -> list[CodeVersion]:
+    """Every published version, newest first (one a year or so: no paging needed)."""
+    return list(db.session.scalars(sa.select(CodeVersion).order_by(CodeVersion.number.desc())))
+
+
+def version_numbered(number: int) -> CodeVersion | None:
+    return db.session.scalar(sa.select(CodeVersion).where(CodeVersion.number == number))
+
+
+def publish_version(
+    text: str, *, effective_on: date, summary: str = "", actor: User | None = None
+) -> CodeVersion:
+    """Publish a new version: it is in force from `effective_on` (today or later) and every member
+    of every organisation is emailed once, through one broadcast. :raise ContentError: the text
+    is not a Code, is the same as the newest, or the date is in the past."""
+    parse(text)
+    today = london_today()
+    if effective_on < today:
+        raise ContentError("The date it takes effect must be today or later")
+    _, latest = versions_by_day()
+    if latest is not None and latest.text_sha256 == digest(text):
+        raise ContentError(f"This text is the same as version {latest.number}: change it before publishing")
+    if latest is not None and effective_on < latest.effective_on:
+        raise ContentError(
+            f"The date it takes effect must be on or after version {latest.number}'s ({latest.effective_on:%-d %B %Y})"
+        )
+    version = CodeVersion(
+        number=(latest.number + 1) if latest else 1,
+        text=normalise(text),
+        text_sha256=digest(text),
+        effective_on=effective_on,
+        summary=" ".join(summary.split())[:500],
+        published_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    g.pop("code_versions", None)
+    audit.record(
+        "code_of_ethics.published",
+        record_type="code_versions",
+        record_id=version.id,
+        actor_id=actor.id if actor else None,
+        actor_kind=actor.role.value if actor else "cli",
+        details={
+            "number": version.number,
+            "effective_on": effective_on.isoformat(),
+            "sha256": version.text_sha256,
+        },
+    )
+    if latest is not None:  # version 1 has no pledges to put out of date
+        queue_broadcast(
+            "ethics/new_version",
+            audience="organisation_members",
+            subject=f"Sign the new Supplier Code of Ethics (version {version.number})",
+            cause=version,
+            context={
+                "number": version.number,
+                "effective_on": f"{effective_on:%-d %B %Y}",
+                "summary": version.summary,
+                "link": link("ethics.code"),
+            },
+        )
+    return version
+
+
+@audience("organisation_members")
+def organisation_members(_params: dict, after_key: int | None, limit: int) -> list[Recipient]:
+    """Every verified, active member of a supplier organisation, by account id."""
+    rows = db.session.execute(
+        sa.select(User.id, User.email, User.name)
+        .where(
+            User.role == Role.SUPPLIER,
+            User.is_disabled.is_(False),
+            User.email_verified_at.is_not(None),
+            User.id > (after_key or 0),
+        )
+        .order_by(User.id)
+        .limit(limit)
+    ).all()
+    return [Recipient(key=row.id, address=row.email, name=row.name) for row in rows]
+
+
+# --- pledges ---------------------------------------------------------------------------------
+
+
+def newest_pledge(organisation_id: int) -> Pledge | None:
+    return db.session.scalar(
+        sa.select(Pledge)
+        .where(Pledge.organisation_id == organisation_id)
+        .order_by(Pledge.id.desc())
+        .limit(1)
+        .options(joinedload(Pledge.version))
+    )
+
+
+def pledges_of(organisation_id: int, *, version_id: int | None = None, limit: int = 50) -> list[Pledge]:
+    """The organisation's pledges, newest first (a handful: one or two per version)."""
+    query = (
+        sa.select(Pledge)
+        .where(Pledge.organisation_id == organisation_id)
+        .order_by(Pledge.id.desc())
+        .limit(limit)
+        .options(joinedload(Pledge.version), joinedload(Pledge.user), selectinload(Pledge.supersedes))
+    )
+    if version_id is not None:
+        query = query.where(Pledge.version_id == version_id)
+    return list(db.session.scalars(query))
+
+
+def pledge_status(organisation: Organisation) -> PledgeStatus:
+    in_force, latest = versions_by_day()
+    pledge = newest_pledge(organisation.id)
+    return PledgeStatus(state_of(pledge, in_force), pledge, in_force, latest)
+
+
+def state_of(pledge: Pledge | None, in_force: CodeVersion | None) -> PledgeState:
+    """Current when the pledge is to the version in force or a newer one (signed ahead of its date)."""
+    if pledge is None:
+        return PledgeState.NONE
+    if in_force is None or pledge.version_id >= in_force.id:
+        return PledgeState.CURRENT
+    return PledgeState.OUT_OF_DATE
+
+
+def require_current_pledge(organisation: Organisation) -> PledgeStatus:
+    """The check before submitting or resubmitting a social value offer or registering interest
+    in an opportunity. :raise PledgeRequired: no pledge, or one to an older version."""
+    status = pledge_status(organisation)
+    if status.state != PledgeState.CURRENT:
+        raise PledgeRequired(status)
+    return status
+
+
+def signature_matches(signature: str, name: str) -> bool:
+    """Does the typed signature read as the representative's name (ignoring case, accents'
+    composition and spacing)?"""
+
+    def plain(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+    return plain(signature) == plain(name)
+
+
+def new_reference() -> str:
+    """CE- and 8 random characters in two groups of 4 (40 bits): for example CE-7K3M-Q9XD."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"CE-{chars[:4]}-{chars[4:]}"
+
+
+def normal_reference(value: str) -> str:
+    """What an officer typed, as stored: upper case, O read as 0, I and L as 1, dashes restored."""
+    plain = "".join(value.upper().split()).replace("-", "").translate(str.maketrans("OIL", "011"))
+    plain = plain.removeprefix("CE")
+    return f"CE-{plain[:4]}-{plain[4:8]}" if len(plain) == 8 else ""
+
+
+def sign(
+    organisation: Organisation,
+    signer: User,
+    version: CodeVersion,
+    *,
+    representative_name: str,
+    representative_position: str,
+    signature: str,
+    client_address: str,
+    user_agent: str,
+    supersedes: Pledge | None = None,
+) -> Pledge:
+    """Record a pledge, tell the procurement inbox and the signer. The caller has checked the
+    acknowledgements and the authority; this keeps the rules that protect the record.
+
+    :raise StaleVersion: `version` is not the newest. :raise AlreadySigned: the organisation's
+    first signature of this version exists (or the pledge to correct was corrected already).
+    """
+    _, latest = versions_by_day()
+    if latest is None or version.id != latest.id:
+        raise StaleVersion(f"Version {latest.number if latest else '?'} has been published")
+    if supersedes is not None and (
+        supersedes.organisation_id != organisation.id or supersedes.version_id != version.id
+    ):
+        raise ValueError("a correction must be of this organisation's pledge to the same version")
+    pledge = Pledge(
+        reference=new_reference(),
+        organisation_id=organisation.id,
+        user_id=signer.id,
+        version=version,
+        text_sha256=version.text_sha256,
+        acknowledged_areas=[area.title for area in version.document.areas],
+        representative_name=representative_name,
+        representative_position=representative_position,
+        signature=signature,
+        signature_differs=not signature_matches(signature, representative_name),
+        authority_confirmed=True,
+        client_address=(client_address or "unknown")[:45],
+        user_agent=(user_agent or "unknown")[:400],
+        supersedes_id=supersedes.id if supersedes else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(pledge)
+    except IntegrityError as error:
+        db.session.expire_all()
+        raise AlreadySigned(newest_pledge(organisation.id)) from error
+    audit.record(
+        "code_of_ethics.corrected" if supersedes else "code_of_ethics.signed",
+        record_type="pledges",
+        record_id=pledge.id,
+        actor_id=signer.id,
+        actor_kind="supplier",
+        details={
+            "organisation_id": organisation.id,
+            "version": version.number,
+            "reference": pledge.reference,
+            "supersedes": supersedes.reference if supersedes else None,
+        },
+    )
+    context = {"pledge": pledge, "version": version, "signer": signer}
+    notify_procurement(
+        "ethics/signed_inbox",
+        organisation,
+        subject=f"Code of Ethics {'corrected' if supersedes else 'signed'}: {organisation.name}",
+        context={**context, "link": link("officers.pledge", reference=pledge.reference)},
+    )
+    notify(
+        "ethics/signed_confirmation",
+        to=(signer.name, signer.email),
+        subject=f"You signed the Supplier Code of Ethics for {organisation.name}",
+        cause=pledge,
+        context={**context, "organisation": organisation, "link": link("ethics.certificate")},
+    )
+    return pledge
+
+
+def pledge_by_reference(reference: str) -> Pledge | None:
+    normal = normal_reference(reference)
+    if not normal:
+        return None
+    return db.session.scalar(sa.select(Pledge).where(Pledge.reference == normal))

@@ -1,0 +1,184 @@
+"""The Code for everyone to read; signing and the certificate for members of an organisation."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.access import public
+from portal.ethics import bp, services
+from portal.ethics.forms import sign_form
+from portal.ethics.models import CodeVersion, Pledge
+from portal.ethics.services import AlreadySigned, PledgeState, StaleVersion
+from portal.extensions import db
+
+
+def _member_organisation():
+    """The signed-in supplier's organisation, or None for visitors and staff."""
+    if current_user.is_authenticated and current_user.is_verified and current_user.organisation_id:
+        return current_user.organisation
+    return None
+
+
+@bp.route("/code-of-ethics", methods=["GET", "POST"])
+@public
+def code():
+    in_force, latest = services.versions_by_day()
+    if latest is None:
+        abort(404)
+    organisation = _member_organisation()
+    if organisation is None:
+        if request.method == "POST":
+            return redirect(url_for("accounts.login", next=url_for("ethics.code")))
+        return render_template("ethics/code.html", version=latest, in_force=in_force, status=None, form=None)
+    status = services.pledge_status(organisation)
+    form = sign_form(latest) if status.should_sign and organisation.is_registered else None
+    if request.method == "POST":
+        if not organisation.is_registered:
+            flash("Finish your organisation's profile before you sign the Code for it.")
+            return redirect(url_for("ethics.code"))
+        if form is None:  # signed already (another tab, a colleague): the certificate says so
+            flash(f"{organisation.name} has already signed version {latest.number} of the Code.", "success")
+            return redirect(url_for("ethics.certificate"))
+        response = _sign(form, organisation, latest)
+        if response is not None:
+            return response
+    return render_template(
+        "ethics/code.html",
+        version=latest,
+        in_force=in_force,
+        status=status,
+        form=form,
+        organisation=organisation,
+    )
+
+
+@bp.route("/code-of-ethics/correct", methods=["GET", "POST"])
+def correct():
+    """Sign again, with corrected details, the version already signed: a new pledge that names
+    the one it supersedes."""
+    organisation = _member_organisation() or abort(403)
+    status = services.pledge_status(organisation)
+    if status.pledge is None or status.pledge.version_id != status.latest.id:
+        flash("There is no pledge to the newest version to correct: sign the Code instead.")
+        return redirect(url_for("ethics.code"))
+    pledge = status.pledge
+    form = sign_form(status.latest, data=_pledge_answers(pledge) if request.method == "GET" else None)
+    if request.method == "POST":
+        response = _sign(form, organisation, status.latest, supersedes=pledge)
+        if response is not None:
+            return response
+    return render_template(
+        "ethics/code.html",
+        version=status.latest,
+        in_force=status.in_force,
+        status=status,
+        form=form,
+        organisation=organisation,
+        correcting=pledge,
+    )
+
+
+def _pledge_answers(pledge: Pledge) -> dict:
+    return {
+        "representative_name": pledge.representative_name,
+        "representative_position": pledge.representative_position,
+        "signature": pledge.signature,
+    }
+
+
+def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = None):
+    """Validate and sign; a response when done, None to show the form again with its errors."""
+    if not form.validate_on_submit():
+        return None
+    if form.version.data != str(version.number):
+        # Published while the form was open: the signer reads and acknowledges the new text.
+        for field in form.area_fields():
+            field.data = False
+        flash(
+            f"Version {version.number} of the Code was published after you opened this page. "
+            "Read it below and sign it: nothing was saved."
+        )
+        return None
+    if not services.signature_matches(form.signature.data, form.representative_name.data) and not (
+        form.signature_confirmed.data
+    ):
+        form.signature.errors.append(
+            "The signature does not match the representative's name. Correct it, or tick the box "
+            "below it to confirm it is right"
+        )
+        return None
+    try:
+        services.sign(
+            organisation,
+            current_user._get_current_object(),
+            version,
+            representative_name=form.representative_name.data,
+            representative_position=form.representative_position.data,
+            signature=form.signature.data,
+            client_address=request.remote_addr or "",
+            user_agent=request.user_agent.string,
+            supersedes=supersedes,
+        )
+    except AlreadySigned:
+        db.session.rollback()
+        flash(f"{organisation.name} has already signed version {version.number} of the Code.", "success")
+        return redirect(url_for("ethics.certificate"))
+    except StaleVersion:
+        db.session.rollback()
+        flash("A new version of the Code has been published: read it and sign it. Nothing was saved.")
+        return redirect(url_for("ethics.code"))
+    db.session.commit()
+    flash(
+        f"You signed version {version.number} of the Supplier Code of Ethics for {organisation.name}. "
+        "Its certificate and reference are below.",
+        "success",
+    )
+    return redirect(url_for("ethics.certificate"))
+
+
+@bp.get("/code-of-ethics/certificate")
+def certificate():
+    organisation = _member_organisation() or abort(403)
+    status = services.pledge_status(organisation)
+    return _certificate_page(organisation, status.pledge, status)
+
+
+@bp.get("/code-of-ethics/certificate/<reference>")
+def earlier_certificate(reference: str):
+    """One of the organisation's own pledges, an earlier one included; another's is not found."""
+    organisation = _member_organisation() or abort(403)
+    pledge = services.pledge_by_reference(reference)
+    if pledge is None or pledge.organisation_id != organisation.id:
+        abort(404)
+    return _certificate_page(organisation, pledge, services.pledge_status(organisation))
+
+
+def _certificate_page(organisation, pledge: Pledge | None, status):
+    history = services.pledges_of(organisation.id) if pledge is not None else []
+    return render_template(
+        "ethics/certificate.html",
+        organisation=organisation,
+        pledge=pledge,
+        status=status,
+        history=history,
+        PledgeState=PledgeState,
+    )
+
+
+@bp.get("/code-of-ethics/versions")
+@public
+def versions():
+    return render_template("ethics/versions.html", versions=services.all_versions())
+
+
+@bp.get("/code-of-ethics/versions/<int:number>")
+@public
+def version(number: int):
+    shown = services.version_numbered(number) or abort(404)
+    in_force, latest = services.versions_by_day()
+    organisation = _member_organisation()
+    pledges = services.pledges_of(organisation.id, version_id=shown.id) if organisation else []
+    return render_template(
+        "ethics/version.html", version=shown, in_force=in_force, latest=latest, pledges=pledges
+    )
