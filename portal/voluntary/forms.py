@@ -1,0 +1,221 @@
+"""Forms for the directory and the needs board."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from portal.accounts.forms import email_field
+from portal.forms import GovDateField, PlainText, select_field, strip_text, text_field
+from portal.officers.forms import FilterForm
+from portal.time import london_today
+from portal.voluntary.models import AREAS, NEED_KIND_NAMES
+from portal.voluntary.services import uk_phone
+
+AREA_OPTIONS = list(AREAS.items())
+FORCE_AREA_OPTIONS = [(code, name) for code, name in AREAS.items() if code != "E08000013"]
+
+
+def web_address(_form, field) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Enter the website's full address, starting https://")
+
+
+def website_field(label: str = "Website (optional)") -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=300, message="Website must be 300 characters or fewer"),
+            web_address,
+            URL(message="Enter the website's full address, starting https://"),
+        ],
+    )
+
+
+def phone_number(_form, field) -> None:
+    if field.data and uk_phone(field.data) is None:
+        raise ValidationError(
+            f"Enter {field.label.text.lower().removesuffix(' (optional)')} as a UK number, like 01244 401272"
+        )
+
+
+def phone_field(label: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=30, message=f"{label.removesuffix(' (optional)')} must be 30 characters or fewer"),
+            phone_number,
+        ],
+    )
+
+
+def long_text(label: str, *, required: str, length: int) -> TextAreaField:
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=required),
+            Length(max=length, message=f"{label} must be {length:,} characters or fewer"),
+            PlainText(multiline=True),
+        ],
+    )
+
+
+class EntryForm(FlaskForm):
+    name = text_field("Name", required="Enter the body's name")
+    brokers = long_text(
+        "What it brokers", required="Say what the body brokers, in a sentence or two", length=2000
+    )
+    areas = SelectMultipleField(
+        "Areas it serves",
+        widget=GovCheckboxesInput(),
+        choices=[SelectChoice(code, name) for code, name in AREA_OPTIONS],
+        validators=[InputRequired(message="Select the areas the body serves")],
+    )
+    website = website_field()
+    phone_1 = phone_field("Phone number (optional)")
+    phone_2 = phone_field("Second phone number (optional)")
+    email = email_field("Email address (optional)", required=None)
+    source = text_field(
+        "Where these details come from", required="Say where these details come from", length=300
+    )
+    organisation_number = StringField(
+        "Registered organisation acting for it (optional)",
+        widget=GovTextInput(),
+        description="The charity or Companies House number of a VCSE organisation registered on the portal: its members can then post needs for this body. Leave empty for none.",
+        filters=[strip_text],
+        validators=[Length(max=20, message="The number must be 20 characters or fewer"), PlainText()],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class DirectorySearchForm(FilterForm):
+    q = text_field("Name or keyword", length=100)
+    area = select_field("Area served", AREA_OPTIONS)
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class PostcodeForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET look-up: it changes nothing
+
+    postcode = StringField(
+        "Postcode",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message="Enter a postcode"),
+            Length(max=10, message="Enter a real postcode, like CW7 2UA"),
+            PlainText(),
+        ],
+    )
+    find = SubmitField("Find", widget=GovSubmitInput())
+
+
+class NeedForm(FlaskForm):
+    title = text_field("Title", required="Enter a short title for the need", length=120)
+    description = long_text(
+        "What help you need",
+        required="Say what help you need, who it helps and what difference it makes",
+        length=4000,
+    )
+    kind = RadioField(
+        "Kind of help",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(kind.value, name) for kind, name in NEED_KIND_NAMES.items()],
+        validators=[InputRequired(message="Select the kind of help you need")],
+    )
+    authority = SelectField(
+        "Area",
+        widget=GovSelect(),
+        choices=[
+            SelectChoice("", "Choose an area"),
+            *(SelectChoice(code, name) for code, name in AREA_OPTIONS),
+        ],
+        validators=[InputRequired(message="Select the area the help is for")],
+    )
+    starts_on = GovDateField("From", required_message="Enter the date the help is needed from")
+    ends_on = GovDateField("Until", required_message="Enter the date the need ends")
+    outcome_id = SelectField(
+        "Which social value outcome does it serve? (optional)",
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    contact_name = text_field("Contact name", required="Enter the name of the person to contact", length=100)
+    contact_email = email_field("Contact email address", "Enter the email address to contact")
+    contact_phone = phone_field("Contact phone number (optional)")
+    submit = SubmitField("Send for approval", widget=GovSubmitInput())
+
+    def validate_authority(self, field) -> None:
+        if field.data not in AREAS:
+            raise ValidationError("Select the area the help is for")
+
+    def validate_ends_on(self, field) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The end date must be the same as or after the start date")
+        if field.data and field.data < london_today():
+            # It would be approved and never shown: the board hides needs past their end date.
+            raise ValidationError("The end date must be today or in the future")
+
+
+class NeedFilterForm(FilterForm):
+    q = text_field("Keyword", length=100)
+    area = select_field("Area", AREA_OPTIONS)
+    kind = select_field("Kind of help", [(kind.value, name) for kind, name in NEED_KIND_NAMES.items()])
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class ResponseForm(FlaskForm):
+    message = long_text(
+        "What your organisation can offer",
+        required="Say what your organisation can offer, like 40 volunteer hours in March",
+        length=2000,
+    )
+    submit = SubmitField("Send your offer", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("approve", "Approve and publish it"), SelectChoice("decline", "Decline it")],
+        validators=[InputRequired(message="Select whether to approve or decline the need")],
+    )
+    reason = TextAreaField(
+        "Reason (required to decline; sent to the poster)",
+        widget=GovTextArea(),
+        filters=[strip_text],
+        validators=[
+            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+            PlainText(multiline=True),
+        ],
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate_reason(self, field) -> None:
+        if self.decision.data == "decline" and not field.data:
+            raise ValidationError("Say why the need is declined: the poster is told")

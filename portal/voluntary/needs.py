@@ -1,0 +1,259 @@
+"""The needs board: voluntary bodies post needs, officers approve them, suppliers answer."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from portal.accounts.access import public
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.pagination import newest_first
+from portal.social_value.models import Outcome, Theme
+from portal.voluntary import bp, services
+from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
+from portal.voluntary.models import AREAS, NEED_KIND_NAMES, Need, NeedKind, NeedResponse, NeedState
+from portal.voluntary.views import bound_filters
+
+NEED_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "authority",
+    "starts_on",
+    "ends_on",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+@bp.get("/needs")
+@public
+def needs():
+    form, chosen = bound_filters(NeedFilterForm)
+    page = newest_first(services.published_needs(chosen["q"], chosen["area"], chosen["kind"]), Need.id)
+    return render_template(
+        "voluntary/needs.html",
+        form=form,
+        page=page,
+        areas=AREAS,
+        kinds=NEED_KIND_NAMES,
+        can_post=_poster() is not None,
+    )
+
+
+def _poster():
+    if not (current_user.is_authenticated and current_user.is_verified) or current_user.is_staff:
+        return None
+    return services.poster_for(current_user)
+
+
+def _need_or_404(need_id: int) -> Need:
+    need = db.session.scalar(
+        sa.select(Need)
+        .where(Need.id == need_id)
+        .options(selectinload(Need.entry), selectinload(Need.organisation))
+    )
+    if need is None:
+        abort(404)
+    return need
+
+
+def _visible(need: Need) -> bool:
+    """Published needs are public; any other state only to those who manage the need."""
+    if need.state == NeedState.PUBLISHED:
+        return True
+    return current_user.is_authenticated and services.can_manage(need, current_user)
+
+
+@bp.get("/needs/<int:need_id>")
+@public
+def need(need_id: int):
+    shown = _need_or_404(need_id)
+    if not _visible(shown):
+        abort(404)
+    manages = current_user.is_authenticated and services.can_manage(shown, current_user)
+    return render_template(
+        "voluntary/need.html",
+        need=shown,
+        areas=AREAS,
+        kinds=NEED_KIND_NAMES,
+        manages=manages,
+        responses=_responses(shown) if manages else [],
+        can_respond=_can_respond(shown),
+        response_form=ResponseForm(),
+        tel_link=services.tel_link,
+    )
+
+
+def _responses(need: Need) -> list[NeedResponse]:
+    return list(
+        db.session.scalars(
+            sa.select(NeedResponse)
+            .where(NeedResponse.need_id == need.id)
+            .order_by(NeedResponse.id)
+            .options(selectinload(NeedResponse.organisation), selectinload(NeedResponse.user))
+        )
+    )
+
+
+def _can_respond(need: Need) -> bool:
+    """A verified supplier (a member of an organisation) answers another's published need."""
+    return (
+        current_user.is_authenticated
+        and current_user.is_verified
+        and current_user.organisation_id is not None
+        and need.state == NeedState.PUBLISHED
+        and not services.can_manage(need, current_user)
+    )
+
+
+@bp.post("/needs/<int:need_id>/respond")
+def respond(need_id: int):
+    shown = _need_or_404(need_id)
+    if not _visible(shown):
+        abort(404)
+    if not _can_respond(shown):
+        abort(403)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            services.respond(shown, user=current_user._get_current_object(), message=form.message.data)
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash(f"Your offer has been sent to {shown.contact_name}, who will contact you.", "success")
+        return redirect(url_for("voluntary.need", need_id=shown.id))
+    return render_template(
+        "voluntary/need.html",
+        need=shown,
+        areas=AREAS,
+        kinds=NEED_KIND_NAMES,
+        manages=False,
+        responses=[],
+        can_respond=True,
+        response_form=form,
+        form=form,
+        tel_link=services.tel_link,
+    )
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+def new_need():
+    poster = _poster()
+    if poster is None:
+        if current_user.is_staff:
+            return redirect(url_for("officers.new_need"))
+        return render_template("voluntary/cannot_post.html"), 403
+    organisation, entry = poster
+    form = NeedForm(data={"contact_name": current_user.name, "contact_email": current_user.email})
+    choose_outcomes(form)
+    if form.validate_on_submit():
+        need = Need(organisation_id=organisation.id, entry_id=entry.id if entry else None)
+        fill_need(need, form)
+        services.submit_need(need, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(
+            "Your need has been sent to the procurement unit to approve. We will email you when it is published.",
+            "success",
+        )
+        return redirect(url_for("voluntary.my_needs"))
+    return render_template("voluntary/need_form.html", form=form, poster=organisation, entry=entry)
+
+
+def fill_need(need: Need, form: NeedForm) -> None:
+    for name in NEED_FIELDS:
+        setattr(need, name, getattr(form, name).data)
+    need.kind = NeedKind(form.kind.data)
+    need.contact_phone = need.contact_phone or None
+    need.outcome_id = int(form.outcome_id.data) if form.outcome_id.data else None
+
+
+def choose_outcomes(form: NeedForm) -> None:
+    """The matrix's outcomes in use, by theme, for the need's optional outcome."""
+    rows = db.session.execute(
+        sa.select(Outcome.id, Theme.name, Outcome.text)
+        .join(Theme, Outcome.theme_id == Theme.id)
+        .where(Outcome.retired_at.is_(None))
+        .order_by(Theme.position, Outcome.position)
+    ).all()
+    form.outcome_id.choices = [
+        SelectChoice("", "None chosen"),
+        *(SelectChoice(str(i), f"{theme}: {text}") for i, theme, text in rows),
+    ]
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+def edit_need(need_id: int):
+    """The poster changes a need that is still open; a published one goes back for approval."""
+    shown = _need_or_404(need_id)
+    if not services.can_manage(shown, current_user):
+        abort(404 if not _visible(shown) else 403)
+    if shown.state not in services.OPEN_STATES:
+        flash("This need is no longer open, so it cannot be changed.")
+        return redirect(url_for("voluntary.need", need_id=shown.id))
+    form = NeedForm(obj=shown)
+    if request.method == "GET":
+        form.outcome_id.data = str(shown.outcome_id or "")
+    choose_outcomes(form)
+    if form.validate_on_submit():
+        fill_need(shown, form)
+        services.resubmit_need(shown, actor=current_user._get_current_object())
+        db.session.commit()
+        flash("Your changes have been sent to the procurement unit to approve.", "success")
+        return redirect(url_for("voluntary.need", need_id=shown.id))
+    return render_template(
+        "voluntary/need_form.html", form=form, need=shown, poster=shown.organisation, entry=shown.entry
+    )
+
+
+@bp.get("/needs/mine")
+def my_needs():
+    poster = _poster()
+    if poster is None:
+        abort(403)
+    organisation, entry = poster
+    query = sa.select(Need).where(
+        sa.or_(Need.organisation_id == organisation.id, (Need.entry_id == entry.id) if entry else sa.false())
+    )
+    page = newest_first(query, Need.id)
+    counts = _response_counts([need.id for need in page.items])
+    return render_template(
+        "voluntary/my_needs.html", page=page, organisation=organisation, counts=counts, kinds=NEED_KIND_NAMES
+    )
+
+
+def _response_counts(need_ids: list[int]) -> dict[int, int]:
+    if not need_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(NeedResponse.need_id, sa.func.count())
+            .where(NeedResponse.need_id.in_(need_ids))
+            .group_by(NeedResponse.need_id)
+        ).all()
+    )
+
+
+@bp.post("/needs/<int:need_id>/<any(met, close):move>")
+def close_need(need_id: int, move: str):
+    """The poster (or an officer) says the need is met, or closes it."""
+    shown = _need_or_404(need_id)
+    if not (current_user.is_authenticated and services.can_manage(shown, current_user)):
+        abort(404 if not _visible(shown) else 403)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.move(shown, move, actor=current_user._get_current_object())
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash("The need is marked as met." if move == "met" else "The need is closed.", "success")
+    return redirect(url_for("voluntary.need", need_id=shown.id))

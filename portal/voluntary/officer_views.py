@@ -1,0 +1,206 @@
+"""Officers maintain the directory and approve needs (pages in the officer workspace)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import InputRequired
+
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.forms import select_field, text_field
+from portal.officers import bp
+from portal.officers.forms import FilterForm
+from portal.pagination import newest_first
+from portal.voluntary import services
+from portal.voluntary.forms import AREA_OPTIONS, DecisionForm, EntryForm, NeedForm
+from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry, Need, NeedState
+from portal.voluntary.needs import _need_or_404, _responses, choose_outcomes, fill_need
+from portal.voluntary.views import bound_filters
+
+
+class EntryFilterForm(FilterForm):
+    q = text_field("Name or keyword", length=100)
+    area = select_field("Area served", AREA_OPTIONS)
+    status = select_field("Status", [("current", "Shown to the public"), ("retired", "Retired")])
+
+
+class NeedQueueForm(FilterForm):
+    state = select_field("State", [(state.value, state.value.capitalize()) for state in NeedState])
+
+
+@bp.get("/voluntary-sector")
+def directory_entries():
+    form, chosen = bound_filters(EntryFilterForm)
+    query = services.entries(chosen["q"], chosen["area"], include_retired=True)
+    if chosen["status"] == "current":
+        query = query.where(DirectoryEntry.retired_at.is_(None))
+    elif chosen["status"] == "retired":
+        query = query.where(DirectoryEntry.retired_at.is_not(None))
+    page = newest_first(query.options(selectinload(DirectoryEntry.organisation)), DirectoryEntry.id)
+    return render_template("voluntary/officers/entries.html", form=form, page=page, areas=AREAS)
+
+
+def _entry_values(form: EntryForm) -> dict:
+    phones = [number for number in (form.phone_1.data, form.phone_2.data) if number]
+    return {
+        "name": form.name.data,
+        "brokers": form.brokers.data,
+        "areas": form.areas.data,
+        "website": form.website.data or None,
+        "phones": phones,
+        "email": form.email.data or None,
+        "source": form.source.data,
+    }
+
+
+def _linked_organisation(form: EntryForm, entry: DirectoryEntry):
+    """The organisation the number names, or None to unlink; False (with an error) if the number
+    names no registered VCSE organisation, or one already acting for another body."""
+    if not form.organisation_number.data:
+        return None
+    organisation = services.vcse_organisation_by_number(form.organisation_number.data)
+    if organisation is None:
+        form.organisation_number.errors.append(
+            "No registered VCSE organisation on the portal has that charity or Companies House number"
+        )
+        return False
+    taken = db.session.scalar(
+        sa.select(DirectoryEntry).where(
+            DirectoryEntry.organisation_id == organisation.id, DirectoryEntry.id != entry.id
+        )
+    )
+    if taken is not None:
+        form.organisation_number.errors.append(f"{organisation.name} already acts for {taken.name}")
+        return False
+    return organisation
+
+
+@bp.route("/voluntary-sector/new", methods=["GET", "POST"], defaults={"entry_id": None})
+@bp.route("/voluntary-sector/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit_entry(entry_id: int | None):
+    entry = db.get_or_404(DirectoryEntry, entry_id) if entry_id else DirectoryEntry(phones=[])
+    data = None
+    if request.method == "GET" and entry_id:
+        linked = entry.organisation
+        data = {
+            **{name: getattr(entry, name) for name in ("name", "brokers", "website", "email", "source")},
+            "areas": entry.areas,
+            "phone_1": [*entry.phones, ""][0],
+            "phone_2": [*entry.phones, "", ""][1],
+            "organisation_number": (linked.charity_number or linked.companies_house_number or "")
+            if linked
+            else "",
+        }
+    form = EntryForm(data=data)
+    if form.validate_on_submit():
+        organisation = _linked_organisation(form, entry)
+        if organisation is not False:
+            values = _entry_values(form)
+            values["organisation_id"] = organisation.id if organisation else None
+            services.save_entry(entry, values, actor=current_user._get_current_object())
+            db.session.commit()
+            flash(f"{entry.name} is saved.", "success")
+            return redirect(url_for("voluntary.entry", entry_id=entry.id))
+    return render_template("voluntary/officers/entry_form.html", form=form, entry=entry if entry_id else None)
+
+
+@bp.post("/voluntary-sector/<int:entry_id>/<any(confirm, retire, restore):action>")
+def change_entry(entry_id: int, action: str):
+    entry = db.get_or_404(DirectoryEntry, entry_id)
+    if ConfirmForm().validate_on_submit():
+        actor = current_user._get_current_object()
+        if action == "confirm":
+            services.confirm_entry(entry, actor=actor)
+            message = f"{entry.name}'s details are marked as checked today."
+        else:
+            services.set_retired(entry, action == "retire", actor=actor)
+            message = f"{entry.name} is {'retired: the public no longer see it' if action == 'retire' else 'shown to the public again'}."
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("voluntary.entry", entry_id=entry.id))
+
+
+@bp.get("/needs")
+def needs_queue():
+    form, chosen = bound_filters(NeedQueueForm)
+    state = chosen["state"] or NeedState.PENDING.value
+    query = (
+        sa.select(Need)
+        .where(Need.state == NeedState(state))
+        .options(selectinload(Need.entry), selectinload(Need.organisation))
+    )
+    page = newest_first(query, Need.id)
+    return render_template(
+        "voluntary/officers/needs.html", form=form, page=page, state=state, areas=AREAS, kinds=NEED_KIND_NAMES
+    )
+
+
+@bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
+def need(need_id: int):
+    shown = _need_or_404(need_id)
+    form = DecisionForm()
+    if shown.state == NeedState.PENDING and form.validate_on_submit():
+        try:
+            services.move(
+                shown,
+                form.decision.data,
+                actor=current_user._get_current_object(),
+                reason=form.reason.data or "",
+            )
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash(
+                f"“{shown.title}” is {'published' if shown.state == NeedState.PUBLISHED else 'declined'}; "
+                f"{shown.contact_name} has been emailed.",
+                "success",
+            )
+            return redirect(url_for("officers.needs_queue"))
+    return render_template(
+        "voluntary/officers/need.html",
+        need=shown,
+        form=form,
+        responses=_responses(shown),
+        areas=AREAS,
+        kinds=NEED_KIND_NAMES,
+        tel_link=services.tel_link,
+    )
+
+
+class OfficerNeedForm(NeedForm):
+    entry_id = SelectField(
+        "For which directory body",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the directory body the need is for")],
+    )
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+def new_need():
+    """An officer posts a need for a directory body (which may have no one on the portal)."""
+    form = OfficerNeedForm(data={"contact_name": "", "contact_email": ""})
+    bodies = db.session.scalars(services.entries().order_by(DirectoryEntry.name)).all()
+    form.entry_id.choices = [
+        SelectChoice("", "Choose a body"),
+        *(SelectChoice(str(b.id), b.name) for b in bodies),
+    ]
+    choose_outcomes(form)
+    if form.validate_on_submit():
+        entry = next((b for b in bodies if str(b.id) == form.entry_id.data), None)
+        if entry is None:
+            form.entry_id.errors.append("Select the directory body the need is for")
+        else:
+            need = Need(entry_id=entry.id, organisation_id=entry.organisation_id)
+            fill_need(need, form)
+            services.submit_need(need, actor=current_user._get_current_object())
+            db.session.commit()
+            flash(f"The need is in the approval queue for {entry.name}.", "success")
+            return redirect(url_for("officers.need", need_id=need.id))
+    return render_template("voluntary/need_form.html", form=form, poster=None, entry=None, officer=True)

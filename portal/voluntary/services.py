@@ -1,0 +1,341 @@
+"""The directory's and the needs board's rules: who may post, the moves a need makes, look-ups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.jobs import daily_task
+from portal.organisations.models import Classification, Organisation
+from portal.organisations.rules import classify_vcse
+from portal.organisations.services import current_decisions
+from portal.outbox.services import link, notify
+from portal.postcodes.lookup import PostcodeAnswer, lookup_postcode
+from portal.time import london_today, utcnow
+from portal.voluntary.models import AREAS, DirectoryEntry, Need, NeedResponse, NeedState, entry_areas
+
+# The moves a need can make, and who makes them (STYLE habit 3: states and moves as data).
+MOVES: dict[str, tuple[set[NeedState], NeedState]] = {
+    "approve": ({NeedState.PENDING}, NeedState.PUBLISHED),
+    "decline": ({NeedState.PENDING}, NeedState.DECLINED),
+    "met": ({NeedState.PUBLISHED}, NeedState.MET),
+    "close": ({NeedState.PENDING, NeedState.PUBLISHED}, NeedState.CLOSED),
+}
+OPEN_STATES = {NeedState.PENDING, NeedState.PUBLISHED}
+
+
+class MoveRefused(ValueError):
+    """The need is not in a state that allows the move (another officer or tab got there first)."""
+
+
+def like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- phone numbers ---------------------------------------------------------------------------
+
+# A UK number's digits after its trunk 0 (or +44, 0044) never start with another 0.
+_PHONE = re.compile(r"^(?:\+44|0044|0)([1-9]\d{8,9})$")
+
+
+def uk_phone(text: str) -> str | None:
+    """A UK number as digits with its leading 0 ("01244401272"), from any usual way of writing
+    it (spaces, dashes, brackets, +44, 0044 or +44 (0)); None if it is not one."""
+    digits = re.sub(r"[\s\-]", "", text or "")
+    digits = re.sub(r"^(\+44|0044)\(0\)", r"\1", digits)  # "+44 (0)1244 401272"
+    match = _PHONE.match(digits.replace("(", "").replace(")", ""))
+    return "0" + match.group(1) if match else None
+
+
+def tel_link(text: str) -> str:
+    """The number for a tel: link, in international form (+441244401272)."""
+    national = uk_phone(text)
+    return f"+44{national[1:]}" if national else ""
+
+
+# --- the directory ---------------------------------------------------------------------------
+
+
+def entries(q: str = "", area: str = "", *, include_retired: bool = False) -> sa.Select:
+    """Directory entries matching a keyword (name or what they broker) and an area served."""
+    query = sa.select(DirectoryEntry)
+    if not include_retired:
+        query = query.where(DirectoryEntry.retired_at.is_(None))
+    if q:
+        pattern = like(q)
+        query = query.where(
+            sa.or_(
+                sa.func.lower(DirectoryEntry.name).like(pattern, escape="\\"),
+                sa.func.lower(DirectoryEntry.brokers).like(pattern, escape="\\"),
+            )
+        )
+    if area in AREAS:
+        query = query.where(
+            sa.exists().where(entry_areas.c.entry_id == DirectoryEntry.id, entry_areas.c.authority == area)
+        )
+    return query
+
+
+@dataclass(frozen=True)
+class PostcodeBodies:
+    answer: PostcodeAnswer
+    entries: list[DirectoryEntry]
+
+
+def bodies_for_postcode(postcode: str) -> PostcodeBodies:
+    """The bodies serving the force-area authority (or authorities, where the postcode cannot
+    tell which) a postcode is in; none for one outside the force area."""
+    answer = lookup_postcode(postcode)
+    codes = [code for code, _name in answer.authorities] if answer.status != "outside" else []
+    if not codes:
+        return PostcodeBodies(answer, [])
+    found = db.session.scalars(
+        entries()
+        .where(
+            sa.exists().where(entry_areas.c.entry_id == DirectoryEntry.id, entry_areas.c.authority.in_(codes))
+        )
+        .order_by(DirectoryEntry.name)
+    ).all()
+    return PostcodeBodies(answer, list(found))
+
+
+def save_entry(entry: DirectoryEntry, values: dict, *, actor: User) -> DirectoryEntry:
+    """Add or change an entry from an officer's form; audited with the fields that changed."""
+    new = entry.id is None
+    changed = {}
+    for name, value in values.items():
+        before = entry.areas if name == "areas" else getattr(entry, name)
+        if before != value:
+            changed[name] = value
+            setattr(entry, name, value)
+    if new:
+        db.session.add(entry)
+        db.session.flush()
+    if new or changed:
+        audit.record(
+            "directory.added" if new else "directory.changed",
+            record_type="directory_entries",
+            record_id=entry.id,
+            actor_id=actor.id,
+            actor_kind=actor.role.value,
+            details={"fields": sorted(changed)},
+        )
+    return entry
+
+
+def confirm_entry(entry: DirectoryEntry, *, actor: User) -> None:
+    """An officer has checked the details with the body: today's date and their name show."""
+    entry.checked_on = london_today()
+    entry.checked_by_id = actor.id
+    audit.record(
+        "directory.confirmed",
+        record_type="directory_entries",
+        record_id=entry.id,
+        actor_id=actor.id,
+        actor_kind=actor.role.value,
+    )
+
+
+def set_retired(entry: DirectoryEntry, retired: bool, *, actor: User) -> None:
+    entry.retired_at = utcnow() if retired else None
+    audit.record(
+        "directory.retired" if retired else "directory.restored",
+        record_type="directory_entries",
+        record_id=entry.id,
+        actor_id=actor.id,
+        actor_kind=actor.role.value,
+    )
+
+
+def is_vcse(organisation: Organisation) -> bool:
+    """VCSE by the rules, or by an officer's decision where one applies."""
+    decision = current_decisions(organisation).get(Classification.VCSE)
+    if decision is not None:
+        return decision.decided_value
+    return classify_vcse(organisation.legal_form, organisation.vcse_declared).value is True
+
+
+def vcse_organisation_by_number(number: str) -> Organisation | None:
+    """A registered organisation by its charity or Companies House number, if it is a VCSE."""
+    plain = "".join(number.upper().split())
+    if not plain:
+        return None
+    organisation = db.session.scalar(
+        sa.select(Organisation).where(
+            Organisation.registered_at.is_not(None),
+            sa.or_(Organisation.charity_number == plain, Organisation.companies_house_number == plain),
+        )
+    )
+    return organisation if organisation is not None and is_vcse(organisation) else None
+
+
+# --- the needs board -------------------------------------------------------------------------
+
+
+def poster_for(user: User) -> tuple[Organisation | None, DirectoryEntry | None] | None:
+    """Whom a supplier posts needs for: their registered VCSE organisation and the directory
+    entry it is linked to (if any); None if they may not post."""
+    organisation = user.organisation
+    if organisation is None or not organisation.is_registered:
+        return None
+    entry = db.session.scalar(
+        sa.select(DirectoryEntry).where(
+            DirectoryEntry.organisation_id == organisation.id, DirectoryEntry.retired_at.is_(None)
+        )
+    )
+    if entry is None and not is_vcse(organisation):
+        return None
+    return organisation, entry
+
+
+def published_needs(q: str = "", area: str = "", kind: str = "") -> sa.Select:
+    """Needs the public sees: approved and not past their end date."""
+    query = (
+        sa.select(Need)
+        .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= london_today())
+        .options(selectinload(Need.entry), selectinload(Need.organisation))
+    )
+    if q:
+        pattern = like(q)
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Need.title).like(pattern, escape="\\"),
+                sa.func.lower(Need.description).like(pattern, escape="\\"),
+            )
+        )
+    if area in AREAS:
+        query = query.where(Need.authority == area)
+    if kind:
+        query = query.where(Need.kind == kind)
+    return query
+
+
+def submit_need(need: Need, *, actor: User) -> Need:
+    """A new need waits for approval; the procurement inbox is told."""
+    need.state = NeedState.PENDING
+    need.posted_by_id = actor.id
+    db.session.add(need)
+    db.session.flush()
+    _audit(need, "need.submitted", actor)
+    _tell_procurement(need, f"A need awaits approval: {need.title}")
+    return need
+
+
+def _tell_procurement(need: Need, subject: str) -> None:
+    inbox = current_app.config["PROCUREMENT_INBOX"]
+    if not inbox:
+        current_app.logger.warning(
+            "PROCUREMENT_INBOX is not set: officers were not emailed about %s", subject
+        )
+        return
+    notify(
+        "voluntary/need_awaiting_approval",
+        to=inbox,
+        subject=subject,
+        cause=need,
+        context={"need": need, "link": link("officers.need", need_id=need.id)},
+    )
+
+
+def resubmit_need(need: Need, *, actor: User) -> None:
+    """A changed need is approved again before the public sees the change."""
+    was_published = need.state == NeedState.PUBLISHED
+    need.state = NeedState.PENDING
+    need.decided_by_id = need.decided_at = need.decline_reason = None
+    _audit(need, "need.changed", actor, {"was_published": was_published})
+    _tell_procurement(need, f"A changed need awaits approval: {need.title}")
+
+
+def move(need: Need, name: str, *, actor: User, reason: str = "") -> None:
+    """Apply one of MOVES. :raise MoveRefused: the need is not in a state that allows it."""
+    allowed_from, to = MOVES[name]
+    if need.state not in allowed_from:
+        raise MoveRefused(f"This need is {need.state.value}: it cannot be {to.value} now")
+    need.state = to
+    now = utcnow()
+    if name in {"approve", "decline"}:
+        need.decided_by_id, need.decided_at = actor.id, now
+        need.decline_reason = reason or None
+    else:
+        need.closed_at = now
+    try:
+        db.session.flush()  # the revision check: a concurrent move makes this one stale
+    except StaleDataError as error:
+        raise MoveRefused("Someone else has changed this need meanwhile: see where it is now") from error
+    _audit(need, f"need.{to.value}", actor, {"reason": reason} if reason else None)
+    if name in {"approve", "decline"}:
+        notify(
+            f"voluntary/need_{to.value}",
+            to=(need.contact_name, need.contact_email),
+            subject=f"Your need has been {'approved' if to == NeedState.PUBLISHED else 'declined'}: {need.title}",
+            cause=need,
+            context={"need": need, "reason": reason, "link": link("voluntary.need", need_id=need.id)},
+        )
+
+
+def respond(need: Need, *, user: User, message: str) -> NeedResponse:
+    """A supplier answers a published need; the need's contact is emailed."""
+    if need.state != NeedState.PUBLISHED or need.ends_on < london_today():
+        raise MoveRefused("This need is no longer open for answers")
+    response = NeedResponse(need=need, organisation_id=user.organisation_id, user_id=user.id, message=message)
+    db.session.add(response)
+    db.session.flush()
+    _audit(need, "need.answered", user, {"response": response.id})
+    notify(
+        "voluntary/need_answered",
+        to=(need.contact_name, need.contact_email),
+        subject=f"{user.organisation.name} answered your need: {need.title}",
+        cause=response,
+        context={
+            "need": need,
+            "response": response,
+            "organisation": user.organisation,
+            "user": user,
+            "link": link("voluntary.need", need_id=need.id),
+        },
+    )
+    return response
+
+
+def can_manage(need: Need, user: User) -> bool:
+    """Officers, and members of the organisation that posted it (or acts for its directory body)."""
+    if user.is_staff:
+        return True
+    if user.organisation_id is None:
+        return False
+    if need.organisation_id == user.organisation_id:
+        return True
+    return need.entry is not None and need.entry.organisation_id == user.organisation_id
+
+
+def _audit(need: Need, action: str, actor: User | None, details: dict | None = None) -> None:
+    audit.record(
+        action,
+        record_type="needs",
+        record_id=need.id,
+        actor_id=actor.id if actor else None,
+        actor_kind=actor.role.value if actor else "system",
+        details=details,
+    )
+
+
+@daily_task("voluntary.close_ended_needs")
+def close_ended_needs(now: datetime) -> int:
+    """Needs past their end date close (the public lists already hide them)."""
+    ended = db.session.scalars(
+        sa.select(Need).where(Need.state.in_(OPEN_STATES), Need.ends_on < london_today(now))
+    ).all()
+    for need in ended:
+        need.state, need.closed_at = NeedState.CLOSED, now
+        _audit(need, "need.closed", None, {"reason": "end date passed"})
+    return len(ended)

@@ -1,0 +1,52 @@
+"""The public directory: search, filter by area, find the body for a postcode, each entry's page."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from portal.accounts.access import public
+from portal.extensions import db
+from portal.pagination import newest_first
+from portal.voluntary import bp, services
+from portal.voluntary.forms import DirectorySearchForm, PostcodeForm
+from portal.voluntary.models import AREAS, DirectoryEntry
+
+
+def bound_filters(form_class):
+    """A GET form bound to the query string; invalid values are shown and ignored."""
+    form = form_class(request.args)
+    valid = form.validate() if request.args else True
+    return form, {name: (field.data or "") if valid else "" for name, field in form._fields.items()}
+
+
+@bp.get("/")
+@public
+def directory():
+    form, chosen = bound_filters(DirectorySearchForm)
+    page = newest_first(services.entries(chosen["q"], chosen["area"]), DirectoryEntry.id)
+    postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)
+    found = None
+    if "postcode" in request.args and postcode_form.validate():
+        found = services.bodies_for_postcode(postcode_form.postcode.data)
+        if found.answer.postcode is None:
+            postcode_form.postcode.errors.append("Enter a real postcode, like CW7 2UA")
+            found = None
+    return render_template(
+        "voluntary/directory.html",
+        search_form=form,
+        postcode_form=postcode_form,
+        form=postcode_form if postcode_form.errors else form,  # the one whose errors are summarised
+        found=found,
+        page=page,
+        areas=AREAS,
+    )
+
+
+@bp.get("/<int:entry_id>")
+@public
+def entry(entry_id: int):
+    shown = db.get_or_404(DirectoryEntry, entry_id)
+    if shown.retired_at is not None and not (current_user.is_authenticated and current_user.is_staff):
+        abort(404)
+    return render_template("voluntary/entry.html", entry=shown, areas=AREAS, tel_link=services.tel_link)
