@@ -1,0 +1,7 @@
+"""Social value: the outcome matrix, offers and their review, commitments and delivery."""
+
+from flask import Blueprint
+
+bp = Blueprint("social_value", __name__, url_prefix="/social-value")
+
+from portal.social_value import officer_views, views  # noqa: E402,F401  (views register on the blueprints)

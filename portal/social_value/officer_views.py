@@ -1,0 +1,246 @@
+"""Officers' pages for social value: the review queue, an offer's moves, delivery reports to verify,
+totals, and (admins) the matrix's outcomes, indicators and measures."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from portal import audit
+from portal.accounts.access import admin_required
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.forms import select_field, text_field
+from portal.officers import bp
+from portal.officers.forms import FilterForm
+from portal.social_value import queries, services, steps, workflow
+from portal.social_value.forms import MatrixTextForm, MeasureForm, MoveForm
+from portal.social_value.models import (
+    Commitment,
+    DeliveryReport,
+    Indicator,
+    Measure,
+    Offer,
+    OfferState,
+    Outcome,
+    Theme,
+)
+from portal.time import utcnow
+
+
+class QueueFilterForm(FilterForm):
+    state = select_field(
+        "State", [(s.value, workflow.STATE_NAMES[s]) for s in OfferState if s != OfferState.DRAFT]
+    )
+    theme = select_field("Theme", [])
+    outcome = select_field("Outcome", [])
+    organisation = text_field("Organisation", length=100)
+
+
+@bp.get("/offers")
+def offers_queue():
+    form = QueueFilterForm(request.args)
+    themes = db.session.scalars(sa.select(Theme).order_by(Theme.position)).all()
+    outcomes = db.session.scalars(sa.select(Outcome).order_by(Outcome.theme_id, Outcome.position)).all()
+    theme_names = {t.id: t.name for t in themes}
+    form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(t.id, t.name) for t in themes)]
+    form.outcome.choices = [
+        SelectChoice("", "Any"),
+        *(SelectChoice(str(o.id), f"{theme_names[o.theme_id]}: {o.text}") for o in outcomes),
+    ]
+    valid = form.validate() if request.args else True
+    page = queries.queue(
+        state=form.state.data if valid else "",
+        theme=form.theme.data if valid else "",
+        outcome=int(form.outcome.data) if valid and form.outcome.data else None,
+        organisation=form.organisation.data if valid else "",
+        after=request.args.get("after", "")[:60],
+    )
+    return render_template(
+        "social_value/officers/queue.html",
+        form=form,
+        page=page,
+        names=workflow.STATE_NAMES,
+        colours=workflow.STATE_COLOURS,
+    )
+
+
+@bp.get("/offers/<int:offer_id>")
+def offer(offer_id: int):
+    shown = db.session.scalar(queries.offer(offer_id))
+    if shown is None or shown.state == OfferState.DRAFT:
+        abort(404)  # a draft is the supplier's own until submitted
+    return render_template(
+        "social_value/officers/offer.html",
+        offer=shown,
+        moves=workflow.allowed(shown.state, "officer"),
+        form=MoveForm(revision=shown.revision),
+        names=workflow.STATE_NAMES,
+        colours=workflow.STATE_COLOURS,
+        area_name=steps.area_name,
+        quantity_text=steps.quantity_text,
+        commitment_state=services.commitment_state,
+        verify_form=ConfirmForm(),
+    )
+
+
+@bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
+def move_offer(offer_id: int, move: str):
+    shown = db.session.scalar(queries.offer(offer_id))
+    if shown is None or shown.state == OfferState.DRAFT:
+        abort(404)
+    form = MoveForm()
+    if form.validate_on_submit():
+        try:
+            services.transition(
+                shown,
+                move,
+                actor=current_user._get_current_object(),
+                revision=int(form.revision.data or 0),
+                message=form.message.data or "",
+            )
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash(_DONE[move], "success")
+    else:
+        flash("The message is too long or has characters the portal cannot keep: nothing was changed.")
+    return redirect(url_for("officers.offer", offer_id=offer_id))
+
+
+_DONE = {
+    "pick_up": "Done: the offer is under review.",
+    "ask": "Done: your question has been sent to the supplier.",
+    "accept": "Done: the offer is accepted.",
+    "decline": "Done: the offer is declined.",
+}
+
+
+@bp.get("/social-value/reports")
+def delivery_reports():
+    """Reports waiting for an officer to verify them, oldest first."""
+    reports = db.session.scalars(
+        sa.select(DeliveryReport)
+        .where(DeliveryReport.verified_at.is_(None))
+        .order_by(DeliveryReport.id)
+        .limit(50)
+        .options(
+            joinedload(DeliveryReport.commitment).joinedload(Commitment.offer).joinedload(Offer.organisation),
+            joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
+        )
+    ).all()
+    return render_template(
+        "social_value/officers/reports.html",
+        reports=reports,
+        form=ConfirmForm(),
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.post("/social-value/reports/<int:report_id>/verify")
+def verify_report(report_id: int):
+    report = db.get_or_404(DeliveryReport, report_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.verify_report(report, officer=current_user._get_current_object())
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash("The report is verified: it counts towards the commitment.", "success")
+    return redirect(request.referrer if _is_ours(request.referrer) else url_for("officers.delivery_reports"))
+
+
+def _is_ours(referrer: str | None) -> bool:
+    return bool(referrer) and referrer.startswith(url_for("officers.home", _external=True))
+
+
+@bp.get("/social-value/totals")
+def social_value_totals():
+    return render_template(
+        "social_value/totals.html",
+        rows=queries.totals(),
+        organisation=None,
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.get("/social-value/matrix")
+@admin_required
+def edit_matrix():
+    themes = db.session.scalars(sa.select(Theme).order_by(Theme.position)).all()
+    measures = db.session.scalars(sa.select(Measure).order_by(Measure.name)).all()
+    return render_template(
+        "social_value/officers/matrix.html", themes=themes, measures=measures, form=ConfirmForm()
+    )
+
+
+@bp.post("/social-value/<any(outcome, indicator):kind>/<int:item_id>/<any(retire, restore):action>")
+@admin_required
+def retire_matrix_item(kind: str, item_id: int, action: str):
+    """Retire an outcome or indicator (offers that used it keep it), or bring it back."""
+    item = db.get_or_404(Outcome if kind == "outcome" else Indicator, item_id)
+    if ConfirmForm().validate_on_submit():
+        item.retired_at = utcnow() if action == "retire" else None
+        audit.record(
+            f"matrix.{kind}_{action}d",
+            record_type=item.__tablename__,
+            record_id=item.id,
+            actor_id=current_user.id,
+            actor_kind="admin",
+        )
+        db.session.commit()
+        flash(
+            f"The {kind} is {'retired: new offers cannot choose it' if action == 'retire' else 'in use again'}.",
+            "success",
+        )
+    return redirect(url_for("officers.edit_matrix"))
+
+
+@bp.route("/social-value/measures/<int:measure_id>", methods=["GET", "POST"])
+@admin_required
+def edit_measure(measure_id: int):
+    measure = db.get_or_404(Measure, measure_id)
+    data = None
+    if request.method == "GET":
+        data = {
+            "name": measure.name,
+            "proxy_gbp": measure.proxy_gbp,
+            "proxy_source": measure.proxy_source,
+            "proxy_dated": measure.proxy_dated,
+            "retired": measure.retired_at is not None,
+        }
+    form = MeasureForm(data=data)
+    if form.validate_on_submit():
+        services.change_measure(
+            measure,
+            admin=current_user._get_current_object(),
+            name=form.name.data,
+            proxy_gbp=form.proxy_gbp.amount,
+            proxy_source=form.proxy_source.data or None if form.proxy_gbp.amount is not None else None,
+            proxy_dated=form.proxy_dated.data if form.proxy_gbp.amount is not None else None,
+            retired=form.retired.data,
+        )
+        db.session.commit()
+        flash(f"{measure.name} is saved.", "success")
+        return redirect(url_for("officers.edit_matrix"))
+    return render_template("social_value/officers/measure.html", form=form, measure=measure)
+
+
+@bp.route("/social-value/<any(outcome, indicator):kind>/<int:item_id>", methods=["GET", "POST"])
+@admin_required
+def edit_matrix_item(kind: str, item_id: int):
+    item = db.get_or_404(Outcome if kind == "outcome" else Indicator, item_id)
+    form = MatrixTextForm(data={"text": item.text} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.change_matrix_text(item, form.text.data, admin=current_user._get_current_object())
+        db.session.commit()
+        flash(f"The {kind}'s wording is saved.", "success")
+        return redirect(url_for("officers.edit_matrix"))
+    return render_template("social_value/officers/matrix_item.html", form=form, item=item, kind=kind)

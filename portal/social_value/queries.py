@@ -1,0 +1,190 @@
+"""The selects behind the offers' pages: each list one query per page (keyset, no count of the
+table), with what a row shows loaded alongside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from portal.social_value.models import (
+    Commitment,
+    DeliveryReport,
+    Measure,
+    Offer,
+    OfferEvent,
+    OfferState,
+    Theme,
+    offer_outcomes,
+)
+from portal.social_value.workflow import AWAITING_OFFICERS
+from portal.voluntary.models import DirectoryEntry
+
+ROW_LOADS = (
+    joinedload(Offer.theme),
+    joinedload(Offer.measure),
+    selectinload(Offer.outcomes),
+)
+
+
+def offer(offer_id: int) -> sa.Select:
+    """One offer with everything its pages show."""
+    return (
+        sa.select(Offer)
+        .where(Offer.id == offer_id)
+        .options(
+            *ROW_LOADS,
+            joinedload(Offer.organisation),
+            joinedload(Offer.indicator),
+            joinedload(Offer.partner),
+            joinedload(Offer.need),
+            selectinload(Offer.events).joinedload(OfferEvent.actor),
+            selectinload(Offer.commitment).selectinload(Commitment.reports),
+            selectinload(Offer.commitment).joinedload(Commitment.measure),
+        )
+    )
+
+
+def organisation_offers(organisation_id: int) -> sa.Select:
+    return sa.select(Offer).where(Offer.organisation_id == organisation_id).options(*ROW_LOADS)
+
+
+@dataclass
+class QueuePage:
+    items: list[Offer]
+    older: str | None  # the cursor of the next page ("<queued_at>|<id>")
+
+
+def queue(
+    *,
+    state: str = "",
+    theme: str = "",
+    outcome: int | None = None,
+    organisation: str = "",
+    after: str = "",
+    size: int = 25,
+) -> QueuePage:
+    """Offers awaiting officers (or in `state`), oldest in the queue first, from a keyset cursor."""
+    states = [OfferState(state)] if state in OfferState._value2member_map_ else list(AWAITING_OFFICERS)
+    query = (
+        sa.select(Offer)
+        .where(Offer.state.in_(states))
+        .options(*ROW_LOADS, joinedload(Offer.organisation), joinedload(Offer.reviewer))
+    )
+    if theme:
+        query = query.where(Offer.theme_id == theme)
+    if outcome is not None:
+        query = query.where(
+            sa.exists().where(offer_outcomes.c.offer_id == Offer.id, offer_outcomes.c.outcome_id == outcome)
+        )
+    if organisation:
+        escaped = organisation.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(
+            Offer.organisation_id.in_(
+                sa.select(Organisation.id).where(
+                    sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\")
+                )
+            )
+        )
+    cursor = _cursor(after)
+    if cursor is not None:
+        queued_at, offer_id = cursor
+        query = query.where(
+            sa.tuple_(Offer.queued_at, Offer.id)
+            > sa.tuple_(sa.literal(queued_at, Offer.queued_at.type), sa.literal(offer_id))
+        )
+    rows = db.session.scalars(query.order_by(Offer.queued_at, Offer.id).limit(size + 1)).all()
+    items = list(rows[:size])
+    older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
+    return QueuePage(items, older)
+
+
+def _cursor(text: str) -> tuple[datetime, int] | None:
+    stamp, _, offer_id = text.partition("|")
+    try:
+        return datetime.fromisoformat(stamp), int(offer_id)
+    except ValueError:
+        return None
+
+
+def partner_organisation_id(commitment: Commitment) -> int | None:
+    """The registered organisation acting for the offer's partner body, if any."""
+    return db.session.scalar(
+        sa.select(DirectoryEntry.organisation_id)
+        .join(Offer, Offer.partner_entry_id == DirectoryEntry.id)
+        .where(Offer.id == commitment.offer_id)
+    )
+
+
+def reports_for_partner(organisation_id: int) -> sa.Select:
+    """Reports on commitments whose partner body the organisation acts for, newest first."""
+    return (
+        sa.select(DeliveryReport)
+        .join(Commitment, DeliveryReport.commitment_id == Commitment.id)
+        .join(Offer, Commitment.offer_id == Offer.id)
+        .join(DirectoryEntry, Offer.partner_entry_id == DirectoryEntry.id)
+        .where(DirectoryEntry.organisation_id == organisation_id)
+        .order_by(DeliveryReport.id.desc())
+        .limit(100)
+        .options(
+            joinedload(DeliveryReport.commitment).joinedload(Commitment.offer).joinedload(Offer.organisation),
+            joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
+        )
+    )
+
+
+@dataclass
+class TotalRow:
+    theme: str
+    measure: Measure
+    offered: Decimal
+    accepted: Decimal
+    delivered: Decimal
+
+    def gbp(self, amount: Decimal) -> Decimal | None:
+        return amount * self.measure.proxy_gbp if self.measure.proxy_gbp is not None else None
+
+
+def totals(organisation_id: int | None = None) -> list[TotalRow]:
+    """Per theme and measure: quantities offered (submitted or later, not withdrawn or declined),
+    accepted, and delivered (verified), in one grouped query."""
+    counted = [
+        s for s in OfferState if s not in {OfferState.DRAFT, OfferState.WITHDRAWN, OfferState.DECLINED}
+    ]
+    query = (
+        sa.select(
+            Offer.theme_id,
+            Offer.measure_id,
+            sa.func.sum(Offer.quantity),
+            sa.func.sum(sa.case((Offer.state == OfferState.ACCEPTED, Offer.quantity), else_=0)),
+            sa.func.sum(sa.func.coalesce(Commitment.delivered_quantity, 0)),
+        )
+        .outerjoin(Commitment, Commitment.offer_id == Offer.id)
+        .where(Offer.state.in_(counted))
+        .group_by(Offer.theme_id, Offer.measure_id)
+    )
+    if organisation_id is not None:
+        query = query.where(Offer.organisation_id == organisation_id)
+    rows = db.session.execute(query).all()
+    measures = {
+        m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_({r[1] for r in rows})))
+    }
+    themes = dict(db.session.execute(sa.select(Theme.id, Theme.name)).tuples().all())
+    return sorted(
+        (
+            TotalRow(
+                themes[theme],
+                measures[measure],
+                Decimal(offered or 0),
+                Decimal(accepted or 0),
+                Decimal(delivered or 0),
+            )
+            for theme, measure, offered, accepted, delivered in rows
+        ),
+        key=lambda row: (row.theme, row.measure.name),
+    )

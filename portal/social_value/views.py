@@ -1,0 +1,263 @@
+"""The matrix for everyone; offers, their steps, moves and delivery for an organisation's members."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.access import public
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.organisations import evidence
+from portal.pagination import newest_first
+from portal.social_value import bp, queries, services, steps, workflow
+from portal.social_value.forms import DeliveryReportForm, MoveForm
+from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
+from portal.voluntary.models import Need, NeedState
+
+
+@bp.get("/matrix")
+@public
+def matrix():
+    themes = db.session.scalars(
+        sa.select(Theme)
+        .order_by(Theme.position)
+        .options(
+            selectinload(Theme.outcomes), selectinload(Theme.indicators).selectinload(Indicator.measures)
+        )
+    ).all()
+    return render_template("social_value/matrix.html", themes=themes)
+
+
+def member_organisation():
+    """The signed-in supplier's organisation. :raise 403: staff, who offer nothing themselves."""
+    if current_user.organisation_id is None:
+        abort(403)
+    return current_user.organisation
+
+
+def own_offer(offer_id: int) -> Offer:
+    """One of the organisation's offers. :raise 404: another organisation's, or none."""
+    organisation = member_organisation()
+    offer = db.session.scalar(queries.offer(offer_id))
+    if offer is None or offer.organisation_id != organisation.id:
+        abort(404)
+    return offer
+
+
+@bp.get("/offers")
+def offers():
+    organisation = member_organisation()
+    page = newest_first(queries.organisation_offers(organisation.id), Offer.id)
+    return render_template(
+        "social_value/offers.html",
+        page=page,
+        organisation=organisation,
+        names=workflow.STATE_NAMES,
+        colours=workflow.STATE_COLOURS,
+    )
+
+
+@bp.route("/offers/new", methods=["GET", "POST"])
+def new_offer():
+    organisation = member_organisation()
+    need = _need_from(request.values.get("need", ""))
+    if request.method == "POST" and ConfirmForm().validate_on_submit():
+        offer = services.start_offer(organisation, user=current_user._get_current_object())
+        if need is not None:
+            offer.need_id, offer.partner_entry_id = need.id, need.entry_id
+            if need.outcome is not None and need.outcome.retired_at is None:
+                offer.theme_id, offer.outcomes = need.outcome.theme_id, [need.outcome]
+        db.session.commit()
+        return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=steps.STEPS[0].slug))
+    return render_template(
+        "social_value/new_offer.html", form=ConfirmForm(), need=need, organisation=organisation
+    )
+
+
+def _need_from(value: str) -> Need | None:
+    """A published need the offer answers (from the needs board's "offer help")."""
+    if not value.isdigit():
+        return None
+    need = db.session.get(Need, int(value))
+    return need if need is not None and need.state == NeedState.PUBLISHED else None
+
+
+@bp.route(f"/offers/<int:offer_id>/<any({', '.join(steps.BY_SLUG)}):slug>", methods=["GET", "POST"])
+def offer_step(offer_id: int, slug: str):
+    offer = own_offer(offer_id)
+    step = steps.BY_SLUG[slug]
+    if offer.state not in workflow.EDITABLE:
+        flash("This offer can no longer be changed.")
+        return redirect(url_for("social_value.offer", offer_id=offer.id))
+    if not steps.reachable(offer, step):
+        return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug="theme"))
+    form = step.form(data=step.load(offer) if request.method == "GET" else None)
+    step.choose(offer, form)
+    if form.validate_on_submit():
+        step.save(offer, form)
+        db.session.commit()
+        following = steps.next_step(step)
+        if (
+            request.args.get("from") == "check"
+            and not services.incomplete(offer)
+            and not services.matrix_problems(offer)
+        ):
+            following = None
+        if following is None:
+            return redirect(url_for("social_value.check_offer", offer_id=offer.id))
+        return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=following.slug))
+    return render_template(
+        "social_value/offer_step.html", form=form, offer=offer, step=step, steps=steps.STEPS
+    )
+
+
+@bp.get("/offers/<int:offer_id>/check")
+def check_offer(offer_id: int):
+    offer = own_offer(offer_id)
+    return render_template(
+        "social_value/check.html",
+        offer=offer,
+        missing=services.incomplete(offer),
+        problems=services.matrix_problems(offer),
+        form=MoveForm(revision=offer.revision),
+        area_name=steps.area_name,
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.get("/offers/<int:offer_id>")
+def offer(offer_id: int):
+    shown = own_offer(offer_id)
+    return render_template(
+        "social_value/offer.html",
+        offer=shown,
+        moves=workflow.allowed(shown.state, "supplier"),
+        form=MoveForm(revision=shown.revision),
+        names=workflow.STATE_NAMES,
+        colours=workflow.STATE_COLOURS,
+        area_name=steps.area_name,
+        quantity_text=steps.quantity_text,
+        commitment_state=services.commitment_state,
+        report_form=DeliveryReportForm(),
+    )
+
+
+@bp.post("/offers/<int:offer_id>/<any(submit, resubmit, withdraw):move>")
+def move_offer(offer_id: int, move: str):
+    shown = own_offer(offer_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        try:
+            services.transition(
+                shown,
+                move,
+                actor=current_user._get_current_object(),
+                revision=int(form.revision.data or 0),
+                message=form.message.data or "",
+            )
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash(
+                {
+                    "submit": "Your offer has been sent to the procurement unit.",
+                    "resubmit": "Your answer has been sent and the offer resubmitted.",
+                    "withdraw": "Your offer has been withdrawn.",
+                }[move],
+                "success",
+            )
+    else:
+        flash("Your message is too long or has characters the portal cannot keep: nothing was sent.")
+    return redirect(url_for("social_value.offer", offer_id=shown.id))
+
+
+@bp.route("/offers/<int:offer_id>/report", methods=["GET", "POST"])
+def report_delivery(offer_id: int):
+    shown = own_offer(offer_id)
+    commitment = shown.commitment or abort(404)
+    form = DeliveryReportForm(whole=commitment.measure.whole)
+    if form.validate_on_submit():
+        report = DeliveryReport(
+            quantity=form.amount, delivered_on=form.delivered_on.data, description=form.description.data
+        )
+        upload = form.evidence.data
+        try:
+            if upload and upload.filename:
+                stored = evidence.store(upload)
+                report.evidence_name, report.evidence_filename = stored.name, stored.filename
+                report.evidence_type, report.evidence_size = stored.content_type, stored.size
+        except evidence.EvidenceRefused as error:
+            form.evidence.errors.append(str(error))
+        else:
+            services.report_delivery(commitment, report, user=current_user._get_current_object())
+            db.session.commit()
+            flash("Your delivery report has been sent for the procurement unit to verify.", "success")
+            return redirect(url_for("social_value.offer", offer_id=shown.id))
+    return render_template(
+        "social_value/report.html",
+        form=form,
+        offer=shown,
+        commitment=commitment,
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.get("/reports/<int:report_id>/evidence")
+def report_evidence(report_id: int):
+    """The report's evidence file: for the organisation's members and officers only."""
+    report = db.get_or_404(DeliveryReport, report_id)
+    commitment = db.session.get(Commitment, report.commitment_id)
+    allowed = current_user.is_staff or current_user.organisation_id in {
+        commitment.organisation_id,
+        queries.partner_organisation_id(commitment),
+    }
+    if not allowed or not report.evidence_name:
+        abort(404)
+    return evidence.send(report)
+
+
+@bp.get("/partner-reports")
+def partner_reports():
+    """Delivery reports naming a directory body the member's organisation acts for."""
+    organisation = member_organisation()
+    reports = db.session.scalars(queries.reports_for_partner(organisation.id)).all()
+    return render_template(
+        "social_value/partner_reports.html",
+        reports=reports,
+        form=ConfirmForm(),
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.post("/reports/<int:report_id>/confirm")
+def confirm_report(report_id: int):
+    organisation = member_organisation()
+    report = db.get_or_404(DeliveryReport, report_id)
+    if queries.partner_organisation_id(report.commitment) != organisation.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.confirm_report(report, user=current_user._get_current_object())
+        except services.MoveRefused as error:
+            db.session.rollback()
+            flash(str(error) + ".")
+        else:
+            db.session.commit()
+            flash("Thank you: the delivery is confirmed.", "success")
+    return redirect(url_for("social_value.partner_reports"))
+
+
+@bp.get("/totals")
+def totals():
+    organisation = member_organisation()
+    return render_template(
+        "social_value/totals.html",
+        rows=queries.totals(organisation.id),
+        organisation=organisation,
+        quantity_text=steps.quantity_text,
+    )
