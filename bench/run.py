@@ -91,6 +91,19 @@ PROFILE_PAGES = [
     "/organisation/profile/check",
 ]
 OFFICER_ORGANISATIONS = "/officer/organisations"
+# The Code of Ethics' pages, signed in as the supplier, whose organisation has signed it.
+ETHICS_PAGES = ["/code-of-ethics", "/code-of-ethics/certificate"]
+# Social value: the supplier's offers list, and the officers' queue unfiltered and filtered
+# (over 10 x N demo offers: pass --rows 10000 for the issue's 100,000 offers over 10,000 organisations).
+SOCIAL_VALUE_PAGES = ["/social-value/offers"]
+SOCIAL_VALUE_OFFICER_PAGES = ["/officer/offers", "/officer/offers?theme=economic&state=submitted"]
+# The voluntary sector's public pages with a filter (over N / 50 directory entries and N / 5 needs).
+VOLUNTARY_PAGES = [
+    "/voluntary-sector/?area=E06000050",
+    "/voluntary-sector/?q=network&area=E06000049",
+    "/voluntary-sector/needs?area=E06000049",
+    "/voluntary-sector/needs?kind=mentoring&area=E06000050",
+]
 # The staff issue's lists, signed in as the officer; the filters use (state, id) and (action, id).
 OFFICER_PAGES = [
     "/officer/outbox",
@@ -428,6 +441,58 @@ def complete_profile(user) -> None:
             f"{len(org.divisions)} CPV divisions, local status {org.local_status}): run `flask seed`"
         )
     db.session.commit()
+    sign_code_of_ethics(user)
+
+
+def sign_code_of_ethics(user) -> None:
+    """The supplier signs the Code's newest version for its organisation (its certificate page)."""
+    from portal.ethics import services as ethics
+    from portal.extensions import db
+
+    _, version = ethics.versions_by_day()
+    ethics.sign(
+        user.organisation,
+        user,
+        version,
+        representative_name=user.name,
+        representative_position="Managing Director",
+        signature=user.name,
+        client_address="127.0.0.1",
+        user_agent="bench/run.py",
+    )
+    db.session.commit()
+    add_bench_offers(user)
+
+
+def add_bench_offers(user, count: int = 30) -> None:
+    """A page of submitted offers for the supplier's list (the demo offers are other organisations')."""
+    from portal.extensions import db
+    from portal.social_value.models import Indicator, Measure, Offer, OfferState, Outcome
+
+    indicator = db.session.scalar(sa.select(Indicator).where(Indicator.theme_id == "social").limit(1))
+    measure = db.session.scalar(
+        sa.select(Measure).join(Measure.indicators).where(Indicator.id == indicator.id)
+    )
+    outcome = db.session.scalar(sa.select(Outcome).where(Outcome.theme_id == "social").limit(1))
+    for n in range(count):
+        db.session.add(
+            Offer(
+                organisation_id=user.organisation_id,
+                created_by_id=user.id,
+                state=OfferState.SUBMITTED,
+                queued_at=utcnow(),
+                theme_id="social",
+                outcomes=[outcome],
+                indicator_id=indicator.id,
+                measure_id=measure.id,
+                description=f"Benchmark offer {n}",
+                quantity=Decimal(40),
+                authority="E06000050",
+                due_on=utcnow().date() + timedelta(days=90),
+                partner_answered=True,
+            )
+        )
+    db.session.commit()
 
 
 def create_bench_accounts(
@@ -538,7 +603,11 @@ def account_targets(account: Account, signed_in: SignIn) -> list[Target]:
 def profile_targets(account: Account, signed_in: SignIn) -> list[Target]:
     """The supplier's own organisation profile, each page signed in."""
     headers = {"Cookie": f"{account.cookie_name}={signed_in.session_cookie}"}
-    return [Target(path, path, headers=headers, group="organisations") for path in PROFILE_PAGES]
+    return (
+        [Target(path, path, headers=headers, group="organisations") for path in PROFILE_PAGES]
+        + [Target(path, path, headers=dict(headers), group="code of ethics") for path in ETHICS_PAGES]
+        + [Target(path, path, headers=dict(headers), group="social value") for path in SOCIAL_VALUE_PAGES]
+    )
 
 
 def officer_targets(
@@ -551,6 +620,11 @@ def officer_targets(
         targets.append(
             Target(OFFICER_ORGANISATIONS, OFFICER_ORGANISATIONS, headers=headers, group="organisations")
         )
+    if organisations:
+        targets += [
+            Target(path, path, headers=dict(headers), group="social value")
+            for path in SOCIAL_VALUE_OFFICER_PAGES
+        ]
     if lists:
         targets += [Target(path, path, headers=dict(headers), group="staff lists") for path in OFFICER_PAGES]
     return targets
@@ -584,7 +658,17 @@ def signed_in_paths(accounts: bool, organisation_pages: bool, officer_pages: boo
     """The paths measured signed in (so never measured signed out as --pages)."""
     return (
         ([ACCOUNT] if accounts else [])
-        + ([*PROFILE_PAGES, OFFICER_ORGANISATIONS] if organisation_pages else [])
+        + (
+            [
+                *PROFILE_PAGES,
+                *ETHICS_PAGES,
+                *SOCIAL_VALUE_PAGES,
+                OFFICER_ORGANISATIONS,
+                *SOCIAL_VALUE_OFFICER_PAGES,
+            ]
+            if organisation_pages
+            else []
+        )
         + (OFFICER_PAGES if officer_pages else [])
     )
 
@@ -1092,7 +1176,9 @@ def main(argv: list[str] | None = None) -> int:
             with gunicorn(url, args.workers, workdir) as port:
                 measured = ANCHORS + signed_in_paths(**signed_in)  # signed in, below
                 paths = ANCHORS + [p for p in args.pages if p not in measured]
-                plain = [Target(path, path) for path in paths]
+                plain = [Target(path, path) for path in paths] + [
+                    Target(path, path, group="voluntary sector") for path in VOLUNTARY_PAGES
+                ]
                 targets = plain + signed_in_targets(port, supplier, officer, **signed_in)
                 run.groups = {t.label: t.group for t in targets if t.group}
                 warm_up(port, targets, args.workers)

@@ -92,14 +92,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
+    from portal.ethics import bp as ethics_bp
     from portal.officers import bp as officers_bp
     from portal.organisations import bp as organisations_bp
     from portal.pages import bp as pages_bp
+    from portal.social_value import bp as social_value_bp
+    from portal.voluntary import bp as voluntary_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(officers_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(ethics_bp)
+    app.register_blueprint(voluntary_bp)
+    app.register_blueprint(social_value_bp)
 
     if app.config.get("BENCHMARK_ANCHORS"):
         from portal.bench import bp as bench_bp
@@ -108,19 +114,26 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    import portal.ethics.seed
     import portal.organisations.demo_data
     import portal.organisations.reminders  # registers its daily tasks
     import portal.outbox.demo_data
     import portal.postcodes.seed
-    import portal.reference.seed  # noqa: F401  (registers its seed steps)
+    import portal.reference.seed
+    import portal.social_value.demo_data
+    import portal.social_value.seed
+    import portal.voluntary.demo_data
+    import portal.voluntary.seed  # noqa: F401  (registers its seed steps)
     from portal.accounts.cli import users_cli
     from portal.demo_data import demo_data_command
+    from portal.ethics.cli import ethics_cli
     from portal.jobs import jobs_cli
     from portal.outbox.cli import outbox_cli
     from portal.postcodes.cli import postcodes_cli
     from portal.seed import seed_command
 
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(ethics_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(postcodes_cli)

@@ -2,6 +2,8 @@
 
 from portal.accounts.models import User
 from portal.audit import AuditRecord
+from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
+from portal.ethics.models import CodeVersion, Pledge
 from portal.jobs import JobRun
 from portal.organisations.models import (
     Accreditation,
@@ -13,21 +15,48 @@ from portal.organisations.models import (
 from portal.outbox.models import Broadcast, OutboxMessage
 from portal.postcodes.models import Postcode, PostcodeDistrict, PostcodeImport
 from portal.reference.models import CpvDivision, ReferenceFigure
+from portal.social_value.models import (
+    Commitment,
+    DeliveryReport,
+    Indicator,
+    Measure,
+    Offer,
+    OfferEvent,
+    Outcome,
+    Theme,
+)
+from portal.voluntary.models import DirectoryEntry, DirectoryEntryArea, Need, NeedResponse
 
 __all__ = [
     "Accreditation",
     "AuditRecord",
     "Broadcast",
     "ClassificationDecision",
+    "CodeVersion",
+    "Commitment",
     "CpvDivision",
+    "DeliveryReport",
+    "DirectoryEntry",
+    "DirectoryEntryArea",
+    "DueDiligenceAnswers",
+    "DueDiligenceFollowUp",
+    "Indicator",
     "JobRun",
+    "Measure",
+    "Need",
+    "NeedResponse",
+    "Offer",
+    "OfferEvent",
     "Organisation",
     "OrganisationInvitation",
     "OrganisationSite",
     "OutboxMessage",
+    "Outcome",
+    "Pledge",
     "Postcode",
     "PostcodeDistrict",
     "PostcodeImport",
     "ReferenceFigure",
+    "Theme",
     "User",
 ]

@@ -328,7 +328,10 @@ def test_signed_in_paths_are_never_measured_signed_out():
     assert everything == [
         bench_run.ACCOUNT,
         *bench_run.PROFILE_PAGES,
+        *bench_run.ETHICS_PAGES,
+        *bench_run.SOCIAL_VALUE_PAGES,
         bench_run.OFFICER_ORGANISATIONS,
+        *bench_run.SOCIAL_VALUE_OFFICER_PAGES,
         *bench_run.OFFICER_PAGES,
     ]
     assert bench_run.signed_in_paths(False, False, True) == bench_run.OFFICER_PAGES
@@ -443,10 +446,13 @@ def test_officer_and_profile_targets_answer_over_http(bench_server, fresh_app):
     )
     assert [t.label for t in targets] == [
         *bench_run.PROFILE_PAGES,
+        *bench_run.ETHICS_PAGES,
+        *bench_run.SOCIAL_VALUE_PAGES,
         bench_run.OFFICER_ORGANISATIONS,
+        *bench_run.SOCIAL_VALUE_OFFICER_PAGES,
         *bench_run.OFFICER_PAGES,
     ]
-    assert {t.group for t in targets} == {"organisations", "staff lists"}
+    assert {t.group for t in targets} == {"organisations", "code of ethics", "social value", "staff lists"}
     for target in targets:
         status, _, body = bench_run.fetch(port, target.method, target.path, target.headers)
         assert status == target.expect, (target.label, body[:300])

@@ -15,7 +15,31 @@ EXAMPLE_ARGUMENTS = {
     "accreditation_id": 1,
     "site_id": 1,
     "slug": "about",
+    "reference": "CE-0000-0000",
+    "number": 1,
+    "entry_id": 1,
+    "need_id": 1,
+    "move": "met",
+    "action": "confirm",
+    "offer_id": 1,
+    "report_id": 1,
+    "measure_id": 1,
+    "item_id": 1,
+    "kind": "outcome",
 }
+# Where a route's converter takes other values than EXAMPLE_ARGUMENTS' (an `any(...)` of its own).
+ENDPOINT_ARGUMENTS = {
+    "social_value.offer_step": {"slug": "theme"},
+    "social_value.move_offer": {"move": "submit"},
+    "officers.move_offer": {"move": "pick_up"},
+    "officers.retire_matrix_item": {"action": "retire"},
+}
+
+
+def example_arguments(rule) -> dict:
+    """Example values for every argument of the rule (EXAMPLE_ARGUMENTS, less the endpoint's own)."""
+    values = {**EXAMPLE_ARGUMENTS, **ENDPOINT_ARGUMENTS.get(rule.endpoint, {})}
+    return {argument: values[argument] for argument in rule.arguments}
 
 
 def every_get_url(app) -> list[str]:
@@ -27,7 +51,7 @@ def every_get_url(app) -> list[str]:
             continue
         missing = rule.arguments - EXAMPLE_ARGUMENTS.keys()
         assert not missing, f"add an example value for {missing} (in {rule.rule}) to EXAMPLE_ARGUMENTS"
-        urls.append(adapter.build(rule.endpoint, {a: EXAMPLE_ARGUMENTS[a] for a in rule.arguments}))
+        urls.append(adapter.build(rule.endpoint, example_arguments(rule)))
     return urls
 
 

@@ -3,19 +3,22 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
 from portal.forms import PlainText, strip_text, text_field
 
 
-def email_field(label: str = "Email address", required: str = "Enter your email address") -> EmailField:
+def email_field(
+    label: str = "Email address", required: str | None = "Enter your email address"
+) -> EmailField:
+    """An email address input; `required=None` for an optional one."""
     return EmailField(
         label,
         widget=GovTextInput(),
         filters=[strip_text],
         validators=[
-            InputRequired(message=required),
+            InputRequired(message=required) if required else Optional(),
             Length(max=254, message="Email address must be 254 characters or fewer"),
             PlainText(),
             Email(message="Enter an email address in the correct format, like name@example.com"),

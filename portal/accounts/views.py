@@ -16,6 +16,7 @@ from portal.accounts.forms import (
     SignInForm,
 )
 from portal.accounts.limits import client_address, failed, submitted_email
+from portal.ethics.services import pledge_status
 from portal.extensions import db, limiter
 from portal.organisations import colleagues
 
@@ -228,7 +229,12 @@ def set_password_from_link(token: str, purpose: str):
 @bp.get("/account")
 @unverified_allowed
 def account():
-    return render_template("accounts/account.html", form=ConfirmForm())
+    organisation = current_user.organisation if current_user.is_verified else None
+    return render_template(
+        "accounts/account.html",
+        form=ConfirmForm(),
+        pledge=pledge_status(organisation) if organisation is not None and organisation.is_registered else None,
+    )
 
 
 @bp.post("/account/resend-verification")

@@ -15,4 +15,5 @@ def staff_only():
         abort(403)
 
 
+import portal.due_diligence.officer_views  # noqa: E402,F401  (due diligence pages register on bp)
 from portal.officers import views  # noqa: E402,F401  (views register on bp)

@@ -13,5 +13,6 @@ def members_only():
         abort(403)
 
 
+import portal.due_diligence.views  # noqa: E402  (the due diligence questionnaire registers on bp)
 import portal.organisations.colleagues  # noqa: E402,F401  (its views register on bp)
 from portal.organisations import data_export, views  # noqa: E402,F401  (views register on bp)

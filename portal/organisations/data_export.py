@@ -17,7 +17,12 @@ What it holds, and what it leaves out:
   are not: they are contact details, not part of the decision, and the team is reached through
   the procurement inbox;
 - its members (name and email address) and pending invitations (address, when, and the member
-  who invited them).
+  who invited them);
+- its Code of Ethics pledges (reference, version and fingerprint, representative, position,
+  signature, time, the member who signed and the pledge each corrects), without the client
+  address and browser the pledge keeps as evidence: they are the signer's, not the organisation's;
+- its modern slavery due diligence answers with their rating and the rules that raised it (the
+  officers' follow-ups are their working notes and stay out).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.due_diligence.models import DueDiligenceAnswers
+from portal.ethics import services as ethics
+from portal.ethics.models import Pledge
 from portal.extensions import db
 from portal.organisations import bp, services
 from portal.organisations.models import (
@@ -96,7 +104,12 @@ def pending_invitations(organisation_id: int) -> list[OrganisationInvitation]:
     )
 
 
-def organisation_data(organisation: Organisation, invitations: list[OrganisationInvitation]) -> dict:
+def organisation_data(
+    organisation: Organisation,
+    invitations: list[OrganisationInvitation],
+    pledges: list[Pledge] = (),
+    due_diligence: DueDiligenceAnswers | None = None,
+) -> dict:
     members = {member.id: member for member in organisation.members}
 
     def member_name(user_id: int | None) -> str | None:
@@ -216,6 +229,39 @@ def organisation_data(organisation: Organisation, invitations: list[Organisation
             }
             for invitation in invitations
         ],
+        "code_of_ethics_pledges": [
+            {
+                "reference": pledge.reference,
+                "version": pledge.version.number,
+                "text_sha256": pledge.text_sha256,
+                "areas_acknowledged": pledge.acknowledged_areas,
+                "representative_name": pledge.representative_name,
+                "representative_position": pledge.representative_position,
+                "signature": pledge.signature,
+                "signed_at": _value(pledge.signed_at),
+                "signed_by": pledge.user.name,
+                "corrects": pledge.supersedes.reference if pledge.supersedes_id else None,
+            }
+            for pledge in reversed(pledges)
+        ],
+        "modern_slavery_due_diligence": None
+        if due_diligence is None
+        else {
+            "sector": _value(due_diligence.sector),
+            "sourcing": due_diligence.sourcing,
+            "countries": due_diligence.countries,
+            "agency_labour": due_diligence.agency_labour,
+            "agency_checks": due_diligence.agency_checks,
+            "social_audits": due_diligence.social_audits,
+            "other_audit": due_diligence.other_audit,
+            "grievance_route": due_diligence.grievance_route,
+            "training": _value(due_diligence.training),
+            "rating": _value(due_diligence.rating),
+            "score": due_diligence.score,
+            "raised_by": due_diligence.raised_by,
+            "answered_at": _value(due_diligence.answered_at),
+            "answered_by": due_diligence.answered_by.name,
+        },
     }
 
 
@@ -223,7 +269,16 @@ def organisation_data(organisation: Organisation, invitations: list[Organisation
 def data_download():
     """The signed-in member's organisation, as a JSON attachment (staff have none: 403)."""
     organisation = load(current_user.organisation_id)
-    data = organisation_data(organisation, pending_invitations(organisation.id))
+    data = organisation_data(
+        organisation,
+        pending_invitations(organisation.id),
+        ethics.pledges_of(organisation.id, limit=1000),
+        db.session.scalar(
+            sa.select(DueDiligenceAnswers)
+            .where(DueDiligenceAnswers.organisation_id == organisation.id)
+            .options(selectinload(DueDiligenceAnswers.answered_by))
+        ),
+    )
     response = current_app.response_class(
         json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json"
     )

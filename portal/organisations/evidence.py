@@ -7,11 +7,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, send_file
 from werkzeug.datastructures import FileStorage
 
 from portal.organisations.models import Accreditation
+
+if TYPE_CHECKING:
+    from portal.social_value.models import DeliveryReport
 
 # The first bytes of each allowed kind of file, and what it is.
 SIGNATURES = {
@@ -67,13 +71,13 @@ def remove(name: str | None) -> None:
         (folder() / Path(name).name).unlink(missing_ok=True)
 
 
-def send(accreditation: Accreditation):
-    """The file as a download (never shown inline, so it cannot run as a page of the portal)."""
+def send(record: Accreditation | DeliveryReport):
+    """A record's file as a download (never shown inline, so it cannot run as a page of the portal)."""
     response = send_file(
-        folder() / Path(accreditation.evidence_name).name,
-        mimetype=accreditation.evidence_type,
+        folder() / Path(record.evidence_name).name,
+        mimetype=record.evidence_type,
         as_attachment=True,
-        download_name=accreditation.evidence_filename,
+        download_name=record.evidence_filename,
         max_age=0,
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -2,7 +2,7 @@
 explicit public list."""
 
 from tests.conftest import session_csrf_token
-from tests.test_security import EXAMPLE_ARGUMENTS
+from tests.test_security import example_arguments
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -19,6 +19,14 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",
     "accounts.accept_invitation",
     "organisations.join",
+    "ethics.code",
+    "ethics.versions",
+    "ethics.version",
+    "voluntary.directory",
+    "voluntary.entry",
+    "voluntary.needs",
+    "voluntary.need",
+    "social_value.matrix",
 }
 
 
@@ -37,7 +45,7 @@ def test_every_other_endpoint_sends_an_anonymous_visitor_to_sign_in(app, client)
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = adapter.build(rule.endpoint, {a: EXAMPLE_ARGUMENTS[a] for a in rule.arguments})
+        url = adapter.build(rule.endpoint, example_arguments(rule))
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
         assert response.status_code == 302, rule.endpoint

@@ -5,9 +5,20 @@ import pytest
 
 from tests.conftest import session_csrf_token
 from tests.factories import make_staff, make_supplier, sign_in
-from tests.test_security import EXAMPLE_ARGUMENTS
+from tests.test_security import example_arguments
 
-ADMIN_ONLY = {"officers.users", "officers.invite_officer", "officers.disable_user", "officers.enable_user"}
+ADMIN_ONLY = {
+    "officers.users",
+    "officers.invite_officer",
+    "officers.disable_user",
+    "officers.enable_user",
+    "officers.code_versions",
+    "officers.publish_code",
+    "officers.edit_matrix",
+    "officers.retire_matrix_item",
+    "officers.edit_measure",
+    "officers.edit_matrix_item",
+}
 
 
 def officer_rules(app):
@@ -19,7 +30,7 @@ def request_each(app, client):
     token = session_csrf_token(client)
     adapter = app.url_map.bind("portal.test")
     for rule in officer_rules(app):
-        url = adapter.build(rule.endpoint, {a: EXAMPLE_ARGUMENTS[a] for a in rule.arguments})
+        url = adapter.build(rule.endpoint, example_arguments(rule))
         method = "GET" if "GET" in rule.methods else "POST"
         yield (
             rule.endpoint,
