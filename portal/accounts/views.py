@@ -233,7 +233,9 @@ def account():
     return render_template(
         "accounts/account.html",
         form=ConfirmForm(),
-        pledge=pledge_status(organisation) if organisation is not None and organisation.is_registered else None,
+        pledge=pledge_status(organisation)
+        if organisation is not None and organisation.is_registered
+        else None,
     )
 
 
