@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import insert
 
 from portal.extensions import db
+from portal.jobs import refresh_statistics
 
 Seeder = Callable[[int, random.Random], int]
 
@@ -96,5 +97,6 @@ def demo_data_command(rows: int, seed: int) -> None:
         return
     started = time.perf_counter()
     written = run_seeders(rows, seed)
+    refresh_statistics()
     elapsed = time.perf_counter() - started
     click.echo(f"{sum(written.values())} rows from {len(written)} seeders in {elapsed:.2f}s")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.jobs import refresh_statistics
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -61,3 +62,4 @@ def seed_command() -> None:
         summary = step()
         db.session.commit()
         click.echo(f"{name}: {summary}")
+    refresh_statistics()

@@ -205,6 +205,7 @@ def upgrade():
         batch_op.create_index(
             "ix_social_value_offers_state_queue", ["state", "queued_at", "id"], unique=False
         )
+        batch_op.create_index("ix_social_value_offers_queued", ["queued_at", "id"], unique=False)
         batch_op.create_index(
             "ix_social_value_offers_theme_state", ["theme_id", "state", "queued_at", "id"], unique=False
         )
@@ -379,6 +380,7 @@ def downgrade():
     op.drop_table("social_value_commitments")
     with op.batch_alter_table("social_value_offers", schema=None) as batch_op:
         batch_op.drop_index("ix_social_value_offers_theme_state")
+        batch_op.drop_index("ix_social_value_offers_queued")
         batch_op.drop_index("ix_social_value_offers_state_queue")
         batch_op.drop_index("ix_social_value_offers_organisation")
 

@@ -152,6 +152,9 @@ class Offer(db.Model):
         sa.Index("ix_social_value_offers_organisation", "organisation_id", "id"),
         # The officers' queue: oldest first within the states awaiting them, filtered by theme.
         sa.Index("ix_social_value_offers_state_queue", "state", "queued_at", "id"),
+        # The unfiltered queue (every state awaiting officers) reads this in order; the planner
+        # picks it once the database has statistics (see portal.jobs.refresh_statistics).
+        sa.Index("ix_social_value_offers_queued", "queued_at", "id"),
         sa.Index("ix_social_value_offers_theme_state", "theme_id", "state", "queued_at", "id"),
         sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(
