@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from flask import current_app
 from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextArea, GovTextInput
 from markupsafe import Markup, escape
-from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
@@ -93,6 +93,21 @@ def text_field(label: str, *, required: str | None = None, length: int = 200, **
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators += [Length(max=length, message=f"{label} must be {length} characters or fewer"), PlainText()]
     return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
+
+
+def text_area(label: str, *, required: str | None = None, length: int = 2000) -> TextAreaField:
+    """A multi-line text box: trimmed, at most `length` characters, no control characters but line
+    breaks; required with the message given, else optional."""
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=required) if required else Optional(),
+            Length(max=length, message=f"{label} must be {length:,} characters or fewer"),
+            PlainText(multiline=True),
+        ],
+    )
 
 
 def select_field(label: str, options: list[tuple[str, str]]) -> SelectField:

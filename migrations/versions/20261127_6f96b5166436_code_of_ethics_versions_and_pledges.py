@@ -12,7 +12,6 @@ from alembic import op
 
 from portal.append_only import create_append_only_triggers, drop_append_only_triggers
 
-
 # revision identifiers, used by Alembic.
 revision = "6f96b5166436"
 down_revision = "fc56360383d7"

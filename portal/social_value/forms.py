@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -27,11 +26,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import GovDateField, MoneyField, PlainText, strip_text
+from portal.forms import GovDateField, MoneyField, PlainText, strip_text, text_area
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import london_today
 
@@ -56,19 +54,6 @@ def parse_quantity(text: str | None, *, whole: bool) -> Decimal:
 
 def continue_button() -> SubmitField:
     return SubmitField("Save and continue", widget=GovSubmitInput())
-
-
-def plain_text_area(label: str, *, required: str | None, length: int) -> TextAreaField:
-    return TextAreaField(
-        label,
-        widget=GovTextArea(),
-        filters=[strip_text],
-        validators=[
-            DataRequired(message=required) if required else Optional(),
-            Length(max=length, message=f"{label} must be {length:,} characters or fewer"),
-            PlainText(multiline=True),
-        ],
-    )
 
 
 class ThemeForm(FlaskForm):
@@ -104,7 +89,7 @@ class IndicatorForm(FlaskForm):
 
 
 class DescriptionForm(FlaskForm):
-    description = plain_text_area(
+    description = text_area(
         "Describe what you will do",
         required="Describe what your organisation will do, in plain English",
         length=4000,
@@ -182,7 +167,7 @@ class MoveForm(FlaskForm):
     """A move on the offer; `revision` is the offer's when the page was drawn."""
 
     revision = HiddenField()
-    message = plain_text_area("Message", required=None, length=4000)
+    message = text_area("Message", required=None, length=4000)
 
 
 class DeliveryReportForm(FlaskForm):
@@ -193,7 +178,7 @@ class DeliveryReportForm(FlaskForm):
         validators=[InputRequired(message="Enter how much was delivered, in the measure's unit")],
     )
     delivered_on = GovDateField("When was it delivered?", required_message="Enter the date it was delivered")
-    description = plain_text_area(
+    description = text_area(
         "What was delivered", required="Describe what was delivered, and for whom", length=4000
     )
     evidence = FileField("Evidence (optional)", widget=GovFileInput())
@@ -246,5 +231,5 @@ class MeasureForm(FlaskForm):
 
 
 class MatrixTextForm(FlaskForm):
-    text = plain_text_area("Wording", required="Enter the wording", length=500)
+    text = text_area("Wording", required="Enter the wording", length=500)
     submit = SubmitField("Save", widget=GovSubmitInput())

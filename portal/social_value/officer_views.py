@@ -28,6 +28,7 @@ from portal.social_value.models import (
     Outcome,
     Theme,
 )
+from portal.social_value.views import apply_move
 from portal.time import utcnow
 
 
@@ -92,24 +93,7 @@ def move_offer(offer_id: int, move: str):
     shown = db.session.scalar(queries.offer(offer_id))
     if shown is None or shown.state == OfferState.DRAFT:
         abort(404)
-    form = MoveForm()
-    if form.validate_on_submit():
-        try:
-            services.transition(
-                shown,
-                move,
-                actor=current_user._get_current_object(),
-                revision=int(form.revision.data or 0),
-                message=form.message.data or "",
-            )
-        except services.MoveRefused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash(_DONE[move], "success")
-    else:
-        flash("The message is too long or has characters the portal cannot keep: nothing was changed.")
+    apply_move(shown, move, done=_DONE[move])
     return redirect(url_for("officers.offer", offer_id=offer_id))
 
 

@@ -148,32 +148,38 @@ def offer(offer_id: int):
 @bp.post("/offers/<int:offer_id>/<any(submit, resubmit, withdraw):move>")
 def move_offer(offer_id: int, move: str):
     shown = own_offer(offer_id)
-    form = MoveForm()
-    if form.validate_on_submit():
-        try:
-            services.transition(
-                shown,
-                move,
-                actor=current_user._get_current_object(),
-                revision=int(form.revision.data or 0),
-                message=form.message.data or "",
-            )
-        except services.MoveRefused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash(
-                {
-                    "submit": "Your offer has been sent to the procurement unit.",
-                    "resubmit": "Your answer has been sent and the offer resubmitted.",
-                    "withdraw": "Your offer has been withdrawn.",
-                }[move],
-                "success",
-            )
-    else:
-        flash("Your message is too long or has characters the portal cannot keep: nothing was sent.")
+    apply_move(shown, move, done=SUPPLIER_DONE[move])
     return redirect(url_for("social_value.offer", offer_id=shown.id))
+
+
+SUPPLIER_DONE = {
+    "submit": "Your offer has been sent to the procurement unit.",
+    "resubmit": "Your answer has been sent and the offer resubmitted.",
+    "withdraw": "Your offer has been withdrawn.",
+}
+
+
+def apply_move(offer: Offer, move: str, *, done: str) -> None:
+    """Make a move from a posted MoveForm, for a supplier or an officer, and say how it went:
+    the moves are committed here, a refused one is rolled back with its reason."""
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash("The message is too long or has characters the portal cannot keep: nothing was changed.")
+        return
+    try:
+        services.transition(
+            offer,
+            move,
+            actor=current_user._get_current_object(),
+            revision=int(form.revision.data or 0),
+            message=form.message.data or "",
+        )
+    except services.MoveRefused as error:
+        db.session.rollback()
+        flash(str(error) + ".")
+    else:
+        db.session.commit()
+        flash(done, "success")
 
 
 @bp.route("/offers/<int:offer_id>/report", methods=["GET", "POST"])

@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.accounts.forms import email_field
-from portal.forms import GovDateField, PlainText, select_field, strip_text, text_field
+from portal.forms import GovDateField, PlainText, select_field, strip_text, text_area, text_field
 from portal.officers.forms import FilterForm
 from portal.time import london_today
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES
@@ -72,22 +72,9 @@ def phone_field(label: str) -> StringField:
     )
 
 
-def long_text(label: str, *, required: str, length: int) -> TextAreaField:
-    return TextAreaField(
-        label,
-        widget=GovTextArea(),
-        filters=[strip_text],
-        validators=[
-            DataRequired(message=required),
-            Length(max=length, message=f"{label} must be {length:,} characters or fewer"),
-            PlainText(multiline=True),
-        ],
-    )
-
-
 class EntryForm(FlaskForm):
     name = text_field("Name", required="Enter the body's name")
-    brokers = long_text(
+    brokers = text_area(
         "What it brokers", required="Say what the body brokers, in a sentence or two", length=2000
     )
     areas = SelectMultipleField(
@@ -138,7 +125,7 @@ class PostcodeForm(FlaskForm):
 
 class NeedForm(FlaskForm):
     title = text_field("Title", required="Enter a short title for the need", length=120)
-    description = long_text(
+    description = text_area(
         "What help you need",
         required="Say what help you need, who it helps and what difference it makes",
         length=4000,
@@ -190,7 +177,7 @@ class NeedFilterForm(FilterForm):
 
 
 class ResponseForm(FlaskForm):
-    message = long_text(
+    message = text_area(
         "What your organisation can offer",
         required="Say what your organisation can offer, like 40 volunteer hours in March",
         length=2000,
