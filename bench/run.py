@@ -69,6 +69,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `portal` importable
 
 import sqlalchemy as sa  # noqa: E402
 
+from portal.accounts.sessions import RENEW_AFTER_SECONDS  # noqa: E402
 from portal.bench import create_bench_table, fill_bench_rows  # noqa: E402
 from portal.time import utcnow  # noqa: E402
 
@@ -133,6 +134,16 @@ T = TypeVar("T")
 
 
 @dataclass
+class Account:
+    """The run's supplier account and the settings gunicorn's app holds for it."""
+
+    email: str
+    password: str
+    cookie_name: str
+    argon2: dict[str, int]
+
+
+@dataclass
 class Target:
     """What one measurement sends: `label` names it in the table, `path` is what is requested."""
 
@@ -145,21 +156,13 @@ class Target:
     # The area whose target this page is held to (TARGET_PAGE_OVER_SHELL), if any: "organisations",
     # "staff lists".
     group: str | None = None
+    # The account whose session cookie the page is loaded with (signed in afresh before each load).
+    account: Account | None = None
 
     @property
     def plain(self) -> bool:
         """A bare GET: wrk loads it without a script, as the anchors always were."""
         return self.method == "GET" and not self.headers and self.body is None and self.expect == 200
-
-
-@dataclass
-class Account:
-    """The run's supplier account and the settings gunicorn's app holds for it."""
-
-    email: str
-    password: str
-    cookie_name: str
-    argon2: dict[str, int]
 
 
 @dataclass
@@ -578,17 +581,31 @@ def sign_in(port: int, account: Account) -> SignIn:
     session_cookie = cookie_value(headers.get_all("Set-Cookie") or [], account.cookie_name)
     if status != 302 or not session_cookie:
         raise SystemExit(f"POST /login answered {status}, not a 302 with a session: {body[:300]!r}")
-    signed_in = SignIn(form_cookie, token, session_cookie)
-    status, _, body = fetch(port, "GET", ACCOUNT, {"Cookie": f"{account.cookie_name}={session_cookie}"})
+    status, headers, body = fetch(port, "GET", ACCOUNT, {"Cookie": f"{account.cookie_name}={session_cookie}"})
     if status != 200 or account.email.encode() not in body:
         raise SystemExit(f"GET {ACCOUNT} with the new session answered {status}, not the account page")
-    return signed_in
+    # As a browser would, keep the cookie the first page sets: it holds the session's CSRF token
+    # (a new session has none, and without it every page would make one and set the cookie again).
+    session_cookie = cookie_value(headers.get_all("Set-Cookie") or [], account.cookie_name) or session_cookie
+    return SignIn(form_cookie, token, session_cookie)
+
+
+def fresh_session(port: int, target: Target) -> None:
+    """Sign the target's account in afresh and load the page with that session.
+
+    A browser sends back the cookie the last response set, so its session's noted time is never
+    more than RENEW_AFTER_SECONDS old and the cookie is renewed (signed and set again) about once
+    a minute. wrk sends one cookie for the whole load: one from the start of the round would be
+    renewed on every request once the round is a minute old, a cost no browser makes a page pay.
+    """
+    account = target.account
+    target.headers["Cookie"] = f"{account.cookie_name}={sign_in(port, account).session_cookie}"
 
 
 def account_targets(account: Account, signed_in: SignIn) -> list[Target]:
     cookie = account.cookie_name
     return [
-        Target(ACCOUNT, ACCOUNT, headers={"Cookie": f"{cookie}={signed_in.session_cookie}"}),
+        Target(ACCOUNT, ACCOUNT, headers={"Cookie": f"{cookie}={signed_in.session_cookie}"}, account=account),
         Target(
             SIGN_IN,
             "/login",
@@ -604,9 +621,18 @@ def profile_targets(account: Account, signed_in: SignIn) -> list[Target]:
     """The supplier's own organisation profile, each page signed in."""
     headers = {"Cookie": f"{account.cookie_name}={signed_in.session_cookie}"}
     return (
-        [Target(path, path, headers=headers, group="organisations") for path in PROFILE_PAGES]
-        + [Target(path, path, headers=dict(headers), group="code of ethics") for path in ETHICS_PAGES]
-        + [Target(path, path, headers=dict(headers), group="social value") for path in SOCIAL_VALUE_PAGES]
+        [
+            Target(path, path, headers=dict(headers), group="organisations", account=account)
+            for path in PROFILE_PAGES
+        ]
+        + [
+            Target(path, path, headers=dict(headers), group="code of ethics", account=account)
+            for path in ETHICS_PAGES
+        ]
+        + [
+            Target(path, path, headers=dict(headers), group="social value", account=account)
+            for path in SOCIAL_VALUE_PAGES
+        ]
     )
 
 
@@ -618,15 +644,23 @@ def officer_targets(
     targets = []
     if organisations:
         targets.append(
-            Target(OFFICER_ORGANISATIONS, OFFICER_ORGANISATIONS, headers=headers, group="organisations")
+            Target(
+                OFFICER_ORGANISATIONS,
+                OFFICER_ORGANISATIONS,
+                headers=dict(headers),
+                group="organisations",
+                account=account,
+            )
         )
-    if organisations:
         targets += [
-            Target(path, path, headers=dict(headers), group="social value")
+            Target(path, path, headers=dict(headers), group="social value", account=account)
             for path in SOCIAL_VALUE_OFFICER_PAGES
         ]
     if lists:
-        targets += [Target(path, path, headers=dict(headers), group="staff lists") for path in OFFICER_PAGES]
+        targets += [
+            Target(path, path, headers=dict(headers), group="staff lists", account=account)
+            for path in OFFICER_PAGES
+        ]
     return targets
 
 
@@ -1125,6 +1159,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--pages takes paths that start with /")
     if args.connections < 1 or args.duration <= 0 or args.rounds < 1:
         parser.error("--connections, --duration and --rounds must be positive")
+    if args.duration > RENEW_AFTER_SECONDS - 10:
+        # A page's fresh session must stay unrenewed for its whole load (see fresh_session).
+        parser.error(f"--duration must be at most {RENEW_AFTER_SECONDS - 10} seconds")
     return args
 
 
@@ -1192,6 +1229,8 @@ def main(argv: list[str] | None = None) -> int:
                         # within their idle limit and the form's token within its time limit.
                         targets = plain + signed_in_targets(port, supplier, officer, **signed_in)
                     for target in targets:
+                        if target.account is not None:
+                            fresh_session(port, target)
                         if wrk:
                             result = load_with_wrk(
                                 wrk, port, target, args.duration, args.connections, workdir

@@ -4,11 +4,12 @@ one does. Pages are addressed by `before=<id>` (older) or `after=<id>` (newer)."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, url_for
 
 from portal.extensions import db
 
@@ -27,19 +28,24 @@ def _cursor(name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
-def newest_first(query: sa.Select, id_column: sa.ColumnElement, size: int = PAGE_SIZE) -> Page:
-    """One page of `query` (already filtered), newest first, from the request's cursor."""
+def newest_first(
+    query: sa.Select, id_column: sa.ColumnElement, size: int = PAGE_SIZE, values: dict | None = None
+) -> Page:
+    """One page of `query` (already filtered), newest first, from the request's cursor.
+
+    Pass `values` for a query built once per set of filters, whose filters are bound parameters
+    (see portal.voluntary.services.directory_rows): its paged statements are then built once too.
+    Working out a new statement's cache key, which SQLAlchemy does for every statement it has not
+    seen, cost more than running a list's query."""
     before, after = _cursor("before"), _cursor("after")
+    kind = "after" if after is not None else "before" if before is not None else "first"
+    statement = (_prebuilt_page if values is not None else _page)(query, id_column, size, kind)
+    rows = db.session.scalars(statement, {**(values or {}), "keyset_id": after or before}).all()
     if after is not None:
-        rows = db.session.scalars(
-            query.where(id_column > after).order_by(id_column.asc()).limit(size + 1)
-        ).all()
         newer_exists = len(rows) > size
         items = list(reversed(rows[:size]))
         older_exists = bool(items)
     else:
-        query_page = query.where(id_column < before) if before is not None else query
-        rows = db.session.scalars(query_page.order_by(id_column.desc()).limit(size + 1)).all()
         items = rows[:size]
         older_exists = len(rows) > size
         newer_exists = before is not None and bool(items)
@@ -51,5 +57,30 @@ def newest_first(query: sa.Select, id_column: sa.ColumnElement, size: int = PAGE
     )
 
 
+def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -> sa.Select:
+    """The statement of a page: the first, or the one before or after :keyset_id."""
+    if kind == "after":
+        return query.where(id_column > sa.bindparam("keyset_id")).order_by(id_column.asc()).limit(size + 1)
+    if kind == "before":
+        query = query.where(id_column < sa.bindparam("keyset_id"))
+    return query.order_by(id_column.desc()).limit(size + 1)
+
+
+# For queries built once: a handful per list, each with its three kinds of page.
+_prebuilt_page = functools.lru_cache(maxsize=256)(_page)
+
+
 def _id_of(item: Any, id_column: sa.ColumnElement) -> int:
     return getattr(item, id_column.key)
+
+
+_ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built
+
+
+def row_link(endpoint: str, key: str) -> tuple[str, str]:
+    """`endpoint`'s URL for a list's rows as the parts before and after the row's id (`key`):
+    built once per page, where a url_for per row cost more than the rest of the row."""
+    before, marker, after = url_for(endpoint, **{key: _ROW_ID}).partition(str(_ROW_ID))
+    if not marker:
+        raise ValueError(f"{endpoint}'s URL does not hold {key} as it is")
+    return before, after

@@ -8,10 +8,11 @@ Later areas ask one question before a supplier submits an offer or registers int
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import g
@@ -47,11 +48,30 @@ PLEDGE_STATE_LABELS = {
 
 
 @dataclass(frozen=True)
+class VersionRef:
+    """What a pledge's status needs of a version (its text is read where it is shown)."""
+
+    id: int
+    number: int
+    effective_on: date
+
+
+@dataclass(frozen=True)
+class PledgeRef:
+    """What a pledge's status needs of the pledge (the whole record is read where it is shown)."""
+
+    id: int
+    version_id: int
+    version_number: int
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
 class PledgeStatus:
     state: PledgeState
-    pledge: Pledge | None  # the organisation's newest pledge
-    in_force: CodeVersion | None  # the version in force today
-    latest: CodeVersion | None  # the newest published version (in force or from a later date)
+    pledge: PledgeRef | None  # the organisation's newest pledge
+    in_force: VersionRef | None  # the version in force today
+    latest: VersionRef | None  # the newest published version (in force or from a later date)
 
     @property
     def should_sign(self) -> bool:
@@ -103,7 +123,13 @@ def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVe
     return cache[day]
 
 
-def _oldest_relevant(day: date) -> sa.ScalarSelect:
+def forget_versions() -> None:
+    """Drop this request's (or CLI command's) reading of the versions: one has been published."""
+    g.pop("code_versions", None)
+    g.pop("code_version_refs", None)
+
+
+def _oldest_relevant(day: date | sa.BindParameter[date]) -> sa.ScalarSelect:
     """The id of the version in force on `day` (or 0): only it and newer ones matter."""
     return (
         sa.select(sa.func.coalesce(sa.func.max(CodeVersion.id), 0))
@@ -148,7 +174,7 @@ def publish_version(
     )
     db.session.add(version)
     db.session.flush()
-    g.pop("code_versions", None)
+    forget_versions()
     audit.record(
         "code_of_ethics.published",
         record_type="code_versions",
@@ -222,12 +248,48 @@ def pledges_of(organisation_id: int, *, version_id: int | None = None, limit: in
 
 
 def pledge_status(organisation: Organisation) -> PledgeStatus:
-    in_force, latest = versions_by_day()
-    pledge = newest_pledge(organisation.id)
-    return PledgeStatus(state_of(pledge, in_force), pledge, in_force, latest)
+    """Where the organisation's pledge stands today. Asked on most of a supplier's pages, so it
+    reads plain columns (two small statements), not the versions' text or the pledge record."""
+    in_force, latest = version_refs()
+    pledge = db.session.execute(_newest_pledge_ref(), {"organisation_id": organisation.id}).first()
+    ref = PledgeRef(*pledge) if pledge is not None else None
+    return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
 
 
-def state_of(pledge: Pledge | None, in_force: CodeVersion | None) -> PledgeState:
+def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef | None]:
+    """As `versions_by_day`, the id, number and date alone; read once per request."""
+    day = day or london_today()
+    cache = g.setdefault("code_version_refs", {})
+    if day not in cache:
+        newest_first = [VersionRef(*row) for row in db.session.execute(_version_refs(), {"day": day})]
+        in_force = next((v for v in newest_first if v.effective_on <= day), None)
+        cache[day] = (in_force, newest_first[0] if newest_first else None)
+    return cache[day]
+
+
+@functools.cache
+def _version_refs() -> sa.Select:
+    """The versions from the one in force on :day on. Built once, as the statements below: a
+    reused statement keeps its cache key, which SQLAlchemy otherwise works out on every call."""
+    return (
+        sa.select(CodeVersion.id, CodeVersion.number, CodeVersion.effective_on)
+        .where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date)))
+        .order_by(CodeVersion.number.desc())
+    )
+
+
+@functools.cache
+def _newest_pledge_ref() -> sa.Select:
+    return (
+        sa.select(Pledge.id, Pledge.version_id, CodeVersion.number, Pledge.signed_at)
+        .join(CodeVersion, CodeVersion.id == Pledge.version_id)
+        .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
+        .order_by(Pledge.id.desc())
+        .limit(1)
+    )
+
+
+def state_of(pledge: Pledge | PledgeRef | None, in_force: CodeVersion | VersionRef | None) -> PledgeState:
     """Current when the pledge is to the version in force or a newer one (signed ahead of its date)."""
     if pledge is None:
         return PledgeState.NONE

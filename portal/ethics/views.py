@@ -62,16 +62,17 @@ def correct():
     if status.pledge is None or status.pledge.version_id != status.latest.id:
         flash("There is no pledge to the newest version to correct: sign the Code instead.")
         return redirect(url_for("ethics.code"))
-    pledge = status.pledge
-    form = sign_form(status.latest, data=_pledge_answers(pledge) if request.method == "GET" else None)
+    pledge = db.session.get(Pledge, status.pledge.id)
+    in_force, latest = services.versions_by_day()
+    form = sign_form(latest, data=_pledge_answers(pledge) if request.method == "GET" else None)
     if request.method == "POST":
-        response = _sign(form, organisation, status.latest, supersedes=pledge)
+        response = _sign(form, organisation, latest, supersedes=pledge)
         if response is not None:
             return response
     return render_template(
         "ethics/code.html",
-        version=status.latest,
-        in_force=status.in_force,
+        version=latest,
+        in_force=in_force,
         status=status,
         form=form,
         organisation=organisation,
@@ -141,7 +142,8 @@ def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = 
 def certificate():
     organisation = _member_organisation() or abort(403)
     status = services.pledge_status(organisation)
-    return _certificate_page(organisation, status.pledge, status)
+    history = services.pledges_of(organisation.id) if status.pledge is not None else []
+    return _certificate_page(organisation, history[0] if history else None, status, history)
 
 
 @bp.get("/code-of-ethics/certificate/<reference>")
@@ -151,11 +153,11 @@ def earlier_certificate(reference: str):
     pledge = services.pledge_by_reference(reference)
     if pledge is None or pledge.organisation_id != organisation.id:
         abort(404)
-    return _certificate_page(organisation, pledge, services.pledge_status(organisation))
+    history = services.pledges_of(organisation.id)
+    return _certificate_page(organisation, pledge, services.pledge_status(organisation), history)
 
 
-def _certificate_page(organisation, pledge: Pledge | None, status):
-    history = services.pledges_of(organisation.id) if pledge is not None else []
+def _certificate_page(organisation, pledge: Pledge | None, status, history: list[Pledge]):
     return render_template(
         "ethics/certificate.html",
         organisation=organisation,

@@ -1,9 +1,12 @@
 """The selects behind the officer lists, filtered as the filter forms say. Each list is one
 query per page (see portal.pagination); what a row shows is loaded with it. The outbox, audit and
 organisations lists read only the columns they show, as plain rows (a Bundle): not an email's
-body, and no ORM object to build and track for each of a read-only page's rows."""
+body, and no ORM object to build and track for each of a read-only page's rows; and their
+statements are built once per set of filters (see portal.pagination.newest_first)."""
 
 from __future__ import annotations
+
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Bundle, selectinload
@@ -37,7 +40,17 @@ def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
     return query
 
 
-def outbox(state: str = "") -> sa.Select:
+# The outbox, audit and organisations lists: each a statement built once per set of filters, and
+# the values of its parameters, for portal.pagination.newest_first.
+
+
+def outbox(state: str = "") -> tuple[sa.Select, dict]:
+    values = {"state": MessageState(state)} if state in MessageState._value2member_map_ else {}
+    return _outbox(bool(values)), values
+
+
+@functools.cache
+def _outbox(by_state: bool) -> sa.Select:
     row = Bundle(
         "message",
         OutboxMessage.id,
@@ -49,14 +62,27 @@ def outbox(state: str = "") -> sa.Select:
         OutboxMessage.created_at,
     )
     query = sa.select(row)
-    if state in MessageState._value2member_map_:
-        query = query.where(OutboxMessage.state == MessageState(state))
-    return query
+    return query.where(OutboxMessage.state == sa.bindparam("state")) if by_state else query
 
 
 def audit(
     actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
-) -> sa.Select:
+) -> tuple[sa.Select, dict]:
+    values: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("actor_id", actor_id),
+            ("action", action),
+            ("record_type", record_type),
+            ("record_id", record_id),
+        )
+        if value not in (None, "")
+    }
+    return _audit(frozenset(values)), values
+
+
+@functools.cache
+def _audit(filters: frozenset[str]) -> sa.Select:
     row = Bundle(
         "entry",
         AuditRecord.id,
@@ -71,18 +97,18 @@ def audit(
         User.email.label("actor_email"),
     )
     query = sa.select(row).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
-    if actor_id is not None:
-        query = query.where(AuditRecord.actor_id == actor_id)
-    if action:
-        query = query.where(AuditRecord.action == action)
-    if record_type:
-        query = query.where(AuditRecord.record_type == record_type)
-    if record_id:
-        query = query.where(AuditRecord.record_id == record_id)
+    for name in sorted(filters):
+        query = query.where(getattr(AuditRecord, name) == sa.bindparam(name))
     return query
 
 
-def organisations(q: str = "", status: str = "") -> sa.Select:
+def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict]:
+    values = {"pattern": _like(q)} if q else {}
+    return _organisations(bool(values), status if status in {"registered", "in_progress"} else ""), values
+
+
+@functools.cache
+def _organisations(keyword: bool, status: str) -> sa.Select:
     row = Bundle(
         "organisation",
         Organisation.id,
@@ -92,8 +118,8 @@ def organisations(q: str = "", status: str = "") -> sa.Select:
         Organisation.registered_at,
     )
     query = sa.select(row)
-    if q:
-        pattern = _like(q)
+    if keyword:
+        pattern = sa.bindparam("pattern")
         query = query.where(
             sa.or_(
                 sa.func.lower(Organisation.name).like(pattern, escape="\\"),

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
+from portal import rows
 from portal.accounts import services as accounts
 from portal.accounts.access import admin_required
 from portal.accounts.forms import ConfirmForm
@@ -25,7 +25,8 @@ from portal.organisations.models import Accreditation, Classification, Organisat
 from portal.organisations.steps import steps_for
 from portal.outbox import services as outbox
 from portal.outbox.models import MessageState, OutboxMessage
-from portal.pagination import newest_first
+from portal.pagination import newest_first, row_link
+from portal.widgets import tags
 
 RECORD_LABELS = {
     "users": "Account",
@@ -42,22 +43,7 @@ STATE_TAG_COLOURS = {
     MessageState.SENT: "green",
     MessageState.FAILED: "red",
 }
-STATE_TAGS = {
-    state: Markup('<strong class="govuk-tag govuk-tag--{}">{}</strong>').format(
-        colour, state.value.capitalize()
-    )
-    for state, colour in STATE_TAG_COLOURS.items()
-}
-_ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built
-
-
-def row_link(endpoint: str, key: str) -> tuple[str, str]:
-    """`endpoint`'s URL for a list's rows as the parts before and after the row's id (`key`):
-    built once per page, where a url_for per row cost more than the rest of the row."""
-    before, marker, after = url_for(endpoint, **{key: _ROW_ID}).partition(str(_ROW_ID))
-    if not marker:
-        raise ValueError(f"{endpoint}'s URL does not hold {key} as it is")
-    return before, after
+STATE_TAGS = tags({state: state.value.capitalize() for state in STATE_TAG_COLOURS}, STATE_TAG_COLOURS)
 
 
 def filters(form_class):
@@ -141,13 +127,13 @@ def _is_users_page(referrer: str | None) -> bool:
 @bp.get("/outbox")
 def outbox_messages():
     form, chosen = filters(OutboxFilterForm)
-    page = newest_first(queries.outbox(chosen["state"] or ""), OutboxMessage.id)
+    query, values = queries.outbox(chosen["state"] or "")
+    page = newest_first(query, OutboxMessage.id, values=values)
     return render_template(
         "officers/outbox.html",
         form=form,
         page=page,
-        message_link=row_link("officers.outbox_message", "message_id"),
-        state_tags=STATE_TAGS,
+        rows=rows.outbox(page.items, row_link("officers.outbox_message", "message_id"), STATE_TAGS),
     )
 
 
@@ -180,22 +166,25 @@ def audit():
     if chosen["actor"]:
         actor = accounts.find_user(chosen["actor"])
         actor_id = actor.id if actor else -1  # an unknown actor matches nothing
-    query = queries.audit(
+    query, values = queries.audit(
         actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
     )
-    page = newest_first(query, AuditRecord.id)
-    return render_template("officers/audit.html", form=form, page=page, record_labels=RECORD_LABELS)
+    page = newest_first(query, AuditRecord.id, values=values)
+    return render_template(
+        "officers/audit.html", form=form, page=page, rows=rows.audit(page.items, RECORD_LABELS)
+    )
 
 
 @bp.get("/organisations")
 def organisations():
     form, chosen = filters(OrganisationFilterForm)
-    page = newest_first(queries.organisations(chosen["q"] or "", chosen["status"] or ""), Organisation.id)
+    query, values = queries.organisations(chosen["q"] or "", chosen["status"] or "")
+    page = newest_first(query, Organisation.id, values=values)
     return render_template(
         "officers/organisations.html",
         form=form,
         page=page,
-        organisation_link=row_link("officers.organisation", "organisation_id"),
+        rows=rows.organisations(page.items, row_link("officers.organisation", "organisation_id")),
     )
 
 

@@ -146,15 +146,27 @@ offer_outcomes = sa.Table(
 )
 
 
+# The states awaiting officers (portal.social_value.workflow.AWAITING_OFFICERS), as the queue's
+# partial index and its query say it.
+AWAITING_SQL = "state IN ('resubmitted', 'submitted', 'under_review')"
+
+
 class Offer(db.Model):
     __tablename__ = "social_value_offers"
     __table_args__ = (
         sa.Index("ix_social_value_offers_organisation", "organisation_id", "id"),
         # The officers' queue: oldest first within the states awaiting them, filtered by theme.
         sa.Index("ix_social_value_offers_state_queue", "state", "queued_at", "id"),
-        # The unfiltered queue (every state awaiting officers) reads this in order; the planner
-        # picks it once the database has statistics (see portal.jobs.refresh_statistics).
-        sa.Index("ix_social_value_offers_queued", "queued_at", "id"),
+        # The unfiltered queue reads this in order: only the offers awaiting officers, so it never
+        # steps over the drafts and decided offers. The queue's query repeats the condition word
+        # for word (AWAITING_SQL), as SQLite needs to use a partial index.
+        sa.Index(
+            "ix_social_value_offers_awaiting",
+            "queued_at",
+            "id",
+            sqlite_where=sa.text(AWAITING_SQL),
+            postgresql_where=sa.text(AWAITING_SQL),
+        ),
         sa.Index("ix_social_value_offers_theme_state", "theme_id", "state", "queued_at", "id"),
         sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(

@@ -3,19 +3,22 @@ totals, and (admins) the matrix's outcomes, indicators and measures."""
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from portal import audit
+from portal import audit, rows
 from portal.accounts.access import admin_required
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
 from portal.forms import select_field, text_field
 from portal.officers import bp
 from portal.officers.forms import FilterForm
+from portal.pagination import row_link
 from portal.social_value import queries, services, steps, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm, MoveForm
 from portal.social_value.models import (
@@ -44,13 +47,13 @@ class QueueFilterForm(FilterForm):
 @bp.get("/offers")
 def offers_queue():
     form = QueueFilterForm(request.args)
-    themes = db.session.scalars(sa.select(Theme).order_by(Theme.position)).all()
-    outcomes = db.session.scalars(sa.select(Outcome).order_by(Outcome.theme_id, Outcome.position)).all()
-    theme_names = {t.id: t.name for t in themes}
-    form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(t.id, t.name) for t in themes)]
+    # The matrix's names alone, read each time: officers retire and restore outcomes as it runs.
+    matrix = db.session.execute(_themes_and_outcomes()).all()
+    themes = {row.theme_id: row.theme for row in matrix}
+    form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
     form.outcome.choices = [
         SelectChoice("", "Any"),
-        *(SelectChoice(str(o.id), f"{theme_names[o.theme_id]}: {o.text}") for o in outcomes),
+        *(SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}") for row in matrix if row.outcome_id),
     ]
     valid = form.validate() if request.args else True
     page = queries.queue(
@@ -64,8 +67,22 @@ def offers_queue():
         "social_value/officers/queue.html",
         form=form,
         page=page,
-        names=workflow.STATE_NAMES,
-        colours=workflow.STATE_COLOURS,
+        rows=rows.offer_queue(page.items, row_link("officers.offer", "offer_id"), workflow.STATE_TAGS),
+    )
+
+
+@functools.cache
+def _themes_and_outcomes() -> sa.Select:
+    """Each theme with each of its outcomes, in the matrix's order, as the queue's filters list them."""
+    return (
+        sa.select(
+            Theme.id.label("theme_id"),
+            Theme.name.label("theme"),
+            Outcome.id.label("outcome_id"),
+            Outcome.text.label("outcome"),
+        )
+        .outerjoin(Outcome, Outcome.theme_id == Theme.id)
+        .order_by(Theme.position, Outcome.position)
     )
 
 
@@ -80,7 +97,6 @@ def offer(offer_id: int):
         moves=workflow.allowed(shown.state, "officer"),
         form=MoveForm(revision=shown.revision),
         names=workflow.STATE_NAMES,
-        colours=workflow.STATE_COLOURS,
         area_name=steps.area_name,
         quantity_text=steps.quantity_text,
         commitment_state=services.commitment_state,

@@ -3,16 +3,19 @@ table), with what a row shows loaded alongside."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Bundle, aliased, joinedload, selectinload
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
+    AWAITING_SQL,
     Commitment,
     DeliveryReport,
     Measure,
@@ -22,7 +25,6 @@ from portal.social_value.models import (
     Theme,
     offer_outcomes,
 )
-from portal.social_value.workflow import AWAITING_OFFICERS
 from portal.voluntary.models import DirectoryEntry
 
 ROW_LOADS = (
@@ -50,14 +52,56 @@ def offer(offer_id: int) -> sa.Select:
     )
 
 
-def organisation_offers(organisation_id: int) -> sa.Select:
-    return sa.select(Offer).where(Offer.organisation_id == organisation_id).options(*ROW_LOADS)
+@functools.cache
+def organisation_offers() -> sa.Select:
+    """The offers of the organisation :organisation_id as plain rows of what its list shows (no
+    ORM object a row), built once (see portal.pagination.newest_first)."""
+    row = Bundle(
+        "offer",
+        Offer.id,
+        Offer.state,
+        Offer.created_at,
+        Offer.description,
+        Theme.name.label("theme_name"),
+        Measure.name.label("measure_name"),
+    )
+    return (
+        sa.select(row)
+        .select_from(Offer)
+        .outerjoin(Theme, Theme.id == Offer.theme_id)
+        .outerjoin(Measure, Measure.id == Offer.measure_id)
+        .where(Offer.organisation_id == sa.bindparam("organisation_id"))
+    )
 
 
 @dataclass
 class QueuePage:
-    items: list[Offer]
+    items: list[sa.Row]
     older: str | None  # the cursor of the next page ("<queued_at>|<id>")
+
+
+@functools.cache
+def _queue_rows() -> sa.Select:
+    """The queue's rows, joined to the names they show."""
+    reviewer = aliased(User)
+    row = Bundle(
+        "offer",
+        Offer.id,
+        Offer.state,
+        Offer.queued_at,
+        Organisation.name.label("organisation_name"),
+        Theme.name.label("theme_name"),
+        Measure.name.label("measure_name"),
+        reviewer.name.label("reviewer_name"),
+    )
+    return (
+        sa.select(row)
+        .select_from(Offer)
+        .join(Organisation, Organisation.id == Offer.organisation_id)
+        .outerjoin(Theme, Theme.id == Offer.theme_id)
+        .outerjoin(Measure, Measure.id == Offer.measure_id)
+        .outerjoin(reviewer, reviewer.id == Offer.reviewer_id)
+    )
 
 
 def queue(
@@ -69,39 +113,55 @@ def queue(
     after: str = "",
     size: int = 25,
 ) -> QueuePage:
-    """Offers awaiting officers (or in `state`), oldest in the queue first, from a keyset cursor."""
-    states = [OfferState(state)] if state in OfferState._value2member_map_ else list(AWAITING_OFFICERS)
-    query = (
-        sa.select(Offer)
-        .where(Offer.state.in_(states))
-        .options(*ROW_LOADS, joinedload(Offer.organisation), joinedload(Offer.reviewer))
-    )
+    """Offers awaiting officers (or in `state`), oldest in the queue first, from a keyset cursor:
+    plain rows of what the queue shows."""
+    values: dict[str, object] = {}
+    if state in OfferState._value2member_map_:
+        values["state"] = OfferState(state)
     if theme:
-        query = query.where(Offer.theme_id == theme)
+        values["theme"] = theme
     if outcome is not None:
-        query = query.where(
-            sa.exists().where(offer_outcomes.c.offer_id == Offer.id, offer_outcomes.c.outcome_id == outcome)
-        )
+        values["outcome"] = outcome
     if organisation:
         escaped = organisation.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(
-            Offer.organisation_id.in_(
-                sa.select(Organisation.id).where(
-                    sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\")
-                )
-            )
-        )
+        values["organisation"] = f"%{escaped}%"
     cursor = _cursor(after)
     if cursor is not None:
-        queued_at, offer_id = cursor
-        query = query.where(
-            sa.tuple_(Offer.queued_at, Offer.id)
-            > sa.tuple_(sa.literal(queued_at, Offer.queued_at.type), sa.literal(offer_id))
-        )
-    rows = db.session.scalars(query.order_by(Offer.queued_at, Offer.id).limit(size + 1)).all()
+        values["queued_at"], values["offer_id"] = cursor
+    rows = db.session.scalars(_queue_statement(frozenset(values), size + 1), values).all()
     items = list(rows[:size])
     older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
     return QueuePage(items, older)
+
+
+@functools.cache
+def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
+    """The queue's statement for a set of filters, their values bound at execution: built once
+    per set, so SQLAlchemy need not work out its cache key on every request."""
+    query = _queue_rows()
+    if "state" in filters:
+        query = query.where(Offer.state == sa.bindparam("state"))
+    else:
+        query = query.where(sa.text(f"{Offer.__tablename__}.{AWAITING_SQL}"))
+    if "theme" in filters:
+        query = query.where(Offer.theme_id == sa.bindparam("theme"))
+    if "outcome" in filters:
+        query = query.where(
+            sa.exists().where(
+                offer_outcomes.c.offer_id == Offer.id, offer_outcomes.c.outcome_id == sa.bindparam("outcome")
+            )
+        )
+    if "organisation" in filters:
+        query = query.where(sa.func.lower(Organisation.name).like(sa.bindparam("organisation"), escape="\\"))
+    if "queued_at" in filters:
+        query = query.where(
+            sa.tuple_(Offer.queued_at, Offer.id)
+            > sa.tuple_(
+                sa.bindparam("queued_at", type_=Offer.queued_at.type),
+                sa.bindparam("offer_id", type_=sa.Integer),
+            )
+        )
+    return query.order_by(Offer.queued_at, Offer.id).limit(limit)
 
 
 def _cursor(text: str) -> tuple[datetime, int] | None:

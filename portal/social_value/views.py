@@ -7,15 +7,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal import rows
 from portal.accounts.access import public
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
 from portal.organisations import evidence
-from portal.pagination import newest_first
+from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
 from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
 from portal.voluntary.models import Need, NeedState
+
+# Each state's tag, for the offers' pages (lists show one a row).
+bp.add_app_template_global(workflow.STATE_TAGS, "offer_state_tags")
 
 
 @bp.get("/matrix")
@@ -50,13 +54,14 @@ def own_offer(offer_id: int) -> Offer:
 @bp.get("/offers")
 def offers():
     organisation = member_organisation()
-    page = newest_first(queries.organisation_offers(organisation.id), Offer.id)
+    page = newest_first(queries.organisation_offers(), Offer.id, values={"organisation_id": organisation.id})
     return render_template(
         "social_value/offers.html",
         page=page,
+        rows=rows.organisation_offers(
+            page.items, row_link("social_value.offer", "offer_id"), workflow.STATE_TAGS
+        ),
         organisation=organisation,
-        names=workflow.STATE_NAMES,
-        colours=workflow.STATE_COLOURS,
     )
 
 
@@ -137,7 +142,6 @@ def offer(offer_id: int):
         moves=workflow.allowed(shown.state, "supplier"),
         form=MoveForm(revision=shown.revision),
         names=workflow.STATE_NAMES,
-        colours=workflow.STATE_COLOURS,
         area_name=steps.area_name,
         quantity_text=steps.quantity_text,
         commitment_state=services.commitment_state,

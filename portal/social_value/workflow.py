@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.social_value.models import OfferState as S
+from portal.widgets import tags
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ STATE_COLOURS = {
     S.DECLINED: "red",
     S.WITHDRAWN: "grey",
 }
+
+STATE_TAGS = tags(STATE_NAMES, STATE_COLOURS)
 
 
 def allowed(state: S, role: str) -> list[Move]:

@@ -105,6 +105,10 @@ class DirectoryEntryArea(db.Model):
     __table__ = entry_areas
 
 
+# Who a need is from when neither a directory body nor an organisation posted it.
+NEED_FROM_PROCUREMENT = "Procurement unit"
+
+
 class Need(db.Model):
     __tablename__ = "needs"
     __table_args__ = (
@@ -154,7 +158,7 @@ class Need(db.Model):
         """Who the need is from, as the public reads it."""
         if self.entry is not None:
             return self.entry.name
-        return self.organisation.name if self.organisation is not None else "Procurement unit"
+        return self.organisation.name if self.organisation is not None else NEED_FROM_PROCUREMENT
 
 
 class NeedResponse(db.Model):

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from portal.accounts.access import public
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
-from portal.pagination import newest_first
+from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
@@ -35,11 +35,13 @@ NEED_FIELDS = (
 @public
 def needs():
     form, chosen = bound_filters(NeedFilterForm)
-    page = newest_first(services.published_needs(chosen["q"], chosen["area"], chosen["kind"]), Need.id)
+    query, values = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
+    page = newest_first(query, Need.id, values=values)
     return render_template(
         "voluntary/needs.html",
         form=form,
         page=page,
+        need_link=row_link("voluntary.need", "need_id"),
         areas=AREAS,
         kinds=NEED_KIND_NAMES,
         can_post=_poster() is not None,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Bundle
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
@@ -21,7 +22,15 @@ from portal.organisations.services import current_decisions
 from portal.outbox.services import link, notify
 from portal.postcodes.lookup import PostcodeAnswer, lookup_postcode
 from portal.time import london_today, utcnow
-from portal.voluntary.models import AREAS, DirectoryEntry, Need, NeedResponse, NeedState, entry_areas
+from portal.voluntary.models import (
+    AREAS,
+    NEED_FROM_PROCUREMENT,
+    DirectoryEntry,
+    Need,
+    NeedResponse,
+    NeedState,
+    entry_areas,
+)
 
 # The moves a need can make, and who makes them (STYLE habit 3: states and moves as data).
 MOVES: dict[str, tuple[set[NeedState], NeedState]] = {
@@ -71,15 +80,54 @@ def entries(q: str = "", area: str = "", *, include_retired: bool = False) -> sa
     query = sa.select(DirectoryEntry)
     if not include_retired:
         query = query.where(DirectoryEntry.retired_at.is_(None))
+    return _matching(query, like(q) if q else None, area if area in AREAS else None)
+
+
+def directory_rows(q: str = "", area: str = "") -> tuple[sa.Select, dict[str, str]]:
+    """The public directory's results, for newest_first: a statement built once per set of
+    filters, and the values of its parameters. Plain rows of what a result shows, with the codes
+    of the areas served as one space-separated string (`areas`): one statement a page."""
+    values = {}
     if q:
-        pattern = like(q)
+        values["pattern"] = like(q)
+    if area in AREAS:
+        values["area"] = area
+    return _directory_rows("pattern" in values, "area" in values), values
+
+
+@functools.cache
+def _directory_rows(keyword: bool, area: bool) -> sa.Select:
+    served = (
+        sa.select(sa.func.aggregate_strings(entry_areas.c.authority, " "))
+        .where(entry_areas.c.entry_id == DirectoryEntry.id)
+        .scalar_subquery()
+    )
+    row = Bundle(
+        "entry",
+        DirectoryEntry.id,
+        DirectoryEntry.name,
+        DirectoryEntry.source,
+        DirectoryEntry.checked_on,
+        sa.func.coalesce(served, "").label("areas"),
+    )
+    return _matching(
+        sa.select(row).where(DirectoryEntry.retired_at.is_(None)),
+        sa.bindparam("pattern") if keyword else None,
+        sa.bindparam("area") if area else None,
+    )
+
+
+def _matching(query: sa.Select, pattern: str | sa.BindParameter | None, area: str | sa.BindParameter | None):
+    """`query`'s entries whose name or what they broker matches `pattern` (a LIKE pattern), and
+    which serve `area`: each a value, a bound parameter or None (any)."""
+    if pattern is not None:
         query = query.where(
             sa.or_(
                 sa.func.lower(DirectoryEntry.name).like(pattern, escape="\\"),
                 sa.func.lower(DirectoryEntry.brokers).like(pattern, escape="\\"),
             )
         )
-    if area in AREAS:
+    if area is not None:
         query = query.where(
             sa.exists().where(entry_areas.c.entry_id == DirectoryEntry.id, entry_areas.c.authority == area)
         )
@@ -198,25 +246,50 @@ def poster_for(user: User) -> tuple[Organisation | None, DirectoryEntry | None] 
     return organisation, entry
 
 
-def published_needs(q: str = "", area: str = "", kind: str = "") -> sa.Select:
-    """Needs the public sees: approved and not past their end date."""
-    query = (
-        sa.select(Need)
-        .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= london_today())
-        .options(selectinload(Need.entry), selectinload(Need.organisation))
-    )
+def published_needs(q: str = "", area: str = "", kind: str = "") -> tuple[sa.Select, dict]:
+    """Needs the public sees (approved and not past their end date), for newest_first: a statement
+    built once per set of filters, and the values of its parameters (see directory_rows). Plain
+    rows of what the board shows, with who asks as `Need.asker` says it."""
+    values: dict[str, object] = {"today": london_today()}
     if q:
-        pattern = like(q)
+        values["pattern"] = like(q)
+    if area in AREAS:
+        values["area"] = area
+    if kind:
+        values["kind"] = kind
+    return _published_needs(frozenset(values)), values
+
+
+@functools.cache
+def _published_needs(filters: frozenset[str]) -> sa.Select:
+    row = Bundle(
+        "need",
+        Need.id,
+        Need.title,
+        Need.kind,
+        Need.authority,
+        Need.ends_on,
+        sa.func.coalesce(DirectoryEntry.name, Organisation.name, NEED_FROM_PROCUREMENT).label("asker"),
+    )
+    query = (
+        sa.select(row)
+        .select_from(Need)
+        .outerjoin(DirectoryEntry, DirectoryEntry.id == Need.entry_id)
+        .outerjoin(Organisation, Organisation.id == Need.organisation_id)
+        .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= sa.bindparam("today", type_=sa.Date))
+    )
+    if "pattern" in filters:
+        pattern = sa.bindparam("pattern")
         query = query.where(
             sa.or_(
                 sa.func.lower(Need.title).like(pattern, escape="\\"),
                 sa.func.lower(Need.description).like(pattern, escape="\\"),
             )
         )
-    if area in AREAS:
-        query = query.where(Need.authority == area)
-    if kind:
-        query = query.where(Need.kind == kind)
+    if "area" in filters:
+        query = query.where(Need.authority == sa.bindparam("area"))
+    if "kind" in filters:
+        query = query.where(Need.kind == sa.bindparam("kind"))
     return query
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort, render_template, request
 from flask_login import current_user
+from sqlalchemy import Row
 
 from portal.accounts.access import public
 from portal.extensions import db
-from portal.pagination import newest_first
+from portal.pagination import newest_first, row_link
+from portal.time import long_date
 from portal.voluntary import bp, services
 from portal.voluntary.forms import DirectorySearchForm, PostcodeForm
 from portal.voluntary.models import AREAS, DirectoryEntry
@@ -24,7 +28,8 @@ def bound_filters(form_class):
 @public
 def directory():
     form, chosen = bound_filters(DirectorySearchForm)
-    page = newest_first(services.entries(chosen["q"], chosen["area"]), DirectoryEntry.id)
+    query, values = services.directory_rows(chosen["q"], chosen["area"])
+    page = newest_first(query, DirectoryEntry.id, values=values)
     postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)
     found = None
     if "postcode" in request.args and postcode_form.validate():
@@ -39,8 +44,28 @@ def directory():
         form=postcode_form if postcode_form.errors else form,  # the one whose errors are summarised
         found=found,
         page=page,
+        entry_link=row_link("voluntary.entry", "entry_id"),
         areas=AREAS,
     )
+
+
+@bp.app_template_global()
+def area_names(codes: Iterable[str]) -> str:
+    """The names of the areas whose codes are given, in the order of AREAS. A function rather than
+    a macro: lists call it for every row, and a macro call cost more than the rest of the row."""
+    served = set(codes)
+    return ", ".join(name for code, name in AREAS.items() if code in served)
+
+
+@bp.app_template_global()
+def entry_provenance(entry: DirectoryEntry | Row) -> str:
+    """Where an entry's details come from, for the public and for officers (see area_names)."""
+    checked = (
+        f"checked by the procurement unit on {long_date(entry.checked_on)}."
+        if entry.checked_on
+        else "not yet checked by the procurement unit."
+    )
+    return f"Details from {entry.source}; {checked}"
 
 
 @bp.get("/<int:entry_id>")

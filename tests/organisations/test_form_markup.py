@@ -122,6 +122,14 @@ CASES = {
         {"params": {"prefix": {"text": "£"}, "inputmode": "decimal", "classes": "govuk-input--width-10"}},
     ),
     "select": lambda: (form(OutboxFilterForm, MultiDict([("state", "failed")])).state, {}),
+    "select, refused, with hostile choices": lambda: (
+        hostile_select(),
+        {"params": {"label": {"classes": "govuk-label--s"}, "classes": "govuk-!-width-full"}},
+    ),
+    "button, disabled, with attributes": lambda: (
+        form(SizeForm).submit,
+        {"params": {"disabled": True, "preventDoubleClick": True, "attributes": {"data-x": '"<y>'}}},
+    ),
     "text inputs of a filter": lambda: (form(AuditFilterForm).action, {}),
     "checkboxes, two chosen": lambda: (supplies(data={"divisions": ["03", "44"]}).divisions, {}),
     "checkboxes, refused": lambda: (supplies(MultiDict()).divisions, {}),
@@ -130,6 +138,15 @@ CASES = {
         {},
     ),
 }
+
+
+def hostile_select():
+    """A select whose choices and error carry markup: every one escaped, the chosen one kept."""
+    field = form(OutboxFilterForm, MultiDict([("state", "<b>")])).state
+    field.choices = [SelectChoice("", "Any"), SelectChoice("<b>", '<script>"x"</script> & co')]
+    field.data = "<b>"
+    field.errors = ["Choose <one> & only one"]
+    return field
 
 
 @pytest.mark.parametrize("case", list(CASES))

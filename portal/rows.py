@@ -1,0 +1,140 @@
+"""The table rows of the busiest lists, written in Python rather than in a Jinja loop.
+
+Why: a list page shows 25 rows, and each row's expressions cost a Jinja loop about 25
+microseconds a row (the attribute look-ups, filters and escaping of each cell), a quarter of an
+officer list's time; written here a row costs about 5. Every value is escaped, as autoescaping
+would; the markup is the GOV.UK table's, as the templates wrote it, and the templates still own
+the table around the rows. `link` is a list's URL pattern from portal.pagination.row_link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import current_app
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
+
+from portal.time import london_datetime
+
+# Who acted, where no account did.
+SYSTEM_ACTORS = {"cli": "Command line", "system": "The portal"}
+LOCAL_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
+
+
+def _markup(rows: Iterable[str]) -> Markup:
+    # Safe: every value in the rows is escaped by the writer that made it.
+    return Markup("".join(rows))  # noqa: S704  # nosec B704
+
+
+def _href(link: tuple[str, str], row_id: int) -> str:
+    return f"{escape(link[0])}{int(row_id)}{escape(link[1])}"
+
+
+def _truncated(text: str, length: int) -> str:
+    """As the templates' `truncate(length)` filter (the same leeway and ellipsis)."""
+    return do_truncate(current_app.jinja_env, text, length)
+
+
+def outbox(messages: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
+    return _markup(
+        '\n            <tr class="govuk-table__row">'
+        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, m.id)}">'
+        f"{escape(m.subject)}</a><br>"
+        f'<span class="govuk-body-s">Queued {escape(london_datetime(m.created_at))}</span></td>'
+        '\n              <td class="govuk-table__cell govuk-body-s portal-break-anywhere">'
+        f"{escape(', '.join(m.recipients))}</td>"
+        f'\n              <td class="govuk-table__cell">{state_tags[m.state]}'
+        + (
+            f'<br><span class="govuk-body-s">{escape(_truncated(m.last_error, 80))}</span>'
+            if m.last_error
+            else ""
+        )
+        + "</td>"
+        f'\n              <td class="govuk-table__cell govuk-table__cell--numeric">{escape(m.attempts)}</td>'
+        "\n            </tr>"
+        for m in messages
+    )
+
+
+def _detail(value: object) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
+def audit(entries: Iterable, record_labels: Mapping[str, str]) -> Markup:
+    def who(entry) -> str:
+        if entry.actor_email:
+            return f"{escape(entry.actor_name)}<br>{escape(entry.actor_email)}"
+        return escape(SYSTEM_ACTORS.get(entry.actor_kind) or str(entry.actor_kind).capitalize())
+
+    return _markup(
+        '\n            <tr class="govuk-table__row">'
+        f'\n              <td class="govuk-table__cell govuk-body-s">{escape(london_datetime(e.occurred_at))}</td>'
+        f'\n              <td class="govuk-table__cell govuk-body-s">{who(e)}</td>'
+        f'\n              <td class="govuk-table__cell govuk-body-s">{escape(e.action)}'
+        + "".join(
+            f"<br>{escape(str(key).replace('_', ' '))}: {escape(_detail(value))}"
+            for key, value in (e.details or {}).items()
+        )
+        + "</td>"
+        f'\n              <td class="govuk-table__cell govuk-body-s">'
+        f"{escape(record_labels.get(e.record_type, e.record_type))} {escape(e.record_id)}</td>"
+        "\n            </tr>"
+        for e in entries
+    )
+
+
+def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
+    def registered(org) -> str:
+        if org.registered_at:
+            return f"Registered {escape(london_datetime(org.registered_at))}"
+        return '<strong class="govuk-tag govuk-tag--grey">In progress</strong>'
+
+    return _markup(
+        '\n            <tr class="govuk-table__row">'
+        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, org.id)}">'
+        f"{escape(org.name)}</a>"
+        + (
+            f'<br><span class="govuk-body-s">Company {escape(org.companies_house_number)}</span>'
+            if org.companies_house_number
+            else ""
+        )
+        + "</td>"
+        f'\n              <td class="govuk-table__cell">'
+        f"{escape(LOCAL_WORDS.get(org.local_status.value if org.local_status else '', 'Not known'))}</td>"
+        f'\n              <td class="govuk-table__cell">{registered(org)}</td>'
+        "\n            </tr>"
+        for org in organisations
+    )
+
+
+def offer_queue(offers: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
+    """The officers' queue of social value offers."""
+    return _markup(
+        '\n          <tr class="govuk-table__row">'
+        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, o.id)}">'
+        f'{escape(o.organisation_name)}</a><br><span class="govuk-body-s">'
+        f"{escape(o.theme_name)}: {escape(o.measure_name)}; "
+        f"in the queue since {escape(london_datetime(o.queued_at))}"
+        + (f"; with {escape(o.reviewer_name)}" if o.reviewer_name else "")
+        + "</span></td>"
+        f'\n            <td class="govuk-table__cell">{state_tags[o.state]}</td>'
+        "\n          </tr>"
+        for o in offers
+    )
+
+
+def organisation_offers(offers: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
+    """An organisation's own social value offers."""
+    return _markup(
+        '\n          <tr class="govuk-table__row">'
+        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, o.id)}">'
+        + (f"{escape(o.theme_name)}: " if o.theme_name else "")
+        + f"{escape(_truncated(o.description or 'Draft offer', 80))}</a><br>"
+        f'<span class="govuk-body-s">Started {escape(london_datetime(o.created_at))}'
+        + (f"; {escape(o.measure_name)}" if o.measure_name else "")
+        + "</span></td>"
+        f'\n            <td class="govuk-table__cell">{state_tags[o.state]}</td>'
+        "\n          </tr>"
+        for o in offers
+    )

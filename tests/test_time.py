@@ -1,0 +1,43 @@
+"""Times as the portal shows them: stored in UTC, read in Cheshire's own time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from portal.time import london_datetime, london_today
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (datetime(2026, 1, 5, 0, 0, tzinfo=UTC), "5 January 2026 at 12:00am"),  # GMT: midnight
+        (datetime(2026, 1, 5, 12, 0, tzinfo=UTC), "5 January 2026 at 12:00pm"),  # noon
+        (datetime(2026, 1, 5, 11, 59, tzinfo=UTC), "5 January 2026 at 11:59am"),
+        (datetime(2026, 7, 3, 7, 5, tzinfo=UTC), "3 July 2026 at 8:05am"),  # BST: an hour on
+        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "31 December 2026 at 11:30pm"),
+        (datetime(2026, 5, 31, 23, 30, tzinfo=UTC), "1 June 2026 at 12:30am"),  # the next day in BST
+        # The clocks go forward at 1am GMT on 29 March 2026, and back at 1am GMT on 25 October.
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 March 2026 at 12:59am"),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 March 2026 at 2:00am"),
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 October 2026 at 1:30am"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 October 2026 at 1:30am"),
+    ],
+)
+def test_a_stored_time_reads_as_in_cheshire(stored, shown):
+    assert london_datetime(stored) == shown
+
+
+def test_a_time_in_another_zone_is_read_as_in_cheshire():
+    new_york = timezone(timedelta(hours=-5))
+    assert london_datetime(datetime(2026, 2, 1, 14, 0, tzinfo=new_york)) == "1 February 2026 at 7:00pm"
+
+
+def test_no_time_reads_as_nothing():
+    assert london_datetime(None) == ""
+
+
+def test_the_day_is_cheshires():
+    assert str(london_today(datetime(2026, 6, 30, 23, 30, tzinfo=UTC))) == "2026-07-01"
+    assert str(london_today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))) == "2026-12-31"
