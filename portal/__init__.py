@@ -18,6 +18,7 @@ from portal.database import init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.pages.facts import load_force_facts
+from portal.rows import summary_rows
 from portal.security import init_security
 from portal.time import london_datetime
 
@@ -66,6 +67,7 @@ def register_templates(app: Flask) -> None:
     )
     WTFormsHelpers(app)
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.globals["summary_rows"] = summary_rows
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
 
 

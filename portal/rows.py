@@ -27,8 +27,10 @@ def _markup(rows: Iterable[str]) -> Markup:
     return Markup("".join(rows))  # noqa: S704  # nosec B704
 
 
-def _href(link: tuple[str, str], row_id: int) -> str:
-    return f"{escape(link[0])}{int(row_id)}{escape(link[1])}"
+def _hrefs(link: tuple[str, str]):
+    """Each row's link from the list's URL pattern, escaped once."""
+    before, after = escape(link[0]), escape(link[1])
+    return lambda row_id: f"{before}{int(row_id)}{after}"
 
 
 def _truncated(text: str, length: int) -> str:
@@ -37,9 +39,10 @@ def _truncated(text: str, length: int) -> str:
 
 
 def outbox(messages: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
+    href = _hrefs(link)
     return _markup(
         '\n            <tr class="govuk-table__row">'
-        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, m.id)}">'
+        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{href(m.id)}">'
         f"{escape(m.subject)}</a><br>"
         f'<span class="govuk-body-s">Queued {escape(london_datetime(m.created_at))}</span></td>'
         '\n              <td class="govuk-table__cell govuk-body-s portal-break-anywhere">'
@@ -90,9 +93,10 @@ def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
             return f"Registered {escape(london_datetime(org.registered_at))}"
         return '<strong class="govuk-tag govuk-tag--grey">In progress</strong>'
 
+    href = _hrefs(link)
     return _markup(
         '\n            <tr class="govuk-table__row">'
-        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, org.id)}">'
+        f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{href(org.id)}">'
         f"{escape(org.name)}</a>"
         + (
             f'<br><span class="govuk-body-s">Company {escape(org.companies_house_number)}</span>'
@@ -110,9 +114,10 @@ def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
 
 def offer_queue(offers: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
     """The officers' queue of social value offers."""
+    href = _hrefs(link)
     return _markup(
         '\n          <tr class="govuk-table__row">'
-        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, o.id)}">'
+        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{href(o.id)}">'
         f'{escape(o.organisation_name)}</a><br><span class="govuk-body-s">'
         f"{escape(o.theme_name)}: {escape(o.measure_name)}; "
         f"in the queue since {escape(london_datetime(o.queued_at))}"
@@ -126,9 +131,10 @@ def offer_queue(offers: Iterable, link: tuple[str, str], state_tags: Mapping) ->
 
 def organisation_offers(offers: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
     """An organisation's own social value offers."""
+    href = _hrefs(link)
     return _markup(
         '\n          <tr class="govuk-table__row">'
-        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{_href(link, o.id)}">'
+        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{href(o.id)}">'
         + (f"{escape(o.theme_name)}: " if o.theme_name else "")
         + f"{escape(_truncated(o.description or 'Draft offer', 80))}</a><br>"
         f'<span class="govuk-body-s">Started {escape(london_datetime(o.created_at))}'
@@ -137,4 +143,28 @@ def organisation_offers(offers: Iterable, link: tuple[str, str], state_tags: Map
         f'\n            <td class="govuk-table__cell">{state_tags[o.state]}</td>'
         "\n          </tr>"
         for o in offers
+    )
+
+
+def summary_rows(rows: Iterable[tuple[str, object]], change_url: str = "") -> Markup:
+    """A GOV.UK summary list's rows, "Not given" for an empty answer; each with a change link to
+    `change_url` if one is given ("check your answers" has about forty)."""
+    no_actions = "" if change_url else " govuk-summary-list__row--no-actions"
+
+    def action(label: str) -> str:
+        if not change_url:
+            return ""
+        return (
+            f'\n          <dd class="govuk-summary-list__actions"><a class="govuk-link" href="{escape(change_url)}">'
+            f'Change<span class="govuk-visually-hidden"> {escape(str(label).lower())}</span></a></dd>'
+        )
+
+    return _markup(
+        f'\n        <div class="govuk-summary-list__row{no_actions}">'
+        f'\n          <dt class="govuk-summary-list__key">{escape(label)}</dt>'
+        f'\n          <dd class="govuk-summary-list__value">'
+        f"{escape('Not given' if value is None or value == '' else value)}</dd>"
+        + action(label)
+        + "\n        </div>"
+        for label, value in rows
     )

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
-from portal.ethics.services import PLEDGE_STATE_LABELS
+from portal.ethics.services import PLEDGE_STATE_LABELS, VersionRef
 from portal.forms import GovDateField, PlainText, select_field, text_field
 from portal.officers.forms import FilterForm
 
@@ -49,7 +49,7 @@ class SignForm(FlaskForm):
         return [field for name, field in self._fields.items() if name.startswith("area_")]
 
 
-def sign_form(version: CodeVersion, **kwargs) -> SignForm:
+def sign_form(version: CodeVersion | VersionRef, **kwargs) -> SignForm:
     """A signing form with one acknowledgement per area of `version`."""
 
     class VersionSignForm(SignForm):

@@ -17,11 +17,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import g
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.accounts.models import Role, User
-from portal.ethics.content import ContentError, digest, normalise, parse
+from portal.ethics.content import ContentError, Document, digest, normalise, parse
 from portal.ethics.models import CodeVersion, Pledge
 from portal.extensions import db
 from portal.organisations.models import Organisation
@@ -49,11 +49,23 @@ PLEDGE_STATE_LABELS = {
 
 @dataclass(frozen=True)
 class VersionRef:
-    """What a pledge's status needs of a version (its text is read where it is shown)."""
+    """A version as a pledge's status and the Code's page need it: its text, parsed, is read from
+    the database once a process (a version never changes: the tables refuse it)."""
 
     id: int
     number: int
     effective_on: date
+    text_sha256: str
+
+    @property
+    def document(self) -> Document:
+        return _document(self.id, self.text_sha256)
+
+
+@functools.lru_cache(maxsize=32)
+def _document(version_id: int, text_sha256: str) -> Document:
+    """Keyed on the digest too: a test's rolled-back version may leave its id to another text."""
+    return parse(db.session.scalar(sa.select(CodeVersion.text).where(CodeVersion.id == version_id)))
 
 
 @dataclass(frozen=True)
@@ -113,11 +125,7 @@ def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVe
     day = day or london_today()
     cache = g.setdefault("code_versions", {})
     if day not in cache:
-        newest_first = db.session.scalars(
-            sa.select(CodeVersion)
-            .order_by(CodeVersion.number.desc())
-            .where(CodeVersion.id >= _oldest_relevant(day))
-        ).all()
+        newest_first = db.session.scalars(_versions_from(), {"day": day}).all()
         in_force = next((v for v in newest_first if v.effective_on <= day), None)
         cache[day] = (in_force, newest_first[0] if newest_first else None)
     return cache[day]
@@ -235,16 +243,26 @@ def newest_pledge(organisation_id: int) -> Pledge | None:
 
 def pledges_of(organisation_id: int, *, version_id: int | None = None, limit: int = 50) -> list[Pledge]:
     """The organisation's pledges, newest first (a handful: one or two per version)."""
+    values = {"organisation_id": organisation_id, "version_id": version_id}
+    return list(db.session.scalars(_pledges_of(version_id is not None, limit), values))
+
+
+@functools.cache
+def _pledges_of(by_version: bool, limit: int) -> sa.Select:
+    """Built once (see _version_refs); with what a pledge's record shows of its version, signer
+    and the pledge it corrects (not the version's text)."""
     query = (
         sa.select(Pledge)
-        .where(Pledge.organisation_id == organisation_id)
+        .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
         .order_by(Pledge.id.desc())
         .limit(limit)
-        .options(joinedload(Pledge.version), joinedload(Pledge.user), selectinload(Pledge.supersedes))
+        .options(
+            joinedload(Pledge.version).load_only(CodeVersion.number, CodeVersion.effective_on),
+            joinedload(Pledge.user).load_only(User.name, User.email),
+            joinedload(Pledge.supersedes).load_only(Pledge.reference),
+        )
     )
-    if version_id is not None:
-        query = query.where(Pledge.version_id == version_id)
-    return list(db.session.scalars(query))
+    return query.where(Pledge.version_id == sa.bindparam("version_id")) if by_version else query
 
 
 def pledge_status(organisation: Organisation) -> PledgeStatus:
@@ -257,7 +275,7 @@ def pledge_status(organisation: Organisation) -> PledgeStatus:
 
 
 def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef | None]:
-    """As `versions_by_day`, the id, number and date alone; read once per request."""
+    """As `versions_by_day`, without loading the versions' records; read once per request."""
     day = day or london_today()
     cache = g.setdefault("code_version_refs", {})
     if day not in cache:
@@ -268,11 +286,21 @@ def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef
 
 
 @functools.cache
+def _versions_from() -> sa.Select:
+    """The versions from the one in force on :day on (built once: see _version_refs)."""
+    return (
+        sa.select(CodeVersion)
+        .where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date)))
+        .order_by(CodeVersion.number.desc())
+    )
+
+
+@functools.cache
 def _version_refs() -> sa.Select:
     """The versions from the one in force on :day on. Built once, as the statements below: a
     reused statement keeps its cache key, which SQLAlchemy otherwise works out on every call."""
     return (
-        sa.select(CodeVersion.id, CodeVersion.number, CodeVersion.effective_on)
+        sa.select(CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)
         .where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date)))
         .order_by(CodeVersion.number.desc())
     )

@@ -23,7 +23,7 @@ def _member_organisation():
 @bp.route("/code-of-ethics", methods=["GET", "POST"])
 @public
 def code():
-    in_force, latest = services.versions_by_day()
+    in_force, latest = services.version_refs()
     if latest is None:
         abort(404)
     organisation = _member_organisation()
@@ -40,7 +40,7 @@ def code():
         if form is None:  # signed already (another tab, a colleague): the certificate says so
             flash(f"{organisation.name} has already signed version {latest.number} of the Code.", "success")
             return redirect(url_for("ethics.certificate"))
-        response = _sign(form, organisation, latest)
+        response = _sign(form, organisation, db.session.get(CodeVersion, latest.id))
         if response is not None:
             return response
     return render_template(

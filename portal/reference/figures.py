@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import g
 
 from portal.extensions import db
 from portal.reference.models import ReferenceFigure
@@ -27,14 +26,25 @@ class FiguresOn(dict):
         )
 
 
+# (database, day) -> the figures in force that day. Read once a process for each day: every
+# profile page asks (which steps apply depends on them). They change only when `flask seed` loads
+# data/reference-figures.csv, which forgets what this process read; a running server reads them
+# again when it restarts (as it does after a deployment's seed), as the CPV divisions are.
+_figures: dict[tuple[str, date], FiguresOn] = {}
+
+
 def figures_on(day: date | None = None) -> FiguresOn:
-    """Each key's newest value whose effective date is on or before `day` (today in London).
-    Read once per request (or app context) for each day: a page may classify several times."""
+    """Each key's newest value whose effective date is on or before `day` (today in London)."""
     day = day or london_today()
-    cache = g.setdefault("reference_figures", {})
-    if day not in cache:
-        cache[day] = _load(day)
-    return cache[day]
+    key = (db.engine.url.render_as_string(hide_password=True), day)
+    figures = _figures.get(key)
+    if figures is None:
+        figures = _figures[key] = _load(day)
+    return figures
+
+
+def forget_figures() -> None:
+    _figures.clear()
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from portal.reference.cpv import forget_division_choices
+from portal.reference.figures import forget_figures
 from portal.reference.models import CpvDivision, ReferenceFigure
 from portal.seed import read_csv, seed_step, upsert
 
@@ -22,7 +23,9 @@ def seed_figures() -> str:
         }
         for row in read_csv("reference-figures.csv")
     )
-    return upsert(ReferenceFigure, ("key", "effective_from"), rows)
+    summary = upsert(ReferenceFigure, ("key", "effective_from"), rows)
+    forget_figures()  # this process reads them again
+    return summary
 
 
 @seed_step("CPV divisions")

@@ -53,7 +53,11 @@ def offers_queue():
     form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
     form.outcome.choices = [
         SelectChoice("", "Any"),
-        *(SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}") for row in matrix if row.outcome_id),
+        *(
+            SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
+            for row in matrix
+            if row.outcome_id
+        ),
     ]
     valid = form.validate() if request.args else True
     page = queries.queue(

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Bundle, aliased, joinedload, selectinload
+from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -82,25 +82,24 @@ class QueuePage:
 
 @functools.cache
 def _queue_rows() -> sa.Select:
-    """The queue's rows, joined to the names they show."""
-    reviewer = aliased(User)
-    row = Bundle(
-        "offer",
-        Offer.id,
-        Offer.state,
-        Offer.queued_at,
-        Organisation.name.label("organisation_name"),
-        Theme.name.label("theme_name"),
-        Measure.name.label("measure_name"),
-        reviewer.name.label("reviewer_name"),
-    )
-    return (
-        sa.select(row)
-        .select_from(Offer)
-        .join(Organisation, Organisation.id == Offer.organisation_id)
-        .outerjoin(Theme, Theme.id == Offer.theme_id)
-        .outerjoin(Measure, Measure.id == Offer.measure_id)
-        .outerjoin(reviewer, reviewer.id == Offer.reviewer_id)
+    """The queue's rows, joined to the names they show: a Core select of the tables' columns,
+    whose rows SQLAlchemy hands over as they are (about half the cost of reading them through
+    the ORM's attributes)."""
+    offers, organisations = Offer.__table__, Organisation.__table__
+    themes, measures, reviewers = Theme.__table__, Measure.__table__, User.__table__.alias("reviewers")
+    return sa.select(
+        offers.c.id,
+        offers.c.state,
+        offers.c.queued_at,
+        organisations.c.name.label("organisation_name"),
+        themes.c.name.label("theme_name"),
+        measures.c.name.label("measure_name"),
+        reviewers.c.name.label("reviewer_name"),
+    ).select_from(
+        offers.join(organisations, organisations.c.id == offers.c.organisation_id)
+        .outerjoin(themes, themes.c.id == offers.c.theme_id)
+        .outerjoin(measures, measures.c.id == offers.c.measure_id)
+        .outerjoin(reviewers, reviewers.c.id == offers.c.reviewer_id)
     )
 
 
@@ -128,7 +127,7 @@ def queue(
     cursor = _cursor(after)
     if cursor is not None:
         values["queued_at"], values["offer_id"] = cursor
-    rows = db.session.scalars(_queue_statement(frozenset(values), size + 1), values).all()
+    rows = db.session.execute(_queue_statement(frozenset(values), size + 1), values).all()
     items = list(rows[:size])
     older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
     return QueuePage(items, older)
@@ -139,29 +138,33 @@ def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
     """The queue's statement for a set of filters, their values bound at execution: built once
     per set, so SQLAlchemy need not work out its cache key on every request."""
     query = _queue_rows()
+    offers, organisations = Offer.__table__, Organisation.__table__
     if "state" in filters:
-        query = query.where(Offer.state == sa.bindparam("state"))
+        query = query.where(offers.c.state == sa.bindparam("state"))
     else:
         query = query.where(sa.text(f"{Offer.__tablename__}.{AWAITING_SQL}"))
     if "theme" in filters:
-        query = query.where(Offer.theme_id == sa.bindparam("theme"))
+        query = query.where(offers.c.theme_id == sa.bindparam("theme"))
     if "outcome" in filters:
         query = query.where(
             sa.exists().where(
-                offer_outcomes.c.offer_id == Offer.id, offer_outcomes.c.outcome_id == sa.bindparam("outcome")
+                offer_outcomes.c.offer_id == offers.c.id,
+                offer_outcomes.c.outcome_id == sa.bindparam("outcome"),
             )
         )
     if "organisation" in filters:
-        query = query.where(sa.func.lower(Organisation.name).like(sa.bindparam("organisation"), escape="\\"))
+        query = query.where(
+            sa.func.lower(organisations.c.name).like(sa.bindparam("organisation"), escape="\\")
+        )
     if "queued_at" in filters:
         query = query.where(
-            sa.tuple_(Offer.queued_at, Offer.id)
+            sa.tuple_(offers.c.queued_at, offers.c.id)
             > sa.tuple_(
-                sa.bindparam("queued_at", type_=Offer.queued_at.type),
+                sa.bindparam("queued_at", type_=offers.c.queued_at.type),
                 sa.bindparam("offer_id", type_=sa.Integer),
             )
         )
-    return query.order_by(Offer.queued_at, Offer.id).limit(limit)
+    return query.order_by(offers.c.queued_at, offers.c.id).limit(limit)
 
 
 def _cursor(text: str) -> tuple[datetime, int] | None:

@@ -260,15 +260,15 @@ def test_an_unknown_step_is_not_found(client, member):
     ("url", "expected"),
     [
         # The account with its organisation; then what the page reads: the CPV divisions (is
-        # "what it supplies" done), the figures in force (does the modern slavery step apply),
-        # the sites, the accreditations.
-        ("/organisation/profile", 3),
-        ("/organisation/profile/check", 5),
-        ("/organisation/profile/sites", 3),
+        # "what it supplies" done), the sites, the accreditations. The figures in force (does the
+        # modern slavery step apply) and the divisions' choices are read once a process.
+        ("/organisation/profile", 2),
+        ("/organisation/profile/check", 4),
+        ("/organisation/profile/sites", 2),
         ("/organisation/profile/accreditations", 2),
         ("/organisation/profile/about", 1),
-        ("/organisation/profile/size", 2),
-        ("/organisation/profile/supplies", 2),  # the divisions' choices are read once a process
+        ("/organisation/profile/size", 1),
+        ("/organisation/profile/supplies", 2),
     ],
 )
 def test_profile_pages_run_a_fixed_number_of_queries(app, client, member, url, expected):
