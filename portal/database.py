@@ -7,6 +7,7 @@ SQLite: foreign keys on, WAL journal, a busy timeout, and write transactions beg
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -14,6 +15,13 @@ from sqlalchemy.orm import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
+
+
+def fixed_limit(rows: int) -> sa.ColumnElement:
+    """A LIMIT written into a statement rather than bound. psycopg prepares a statement once it
+    has run five times, and PostgreSQL may then plan it for any limit (a generic plan): reading
+    and sorting every matching row to return 26 of them, a millisecond on the officers' queue."""
+    return sa.literal_column(str(int(rows)))
 
 
 class WriteInSafeRequestError(RuntimeError):

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, url_for
 
+from portal.database import fixed_limit
 from portal.extensions import db
 
 PAGE_SIZE = 25
@@ -60,10 +61,14 @@ def newest_first(
 def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -> sa.Select:
     """The statement of a page: the first, or the one before or after :keyset_id."""
     if kind == "after":
-        return query.where(id_column > sa.bindparam("keyset_id")).order_by(id_column.asc()).limit(size + 1)
+        return (
+            query.where(id_column > sa.bindparam("keyset_id"))
+            .order_by(id_column.asc())
+            .limit(fixed_limit(size + 1))
+        )
     if kind == "before":
         query = query.where(id_column < sa.bindparam("keyset_id"))
-    return query.order_by(id_column.desc()).limit(size + 1)
+    return query.order_by(id_column.desc()).limit(fixed_limit(size + 1))
 
 
 # For queries built once: a handful per list, each with its three kinds of page.

@@ -1,5 +1,5 @@
-"""The commonest GOV.UK form widgets written in Python: the text input, the select and the button
-(every form's submit). They take govuk-frontend-wtf's params, as its templates do, and give the
+"""The commonest GOV.UK form widgets written in Python: the text input, the select, the button
+(every form's submit), radios, checkboxes and the date input. They take govuk-frontend-wtf's params, as its templates do, and give the
 Design System's markup (tests/organisations/test_form_markup.py holds them to the macros').
 
 Why not templates: a Jinja template's render costs a new context and its own overhead, about
@@ -126,6 +126,119 @@ def button(params: dict) -> Markup:
     return Markup(html)  # noqa: S704  # nosec B704
 
 
+def _fieldset_open(params: dict, described_by: str) -> str:
+    """A fieldset's opening and its legend (a page's heading where isPageHeading)."""
+    legend = params["fieldset"].get("legend") or {}
+    aria = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    return f'\n  <fieldset class="govuk-fieldset"{aria}>' + _legend(legend)
+
+
+def _legend(legend: dict) -> str:
+    text = escape(legend.get("text"))
+    inner = f'<h1 class="govuk-fieldset__heading">{text}</h1>' if legend.get("isPageHeading") else text
+    classes = f" {escape(legend['classes'])}" if legend.get("classes") else ""
+    return f'\n    <legend class="govuk-fieldset__legend{classes}">{inner}</legend>'
+
+
+def _hint_and_error(params: dict, hint_id: str, error_id: str) -> str:
+    html = ""
+    if hint_id:
+        html += f'\n    <div id="{escape(hint_id)}" class="govuk-hint">{escape(params["hint"]["text"])}</div>'
+    if error_id:
+        html += (
+            f'\n    <p id="{escape(error_id)}" class="govuk-error-message">'
+            f'<span class="govuk-visually-hidden">Error:</span> {escape(params["errorMessage"]["text"])}</p>'
+        )
+    return html
+
+
+def _ids(params: dict, id_: str) -> tuple[str, str, str]:
+    """The hint's and the error message's ids (empty where there is none), and both for
+    aria-describedby."""
+    hint_id = f"{id_}-hint" if (params.get("hint") or {}).get("text") else ""
+    error_id = f"{id_}-error" if params.get("errorMessage") else ""
+    return hint_id, error_id, f"{hint_id} {error_id}".strip()
+
+
+def choice_rows(params: dict, kind: str, described_by: str) -> str:
+    """The options of GOV.UK radios or checkboxes (`kind`): a question can have dozens (the CPV
+    divisions have 45). Ids as GOV.UK Frontend gives them: the first option takes the prefix
+    itself, so the error summary's link reaches it; the others -2, -3 and so on."""
+    prefix = params.get("idPrefix") or params["name"]
+    name = escape(params["name"])
+    input_type = "radio" if kind == "radios" else "checkbox"
+    aria = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    rows = []
+    for index, item in enumerate(params["items"], start=1):
+        item_id = escape(item.get("id") or (prefix if index == 1 else f"{prefix}-{index}"))
+        checked = " checked" if item.get("checked") else ""
+        rows.append(
+            f'\n      <div class="govuk-{kind}__item">'
+            f'\n        <input class="govuk-{kind}__input" id="{item_id}" name="{name}" type="{input_type}"'
+            f' value="{escape(item.get("value"))}"{checked}{aria}>'
+            f'\n        <label class="govuk-label govuk-{kind}__label" for="{item_id}">{escape(item.get("text"))}</label>'
+            "\n      </div>"
+        )
+    return "".join(rows)
+
+
+def choices(params: dict, kind: str) -> Markup:
+    """GOV.UK radios or checkboxes (`kind`), in a fieldset where the params give one."""
+    hint_id, error_id, described_by = _ids(params, params.get("idPrefix") or params["name"])
+    has_fieldset = bool(params.get("fieldset"))
+    classes = f" {escape(params['classes'])}" if params.get("classes") else ""
+    html = (
+        f'<div class="govuk-form-group{" govuk-form-group--error" if params.get("errorMessage") else ""}">'
+        + (_fieldset_open(params, described_by) if has_fieldset else "")
+        + _hint_and_error(params, hint_id, error_id)
+        + f'\n    <div class="govuk-{kind}{classes}" data-module="govuk-{kind}">'
+        + choice_rows(params, kind, "" if has_fieldset else described_by)
+        + "\n    </div>"
+        + ("\n  </fieldset>" if has_fieldset else "")
+        + "\n</div>"
+    )
+    # Safe: every value in it is escaped above.
+    return Markup(html)  # noqa: S704  # nosec B704
+
+
+def date_input(params: dict) -> Markup:
+    """A GOV.UK date input: day, month and year boxes, in a fieldset where the params give one."""
+    id_ = params.get("id") or params["name"]
+    hint_id, error_id, described_by = _ids(params, id_)
+    fieldset = params.get("fieldset")
+    html = f'<div class="govuk-form-group{" govuk-form-group--error" if params.get("errorMessage") else ""}">'
+    if fieldset:
+        legend = fieldset.get("legend") or {}
+        classes = f" {escape(fieldset['classes'])}" if fieldset.get("classes") else ""
+        html += f'\n  <fieldset class="govuk-fieldset{classes}" role="group"' + (
+            f' aria-describedby="{escape(described_by)}">' if described_by else ">"
+        )
+        if legend.get("text"):
+            html += _legend(legend)
+    html += _hint_and_error(params, hint_id, error_id)
+    classes = f" {escape(params['classes'])}" if params.get("classes") else ""
+    html += f'\n    <div class="govuk-date-input{classes}"{_attributes(params.get("attributes"))} id="{escape(id_)}">'
+    for item in params["items"]:
+        item_id = escape(item.get("id") or f"{id_}-{item['name']}")
+        item_classes = f" {escape(item['classes'])}" if item.get("classes") else ""
+        value = item.get("value")
+        html += (
+            '\n      <div class="govuk-date-input__item">'
+            '\n        <div class="govuk-form-group">'
+            f'\n          <label class="govuk-label govuk-date-input__label" for="{item_id}">'
+            f"{escape(item.get('label') or str(item['name']).capitalize())}</label>"
+            f'\n          <input class="govuk-input govuk-date-input__input{item_classes}" id="{item_id}"'
+            f' name="{escape(item["name"])}" type="text"'
+            + (f' value="{escape(value)}"' if value is not None and value is not False else "")
+            + ' inputmode="numeric">'
+            "\n        </div>"
+            "\n      </div>"
+        )
+    html += "\n    </div>" + ("\n  </fieldset>" if fieldset else "") + "\n</div>"
+    # Safe: every value in it is escaped above.
+    return Markup(html)  # noqa: S704  # nosec B704
+
+
 def tags(names: dict[K, str], colours: dict[K, str]) -> dict[K, Markup]:
     """A GOV.UK tag for each key (a state, say), written once: lists show one a row."""
     return {
@@ -139,4 +252,7 @@ WRITERS: dict[str, Callable[[dict], Markup]] = {
     "govuk_frontend_wtf/input.html": text_input,
     "govuk_frontend_wtf/select.html": select,
     "govuk_frontend_wtf/button.html": button,
+    "govuk_frontend_wtf/radios.html": lambda params: choices(params, "radios"),
+    "govuk_frontend_wtf/checkboxes.html": lambda params: choices(params, "checkboxes"),
+    "govuk_frontend_wtf/date.html": date_input,
 }

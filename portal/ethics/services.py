@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.accounts.models import Role, User
+from portal.database import fixed_limit
 from portal.ethics.content import ContentError, Document, digest, normalise, parse
 from portal.ethics.models import CodeVersion, Pledge
 from portal.extensions import db
@@ -255,7 +256,7 @@ def _pledges_of(by_version: bool, limit: int) -> sa.Select:
         sa.select(Pledge)
         .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
         .order_by(Pledge.id.desc())
-        .limit(limit)
+        .limit(fixed_limit(limit))
         .options(
             joinedload(Pledge.version).load_only(CodeVersion.number, CodeVersion.effective_on),
             joinedload(Pledge.user).load_only(User.name, User.email),
@@ -313,7 +314,7 @@ def _newest_pledge_ref() -> sa.Select:
         .join(CodeVersion, CodeVersion.id == Pledge.version_id)
         .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
         .order_by(Pledge.id.desc())
-        .limit(1)
+        .limit(fixed_limit(1))
     )
 
 

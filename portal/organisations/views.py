@@ -304,11 +304,15 @@ def check_answers():
             db.session.commit()
         flash("Your organisation is registered. The procurement team has been told.", "success")
         return redirect(url_for("accounts.account"))
+    # One URL built, the others from it (a slug is letters and hyphens): a url_for a section cost
+    # more than the section's rows.
+    pattern = url_for("organisations.step", slug="SLUG", **{"from": "check"})
     return render_template(
         "organisations/check_answers.html",
         org=org,
         form=form,
         steps=steps,
+        change_links={step.slug: pattern.replace("SLUG", step.slug, 1) for step in steps},
         classifications=services.classify(org),
         STEPS=STEPS,
     )

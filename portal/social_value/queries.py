@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from portal.accounts.models import User
+from portal.database import fixed_limit
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -164,7 +165,7 @@ def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
                 sa.bindparam("offer_id", type_=sa.Integer),
             )
         )
-    return query.order_by(offers.c.queued_at, offers.c.id).limit(limit)
+    return query.order_by(offers.c.queued_at, offers.c.id).limit(fixed_limit(limit))
 
 
 def _cursor(text: str) -> tuple[datetime, int] | None:
