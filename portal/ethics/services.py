@@ -266,12 +266,17 @@ def _pledges_of(by_version: bool, limit: int) -> sa.Select:
     return query.where(Pledge.version_id == sa.bindparam("version_id")) if by_version else query
 
 
-def pledge_status(organisation: Organisation) -> PledgeStatus:
+def pledge_status(organisation: Organisation, history: list[Pledge] | None = None) -> PledgeStatus:
     """Where the organisation's pledge stands today. Asked on most of a supplier's pages, so it
-    reads plain columns (two small statements), not the versions' text or the pledge record."""
+    reads plain columns (two small statements), not the versions' text or the pledge record; a
+    page that has read the organisation's pledges (`history`, from pledges_of) passes them."""
     in_force, latest = version_refs()
-    pledge = db.session.execute(_newest_pledge_ref(), {"organisation_id": organisation.id}).first()
-    ref = PledgeRef(*pledge) if pledge is not None else None
+    if history is None:
+        row = db.session.execute(_newest_pledge_ref(), {"organisation_id": organisation.id}).first()
+        ref = PledgeRef(*row) if row is not None else None
+    else:
+        newest = history[0] if history else None
+        ref = newest and PledgeRef(newest.id, newest.version_id, newest.version.number, newest.signed_at)
     return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
 
 

@@ -141,8 +141,8 @@ def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = 
 @bp.get("/code-of-ethics/certificate")
 def certificate():
     organisation = _member_organisation() or abort(403)
-    status = services.pledge_status(organisation)
-    history = services.pledges_of(organisation.id) if status.pledge is not None else []
+    history = services.pledges_of(organisation.id)
+    status = services.pledge_status(organisation, history)
     return _certificate_page(organisation, history[0] if history else None, status, history)
 
 
@@ -154,7 +154,7 @@ def earlier_certificate(reference: str):
     if pledge is None or pledge.organisation_id != organisation.id:
         abort(404)
     history = services.pledges_of(organisation.id)
-    return _certificate_page(organisation, pledge, services.pledge_status(organisation), history)
+    return _certificate_page(organisation, pledge, services.pledge_status(organisation, history), history)
 
 
 def _certificate_page(organisation, pledge: Pledge | None, status, history: list[Pledge]):
