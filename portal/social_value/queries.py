@@ -140,12 +140,15 @@ def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
     per set, so SQLAlchemy need not work out its cache key on every request."""
     query = _queue_rows()
     offers, organisations = Offer.__table__, Organisation.__table__
+    # The state and theme (a handful of each, checked against the form's choices) are written
+    # into the statement: PostgreSQL's plan for a prepared statement with them bound may not use
+    # the index on (theme, state, time in the queue), and read every offer awaiting officers.
     if "state" in filters:
-        query = query.where(offers.c.state == sa.bindparam("state"))
+        query = query.where(offers.c.state == sa.bindparam("state", literal_execute=True))
     else:
         query = query.where(sa.text(f"{Offer.__tablename__}.{AWAITING_SQL}"))
     if "theme" in filters:
-        query = query.where(offers.c.theme_id == sa.bindparam("theme"))
+        query = query.where(offers.c.theme_id == sa.bindparam("theme", literal_execute=True))
     if "outcome" in filters:
         query = query.where(
             sa.exists().where(
