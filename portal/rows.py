@@ -112,19 +112,30 @@ def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
     )
 
 
+def _offer_row(href: str, title: str, detail: str, tag: Markup) -> str:
+    """An offer's row: its link (`title`, escaped) and a line under it (`detail`, escaped), and
+    its state's tag."""
+    return (
+        '\n          <tr class="govuk-table__row">'
+        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{href}">{title}</a><br>'
+        f'<span class="govuk-body-s">{detail}</span></td>'
+        f'\n            <td class="govuk-table__cell">{tag}</td>'
+        "\n          </tr>"
+    )
+
+
 def offer_queue(offers: Iterable, link: tuple[str, str], state_tags: Mapping) -> Markup:
     """The officers' queue of social value offers."""
     href = _hrefs(link)
     return _markup(
-        '\n          <tr class="govuk-table__row">'
-        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{href(o.id)}">'
-        f'{escape(o.organisation_name)}</a><br><span class="govuk-body-s">'
-        f"{escape(o.theme_name)}: {escape(o.measure_name)}; "
-        f"in the queue since {escape(london_datetime(o.queued_at))}"
-        + (f"; with {escape(o.reviewer_name)}" if o.reviewer_name else "")
-        + "</span></td>"
-        f'\n            <td class="govuk-table__cell">{state_tags[o.state]}</td>'
-        "\n          </tr>"
+        _offer_row(
+            href(o.id),
+            escape(o.organisation_name),
+            f"{escape(o.theme_name)}: {escape(o.measure_name)}; "
+            f"in the queue since {escape(london_datetime(o.queued_at))}"
+            + (f"; with {escape(o.reviewer_name)}" if o.reviewer_name else ""),
+            state_tags[o.state],
+        )
         for o in offers
     )
 
@@ -133,15 +144,14 @@ def organisation_offers(offers: Iterable, link: tuple[str, str], state_tags: Map
     """An organisation's own social value offers."""
     href = _hrefs(link)
     return _markup(
-        '\n          <tr class="govuk-table__row">'
-        f'\n            <td class="govuk-table__cell"><a class="govuk-link" href="{href(o.id)}">'
-        + (f"{escape(o.theme_name)}: " if o.theme_name else "")
-        + f"{escape(_truncated(o.description or 'Draft offer', 80))}</a><br>"
-        f'<span class="govuk-body-s">Started {escape(london_datetime(o.created_at))}'
-        + (f"; {escape(o.measure_name)}" if o.measure_name else "")
-        + "</span></td>"
-        f'\n            <td class="govuk-table__cell">{state_tags[o.state]}</td>'
-        "\n          </tr>"
+        _offer_row(
+            href(o.id),
+            (f"{escape(o.theme_name)}: " if o.theme_name else "")
+            + escape(_truncated(o.description or "Draft offer", 80)),
+            f"Started {escape(london_datetime(o.created_at))}"
+            + (f"; {escape(o.measure_name)}" if o.measure_name else ""),
+            state_tags[o.state],
+        )
         for o in offers
     )
 

@@ -101,3 +101,14 @@ def test_offer_rows_link_each_offer_with_its_state():
     html = rows.organisation_offers([draft], LINK, STATE_TAGS)
     assert '<a class="govuk-link" href="/officer/things/10/view">Draft offer</a>' in html
     assert "Started 3 July 2026 at 8:05am</span>" in html
+
+
+def test_summary_rows_say_what_was_not_given_and_link_each_change():
+    html = rows.summary_rows([("Legal name", HOSTILE), ("Website", None), ("Staff", 0)], "/change?from=check")
+    assert f'<dd class="govuk-summary-list__value">{ESCAPED}</dd>' in html
+    assert '<dd class="govuk-summary-list__value">Not given</dd>' in html
+    assert '<dd class="govuk-summary-list__value">0</dd>' in html  # nought is an answer
+    assert html.count('href="/change?from=check"') == 3
+    assert '<span class="govuk-visually-hidden"> legal name</span>' in html
+    plain = rows.summary_rows([("Legal name", "A")])
+    assert "govuk-summary-list__row--no-actions" in plain and "Change" not in plain
