@@ -56,7 +56,9 @@ def test_audit_rows_say_who_acted_and_each_detail():
         record_type="users",
         record_id="12",
     )
-    by_system = SimpleNamespace(**{**vars(by_account), "actor_email": None, "actor_kind": "system", "details": {}})
+    by_system = SimpleNamespace(
+        **{**vars(by_account), "actor_email": None, "actor_kind": "system", "details": {}}
+    )
     by_other = SimpleNamespace(**{**vars(by_system), "actor_kind": "worker", "record_type": HOSTILE})
     html = rows.audit([by_account, by_system, by_other], {"users": "Account"})
     assert f"{ESCAPED}<br>o@example.com" in html
@@ -74,7 +76,9 @@ def test_organisation_rows_show_the_local_status_and_registration():
         local_status=LocalStatus.LOCAL,
         registered_at=WHEN,
     )
-    started = SimpleNamespace(id=6, name="B", companies_house_number=None, local_status=None, registered_at=None)
+    started = SimpleNamespace(
+        id=6, name="B", companies_house_number=None, local_status=None, registered_at=None
+    )
     html = rows.organisations([registered, started], LINK)
     assert ESCAPED in html and "<script>" not in html
     assert "Company 01234567" in html and html.count("Company") == 1
