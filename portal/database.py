@@ -24,6 +24,18 @@ def fixed_limit(rows: int) -> sa.ColumnElement:
     return sa.literal_column(str(int(rows)))
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, in lower case, its own %, _ and \\ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def any_like(pattern: str | sa.BindParameter, *columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Whether any of `columns`, in lower case, matches `pattern` (from contains_pattern, or a
+    parameter bound to one)."""
+    return sa.or_(*(sa.func.lower(column).like(pattern, escape="\\") for column in columns))
+
+
 class WriteInSafeRequestError(RuntimeError):
     """A GET, HEAD or OPTIONS request tried to write to the database."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from portal.accounts.access import admin_required
+from portal.database import any_like, contains_pattern
 from portal.ethics import services
 from portal.ethics.content import ContentError, digest, parse
 from portal.ethics.forms import PledgeFilterForm, PublishForm
@@ -28,8 +29,7 @@ def organisations_by_pledge(
     """Organisations filtered by their pledge; each condition is an indexed EXISTS on pledges."""
     query = sa.select(Organisation)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
+        query = query.where(any_like(contains_pattern(q), Organisation.name))
 
     def pledged(*conditions) -> sa.Exists:
         return sa.exists().where(Pledge.organisation_id == Organisation.id, *conditions)

@@ -13,22 +13,15 @@ from sqlalchemy.orm import Bundle, selectinload
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
+from portal.database import any_like, contains_pattern
 from portal.organisations.models import ClassificationDecision, Organisation
 from portal.outbox.models import MessageState, OutboxMessage
-
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
     query = sa.select(User).options(selectinload(User.organisation))
     if q:
-        pattern = _like(q)
-        query = query.where(
-            sa.or_(User.email.like(pattern, escape="\\"), sa.func.lower(User.name).like(pattern, escape="\\"))
-        )
+        query = query.where(any_like(contains_pattern(q), User.email, User.name))
     if role in Role._value2member_map_:
         query = query.where(User.role == Role(role))
     if status == "disabled":
@@ -103,7 +96,7 @@ def _audit(filters: frozenset[str]) -> sa.Select:
 
 
 def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict]:
-    values = {"pattern": _like(q)} if q else {}
+    values = {"pattern": contains_pattern(q)} if q else {}
     return _organisations(bool(values), status if status in {"registered", "in_progress"} else ""), values
 
 
@@ -119,12 +112,12 @@ def _organisations(keyword: bool, status: str) -> sa.Select:
     )
     query = sa.select(row)
     if keyword:
-        pattern = sa.bindparam("pattern")
         query = query.where(
-            sa.or_(
-                sa.func.lower(Organisation.name).like(pattern, escape="\\"),
-                sa.func.lower(Organisation.legal_name).like(pattern, escape="\\"),
-                sa.func.lower(Organisation.companies_house_number).like(pattern, escape="\\"),
+            any_like(
+                sa.bindparam("pattern"),
+                Organisation.name,
+                Organisation.legal_name,
+                Organisation.companies_house_number,
             )
         )
     if status == "registered":

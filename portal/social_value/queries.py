@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from portal.accounts.models import User
-from portal.database import fixed_limit
+from portal.database import any_like, contains_pattern, fixed_limit
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -123,8 +123,7 @@ def queue(
     if outcome is not None:
         values["outcome"] = outcome
     if organisation:
-        escaped = organisation.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        values["organisation"] = f"%{escaped}%"
+        values["organisation"] = contains_pattern(organisation)
     cursor = _cursor(after)
     if cursor is not None:
         values["queued_at"], values["offer_id"] = cursor
@@ -157,9 +156,7 @@ def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
             )
         )
     if "organisation" in filters:
-        query = query.where(
-            sa.func.lower(organisations.c.name).like(sa.bindparam("organisation"), escape="\\")
-        )
+        query = query.where(any_like(sa.bindparam("organisation"), organisations.c.name))
     if "queued_at" in filters:
         query = query.where(
             sa.tuple_(offers.c.queued_at, offers.c.id)

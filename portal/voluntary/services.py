@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.accounts.models import User
+from portal.database import any_like, contains_pattern
 from portal.extensions import db
 from portal.jobs import daily_task
 from portal.organisations.models import Classification, Organisation
@@ -46,11 +47,6 @@ class MoveRefused(ValueError):
     """The need is not in a state that allows the move (another officer or tab got there first)."""
 
 
-def like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # --- phone numbers ---------------------------------------------------------------------------
 
 # A UK number's digits after its trunk 0 (or +44, 0044) never start with another 0.
@@ -80,7 +76,7 @@ def entries(q: str = "", area: str = "", *, include_retired: bool = False) -> sa
     query = sa.select(DirectoryEntry)
     if not include_retired:
         query = query.where(DirectoryEntry.retired_at.is_(None))
-    return _matching(query, like(q) if q else None, area if area in AREAS else None)
+    return _matching(query, contains_pattern(q) if q else None, area if area in AREAS else None)
 
 
 def directory_rows(q: str = "", area: str = "") -> tuple[sa.Select, dict[str, str]]:
@@ -89,7 +85,7 @@ def directory_rows(q: str = "", area: str = "") -> tuple[sa.Select, dict[str, st
     of the areas served as one space-separated string (`areas`): one statement a page."""
     values = {}
     if q:
-        values["pattern"] = like(q)
+        values["pattern"] = contains_pattern(q)
     if area in AREAS:
         values["area"] = area
     return _directory_rows("pattern" in values, "area" in values), values
@@ -121,12 +117,7 @@ def _matching(query: sa.Select, pattern: str | sa.BindParameter | None, area: st
     """`query`'s entries whose name or what they broker matches `pattern` (a LIKE pattern), and
     which serve `area`: each a value, a bound parameter or None (any)."""
     if pattern is not None:
-        query = query.where(
-            sa.or_(
-                sa.func.lower(DirectoryEntry.name).like(pattern, escape="\\"),
-                sa.func.lower(DirectoryEntry.brokers).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(any_like(pattern, DirectoryEntry.name, DirectoryEntry.brokers))
     if area is not None:
         query = query.where(
             sa.exists().where(entry_areas.c.entry_id == DirectoryEntry.id, entry_areas.c.authority == area)
@@ -252,7 +243,7 @@ def published_needs(q: str = "", area: str = "", kind: str = "") -> tuple[sa.Sel
     rows of what the board shows, with who asks as `Need.asker` says it."""
     values: dict[str, object] = {"today": london_today()}
     if q:
-        values["pattern"] = like(q)
+        values["pattern"] = contains_pattern(q)
     if area in AREAS:
         values["area"] = area
     if kind:
@@ -279,13 +270,7 @@ def _published_needs(filters: frozenset[str]) -> sa.Select:
         .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= sa.bindparam("today", type_=sa.Date))
     )
     if "pattern" in filters:
-        pattern = sa.bindparam("pattern")
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Need.title).like(pattern, escape="\\"),
-                sa.func.lower(Need.description).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(any_like(sa.bindparam("pattern"), Need.title, Need.description))
     if "area" in filters:
         query = query.where(Need.authority == sa.bindparam("area"))
     if "kind" in filters:
