@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,8 +80,8 @@ class CheckedPage:
         return sorted(set(self.loaded) - self.scanned)
 
 
-@pytest.fixture
-def checked_page(browser) -> Iterator[CheckedPage]:
+@contextmanager
+def checked_context(browser) -> Iterator[CheckedPage]:
     """A fresh browser context; at the end every loaded page must have passed axe, with no
     console errors (a CSP violation shows up there)."""
     context = browser.new_context()
@@ -91,6 +92,26 @@ def checked_page(browser) -> Iterator[CheckedPage]:
     context.close()
     assert not checked.real_console_errors(), f"console errors: {checked.real_console_errors()}"
     assert not checked.unscanned(), f"pages loaded but never scanned by axe: {checked.unscanned()}"
+
+
+@pytest.fixture
+def checked_page(browser) -> Iterator[CheckedPage]:
+    with checked_context(browser) as checked:
+        yield checked
+
+
+@pytest.fixture
+def other_browsers(browser) -> Iterator[Callable[[], CheckedPage]]:
+    """More people's browsers (an officer's, a partner's), each held to the checks of
+    `checked_page`: call it for each."""
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(checked_context(browser))
+
+
+@pytest.fixture
+def officer_browser(other_browsers) -> CheckedPage:
+    """The officer's own browser, held to the checks of `checked_page`."""
+    return other_browsers()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.outbox.worker import run_until_idle
+from tests.browser.helpers import header_nav, heading, tab_to
 from tests.factories import PASSWORD, make_supplier
 
 BASE_URL = "http://portal.test"
@@ -40,23 +41,6 @@ def emailed_link(app: Flask, smtp_server, address: str, path: str, live_server: 
     ]
     assert links, f"no {path} link was mailed to {address}: {[m['Subject'] for m in smtp_server.messages]}"
     return live_server + links[-1]
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def header_nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Account")
-
-
-def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            break
-    expect(target).to_be_focused()
 
 
 def sign_in(page: Page, live_server: str, email: str, axe) -> None:

@@ -5,7 +5,7 @@ browser, publishes version 2; the supplier is emailed once, sees that the pledge
 and signs version 2 by keyboard alone; the certificate then says "Version 2" and "Current".
 
 Every page each browser loads is scanned by axe, and none logs a console error (the
-`checked_page` fixture holds the supplier's browser to that, `staff_browsers` the others).
+`checked_page` fixture holds the supplier's browser to that, `other_browsers` the others).
 Screenshots of the signing form, the certificate, the officer's record and the admin's preview
 are saved as /tmp/ethics-*.png for a person to look at.
 """
@@ -13,19 +13,21 @@ are saved as /tmp/ethics-*.png for a person to look at.
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Callable, Iterator
-from email.message import EmailMessage
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.extensions import db
-from portal.outbox.worker import run_until_idle
 from portal.time import london_today, utcnow
-from tests.browser.conftest import CheckedPage
+from tests.browser.helpers import (
+    body,
+    deliver,
+    heading,
+    screenshot,
+    sign_in,
+    success_banner,
+    summary_value,
+    tab_to,
+)
 from tests.factories import PASSWORD, make_organisation, make_staff, make_supplier
 
 BASE_URL = "http://portal.test"
@@ -54,41 +56,7 @@ CHANGE_SUMMARY = "Area 4 now speaks of honesty rather than integrity."
 # the end (every loaded page scanned by axe, no console errors).
 
 
-@pytest.fixture
-def staff_browsers(browser) -> Iterator[Callable[[], CheckedPage]]:
-    opened: list[tuple[object, CheckedPage]] = []
-
-    def open_browser() -> CheckedPage:
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        opened.append((context, CheckedPage(page)))
-        return opened[-1][1]
-
-    yield open_browser
-    for context, checked in opened:
-        context.close()
-        assert not checked.real_console_errors(), f"staff console errors: {checked.real_console_errors()}"
-        assert not checked.unscanned(), f"staff pages never scanned by axe: {checked.unscanned()}"
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def success_banner(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
-
-
-def summary_value(page: Page, key: str) -> Locator:
-    """The value beside `key` in the pledge's summary list."""
-    row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key").get_by_text(key, exact=True)
-    )
-    return row.locator(".govuk-summary-list__value")
 
 
 def pledge_tag(page: Page) -> Locator:
@@ -100,50 +68,11 @@ def area_box(page: Page, number: int) -> Locator:
     return page.get_by_role("checkbox", name=re.compile(rf"^We commit to area {number}: "))
 
 
-def is_focused(target: Locator) -> bool:
-    return target.evaluate("element => element === document.activeElement")
-
-
-def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if is_focused(target):
-            break
-    expect(target).to_be_focused()
-
-
-def sign_in(checked: CheckedPage, live_server: str, email: str, landing: str) -> None:
-    page = checked.page
-    page.goto(live_server + "/login")
-    checked.axe()
-    page.get_by_label("Email address", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + landing)
-
-
-def deliver(app: Flask) -> None:
-    """Run the outbox worker in this thread until nothing is left (a broadcast is expanded into
-    one message a member, then sent)."""
-    with app.app_context():
-        run_until_idle()
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def screenshot(page: Page, name: str) -> None:
-    """A full-page screenshot, /tmp/ethics-<name>.png, for a person to look at."""
-    page.screenshot(path=Path(tempfile.gettempdir()) / f"ethics-{name}.png", full_page=True)
-
-
 # --- the journey -----------------------------------------------------------------------------
 
 
 def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_re_signs_by_keyboard(
-    live_server, fresh_app, smtp_server, checked_page, page, axe, staff_browsers
+    live_server, fresh_app, smtp_server, checked_page, page, axe, other_browsers
 ):
     with fresh_app.app_context():
         organisation = make_organisation(ORGANISATION)
@@ -176,7 +105,7 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     expect(page.get_by_role("checkbox", name=re.compile(r"^We commit to area"))).to_have_count(4)
     expect(area_box(page, 4)).to_have_accessible_name(f"We commit to area 4: {AREAS_V1[3]}")
     axe()
-    screenshot(page, "signing-form")
+    screenshot(page, "ethics-signing-form")
 
     # First sent with area 3 unticked: the error summary, focused, links to that box.
     for number in (1, 2, 4):
@@ -200,7 +129,7 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
         REPRESENTATIVE
     )
     axe()
-    screenshot(page, "signing-error")
+    screenshot(page, "ethics-signing-error")
 
     area_box(page, 3).check()
     page.get_by_role("button", name="Sign the Code of Ethics").click()
@@ -226,10 +155,10 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     expect(summary_value(page, "Signed on")).to_contain_text("UTC")
     expect(summary_value(page, "Areas acknowledged").get_by_role("listitem")).to_have_count(4)
     axe()
-    screenshot(page, "certificate")
+    screenshot(page, "ethics-certificate")
 
     # 2. An officer, in a browser of their own, finds the pledge by its reference.
-    officer = staff_browsers()
+    officer = other_browsers()
     sign_in(officer, live_server, OFFICER_EMAIL, "/officer/")
     expect(heading(officer.page)).to_have_text("Officer workspace")
     officer.axe()
@@ -253,10 +182,10 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     expect(summary_value(officer.page, "Browser (user agent)")).to_contain_text("Chrome")
     expect(officer.page.get_by_text("The organisation's newest pledge.")).to_be_visible()
     officer.axe()
-    screenshot(officer.page, "officer-record")
+    screenshot(officer.page, "ethics-officer-record")
 
     # 3. An admin, in a third browser, writes version 2: one word changed, previewed, published.
-    admin = staff_browsers()
+    admin = other_browsers()
     sign_in(admin, live_server, ADMIN_EMAIL, "/officer/")
     admin.axe()
     admin.page.get_by_role("link", name="Code of Ethics pledges").click()
@@ -292,7 +221,7 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     expect(text_box).to_have_value(re.compile(re.escape(NEW_TITLE)))  # the edit is kept
     expect(admin.page.get_by_label("What has changed", exact=False)).to_have_value(CHANGE_SUMMARY)
     admin.axe()
-    screenshot(admin.page, "publish-preview")
+    screenshot(admin.page, "ethics-publish-preview")
 
     admin.page.get_by_role("button", name="Publish this version").click()
     expect(admin.page).to_have_url(live_server + "/officer/code-of-ethics")
@@ -384,7 +313,7 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     # The earlier pledge stays readable, by a link from the history.
     expect(history.get_by_role("link", name=first_reference)).to_be_visible()
     axe()
-    screenshot(page, "certificate-version-2")
+    screenshot(page, "ethics-certificate-version-2")
 
     # The officer's record of the first pledge now says the organisation signed again.
     officer.page.reload()

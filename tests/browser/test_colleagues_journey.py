@@ -9,7 +9,8 @@ import re
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.browser.test_accounts_journeys import emailed_link, header_nav, heading, sign_in
+from tests.browser.helpers import header_nav, heading
+from tests.browser.test_accounts_journeys import emailed_link, sign_in
 from tests.factories import make_organisation, make_supplier
 
 MEMBER = "ruth.jones@weaver-valley.example"

@@ -13,19 +13,15 @@ person to look at.
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from portal.extensions import db
 from portal.outbox.worker import run_until_idle
 from portal.time import utcnow
-from tests.browser.conftest import CheckedPage
-from tests.factories import PASSWORD, make_organisation, make_staff, make_supplier
+from tests.browser.helpers import assert_reflows_at_320, error_summary, heading, screenshot, sign_in
+from tests.factories import make_organisation, make_staff, make_supplier
 
 BASE_URL = "http://portal.test"
 ORGANISATION = "Weaver Workwear"
@@ -34,59 +30,13 @@ OFFICER_EMAIL = "olive.officer@example.com"
 FOLLOW_UP = "Asked for the SMETA report on the Dhaka factory and the agency's GLAA licence."
 
 
-@pytest.fixture
-def officer_browser(browser) -> Iterator[CheckedPage]:
-    """The officer's own browser, held to the same checks as `checked_page`."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    checked = CheckedPage(page)
-    yield checked
-    context.close()
-    assert not checked.real_console_errors(), f"officer's console errors: {checked.real_console_errors()}"
-    assert not checked.unscanned(), f"officer's pages never scanned by axe: {checked.unscanned()}"
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
 def group(page: Page, legend: str) -> Locator:
     return page.get_by_role("group", name=re.compile("^" + re.escape(legend)))
-
-
-def error_summary(page: Page) -> Locator:
-    return page.locator(".govuk-error-summary")
 
 
 def main_tag(page: Page) -> Locator:
     """The rating's tag on the page (the phase banner in the header has a tag too)."""
     return page.get_by_role("main").locator(".govuk-body-l .govuk-tag")
-
-
-def sign_in(checked: CheckedPage, live_server: str, email: str, landing: str) -> None:
-    page = checked.page
-    page.goto(live_server + "/login")
-    checked.axe()
-    page.get_by_label("Email address", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + landing)
-
-
-def screenshot(page: Page, name: str) -> None:
-    page.screenshot(path=Path(tempfile.gettempdir()) / f"due-diligence-{name}.png", full_page=True)
-
-
-def assert_reflows_at_320(checked: CheckedPage) -> None:
-    page = checked.page
-    page.set_viewport_size({"width": 320, "height": 720})
-    try:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 320, f"{page.url} is {width}px wide at 320px"
-        checked.axe()
-    finally:
-        page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follow_up(
@@ -112,7 +62,7 @@ def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follo
         "href", "/organisation/profile/accreditations"
     )
     axe()
-    screenshot(page, "questions")
+    screenshot(page, "due-diligence-questions")
 
     # 2. Sent empty: an error summary, focused, linking to each question, and a message at each.
     page.get_by_role("button", name="Save and see your rating").click()
@@ -130,7 +80,7 @@ def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follo
         expect(summary.get_by_role("link", name=message)).to_have_attribute("href", field)
         expect(page.locator(f"{field}-error")).to_contain_text(message)
     axe()
-    screenshot(page, "errors")
+    screenshot(page, "due-diligence-errors")
 
     # 3. The answers ("None" clears the other audits ticked; "Another" reveals its name).
     group(page, "Which sector").get_by_label("Textiles, clothing or uniforms", exact=True).check()
@@ -181,11 +131,11 @@ def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follo
         "href", "/organisation/due-diligence#sector"
     )
     axe()
-    screenshot(page, "result")
+    screenshot(page, "due-diligence-result")
     page.get_by_text("How the rating is worked out").click()
     expect(page.get_by_role("cell", name="5 points or more")).to_be_visible()
     axe()  # with the rules open
-    screenshot(page, "rules")
+    screenshot(page, "due-diligence-rules")
     assert_reflows_at_320(checked_page)
 
     # 5. The procurement inbox is told, with a link to the officers' page.
@@ -208,7 +158,7 @@ def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follo
     expect(first_row).to_contain_text(ORGANISATION)
     expect(first_row.locator(".govuk-tag")).to_have_text("High")
     officer_axe()
-    screenshot(officer, "officer-list")
+    screenshot(officer, "due-diligence-officer-list")
     officer.get_by_label("Rating", exact=True).select_option("low")
     officer.get_by_role("button", name="Filter").click()
     expect(officer.get_by_text("No organisation has answered with this rating yet.")).to_be_visible()
@@ -237,4 +187,4 @@ def test_supplier_answers_and_sees_a_high_rating_then_an_officer_records_a_follo
     expect(officer.get_by_text(FOLLOW_UP)).to_be_visible()
     expect(officer.get_by_text(re.compile(r"^Olive Officer, .*, rating then high$"))).to_be_visible()
     officer_axe()
-    screenshot(officer, "officer-detail")
+    screenshot(officer, "due-diligence-officer-detail")

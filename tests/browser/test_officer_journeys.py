@@ -9,14 +9,12 @@ and the test swaps that prefix for the live server's address.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.outbox.worker import run_until_idle
-from tests.browser.conftest import CheckedPage
+from tests.browser.helpers import header_nav, heading, success_banner, tab_to
 
 BASE_URL = "http://portal.test"
 ADMIN_EMAIL = "head@example.com"
@@ -37,18 +35,6 @@ VAGUE_FAILURE = "Enter a correct email address and password"
 # console errors). Its `.axe` is the very helper the `axe` fixture hands out.
 
 
-@pytest.fixture
-def officer_browser(browser) -> Iterator[CheckedPage]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    checked = CheckedPage(page)
-    yield checked
-    context.close()
-    assert not checked.real_console_errors(), f"officer's console errors: {checked.real_console_errors()}"
-    assert not checked.unscanned(), f"officer's pages never scanned by axe: {checked.unscanned()}"
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -64,27 +50,6 @@ def invitation_link(app: Flask, smtp_server, address: str, live_server: str) -> 
     ]
     assert links, f"no invitation was mailed to {address}: {[m['Subject'] for m in smtp_server.messages]}"
     return live_server + links[-1]
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def header_nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Account links")
-
-
-def success_banner(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
-
-
-def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            break
-    expect(target).to_be_focused()
 
 
 def fill_sign_in(page: Page, email: str, password: str) -> None:

@@ -11,15 +11,22 @@ horizontal scroll bar.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 
-import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.outbox.worker import run_until_idle
-from tests.browser.conftest import CheckedPage
+from tests.browser.helpers import (
+    assert_reflows_at_320,
+    body,
+    error_summary,
+    header_nav,
+    heading,
+    success_banner,
+    summary_value,
+    tab_to,
+)
 from tests.factories import PASSWORD, make_staff
 
 BASE_URL = "http://portal.test"
@@ -30,7 +37,6 @@ LEGAL_NAME = "Dane Valley Fabrication Ltd"
 OFFICER_EMAIL = "olive.officer@example.com"
 OFFICER_NAME = "Olive Officer"
 DECISION_NOTE = "Visited the Warrington depot on 20 November: it is theirs and in use."
-DESKTOP = {"width": 1280, "height": 720}
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -38,18 +44,6 @@ PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 #
 # As in test_officer_journeys: a second context, wrapped in CheckedPage, with the same checks at
 # the end (every loaded page scanned by axe, no console errors).
-
-
-@pytest.fixture
-def officer_browser(browser) -> Iterator[CheckedPage]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    checked = CheckedPage(page)
-    yield checked
-    context.close()
-    assert not checked.real_console_errors(), f"officer's console errors: {checked.real_console_errors()}"
-    assert not checked.unscanned(), f"officer's pages never scanned by axe: {checked.unscanned()}"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -64,10 +58,6 @@ def delivered(app: Flask, smtp_server, address: str, subject: str) -> EmailMessa
     return found[0]
 
 
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
 def link_in(message: EmailMessage, path: str, live_server: str) -> str:
     """The message's `path` link, on the live server."""
     match = re.search(re.escape(BASE_URL) + rf"({re.escape(path)}\S*)", body(message))
@@ -75,64 +65,12 @@ def link_in(message: EmailMessage, path: str, live_server: str) -> str:
     return live_server + match.group(1)
 
 
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def header_nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Account links")
-
-
-def success_banner(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
-
-
-def error_summary(page: Page) -> Locator:
-    return page.locator(".govuk-error-summary")
-
-
-def summary_value(page: Page, key: str) -> Locator:
-    """The value beside `key` in a summary list (classifications or answers)."""
-    row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key").get_by_text(key, exact=True)
-    )
-    return row.locator(".govuk-summary-list__value")
-
-
 def task_status(page: Page, title: str) -> Locator:
     return page.locator(".govuk-task-list__item").filter(has_text=title).locator(".govuk-task-list__status")
 
 
-def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            break
-    expect(target).to_be_focused()
-
-
 def save_and_continue(page: Page) -> None:
     page.get_by_role("button", name="Save and continue").click()
-
-
-def assert_reflows_at_320(checked: CheckedPage) -> None:
-    """WCAG 1.4.10: at 320 CSS pixels wide the page needs no horizontal scrolling. Names what
-    sticks out if anything does; axe runs at that width too."""
-    page = checked.page
-    page.set_viewport_size({"width": 320, "height": 720})
-    try:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate(
-            """() => [...document.querySelectorAll("body *")]
-                .filter(element => element.getBoundingClientRect().right > 320.5)
-                .slice(0, 5)
-                .map(element => `${element.tagName.toLowerCase()}.${element.className}`)"""
-        )
-        assert width <= 320, f"{page.url} is {width}px wide at 320px; too wide: {wide}"
-        checked.axe()
-    finally:
-        page.set_viewport_size(DESKTOP)
 
 
 # --- the journey -----------------------------------------------------------------------------

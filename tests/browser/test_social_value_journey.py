@@ -14,26 +14,30 @@ the totals are saved as /tmp/social-value-*.png for a person to look at.
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.extensions import db
 from portal.organisations.rules import LegalForm
-from portal.outbox.worker import run_until_idle
 from portal.social_value.models import Measure
 from portal.time import london_today, utcnow
 from portal.voluntary.models import DirectoryEntry
 from tests.browser.conftest import CheckedPage
-from tests.factories import PASSWORD, make_organisation, make_staff, make_supplier
+from tests.browser.helpers import (
+    body,
+    deliver,
+    fill_date,
+    heading,
+    screenshot,
+    sign_in,
+    success_banner,
+    summary_value,
+    tab_to,
+)
+from tests.factories import make_organisation, make_staff, make_supplier
 
 BASE_URL = "http://portal.test"
 PROCUREMENT_INBOX = "procurement@example.org"
@@ -52,95 +56,17 @@ DELIVERED = "40 hours of mentoring between March and June, signed off by the clu
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture
-def other_browsers(browser) -> Iterator[Callable[[], CheckedPage]]:
-    """More browser contexts, each held to the same checks as `checked_page`."""
-    opened: list[tuple[object, CheckedPage]] = []
-
-    def open_browser() -> CheckedPage:
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        opened.append((context, CheckedPage(page)))
-        return opened[-1][1]
-
-    yield open_browser
-    for context, checked in opened:
-        context.close()
-        assert not checked.real_console_errors(), f"console errors: {checked.real_console_errors()}"
-        assert not checked.unscanned(), f"pages never scanned by axe: {checked.unscanned()}"
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def banner(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
-
-
-def summary_value(page: Page, key: str) -> Locator:
-    row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key").get_by_text(key, exact=True)
-    )
-    return row.locator(".govuk-summary-list__value")
 
 
 def state_tag(page: Page) -> Locator:
     return page.get_by_role("main").locator(".govuk-tag").first
 
 
-def fill_date(page: Page, legend: str, day) -> None:
-    group = page.get_by_role("group", name=legend, exact=True)
-    group.get_by_label("Day", exact=True).fill(str(day.day))
-    group.get_by_label("Month", exact=True).fill(str(day.month))
-    group.get_by_label("Year", exact=True).fill(str(day.year))
-
-
-def is_focused(target: Locator) -> bool:
-    return target.evaluate("element => element === document.activeElement")
-
-
-def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if is_focused(target):
-            break
-    expect(target).to_be_focused()
-
-
-def sign_in(checked: CheckedPage, live_server: str, email: str, landing: str) -> None:
-    page = checked.page
-    page.goto(live_server + "/login")
-    checked.axe()
-    page.get_by_label("Email address", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + landing)
-    checked.axe()
-
-
 def continue_step(checked: CheckedPage, next_heading: str | re.Pattern) -> None:
     checked.page.get_by_role("button", name="Save and continue").click()
     expect(heading(checked.page)).to_have_text(next_heading)
     checked.axe()
-
-
-def deliver(app: Flask) -> None:
-    with app.app_context():
-        run_until_idle()
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-
-
-def screenshot(page: Page, name: str) -> None:
-    page.screenshot(path=Path(tempfile.gettempdir()) / f"social-value-{name}.png", full_page=True)
 
 
 # --- the journey -----------------------------------------------------------------------------
@@ -193,7 +119,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
         f"{HOURS} (hours): proxy £17.50 a unit (An example study, April 2025)"
     )
     axe()
-    screenshot(page, "matrix")
+    screenshot(page, "social-value-matrix")
 
     # 2. The supplier signs the Code of Ethics for their organisation.
     sign_in(checked_page, live_server, SUPPLIER_EMAIL, "/account")
@@ -224,7 +150,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(heading(page)).to_have_text("Which theme is your offer for?")
     expect(page.locator(".govuk-caption-l")).to_have_text("Social value offer: step 1 of 8")
     axe()
-    screenshot(page, "step")
+    screenshot(page, "social-value-step")
     social = page.get_by_role("radio", name="Social: build resilient communities")
     tab_to(page, social)
     page.keyboard.press("Space")
@@ -277,9 +203,9 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     ):
         expect(summary_value(page, key)).to_contain_text(value)
     expect(summary_value(page, "Outcomes").get_by_role("listitem")).to_have_count(2)
-    screenshot(page, "check")
+    screenshot(page, "social-value-check")
     page.get_by_role("button", name="Submit the offer").click()
-    expect(banner(page, "Your offer has been sent to the procurement unit.")).to_be_visible()
+    expect(success_banner(page, "Your offer has been sent to the procurement unit.")).to_be_visible()
     expect(heading(page)).to_have_text("Social value offer")
     expect(state_tag(page)).to_have_text("Submitted")
     offer_url = page.url
@@ -296,17 +222,17 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(officer.page).to_have_url(re.compile(r"[?&]theme=social"))
     expect(officer.page.get_by_role("link", name=SUPPLIER)).to_be_visible()
     officer.axe()
-    screenshot(officer.page, "queue")
+    screenshot(officer.page, "social-value-queue")
     officer.page.get_by_role("link", name=SUPPLIER).click()
     expect(heading(officer.page)).to_have_text("Social value offer")
     expect(summary_value(officer.page, "Voluntary-sector partner")).to_have_text(BODY)
     officer.axe()
     officer.page.get_by_role("button", name="Review it").click()
-    expect(banner(officer.page, "Done: the offer is under review.")).to_be_visible()
+    expect(success_banner(officer.page, "Done: the offer is under review.")).to_be_visible()
     officer.axe()
     officer.page.get_by_label("Your question to the supplier", exact=True).fill(QUESTION)
     officer.page.get_by_role("button", name="Ask a question").click()
-    expect(banner(officer.page, "Done: your question has been sent to the supplier.")).to_be_visible()
+    expect(success_banner(officer.page, "Done: your question has been sent to the supplier.")).to_be_visible()
     officer.axe()
 
     # 5. The supplier answers and resubmits.
@@ -316,7 +242,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     axe()
     page.get_by_label("Your answer", exact=True).fill(ANSWER)
     page.get_by_role("button", name="Answer and resubmit").click()
-    expect(banner(page, "Your answer has been sent and the offer resubmitted.")).to_be_visible()
+    expect(success_banner(page, "Your answer has been sent and the offer resubmitted.")).to_be_visible()
     axe()
 
     # 6. The officer accepts it: a commitment.
@@ -324,13 +250,13 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(officer.page.get_by_text(ANSWER)).to_be_visible()
     officer.axe()
     officer.page.get_by_role("button", name="Review it").click()
-    expect(banner(officer.page, "Done: the offer is under review.")).to_be_visible()
+    expect(success_banner(officer.page, "Done: the offer is under review.")).to_be_visible()
     officer.axe()
     officer.page.get_by_label("Reason (optional; sent to the supplier)", exact=True).fill(
         "Thank you: a fine offer."
     )
     officer.page.get_by_role("button", name="Accept it").click()
-    expect(banner(officer.page, "Done: the offer is accepted.")).to_be_visible()
+    expect(success_banner(officer.page, "Done: the offer is accepted.")).to_be_visible()
     expect(officer.page.get_by_text("On track")).to_be_visible()
     officer.axe()
 
@@ -347,10 +273,10 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     page.get_by_label("Evidence (optional)", exact=True).set_input_files(
         {"name": "sign-off.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    screenshot(page, "report")
+    screenshot(page, "social-value-report")
     page.get_by_role("button", name="Send the report").click()
     expect(
-        banner(page, "Your delivery report has been sent for the procurement unit to verify.")
+        success_banner(page, "Your delivery report has been sent for the procurement unit to verify.")
     ).to_be_visible()
     reports = page.get_by_role("table", name="Delivery reports")
     expect(reports).to_contain_text(DELIVERED)
@@ -365,9 +291,9 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     row = partner.page.get_by_role("row").filter(has_text=SUPPLIER)
     expect(row).to_contain_text(DELIVERED)
     partner.axe()
-    screenshot(partner.page, "partner-reports")
+    screenshot(partner.page, "social-value-partner-reports")
     row.get_by_role("button", name=re.compile(r"^Confirm")).click()
-    expect(banner(partner.page, "Thank you: the delivery is confirmed.")).to_be_visible()
+    expect(success_banner(partner.page, "Thank you: the delivery is confirmed.")).to_be_visible()
     expect(partner.page.get_by_role("row").filter(has_text=SUPPLIER)).to_contain_text("Confirmed")
     partner.axe()
 
@@ -379,7 +305,9 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(officer.page.get_by_text("(confirmed by the partner)")).to_be_visible()
     officer.axe()
     officer.page.get_by_role("button", name=re.compile(r"^Verify")).click()
-    expect(banner(officer.page, "The report is verified: it counts towards the commitment.")).to_be_visible()
+    expect(
+        success_banner(officer.page, "The report is verified: it counts towards the commitment.")
+    ).to_be_visible()
     expect(officer.page.get_by_text("No delivery reports are waiting.")).to_be_visible()
     officer.axe()
     officer.page.goto(offer_url.replace("/social-value/offers/", "/officer/offers/"))
@@ -387,7 +315,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
         officer.page.get_by_role("main").locator(".govuk-tag").filter(has_text="Delivered")
     ).to_be_visible()
     officer.axe()
-    screenshot(officer.page, "officer-offer")
+    screenshot(officer.page, "social-value-officer-offer")
     officer.page.goto(live_server + "/officer/social-value/totals")
     expect(heading(officer.page)).to_have_text("Social value totals")
     totals_row = officer.page.get_by_role("row").filter(has_text=HOURS)
@@ -395,7 +323,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
         ["Social", f"{HOURS} (hours)", "40£700", "40£700", "40£700"]  # the pounds on a line of their own
     )
     officer.axe()
-    screenshot(officer.page, "totals")
+    screenshot(officer.page, "social-value-totals")
 
     page.goto(offer_url)
     expect(page.get_by_role("main").locator(".govuk-tag").filter(has_text="Delivered")).to_be_visible()
@@ -406,7 +334,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(history).to_contain_text(ANSWER)
     expect(history).to_contain_text("Accepted by the procurement unit")
     axe()
-    screenshot(page, "offer")
+    screenshot(page, "social-value-offer")
     page.goto(live_server + "/social-value/totals")
     expect(heading(page)).to_have_text("Social value totals")
     axe()

@@ -13,22 +13,25 @@ form and the officer's approval page are saved as /tmp/voluntary-*.png for a per
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from email.message import EmailMessage
-from pathlib import Path
 
-import pytest
-from flask import Flask
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.organisations.rules import LegalForm
-from portal.outbox.worker import run_until_idle
 from portal.time import london_today, utcnow
-from tests.browser.conftest import CheckedPage
-from tests.factories import PASSWORD, make_organisation, make_staff, make_supplier
+from tests.browser.helpers import (
+    body,
+    deliver,
+    fill_date,
+    heading,
+    screenshot,
+    sign_in,
+    success_banner,
+    summary_value,
+    tab_to,
+)
+from tests.factories import make_organisation, make_staff, make_supplier
 
 BASE_URL = "http://portal.test"
 PROCUREMENT_INBOX = "procurement@example.org"
@@ -47,85 +50,7 @@ OFFER = "We can offer 40 volunteer hours in March, and two mentors from our work
 # --- the officer's and the supplier's browsers -----------------------------------------------
 
 
-@pytest.fixture
-def other_browsers(browser) -> Iterator[Callable[[], CheckedPage]]:
-    """More browser contexts, each held to the same checks as `checked_page`."""
-    opened: list[tuple[object, CheckedPage]] = []
-
-    def open_browser() -> CheckedPage:
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        opened.append((context, CheckedPage(page)))
-        return opened[-1][1]
-
-    yield open_browser
-    for context, checked in opened:
-        context.close()
-        assert not checked.real_console_errors(), f"console errors: {checked.real_console_errors()}"
-        assert not checked.unscanned(), f"pages never scanned by axe: {checked.unscanned()}"
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def banner(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
-
-
-def summary_value(page: Page, key: str) -> Locator:
-    row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key").get_by_text(key, exact=True)
-    )
-    return row.locator(".govuk-summary-list__value")
-
-
-def fill_date(page: Page, legend: str, day) -> None:
-    group = page.get_by_role("group", name=legend, exact=True)
-    group.get_by_label("Day", exact=True).fill(str(day.day))
-    group.get_by_label("Month", exact=True).fill(str(day.month))
-    group.get_by_label("Year", exact=True).fill(str(day.year))
-
-
-def is_focused(target: Locator) -> bool:
-    return target.evaluate("element => element === document.activeElement")
-
-
-def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
-    """Press Tab until `target` has focus, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if is_focused(target):
-            break
-    expect(target).to_be_focused()
-
-
-def sign_in(checked: CheckedPage, live_server: str, email: str, landing: str) -> None:
-    page = checked.page
-    page.goto(live_server + "/login")
-    checked.axe()
-    page.get_by_label("Email address", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + landing)
-    checked.axe()
-
-
-def deliver(app: Flask) -> None:
-    with app.app_context():
-        run_until_idle()
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def screenshot(page: Page, name: str) -> None:
-    page.screenshot(path=Path(tempfile.gettempdir()) / f"voluntary-{name}.png", full_page=True)
 
 
 # --- the journey -----------------------------------------------------------------------------
@@ -166,7 +91,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     expect(result.get_by_role("link", name=BODY)).to_be_visible()
     expect(page.get_by_label("Postcode", exact=True)).to_have_value("cw7 2ua")
     axe()
-    screenshot(page, "directory-postcode")
+    screenshot(page, "voluntary-directory-postcode")
 
     # A postcode that could be in two authorities shows both bodies; one outside says so.
     page.get_by_label("Postcode", exact=True).fill("CW4 7AA")
@@ -194,7 +119,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     )
     expect(page.get_by_text("not yet checked by the procurement unit", exact=False)).to_be_visible()
     axe()
-    screenshot(page, "entry")
+    screenshot(page, "voluntary-entry")
 
     # 2. The charity's member signs in and asks for help.
     sign_in(checked_page, live_server, POSTER_EMAIL, "/account")
@@ -228,7 +153,9 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     fill_date(page, "Until", ends)
     page.get_by_role("button", name="Send for approval").click()
     expect(heading(page)).to_have_text("Your organisation's needs")
-    expect(banner(page, "Your need has been sent to the procurement unit to approve.")).to_be_visible()
+    expect(
+        success_banner(page, "Your need has been sent to the procurement unit to approve.")
+    ).to_be_visible()
     row = page.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_contain_text("Waiting for approval")
     axe()
@@ -244,7 +171,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     expect(summary_value(officer.page, "From")).to_have_text(CHARITY)
     expect(officer.page.get_by_text(f"Posted by {POSTER} ({POSTER_EMAIL})")).to_be_visible()
     officer.axe()
-    screenshot(officer.page, "officer-approval")
+    screenshot(officer.page, "voluntary-officer-approval")
     officer.page.get_by_role("button", name="Save decision").click()  # nothing chosen yet
     expect(officer.page.locator(".govuk-error-summary")).to_be_focused()
     expect(officer.page.locator(".govuk-error-summary")).to_contain_text(
@@ -254,7 +181,9 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     officer.page.get_by_label("Approve and publish it", exact=True).check()
     officer.page.get_by_role("button", name="Save decision").click()
     expect(heading(officer.page)).to_have_text("Needs board: approvals")
-    expect(banner(officer.page, f"“{TITLE}” is published; {POSTER} has been emailed.")).to_be_visible()
+    expect(
+        success_banner(officer.page, f"“{TITLE}” is published; {POSTER} has been emailed.")
+    ).to_be_visible()
     expect(officer.page.get_by_text("No needs are in this state.")).to_be_visible()
     officer.axe()
 
@@ -272,7 +201,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     expect(supplier.page.get_by_role("link", name=TITLE)).to_be_visible()
     expect(supplier.page.get_by_text(f"From {CHARITY}")).to_be_visible()
     supplier.axe()
-    screenshot(supplier.page, "needs-board")
+    screenshot(supplier.page, "voluntary-needs-board")
     supplier.page.get_by_role("link", name=TITLE).click()
     expect(heading(supplier.page)).to_have_text(TITLE)
     expect(supplier.page.get_by_text(DESCRIPTION)).to_be_visible()
@@ -283,7 +212,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     offer_box = supplier.page.get_by_label("What your organisation can offer", exact=True)
     expect(offer_box).to_be_visible()
     supplier.axe()
-    screenshot(supplier.page, "need-response-form")
+    screenshot(supplier.page, "voluntary-need-response-form")
 
     tab_to(supplier.page, offer_box)
     supplier.page.keyboard.type(OFFER)
@@ -292,7 +221,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     expect(send).to_be_focused()
     supplier.page.keyboard.press("Enter")
     expect(
-        banner(supplier.page, f"Your offer has been sent to {POSTER}, who will contact you.")
+        success_banner(supplier.page, f"Your offer has been sent to {POSTER}, who will contact you.")
     ).to_be_visible()
     expect(heading(supplier.page)).to_have_text(TITLE)
     supplier.axe()
