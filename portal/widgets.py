@@ -17,26 +17,20 @@ from markupsafe import Markup, escape
 K = TypeVar("K")
 
 
+def _group_open(params: dict) -> str:
+    return f'<div class="govuk-form-group{" govuk-form-group--error" if params.get("errorMessage") else ""}">'
+
+
 def _field_head(params: dict, id_: str) -> tuple[list[str], str]:
     """The form group's opening, label, hint and error message; and aria-describedby's value."""
-    hint = params.get("hint") or {}
-    error = params.get("errorMessage")
-    hint_id = f"{id_}-hint" if hint.get("text") else ""
-    error_id = f"{id_}-error" if error else ""
+    hint_id, error_id, described_by = _ids(params, id_)
     label = params.get("label") or {}
     label_classes = f" {escape(label['classes'])}" if label.get("classes") else ""
-    parts = [
-        f'<div class="govuk-form-group{" govuk-form-group--error" if error else ""}">',
+    return [
+        _group_open(params),
         f'\n  <label class="govuk-label{label_classes}" for="{escape(id_)}">{escape(label.get("text"))}</label>',
-    ]
-    if hint_id:
-        parts.append(f'\n  <div id="{escape(hint_id)}" class="govuk-hint">{escape(hint["text"])}</div>')
-    if error_id:
-        parts.append(
-            f'\n  <p id="{escape(error_id)}" class="govuk-error-message">'
-            f'<span class="govuk-visually-hidden">Error:</span> {escape(error["text"])}</p>'
-        )
-    return parts, f"{hint_id} {error_id}".strip()
+        _hint_and_error(params, hint_id, error_id),
+    ], described_by
 
 
 def _attributes(attributes: dict | None) -> str:
@@ -188,7 +182,7 @@ def choices(params: dict, kind: str) -> Markup:
     has_fieldset = bool(params.get("fieldset"))
     classes = f" {escape(params['classes'])}" if params.get("classes") else ""
     html = (
-        f'<div class="govuk-form-group{" govuk-form-group--error" if params.get("errorMessage") else ""}">'
+        _group_open(params)
         + (_fieldset_open(params, described_by) if has_fieldset else "")
         + _hint_and_error(params, hint_id, error_id)
         + f'\n    <div class="govuk-{kind}{classes}" data-module="govuk-{kind}">'
@@ -206,7 +200,7 @@ def date_input(params: dict) -> Markup:
     id_ = params.get("id") or params["name"]
     hint_id, error_id, described_by = _ids(params, id_)
     fieldset = params.get("fieldset")
-    html = f'<div class="govuk-form-group{" govuk-form-group--error" if params.get("errorMessage") else ""}">'
+    html = _group_open(params)
     if fieldset:
         legend = fieldset.get("legend") or {}
         classes = f" {escape(fieldset['classes'])}" if fieldset.get("classes") else ""

@@ -20,7 +20,7 @@ from portal.officers import bp
 from portal.officers.forms import FilterForm
 from portal.pagination import row_link
 from portal.social_value import queries, services, steps, workflow
-from portal.social_value.forms import MatrixTextForm, MeasureForm, MoveForm
+from portal.social_value.forms import MatrixTextForm, MeasureForm
 from portal.social_value.models import (
     Commitment,
     DeliveryReport,
@@ -31,7 +31,7 @@ from portal.social_value.models import (
     Outcome,
     Theme,
 )
-from portal.social_value.views import apply_move
+from portal.social_value.views import apply_move, offer_page
 from portal.time import utcnow
 
 
@@ -95,17 +95,7 @@ def offer(offer_id: int):
     shown = db.session.scalar(queries.offer(offer_id))
     if shown is None or shown.state == OfferState.DRAFT:
         abort(404)  # a draft is the supplier's own until submitted
-    return render_template(
-        "social_value/officers/offer.html",
-        offer=shown,
-        moves=workflow.allowed(shown.state, "officer"),
-        form=MoveForm(revision=shown.revision),
-        names=workflow.STATE_NAMES,
-        area_name=steps.area_name,
-        quantity_text=steps.quantity_text,
-        commitment_state=services.commitment_state,
-        verify_form=ConfirmForm(),
-    )
+    return offer_page("social_value/officers/offer.html", shown, "officer")
 
 
 @bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")

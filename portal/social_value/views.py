@@ -135,17 +135,24 @@ def check_offer(offer_id: int):
 
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
-    shown = own_offer(offer_id)
+    return offer_page(
+        "social_value/offer.html", own_offer(offer_id), "supplier", report_form=DeliveryReportForm()
+    )
+
+
+def offer_page(template: str, offer: Offer, role: str, **context) -> str:
+    """An offer's page for `role` ("supplier" or "officer"): its answers, timeline and the moves
+    that role may make."""
     return render_template(
-        "social_value/offer.html",
-        offer=shown,
-        moves=workflow.allowed(shown.state, "supplier"),
-        form=MoveForm(revision=shown.revision),
+        template,
+        offer=offer,
+        moves=workflow.allowed(offer.state, role),
+        form=MoveForm(revision=offer.revision),
         names=workflow.STATE_NAMES,
         area_name=steps.area_name,
         quantity_text=steps.quantity_text,
         commitment_state=services.commitment_state,
-        report_form=DeliveryReportForm(),
+        **context,
     )
 
 
