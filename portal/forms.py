@@ -158,7 +158,7 @@ class GovDateField(DateField):
             raise StopValidation(self.required_message)
 
 
-MONEY = re.compile(r"^£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+MONEY = re.compile(r"^£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\Z", re.ASCII)
 
 
 class MoneyField(StringField):
@@ -199,7 +199,7 @@ class WholeNumberField(IntegerField):
             self.data = None
             return
         text = valuelist[0].strip().replace(",", "")
-        if not text.isdigit() or len(text) > 12:
+        if not (text.isascii() and text.isdigit()) or len(text) > 12:
             self.data = None
             raise ValueError(f"{self.label.text} must be a whole number, like 42")
         self.data = int(text)

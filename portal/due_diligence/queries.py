@@ -23,7 +23,7 @@ from portal.organisations.models import Organisation
 
 PAGE_SIZE = 25
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-CURSOR = re.compile(r"^([1-3])\.(\d{1,17})\.(\d{1,10})$")
+CURSOR = re.compile(r"^([1-3])\.(\d{1,17})\.(\d{1,10})\Z", re.ASCII)
 MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL
 Key = tuple[int, datetime, int]
 

@@ -21,8 +21,8 @@ from portal.forms import GovDateField, MoneyField, PlainText, WholeNumberField, 
 from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
 from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
 
-COMPANIES_HOUSE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
-CHARITY = re.compile(r"^(\d{6,8}|SC\d{6})$")
+COMPANIES_HOUSE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})\Z", re.ASCII)
+CHARITY = re.compile(r"^(\d{6,8}|SC\d{6})\Z", re.ASCII)
 COMPANY_FORMS = {LegalForm.PRIVATE_LIMITED, LegalForm.PUBLIC_LIMITED, LegalForm.LLP, LegalForm.CIC}
 CHARITY_FORMS = {LegalForm.CHARITY, LegalForm.CIO}
 

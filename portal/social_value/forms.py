@@ -33,7 +33,7 @@ from portal.forms import GovDateField, MoneyField, PlainText, strip_text, text_a
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import london_today
 
-QUANTITY = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+QUANTITY = re.compile(r"^\d{1,9}(\.\d{1,2})?\Z", re.ASCII)
 
 
 def parse_quantity(text: str | None, *, whole: bool) -> Decimal:

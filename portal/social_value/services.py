@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.jobs import daily_task
 from portal.organisations.models import Organisation
 from portal.outbox.services import link, notify
+from portal.social_value.queries import partner_organisation_id
 from portal.social_value.models import (
     Commitment,
     DeliveryReport,
@@ -85,6 +86,24 @@ def start_offer(organisation: Organisation, *, user: User) -> Offer:
         actor_kind="supplier",
     )
     return offer
+
+
+def delete_draft(offer: Offer, *, user: User) -> None:
+    """Delete a draft its organisation no longer wants. Only a draft: once submitted, an offer
+    has a timeline the procurement unit has seen, and is withdrawn instead. :raise MoveRefused:"""
+    if offer.state != OfferState.DRAFT:
+        raise MoveRefused("Only a draft can be deleted: a submitted offer can be withdrawn instead")
+    audit.record(
+        "offer.draft_deleted",
+        record_type="social_value_offers",
+        record_id=offer.id,
+        actor_id=user.id,
+        actor_kind="supplier",
+        details={"what": (offer.description or "")[:200]},
+    )
+    offer.outcomes.clear()
+    db.session.delete(offer)
+    db.session.flush()
 
 
 def transition(offer: Offer, name: str, *, actor: User, revision: int, message: str = "") -> OfferEvent:
@@ -220,7 +239,32 @@ def report_delivery(commitment: Commitment, report: DeliveryReport, *, user: Use
         actor_kind="supplier",
         details={"commitment": commitment.id, "quantity": str(report.quantity)},
     )
+    _ask_partner_to_confirm(commitment, report)
     return report
+
+
+def _ask_partner_to_confirm(commitment: Commitment, report: DeliveryReport) -> None:
+    """Each member of the registered organisation acting for the offer's partner body is told a
+    report names it, so the delivery can be confirmed by someone who saw it."""
+    partner_id = partner_organisation_id(commitment)
+    if partner_id is None:
+        return
+    members = db.session.scalars(
+        sa.select(User).where(User.organisation_id == partner_id, User.is_disabled.is_(False)).order_by(User.id)
+    )
+    for member in members:
+        notify(
+            "social_value/report_to_confirm",
+            to=(member.name, member.email),
+            subject=f"Please confirm a delivery by {commitment.offer.organisation.name}",
+            cause=report,
+            context={
+                "name": member.name,
+                "commitment": commitment,
+                "report": report,
+                "link": link("social_value.partner_reports"),
+            },
+        )
 
 
 def confirm_report(report: DeliveryReport, *, user: User) -> None:

@@ -15,7 +15,7 @@ from portal.organisations import evidence
 from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
-from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
+from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, OfferState, Theme
 from portal.voluntary.models import Need, NeedState
 
 # Each state's tag, for the offers' pages (lists show one a row).
@@ -84,7 +84,7 @@ def new_offer():
 
 def _need_from(value: str) -> Need | None:
     """A published need the offer answers (from the needs board's "offer help")."""
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return None
     need = db.session.get(Need, int(value))
     return need if need is not None and need.state == NeedState.PUBLISHED else None
@@ -128,6 +128,28 @@ def check_offer(offer_id: int):
         missing=services.incomplete(offer),
         problems=services.matrix_problems(offer),
         form=MoveForm(revision=offer.revision),
+        area_name=steps.area_name,
+        quantity_text=steps.quantity_text,
+    )
+
+
+@bp.route("/offers/<int:offer_id>/delete", methods=["GET", "POST"])
+def delete_draft(offer_id: int):
+    """Confirm, then delete a draft. A submitted offer goes back to its page, which says why."""
+    shown = own_offer(offer_id)
+    if shown.state != OfferState.DRAFT:
+        flash("Only a draft can be deleted: a submitted offer can be withdrawn instead.")
+        return redirect(url_for("social_value.offer", offer_id=shown.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_draft(shown, user=current_user._get_current_object())
+        db.session.commit()
+        flash("Your draft offer has been deleted.", "success")
+        return redirect(url_for("social_value.offers"))
+    return render_template(
+        "social_value/delete_draft.html",
+        offer=shown,
+        form=form,
         area_name=steps.area_name,
         quantity_text=steps.quantity_text,
     )

@@ -50,7 +50,7 @@ class MoveRefused(ValueError):
 # --- phone numbers ---------------------------------------------------------------------------
 
 # A UK number's digits after its trunk 0 (or +44, 0044) never start with another 0.
-_PHONE = re.compile(r"^(?:\+44|0044|0)([1-9]\d{8,9})$")
+_PHONE = re.compile(r"^(?:\+44|0044|0)([1-9]\d{8,9})\Z", re.ASCII)
 
 
 def uk_phone(text: str) -> str | None:

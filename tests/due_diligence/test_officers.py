@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.append_only import AppendOnlyError
 from portal.audit import AuditRecord
 from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
+from portal.due_diligence.queries import EPOCH, parse_cursor
 from portal.extensions import db
 from portal.time import utcnow
 from tests.conftest import count_queries, post_form
@@ -120,6 +121,12 @@ def test_a_malformed_or_extreme_cursor_is_ignored_or_empty(app, client, officer,
     rate(app, ("High Ltd", HIGH))
     assert client.get(f"{LIST}?before={cursor}").status_code == 200
     assert client.get(f"{LIST}?after={cursor}").status_code == 200
+
+
+def test_a_cursor_is_read_in_ascii_digits_only():
+    assert parse_cursor("3.1000.7") == (3, EPOCH + timedelta(microseconds=1000), 7)
+    assert parse_cursor("3.\u0661\u0660\u0660\u0660.7") is None
+    assert parse_cursor("3.1000.7\n") is None
 
 
 def test_the_list_pages_on_and_back_through_every_row_once(app, client, officer):

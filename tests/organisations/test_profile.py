@@ -123,6 +123,13 @@ def test_a_registered_organisation_changing_its_classification_tells_the_officer
         ("about", {**ABOUT, "legal_form": ""}, "legal_form", "Select your organisation"),
         ("about", {**ABOUT, "companies_house_number": "1234567"}, "companies_house_number", "8 digits"),
         ("about", {**ABOUT, "companies_house_number": "ABC12345"}, "companies_house_number", "8 digits"),
+        # Digits of another script would slip past the "registered elsewhere" check: refused.
+        (
+            "about",
+            {**ABOUT, "companies_house_number": "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"},
+            "companies_house_number",
+            "8 digits",
+        ),
         (
             "about",
             {**ABOUT, "companies_house_number": ""},
@@ -136,6 +143,12 @@ def test_a_registered_organisation_changing_its_classification_tells_the_officer
             "charity_number",
             "6 to 8 digits",
         ),
+        (
+            "about",
+            {"legal_name": "Trust", "legal_form": "registered_charity", "charity_number": "\u0661" * 7},
+            "charity_number",
+            "6 to 8 digits",
+        ),
         ("address", {**ADDRESS, "postcode": "NOT A CODE"}, "postcode", "Enter a full UK postcode"),
         ("address", {**ADDRESS, "address_line_1": ""}, "address_line_1", "Enter address line 1"),
         ("size", {**SIZE, "turnover": "-5"}, "turnover", "must be 0 or more"),
@@ -143,6 +156,8 @@ def test_a_registered_organisation_changing_its_classification_tells_the_officer
         ("size", {**SIZE, "turnover": "1,00,0"}, "turnover", "amount in pounds"),
         ("size", {**SIZE, "staff_headcount": "forty"}, "staff_headcount", "whole number"),
         ("size", {**SIZE, "staff_headcount": "-1"}, "staff_headcount", "whole number"),
+        ("size", {**SIZE, "staff_headcount": "\uff14\uff12"}, "staff_headcount", "whole number"),
+        ("size", {**SIZE, "turnover": "\u0664\u0662"}, "turnover", "amount in pounds"),
         ("size", {**SIZE, "financial_year_end": ["31", "2", "2026"]}, "financial_year_end", "real date"),
         (
             "size",

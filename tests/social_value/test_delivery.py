@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.jobs import DAILY_TASKS, run_daily
+from portal.organisations.models import Organisation
 from portal.outbox.worker import run_until_idle
 from portal.social_value import services
 from portal.social_value.models import Commitment, DeliveryReport, OfferState, Outcome
@@ -252,6 +253,24 @@ def test_the_partners_members_confirm_a_report_once(app, client, committed, part
     assert "Confirmed by the partner" in text_of(html_of(client, f"/social-value/offers/{committed}"))
 
 
+def test_the_partners_members_are_emailed_to_confirm_a_report(
+    app, client, committed, partner_client, smtp_server
+):
+    with app.app_context():
+        partner = db.session.get(Organisation, partner_client.user.organisation_id)
+        make_supplier("away@vale-royal.example", name="Ada Away", organisation=partner, disabled=True)
+        db.session.commit()
+    report(client, committed)
+    with app.app_context():
+        run_until_idle()
+    [asked] = [m for m in smtp_server.to("vera@vale-royal.example") if "delivery" in m["Subject"]]
+    assert asked["Subject"] == "Please confirm a delivery by Winsford Widgets"
+    body = asked.get_body(("plain",)).get_content()
+    assert "Winsford Widgets has reported delivering 40 hours" in body
+    assert "http://portal.test/social-value/partner-reports" in body
+    assert not [m for m in smtp_server.messages if "away@" in m["X-Envelope-To"]]  # disabled: not written to
+
+
 def test_only_the_partners_organisation_may_confirm(app, client, committed, rival_client):
     report(client, committed)
     [stored] = reports(app)
@@ -265,7 +284,7 @@ def test_only_the_partners_organisation_may_confirm(app, client, committed, riva
 
 
 def test_a_partner_body_with_no_registered_organisation_has_no_one_to_confirm(
-    app, client, member, officer_client, partner_client
+    app, client, member, officer_client, partner_client, smtp_server
 ):
     with app.app_context():
         from portal.voluntary.models import DirectoryEntry
@@ -286,6 +305,9 @@ def test_a_partner_body_with_no_registered_organisation_has_no_one_to_confirm(
         == 404
     )
     assert "There are no delivery reports" in html_of(partner_client, "/social-value/partner-reports")
+    with app.app_context():
+        run_until_idle()
+    assert not [m for m in smtp_server.to("vera@vale-royal.example") if "delivery" in m["Subject"]]
 
 
 # --- evidence downloads -------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.social_value import steps
-from portal.social_value.models import DeliveryReport, Offer, OfferEvent, OfferState, Outcome
+from portal.accounts.models import User
+from portal.audit import AuditRecord
+from portal.social_value import services, steps
+from portal.social_value.models import DeliveryReport, Offer, OfferEvent, OfferState, Outcome, offer_outcomes
 from portal.time import london_today, utcnow
 from portal.voluntary.models import DirectoryEntry, NeedState
 from tests.conftest import count_queries, post_form, session_csrf_token
@@ -203,6 +205,80 @@ def test_a_submitted_offer_can_no_longer_be_changed(app, client, member):
     assert offer_of(app, offer_id).description == "Staff mentor young people at a Winsford youth club."
 
 
+# --- deleting a draft --------------------------------------------------------------------------
+
+
+def offer_outcome_rows(app, offer_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(offer_outcomes).where(offer_outcomes.c.offer_id == offer_id)
+        )
+
+
+def offer_exists(app, offer_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Offer, offer_id) is not None
+
+
+def test_a_draft_empty_or_answered_is_deleted_once_confirmed_and_audited(app, client, member):
+    empty = start_offer(client)
+    answered = start_offer(client)
+    with app.app_context():
+        choice = matrix_choice()
+    answer_every_step(client, answered, choice)
+    assert offer_outcome_rows(app, answered) >= 1
+    check = html_of(client, f"/social-value/offers/{answered}/check")
+    assert f'href="/social-value/offers/{answered}/delete"' in check
+    for offer_id in (empty, answered):
+        page = html_of(client, f"/social-value/offers/{offer_id}/delete")
+        assert "Delete this draft offer?" in page
+        assert offer_exists(app, offer_id)  # the page alone deletes nothing
+        response = post_form(client, f"/social-value/offers/{offer_id}/delete", {})
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/social-value/offers"
+        assert not offer_exists(app, offer_id)
+    assert offer_outcome_rows(app, answered) == 0
+    assert "Your draft offer has been deleted." in html_of(client, "/social-value/offers")
+    with app.app_context():
+        deleted = db.session.scalars(
+            sa.select(AuditRecord.record_id).where(AuditRecord.action == "offer.draft_deleted")
+        ).all()
+    assert sorted(deleted) == sorted([str(empty), str(answered)])
+
+
+def test_a_submitted_offer_is_withdrawn_not_deleted(app, client, member):
+    offer_id = start_offer(client)
+    with app.app_context():
+        choice = matrix_choice()
+    answer_every_step(client, offer_id, choice)
+    move(client, offer_id, "submit")
+    for method in ("GET", "POST"):
+        response = client.open(
+            f"/social-value/offers/{offer_id}/delete",
+            method=method,
+            data={"csrf_token": session_csrf_token(client)} if method == "POST" else None,
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/social-value/offers/{offer_id}"
+    assert "a submitted offer can be withdrawn instead" in html_of(client, f"/social-value/offers/{offer_id}")
+    assert offer_of(app, offer_id).state == OfferState.SUBMITTED
+    with app.app_context(), pytest.raises(services.MoveRefused):
+        services.delete_draft(db.session.get(Offer, offer_id), user=db.session.get(User, member.id))
+
+
+def test_deleting_a_draft_needs_the_form_token_and_the_organisations_own_draft(
+    app, client, member, rival_client
+):
+    offer_id = start_offer(client)
+    refused = client.post(f"/social-value/offers/{offer_id}/delete", data={})
+    assert refused.status_code == 400
+    rival = rival_client.post(
+        f"/social-value/offers/{offer_id}/delete", data={"csrf_token": session_csrf_token(rival_client)}
+    )
+    assert rival.status_code == 404
+    assert offer_exists(app, offer_id)
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 
@@ -252,6 +328,9 @@ def assert_refused(app, client, offer_id, slug, data, message):
         ("volunteering_hours", "1e3", "Enter the quantity as a number, like 40 or 12.5"),
         ("volunteering_hours", "NaN", "Enter the quantity as a number, like 40 or 12.5"),
         ("volunteering_hours", "1234567890", "Enter the quantity as a number, like 40 or 12.5"),
+        # Digits of other scripts are digits to Python's \d and Decimal: refused, not stored.
+        ("volunteering_hours", "\u0664\u0660", "Enter the quantity as a number, like 40 or 12.5"),
+        ("volunteering_hours", "\uff14\uff10", "Enter the quantity as a number, like 40 or 12.5"),
         ("volunteering_hours", "", "Enter how much you offer, in the measure's unit"),
         ("people_into_work", "2.5", "This measure counts whole numbers: enter a whole number, like 3"),
         ("local_people_employed", "0.5", "This measure counts whole numbers: enter a whole number, like 3"),

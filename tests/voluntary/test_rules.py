@@ -72,6 +72,7 @@ def test_uk_phone_reads_the_usual_ways_of_writing_a_uk_number(written, national)
         "01244 401272 ext 3",
         "01244.401272",
         "00000000000",  # no UK number starts 00 once the 0 is taken off
+        "\u0660\u0661\u0662\u0664\u0664 \u0664\u0660\u0661\u0662\u0667\u0662",  # Arabic-Indic digits
         *HOSTILE_VALUES.values(),
     ],
 )
