@@ -13,13 +13,28 @@ from collections.abc import Iterable, Mapping
 
 from flask import current_app
 from jinja2.filters import do_truncate
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.time import london_datetime
 
 # Who acted, where no account did.
 SYSTEM_ACTORS = {"cli": "Command line", "system": "The portal"}
 LOCAL_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
+
+
+def _escape(value: object) -> str:
+    """As markupsafe's escape (the same five entities; Markup kept as it is), returning a str: a
+    list writes some 250 cells, and making a Markup of each cost half the rows' time."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
 def _markup(rows: Iterable[str]) -> Markup:
@@ -29,7 +44,7 @@ def _markup(rows: Iterable[str]) -> Markup:
 
 def _hrefs(link: tuple[str, str]):
     """Each row's link from the list's URL pattern, escaped once."""
-    before, after = escape(link[0]), escape(link[1])
+    before, after = _escape(link[0]), _escape(link[1])
     return lambda row_id: f"{before}{int(row_id)}{after}"
 
 
@@ -43,18 +58,18 @@ def outbox(messages: Iterable, link: tuple[str, str], state_tags: Mapping) -> Ma
     return _markup(
         '\n            <tr class="govuk-table__row">'
         f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{href(m.id)}">'
-        f"{escape(m.subject)}</a><br>"
-        f'<span class="govuk-body-s">Queued {escape(london_datetime(m.created_at))}</span></td>'
+        f"{_escape(m.subject)}</a><br>"
+        f'<span class="govuk-body-s">Queued {_escape(london_datetime(m.created_at))}</span></td>'
         '\n              <td class="govuk-table__cell govuk-body-s portal-break-anywhere">'
-        f"{escape(', '.join(m.recipients))}</td>"
+        f"{_escape(', '.join(m.recipients))}</td>"
         f'\n              <td class="govuk-table__cell">{state_tags[m.state]}'
         + (
-            f'<br><span class="govuk-body-s">{escape(_truncated(m.last_error, 80))}</span>'
+            f'<br><span class="govuk-body-s">{_escape(_truncated(m.last_error, 80))}</span>'
             if m.last_error
             else ""
         )
         + "</td>"
-        f'\n              <td class="govuk-table__cell govuk-table__cell--numeric">{escape(m.attempts)}</td>'
+        f'\n              <td class="govuk-table__cell govuk-table__cell--numeric">{_escape(m.attempts)}</td>'
         "\n            </tr>"
         for m in messages
     )
@@ -67,21 +82,21 @@ def _detail(value: object) -> str:
 def audit(entries: Iterable, record_labels: Mapping[str, str]) -> Markup:
     def who(entry) -> str:
         if entry.actor_email:
-            return f"{escape(entry.actor_name)}<br>{escape(entry.actor_email)}"
-        return escape(SYSTEM_ACTORS.get(entry.actor_kind) or str(entry.actor_kind).capitalize())
+            return f"{_escape(entry.actor_name)}<br>{_escape(entry.actor_email)}"
+        return _escape(SYSTEM_ACTORS.get(entry.actor_kind) or str(entry.actor_kind).capitalize())
 
     return _markup(
         '\n            <tr class="govuk-table__row">'
-        f'\n              <td class="govuk-table__cell govuk-body-s">{escape(london_datetime(e.occurred_at))}</td>'
+        f'\n              <td class="govuk-table__cell govuk-body-s">{_escape(london_datetime(e.occurred_at))}</td>'
         f'\n              <td class="govuk-table__cell govuk-body-s">{who(e)}</td>'
-        f'\n              <td class="govuk-table__cell govuk-body-s">{escape(e.action)}'
+        f'\n              <td class="govuk-table__cell govuk-body-s">{_escape(e.action)}'
         + "".join(
-            f"<br>{escape(str(key).replace('_', ' '))}: {escape(_detail(value))}"
+            f"<br>{_escape(str(key).replace('_', ' '))}: {_escape(_detail(value))}"
             for key, value in (e.details or {}).items()
         )
         + "</td>"
         f'\n              <td class="govuk-table__cell govuk-body-s">'
-        f"{escape(record_labels.get(e.record_type, e.record_type))} {escape(e.record_id)}</td>"
+        f"{_escape(record_labels.get(e.record_type, e.record_type))} {_escape(e.record_id)}</td>"
         "\n            </tr>"
         for e in entries
     )
@@ -90,22 +105,22 @@ def audit(entries: Iterable, record_labels: Mapping[str, str]) -> Markup:
 def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
     def registered(org) -> str:
         if org.registered_at:
-            return f"Registered {escape(london_datetime(org.registered_at))}"
+            return f"Registered {_escape(london_datetime(org.registered_at))}"
         return '<strong class="govuk-tag govuk-tag--grey">In progress</strong>'
 
     href = _hrefs(link)
     return _markup(
         '\n            <tr class="govuk-table__row">'
         f'\n              <td class="govuk-table__cell"><a class="govuk-link" href="{href(org.id)}">'
-        f"{escape(org.name)}</a>"
+        f"{_escape(org.name)}</a>"
         + (
-            f'<br><span class="govuk-body-s">Company {escape(org.companies_house_number)}</span>'
+            f'<br><span class="govuk-body-s">Company {_escape(org.companies_house_number)}</span>'
             if org.companies_house_number
             else ""
         )
         + "</td>"
         f'\n              <td class="govuk-table__cell">'
-        f"{escape(LOCAL_WORDS.get(org.local_status.value if org.local_status else '', 'Not known'))}</td>"
+        f"{_escape(LOCAL_WORDS.get(org.local_status.value if org.local_status else '', 'Not known'))}</td>"
         f'\n              <td class="govuk-table__cell">{registered(org)}</td>'
         "\n            </tr>"
         for org in organisations
@@ -130,10 +145,10 @@ def offer_queue(offers: Iterable, link: tuple[str, str], state_tags: Mapping) ->
     return _markup(
         _offer_row(
             href(o.id),
-            escape(o.organisation_name),
-            f"{escape(o.theme_name)}: {escape(o.measure_name)}; "
-            f"in the queue since {escape(london_datetime(o.queued_at))}"
-            + (f"; with {escape(o.reviewer_name)}" if o.reviewer_name else ""),
+            _escape(o.organisation_name),
+            f"{_escape(o.theme_name)}: {_escape(o.measure_name)}; "
+            f"in the queue since {_escape(london_datetime(o.queued_at))}"
+            + (f"; with {_escape(o.reviewer_name)}" if o.reviewer_name else ""),
             state_tags[o.state],
         )
         for o in offers
@@ -146,10 +161,10 @@ def organisation_offers(offers: Iterable, link: tuple[str, str], state_tags: Map
     return _markup(
         _offer_row(
             href(o.id),
-            (f"{escape(o.theme_name)}: " if o.theme_name else "")
-            + escape(_truncated(o.description or "Draft offer", 80)),
-            f"Started {escape(london_datetime(o.created_at))}"
-            + (f"; {escape(o.measure_name)}" if o.measure_name else ""),
+            (f"{_escape(o.theme_name)}: " if o.theme_name else "")
+            + _escape(_truncated(o.description or "Draft offer", 80)),
+            f"Started {_escape(london_datetime(o.created_at))}"
+            + (f"; {_escape(o.measure_name)}" if o.measure_name else ""),
             state_tags[o.state],
         )
         for o in offers
@@ -165,15 +180,15 @@ def summary_rows(rows: Iterable[tuple[str, object]], change_url: str = "") -> Ma
         if not change_url:
             return ""
         return (
-            f'\n          <dd class="govuk-summary-list__actions"><a class="govuk-link" href="{escape(change_url)}">'
-            f'Change<span class="govuk-visually-hidden"> {escape(str(label).lower())}</span></a></dd>'
+            f'\n          <dd class="govuk-summary-list__actions"><a class="govuk-link" href="{_escape(change_url)}">'
+            f'Change<span class="govuk-visually-hidden"> {_escape(str(label).lower())}</span></a></dd>'
         )
 
     return _markup(
         f'\n        <div class="govuk-summary-list__row{no_actions}">'
-        f'\n          <dt class="govuk-summary-list__key">{escape(label)}</dt>'
+        f'\n          <dt class="govuk-summary-list__key">{_escape(label)}</dt>'
         f'\n          <dd class="govuk-summary-list__value">'
-        f"{escape('Not given' if value is None or value == '' else value)}</dd>"
+        f"{_escape('Not given' if value is None or value == '' else value)}</dd>"
         + action(label)
         + "\n        </div>"
         for label, value in rows

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal import rows
 from portal.organisations.models import LocalStatus
@@ -24,6 +24,18 @@ LINK = ("/officer/things/", "/view")
 def _app_context(app):
     with app.app_context():
         yield
+
+
+@pytest.mark.parametrize(
+    "value",
+    [HOSTILE, "O'Brien & Sons", "a > b", 'say "hi"', "&amp; already", "\u202eevil", 42, None, 1.5, ""],
+)
+def test_cells_are_escaped_exactly_as_markupsafe_escapes(value):
+    assert rows._escape(value) == str(escape(value))
+
+
+def test_markup_is_kept_as_it_is():
+    assert rows._escape(Markup("<strong>Failed</strong>")) == "<strong>Failed</strong>"
 
 
 def test_outbox_rows_escape_and_shorten_what_they_show():

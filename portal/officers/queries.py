@@ -1,6 +1,6 @@
 """The selects behind the officer lists, filtered as the filter forms say. Each list is one
 query per page (see portal.pagination); what a row shows is loaded with it. The outbox, audit and
-organisations lists read only the columns they show, as plain rows (a Bundle): not an email's
+organisations lists read only the columns they show, as plain rows: not an email's
 body, and no ORM object to build and track for each of a read-only page's rows; and their
 statements are built once per set of filters (see portal.pagination.newest_first)."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Bundle, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
@@ -44,8 +44,7 @@ def outbox(state: str = "") -> tuple[sa.Select, dict]:
 
 @functools.cache
 def _outbox(by_state: bool) -> sa.Select:
-    row = Bundle(
-        "message",
+    columns = (
         OutboxMessage.id,
         OutboxMessage.subject,
         OutboxMessage.recipients,
@@ -54,7 +53,7 @@ def _outbox(by_state: bool) -> sa.Select:
         OutboxMessage.last_error,
         OutboxMessage.created_at,
     )
-    query = sa.select(row)
+    query = sa.select(*columns)
     return query.where(OutboxMessage.state == sa.bindparam("state")) if by_state else query
 
 
@@ -76,8 +75,7 @@ def audit(
 
 @functools.cache
 def _audit(filters: frozenset[str]) -> sa.Select:
-    row = Bundle(
-        "entry",
+    columns = (
         AuditRecord.id,
         AuditRecord.occurred_at,
         AuditRecord.actor_kind,
@@ -89,7 +87,7 @@ def _audit(filters: frozenset[str]) -> sa.Select:
         User.name.label("actor_name"),
         User.email.label("actor_email"),
     )
-    query = sa.select(row).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
+    query = sa.select(*columns).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
     for name in sorted(filters):
         query = query.where(getattr(AuditRecord, name) == sa.bindparam(name))
     return query
@@ -102,15 +100,14 @@ def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict]:
 
 @functools.cache
 def _organisations(keyword: bool, status: str) -> sa.Select:
-    row = Bundle(
-        "organisation",
+    columns = (
         Organisation.id,
         Organisation.name,
         Organisation.companies_house_number,
         Organisation.local_status,
         Organisation.registered_at,
     )
-    query = sa.select(row)
+    query = sa.select(*columns)
     if keyword:
         query = query.where(
             any_like(

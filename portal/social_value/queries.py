@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Bundle, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.database import any_like, contains_pattern, fixed_limit
@@ -57,8 +57,7 @@ def offer(offer_id: int) -> sa.Select:
 def organisation_offers() -> sa.Select:
     """The offers of the organisation :organisation_id as plain rows of what its list shows (no
     ORM object a row), built once (see portal.pagination.newest_first)."""
-    row = Bundle(
-        "offer",
+    columns = (
         Offer.id,
         Offer.state,
         Offer.created_at,
@@ -67,7 +66,7 @@ def organisation_offers() -> sa.Select:
         Measure.name.label("measure_name"),
     )
     return (
-        sa.select(row)
+        sa.select(*columns)
         .select_from(Offer)
         .outerjoin(Theme, Theme.id == Offer.theme_id)
         .outerjoin(Measure, Measure.id == Offer.measure_id)

@@ -16,7 +16,6 @@ from portal.extensions import db
 from portal.jobs import daily_task
 from portal.organisations.models import Organisation
 from portal.outbox.services import link, notify
-from portal.social_value.queries import partner_organisation_id
 from portal.social_value.models import (
     Commitment,
     DeliveryReport,
@@ -27,6 +26,7 @@ from portal.social_value.models import (
     OfferState,
     Outcome,
 )
+from portal.social_value.queries import partner_organisation_id
 from portal.social_value.workflow import MOVES
 from portal.time import london_today, utcnow
 
@@ -250,7 +250,9 @@ def _ask_partner_to_confirm(commitment: Commitment, report: DeliveryReport) -> N
     if partner_id is None:
         return
     members = db.session.scalars(
-        sa.select(User).where(User.organisation_id == partner_id, User.is_disabled.is_(False)).order_by(User.id)
+        sa.select(User)
+        .where(User.organisation_id == partner_id, User.is_disabled.is_(False))
+        .order_by(User.id)
     )
     for member in members:
         notify(

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Bundle
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
@@ -98,8 +97,7 @@ def _directory_rows(keyword: bool, area: bool) -> sa.Select:
         .where(entry_areas.c.entry_id == DirectoryEntry.id)
         .scalar_subquery()
     )
-    row = Bundle(
-        "entry",
+    columns = (
         DirectoryEntry.id,
         DirectoryEntry.name,
         DirectoryEntry.source,
@@ -107,7 +105,7 @@ def _directory_rows(keyword: bool, area: bool) -> sa.Select:
         sa.func.coalesce(served, "").label("areas"),
     )
     return _matching(
-        sa.select(row).where(DirectoryEntry.retired_at.is_(None)),
+        sa.select(*columns).where(DirectoryEntry.retired_at.is_(None)),
         sa.bindparam("pattern") if keyword else None,
         sa.bindparam("area") if area else None,
     )
@@ -253,8 +251,7 @@ def published_needs(q: str = "", area: str = "", kind: str = "") -> tuple[sa.Sel
 
 @functools.cache
 def _published_needs(filters: frozenset[str]) -> sa.Select:
-    row = Bundle(
-        "need",
+    columns = (
         Need.id,
         Need.title,
         Need.kind,
@@ -263,7 +260,7 @@ def _published_needs(filters: frozenset[str]) -> sa.Select:
         sa.func.coalesce(DirectoryEntry.name, Organisation.name, NEED_FROM_PROCUREMENT).label("asker"),
     )
     query = (
-        sa.select(row)
+        sa.select(*columns)
         .select_from(Need)
         .outerjoin(DirectoryEntry, DirectoryEntry.id == Need.entry_id)
         .outerjoin(Organisation, Organisation.id == Need.organisation_id)

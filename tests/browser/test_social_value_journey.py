@@ -365,3 +365,34 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     for checked in (checked_page,):
         assert not checked.real_console_errors(), f"console errors: {checked.real_console_errors()}"
         assert not checked.unscanned(), f"pages loaded but never scanned by axe: {checked.unscanned()}"
+
+
+def test_a_supplier_deletes_a_draft_it_no_longer_wants(live_server, fresh_app, checked_page, page, axe):
+    """Started by mistake: the draft is deleted from its page after a confirmation that keeps it
+    on "Keep it"; the list is then empty again."""
+    with fresh_app.app_context():
+        company = make_organisation(SUPPLIER)
+        company.registered_at = utcnow()
+        db.session.commit()
+        make_supplier(SUPPLIER_EMAIL, name=REPRESENTATIVE, organisation=company)
+        db.session.remove()
+    sign_in(checked_page, live_server, SUPPLIER_EMAIL, "/social-value/offers/new")
+    page.get_by_role("button", name="Start").click()
+    expect(heading(page)).to_have_text("Which theme is your offer for?")
+    page.goto(live_server + "/social-value/offers")
+    page.get_by_role("link", name="Draft offer").click()
+    expect(state_tag(page)).to_have_text("Draft")
+    axe()
+    page.get_by_role("link", name="delete it").click()
+    expect(heading(page)).to_have_text("Delete this draft offer?")
+    axe()
+    screenshot(page, "social-value-delete-draft")
+    page.get_by_role("link", name="Keep it").click()
+    expect(heading(page)).to_have_text("Check your offer")
+    axe()
+    page.get_by_role("link", name="Delete this draft").click()
+    page.get_by_role("button", name="Delete the draft").click()
+    expect(heading(page)).to_have_text("Social value offers")
+    expect(success_banner(page)).to_contain_text("Your draft offer has been deleted.")
+    expect(page.get_by_text("Your organisation has not made an offer yet.")).to_be_visible()
+    axe()

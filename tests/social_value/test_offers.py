@@ -12,9 +12,9 @@ from html import escape
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import db
 from portal.accounts.models import User
 from portal.audit import AuditRecord
+from portal.extensions import db
 from portal.social_value import services, steps
 from portal.social_value.models import DeliveryReport, Offer, OfferEvent, OfferState, Outcome, offer_outcomes
 from portal.time import london_today, utcnow
@@ -211,7 +211,9 @@ def test_a_submitted_offer_can_no_longer_be_changed(app, client, member):
 def offer_outcome_rows(app, offer_id: int) -> int:
     with app.app_context():
         return db.session.scalar(
-            sa.select(sa.func.count()).select_from(offer_outcomes).where(offer_outcomes.c.offer_id == offer_id)
+            sa.select(sa.func.count())
+            .select_from(offer_outcomes)
+            .where(offer_outcomes.c.offer_id == offer_id)
         )
 
 
