@@ -1,5 +1,5 @@
 """The commonest GOV.UK form widgets written in Python: the text input, the select, the button
-(every form's submit), radios, checkboxes and the date input. They take govuk-frontend-wtf's params, as its templates do, and give the
+(every form's submit), radios, checkboxes, the date input, the textarea and the file upload. They take govuk-frontend-wtf's params, as its templates do, and give the
 Design System's markup (tests/organisations/test_form_markup.py holds them to the macros').
 
 Why not templates: a Jinja template's render costs a new context and its own overhead, about
@@ -71,6 +71,40 @@ def text_input(params: dict) -> Markup:
     if prefix:
         parts.append("\n  </div>")
     parts.append("\n</div>")
+    # Safe: every value in it is escaped above.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def textarea(params: dict) -> Markup:
+    id_ = params.get("id") or params["name"]
+    parts, described_by = _field_head(params, id_)
+    spellcheck, value = params.get("spellcheck"), params.get("value")
+    error = " govuk-textarea--error" if params.get("errorMessage") else ""
+    extra = f" {escape(params['classes'])}" if params.get("classes") else ""
+    parts.append(
+        f'\n  <textarea class="govuk-textarea{error}{extra}" id="{escape(id_)}" name="{escape(params["name"])}"'
+        f' rows="{escape(params.get("rows") or 5)}"'
+        + (f' spellcheck="{str(spellcheck).lower()}"' if spellcheck is True or spellcheck is False else "")
+        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
+        + (f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else "")
+        + _attributes(params.get("attributes"))
+        + f">{escape(value) if value is not None else ''}</textarea>\n</div>"
+    )
+    # Safe: every value in it is escaped above.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def file_upload(params: dict) -> Markup:
+    id_ = params.get("id") or params["name"]
+    parts, described_by = _field_head(params, id_)
+    parts.append(
+        f'\n  <input class="{_classes("govuk-file-upload", params, "govuk-file-upload--error")}" id="{escape(id_)}"'
+        f' name="{escape(params["name"])}" type="file"'
+        + (" multiple" if params.get("multiple") else "")
+        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
+        + _attributes(params.get("attributes"))
+        + ">\n</div>"
+    )
     # Safe: every value in it is escaped above.
     return Markup("".join(parts))  # noqa: S704  # nosec B704
 
@@ -249,4 +283,6 @@ WRITERS: dict[str, Callable[[dict], Markup]] = {
     "govuk_frontend_wtf/radios.html": lambda params: choices(params, "radios"),
     "govuk_frontend_wtf/checkboxes.html": lambda params: choices(params, "checkboxes"),
     "govuk_frontend_wtf/date.html": date_input,
+    "govuk_frontend_wtf/textarea.html": textarea,
+    "govuk_frontend_wtf/file-upload.html": file_upload,
 }
