@@ -89,7 +89,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["TRUSTED_PROXY_COUNT"]:
         proxies = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    init_database(app, db)
+    init_database(app)
 
 
 def register_blueprints(app: Flask) -> None:

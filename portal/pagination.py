@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, url_for
 
-from portal.database import fixed_limit
+from portal.database import fixed_limit, plain_rows
 from portal.extensions import db
 
 PAGE_SIZE = 25
@@ -36,16 +36,15 @@ def newest_first(
 
     Pass `values` for a query of plain columns built once per set of filters, whose filters are
     bound parameters (see portal.voluntary.services.directory_rows): its paged statements are then
-    built once too, and run on the session's connection, which hands the rows over as the driver
-    gives them. Working out a new statement's cache key, which SQLAlchemy does for every statement
-    it has not seen, cost more than running a list's query, and the ORM's reading of a page of
-    rows (even of plain columns) as much again. Without `values`, `query` selects ORM objects."""
+    built once too, and read as plain rows (portal.database.plain_rows). Working out a new
+    statement's cache key, which SQLAlchemy does for every statement it has not seen, cost more
+    than running a list's query. Without `values`, `query` selects ORM objects."""
     before, after = _cursor("before"), _cursor("after")
     kind = "after" if after is not None else "before" if before is not None else "first"
     params = {**(values or {}), "keyset_id": after or before}
     if values is not None:
         statement = _prebuilt_page(query, id_column, size, kind)
-        rows = db.session.connection().execute(statement, params).all()
+        rows = plain_rows(statement, params)
     else:
         rows = db.session.scalars(_page(query, id_column, size, kind), params).all()
     if after is not None:

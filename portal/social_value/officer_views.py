@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from portal import audit, rows
 from portal.accounts.access import admin_required
 from portal.accounts.forms import ConfirmForm
+from portal.database import plain_rows
 from portal.extensions import db
 from portal.forms import select_field, text_field
 from portal.officers import bp
@@ -48,7 +49,7 @@ class QueueFilterForm(FilterForm):
 def offers_queue():
     form = QueueFilterForm(request.args)
     # The matrix's names alone, read each time: officers retire and restore outcomes as it runs.
-    matrix = db.session.execute(_themes_and_outcomes()).all()
+    matrix = plain_rows(_themes_and_outcomes())
     themes = {row.theme_id: row.theme for row in matrix}
     form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
     form.outcome.choices = [

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
-from portal.database import any_like, contains_pattern, fixed_limit
+from portal.database import any_like, contains_pattern, fixed_limit, plain_rows
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -126,7 +126,7 @@ def queue(
     cursor = _cursor(after)
     if cursor is not None:
         values["queued_at"], values["offer_id"] = cursor
-    rows = db.session.execute(_queue_statement(frozenset(values), size + 1), values).all()
+    rows = plain_rows(_queue_statement(frozenset(values), size + 1), values)
     items = list(rows[:size])
     older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
     return QueuePage(items, older)
