@@ -24,7 +24,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs import daily_task
 from portal.organisations.models import ACCREDITATION_NAMES, Accreditation, Organisation
-from portal.outbox import link, notify
+from portal.organisations.services import email_members
+from portal.outbox import link
 from portal.time import LONDON, london_today
 
 # Accreditation reminders, by stage: (days before expiry from which it is due, column).
@@ -61,12 +62,6 @@ def london_midnight(day: date) -> datetime:
 def active_member():
     """A member who can read the email: not disabled, address confirmed."""
     return sa.and_(User.is_disabled.is_(False), User.email_verified_at.is_not(None))
-
-
-def recipients(organisation: Organisation) -> list[User]:
-    return sorted(
-        (m for m in organisation.members if not m.is_disabled and m.is_verified), key=lambda m: m.id
-    )
 
 
 def accreditation_name(accreditation: Accreditation) -> str:
@@ -138,24 +133,21 @@ def remind_accreditations(now: datetime) -> int:
         name = accreditation_name(accreditation)
         expires = f"{accreditation.expires_on:%-d %B %Y}"
         subject = subject_for(days_left, name, organisation.name, expires)
-        for member in recipients(organisation):
-            notify(
-                "organisations/accreditation_expiring",
-                to=(member.name, member.email),
-                subject=subject,
-                cause=accreditation,
-                context={
-                    "name": member.name,
-                    "organisation_name": organisation.name,
-                    "accreditation_name": name,
-                    "certificate_number": accreditation.certificate_number,
-                    "expires": expires,
-                    "days_left": days_left,
-                    "stage": stage,
-                    "link": link("organisations.accreditations"),
-                },
-            )
-            sent += 1
+        sent += email_members(
+            organisation,
+            "organisations/accreditation_expiring",
+            subject=subject,
+            cause=accreditation,
+            context={
+                "organisation_name": organisation.name,
+                "accreditation_name": name,
+                "certificate_number": accreditation.certificate_number,
+                "expires": expires,
+                "days_left": days_left,
+                "stage": stage,
+                "link": link("organisations.accreditations"),
+            },
+        )
         setattr(accreditation, STAGE_COLUMNS[stage], now)
     db.session.flush()
     return sent
@@ -186,20 +178,17 @@ def remind_size_figures(now: datetime) -> int:
     today = london_today(now)
     sent = 0
     for organisation in db.session.scalars(due_size_reminders(today)):
-        for member in recipients(organisation):
-            notify(
-                "organisations/size_figures_old",
-                to=(member.name, member.email),
-                subject=f"Update the size figures for {organisation.name}",
-                cause=organisation,
-                context={
-                    "name": member.name,
-                    "organisation_name": organisation.name,
-                    "financial_year_end": f"{organisation.financial_year_end:%-d %B %Y}",
-                    "link": link("organisations.step", slug="size"),
-                },
-            )
-            sent += 1
+        sent += email_members(
+            organisation,
+            "organisations/size_figures_old",
+            subject=f"Update the size figures for {organisation.name}",
+            cause=organisation,
+            context={
+                "organisation_name": organisation.name,
+                "financial_year_end": f"{organisation.financial_year_end:%-d %B %Y}",
+                "link": link("organisations.step", slug="size"),
+            },
+        )
         organisation.size_reminded_at = now
     db.session.flush()
     return sent

@@ -247,25 +247,44 @@ def decide_classification(
         actor_kind=officer.role.value,
         details={"decided": value, "computed": str(computed), "note": note[:500]},
     )
-    for member in organisation.members:
-        if member.is_disabled:
-            continue
-        notify(
-            "organisations/classification_decided",
-            to=(member.name, member.email),
-            subject=f"The procurement team has {verb} your organisation's {LABELS[classification]} status",
-            cause=decision,
-            context={
-                "name": member.name,
-                "organisation": organisation,
-                "verb": verb,
-                "label": LABELS[classification],
-                "value": DECISION_WORDS[value],
-                "note": note,
-                "link": link("organisations.profile"),
-            },
-        )
+    email_members(
+        organisation,
+        "organisations/classification_decided",
+        subject=f"The procurement team has {verb} your organisation's {LABELS[classification]} status",
+        cause=decision,
+        context={
+            "organisation": organisation,
+            "verb": verb,
+            "label": LABELS[classification],
+            "value": DECISION_WORDS[value],
+            "note": note,
+            "link": link("organisations.profile"),
+        },
+    )
     return decision
+
+
+def active_members(organisation: Organisation) -> list[User]:
+    """The members who can be written to (not disabled, email confirmed), oldest account first."""
+    return sorted(
+        (m for m in organisation.members if not m.is_disabled and m.is_verified), key=lambda m: m.id
+    )
+
+
+def email_members(
+    organisation: Organisation, template: str, *, subject: str, cause: Any, context: dict
+) -> int:
+    """Queue `template` to each active member, with their name in its context; how many."""
+    members = active_members(organisation)
+    for member in members:
+        notify(
+            template,
+            to=(member.name, member.email),
+            subject=subject,
+            cause=cause,
+            context={**context, "name": member.name},
+        )
+    return len(members)
 
 
 LABELS = {

@@ -15,6 +15,7 @@ from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
 from portal.jobs import daily_task
 from portal.organisations.models import Organisation
+from portal.organisations.services import email_members
 from portal.outbox.services import link, notify
 from portal.social_value.models import (
     Commitment,
@@ -249,24 +250,13 @@ def _ask_partner_to_confirm(commitment: Commitment, report: DeliveryReport) -> N
     partner_id = partner_organisation_id(commitment)
     if partner_id is None:
         return
-    members = db.session.scalars(
-        sa.select(User)
-        .where(User.organisation_id == partner_id, User.is_disabled.is_(False))
-        .order_by(User.id)
+    email_members(
+        db.session.get(Organisation, partner_id),
+        "social_value/report_to_confirm",
+        subject=f"Please confirm a delivery by {commitment.offer.organisation.name}",
+        cause=report,
+        context={"commitment": commitment, "report": report, "link": link("social_value.partner_reports")},
     )
-    for member in members:
-        notify(
-            "social_value/report_to_confirm",
-            to=(member.name, member.email),
-            subject=f"Please confirm a delivery by {commitment.offer.organisation.name}",
-            cause=report,
-            context={
-                "name": member.name,
-                "commitment": commitment,
-                "report": report,
-                "link": link("social_value.partner_reports"),
-            },
-        )
 
 
 def confirm_report(report: DeliveryReport, *, user: User) -> None:
