@@ -617,50 +617,32 @@ def account_targets(account: Account, signed_in: SignIn) -> list[Target]:
     ]
 
 
+def _pages(paths: list[str], group: str, account: Account, signed_in: SignIn) -> list[Target]:
+    """`paths` loaded signed in as `account`, each held to `group`'s target."""
+    cookie = f"{account.cookie_name}={signed_in.session_cookie}"
+    return [Target(path, path, headers={"Cookie": cookie}, group=group, account=account) for path in paths]
+
+
 def profile_targets(account: Account, signed_in: SignIn) -> list[Target]:
-    """The supplier's own organisation profile, each page signed in."""
-    headers = {"Cookie": f"{account.cookie_name}={signed_in.session_cookie}"}
+    """The supplier's own organisation profile, Code of Ethics and offers pages, signed in."""
     return (
-        [
-            Target(path, path, headers=dict(headers), group="organisations", account=account)
-            for path in PROFILE_PAGES
-        ]
-        + [
-            Target(path, path, headers=dict(headers), group="code of ethics", account=account)
-            for path in ETHICS_PAGES
-        ]
-        + [
-            Target(path, path, headers=dict(headers), group="social value", account=account)
-            for path in SOCIAL_VALUE_PAGES
-        ]
+        _pages(PROFILE_PAGES, "organisations", account, signed_in)
+        + _pages(ETHICS_PAGES, "code of ethics", account, signed_in)
+        + _pages(SOCIAL_VALUE_PAGES, "social value", account, signed_in)
     )
 
 
 def officer_targets(
     account: Account, signed_in: SignIn, *, organisations: bool = True, lists: bool = True
 ) -> list[Target]:
-    """The officer's pages, signed in: the organisations list, and the outbox and audit lists."""
-    headers = {"Cookie": f"{account.cookie_name}={signed_in.session_cookie}"}
+    """The officer's pages, signed in: the organisations list and the offers queue, and the
+    outbox and audit lists."""
     targets = []
     if organisations:
-        targets.append(
-            Target(
-                OFFICER_ORGANISATIONS,
-                OFFICER_ORGANISATIONS,
-                headers=dict(headers),
-                group="organisations",
-                account=account,
-            )
-        )
-        targets += [
-            Target(path, path, headers=dict(headers), group="social value", account=account)
-            for path in SOCIAL_VALUE_OFFICER_PAGES
-        ]
+        targets += _pages([OFFICER_ORGANISATIONS], "organisations", account, signed_in)
+        targets += _pages(SOCIAL_VALUE_OFFICER_PAGES, "social value", account, signed_in)
     if lists:
-        targets += [
-            Target(path, path, headers=dict(headers), group="staff lists", account=account)
-            for path in OFFICER_PAGES
-        ]
+        targets += _pages(OFFICER_PAGES, "staff lists", account, signed_in)
     return targets
 
 

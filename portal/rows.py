@@ -175,12 +175,13 @@ def summary_rows(rows: Iterable[tuple[str, object]], change_url: str = "") -> Ma
     """A GOV.UK summary list's rows, "Not given" for an empty answer; each with a change link to
     `change_url` if one is given ("check your answers" has about forty)."""
     no_actions = "" if change_url else " govuk-summary-list__row--no-actions"
+    href = _escape(change_url)
 
     def action(label: str) -> str:
         if not change_url:
             return ""
         return (
-            f'\n          <dd class="govuk-summary-list__actions"><a class="govuk-link" href="{_escape(change_url)}">'
+            f'\n          <dd class="govuk-summary-list__actions"><a class="govuk-link" href="{href}">'
             f'Change<span class="govuk-visually-hidden"> {_escape(str(label).lower())}</span></a></dd>'
         )
 

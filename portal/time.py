@@ -68,7 +68,4 @@ def london_datetime(value: datetime | None) -> str:
         return ""
     local = value.astimezone(LONDON)
     hour = local.hour
-    return (
-        f"{local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"at {hour % 12 or 12}:{local.minute:02d}{'am' if hour < 12 else 'pm'}"
-    )
+    return f"{long_date(local)} at {hour % 12 or 12}:{local.minute:02d}{'am' if hour < 12 else 'pm'}"

@@ -46,67 +46,81 @@ def _classes(base: str, params: dict, error_class: str) -> str:
     return f"{base}{extra}{f' {error_class}' if error_class and params.get('errorMessage') else ''}"
 
 
-def text_input(params: dict) -> Markup:
+def _field(params: dict, control: Callable[[str, str], str]) -> Markup:
+    """A form group: label, hint and error message, then `control(id, aria-describedby's value)`."""
     id_ = params.get("id") or params["name"]
     parts, described_by = _field_head(params, id_)
-    prefix = (params.get("prefix") or {}).get("text")
-    if prefix:
-        parts.append(
+    parts.append(control(id_, described_by))
+    parts.append("\n</div>")
+    # Safe: every value in it is escaped, here and by the control's writer.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def _described_by(described_by: str) -> str:
+    return f' aria-describedby="{escape(described_by)}"' if described_by else ""
+
+
+def _spellcheck(params: dict) -> str:
+    spellcheck = params.get("spellcheck")
+    return f' spellcheck="{str(spellcheck).lower()}"' if spellcheck is True or spellcheck is False else ""
+
+
+def text_input(params: dict) -> Markup:
+    def control(id_: str, described_by: str) -> str:
+        value = params.get("value")
+        html = (
+            f'\n  <input class="{_classes("govuk-input", params, "govuk-input--error")}" id="{escape(id_)}"'
+            f' name="{escape(params["name"])}" type="{escape(params.get("type") or "text")}"'
+            + _spellcheck(params)
+            + (f' value="{escape(value)}"' if value is not None and value != "" else "")
+            + _described_by(described_by)
+            + (f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else "")
+            + (f' inputmode="{escape(params["inputmode"])}"' if params.get("inputmode") else "")
+            + _attributes(params.get("attributes"))
+            + ">"
+        )
+        prefix = (params.get("prefix") or {}).get("text")
+        if not prefix:
+            return html
+        return (
             '\n  <div class="govuk-input__wrapper">'
             f'\n    <div class="govuk-input__prefix" aria-hidden="true">{escape(prefix)}</div>'
+            f"{html}\n  </div>"
         )
-    spellcheck = params.get("spellcheck")
-    value = params.get("value")
-    parts.append(
-        f'\n  <input class="{_classes("govuk-input", params, "govuk-input--error")}" id="{escape(id_)}"'
-        f' name="{escape(params["name"])}" type="{escape(params.get("type") or "text")}"'
-        + (f' spellcheck="{str(spellcheck).lower()}"' if spellcheck is True or spellcheck is False else "")
-        + (f' value="{escape(value)}"' if value is not None and value != "" else "")
-        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
-        + (f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else "")
-        + (f' inputmode="{escape(params["inputmode"])}"' if params.get("inputmode") else "")
-        + _attributes(params.get("attributes"))
-        + ">"
-    )
-    if prefix:
-        parts.append("\n  </div>")
-    parts.append("\n</div>")
-    # Safe: every value in it is escaped above.
-    return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+    return _field(params, control)
 
 
 def textarea(params: dict) -> Markup:
-    id_ = params.get("id") or params["name"]
-    parts, described_by = _field_head(params, id_)
-    spellcheck, value = params.get("spellcheck"), params.get("value")
-    error = " govuk-textarea--error" if params.get("errorMessage") else ""
-    extra = f" {escape(params['classes'])}" if params.get("classes") else ""
-    parts.append(
-        f'\n  <textarea class="govuk-textarea{error}{extra}" id="{escape(id_)}" name="{escape(params["name"])}"'
-        f' rows="{escape(params.get("rows") or 5)}"'
-        + (f' spellcheck="{str(spellcheck).lower()}"' if spellcheck is True or spellcheck is False else "")
-        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
-        + (f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else "")
-        + _attributes(params.get("attributes"))
-        + f">{escape(value) if value is not None else ''}</textarea>\n</div>"
-    )
-    # Safe: every value in it is escaped above.
-    return Markup("".join(parts))  # noqa: S704  # nosec B704
+    def control(id_: str, described_by: str) -> str:
+        # The Design System puts the error class before the extra classes here, unlike the input.
+        error = " govuk-textarea--error" if params.get("errorMessage") else ""
+        value = params.get("value")
+        return (
+            f'\n  <textarea class="{_classes(f"govuk-textarea{error}", params, "")}" id="{escape(id_)}"'
+            f' name="{escape(params["name"])}" rows="{escape(params.get("rows") or 5)}"'
+            + _spellcheck(params)
+            + _described_by(described_by)
+            + (f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else "")
+            + _attributes(params.get("attributes"))
+            + f">{escape(value) if value is not None else ''}</textarea>"
+        )
+
+    return _field(params, control)
 
 
 def file_upload(params: dict) -> Markup:
-    id_ = params.get("id") or params["name"]
-    parts, described_by = _field_head(params, id_)
-    parts.append(
-        f'\n  <input class="{_classes("govuk-file-upload", params, "govuk-file-upload--error")}" id="{escape(id_)}"'
-        f' name="{escape(params["name"])}" type="file"'
-        + (" multiple" if params.get("multiple") else "")
-        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
-        + _attributes(params.get("attributes"))
-        + ">\n</div>"
-    )
-    # Safe: every value in it is escaped above.
-    return Markup("".join(parts))  # noqa: S704  # nosec B704
+    def control(id_: str, described_by: str) -> str:
+        return (
+            f'\n  <input class="{_classes("govuk-file-upload", params, "govuk-file-upload--error")}"'
+            f' id="{escape(id_)}" name="{escape(params["name"])}" type="file"'
+            + (" multiple" if params.get("multiple") else "")
+            + _described_by(described_by)
+            + _attributes(params.get("attributes"))
+            + ">"
+        )
+
+    return _field(params, control)
 
 
 def option_rows(items: list[dict]) -> str:
@@ -119,18 +133,15 @@ def option_rows(items: list[dict]) -> str:
 
 
 def select(params: dict) -> Markup:
-    id_ = params.get("id") or params["name"]
-    parts, described_by = _field_head(params, id_)
-    parts.append(
-        f'\n  <select class="{_classes("govuk-select", params, "govuk-select--error")}" id="{escape(id_)}"'
-        f' name="{escape(params["name"])}"'
-        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
-        + ">"
-        + option_rows(params.get("items") or [])
-        + "\n  </select>\n</div>"
-    )
-    # Safe: every value in it is escaped above.
-    return Markup("".join(parts))  # noqa: S704  # nosec B704
+    def control(id_: str, described_by: str) -> str:
+        return (
+            f'\n  <select class="{_classes("govuk-select", params, "govuk-select--error")}" id="{escape(id_)}"'
+            f' name="{escape(params["name"])}"{_described_by(described_by)}>'
+            + option_rows(params.get("items") or [])
+            + "\n  </select>"
+        )
+
+    return _field(params, control)
 
 
 def button(params: dict) -> Markup:
@@ -157,8 +168,7 @@ def button(params: dict) -> Markup:
 def _fieldset_open(params: dict, described_by: str) -> str:
     """A fieldset's opening and its legend (a page's heading where isPageHeading)."""
     legend = params["fieldset"].get("legend") or {}
-    aria = f' aria-describedby="{escape(described_by)}"' if described_by else ""
-    return f'\n  <fieldset class="govuk-fieldset"{aria}>' + _legend(legend)
+    return f'\n  <fieldset class="govuk-fieldset"{_described_by(described_by)}>' + _legend(legend)
 
 
 def _legend(legend: dict) -> str:
@@ -195,7 +205,7 @@ def choice_rows(params: dict, kind: str, described_by: str) -> str:
     prefix = params.get("idPrefix") or params["name"]
     name = escape(params["name"])
     input_type = "radio" if kind == "radios" else "checkbox"
-    aria = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    aria = _described_by(described_by)
     rows = []
     for index, item in enumerate(params["items"], start=1):
         item_id = escape(item.get("id") or (prefix if index == 1 else f"{prefix}-{index}"))
@@ -214,12 +224,11 @@ def choices(params: dict, kind: str) -> Markup:
     """GOV.UK radios or checkboxes (`kind`), in a fieldset where the params give one."""
     hint_id, error_id, described_by = _ids(params, params.get("idPrefix") or params["name"])
     has_fieldset = bool(params.get("fieldset"))
-    classes = f" {escape(params['classes'])}" if params.get("classes") else ""
     html = (
         _group_open(params)
         + (_fieldset_open(params, described_by) if has_fieldset else "")
         + _hint_and_error(params, hint_id, error_id)
-        + f'\n    <div class="govuk-{kind}{classes}" data-module="govuk-{kind}">'
+        + f'\n    <div class="{_classes(f"govuk-{kind}", params, "")}" data-module="govuk-{kind}">'
         + choice_rows(params, kind, "" if has_fieldset else described_by)
         + "\n    </div>"
         + ("\n  </fieldset>" if has_fieldset else "")
@@ -237,15 +246,15 @@ def date_input(params: dict) -> Markup:
     html = _group_open(params)
     if fieldset:
         legend = fieldset.get("legend") or {}
-        classes = f" {escape(fieldset['classes'])}" if fieldset.get("classes") else ""
-        html += f'\n  <fieldset class="govuk-fieldset{classes}" role="group"' + (
-            f' aria-describedby="{escape(described_by)}">' if described_by else ">"
-        )
+        html += f'\n  <fieldset class="{_classes("govuk-fieldset", fieldset, "")}" role="group"'
+        html += f"{_described_by(described_by)}>"
         if legend.get("text"):
             html += _legend(legend)
     html += _hint_and_error(params, hint_id, error_id)
-    classes = f" {escape(params['classes'])}" if params.get("classes") else ""
-    html += f'\n    <div class="govuk-date-input{classes}"{_attributes(params.get("attributes"))} id="{escape(id_)}">'
+    html += (
+        f'\n    <div class="{_classes("govuk-date-input", params, "")}"'
+        f'{_attributes(params.get("attributes"))} id="{escape(id_)}">'
+    )
     for item in params["items"]:
         item_id = escape(item.get("id") or f"{id_}-{item['name']}")
         item_classes = f" {escape(item['classes'])}" if item.get("classes") else ""

@@ -126,10 +126,14 @@ def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVe
     day = day or london_today()
     cache = g.setdefault("code_versions", {})
     if day not in cache:
-        newest_first = db.session.scalars(_versions_from(), {"day": day}).all()
-        in_force = next((v for v in newest_first if v.effective_on <= day), None)
-        cache[day] = (in_force, newest_first[0] if newest_first else None)
+        cache[day] = _in_force_and_latest(db.session.scalars(_versions_from(), {"day": day}).all(), day)
     return cache[day]
+
+
+def _in_force_and_latest(newest_first: list, day: date) -> tuple:
+    """From the versions newest first: the one in force on `day`, and the newest."""
+    in_force = next((v for v in newest_first if v.effective_on <= day), None)
+    return in_force, newest_first[0] if newest_first else None
 
 
 def forget_versions() -> None:
@@ -250,7 +254,7 @@ def pledges_of(organisation_id: int, *, version_id: int | None = None, limit: in
 
 @functools.cache
 def _pledges_of(by_version: bool, limit: int) -> sa.Select:
-    """Built once (see _version_refs); with what a pledge's record shows of its version, signer
+    """Built once (see _versions_from); with what a pledge's record shows of its version, signer
     and the pledge it corrects (not the version's text)."""
     query = (
         sa.select(Pledge)
@@ -285,31 +289,26 @@ def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef
     day = day or london_today()
     cache = g.setdefault("code_version_refs", {})
     if day not in cache:
-        newest_first = [VersionRef(*row) for row in db.session.execute(_version_refs(), {"day": day})]
-        in_force = next((v for v in newest_first if v.effective_on <= day), None)
-        cache[day] = (in_force, newest_first[0] if newest_first else None)
+        refs = [VersionRef(*row) for row in db.session.execute(_version_refs(), {"day": day})]
+        cache[day] = _in_force_and_latest(refs, day)
     return cache[day]
 
 
-@functools.cache
-def _versions_from() -> sa.Select:
-    """The versions from the one in force on :day on (built once: see _version_refs)."""
-    return (
-        sa.select(CodeVersion)
-        .where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date)))
-        .order_by(CodeVersion.number.desc())
+def _from_in_force(query: sa.Select) -> sa.Select:
+    """`query`'s versions from the one in force on :day on, newest first."""
+    return query.where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date))).order_by(
+        CodeVersion.number.desc()
     )
 
 
-@functools.cache
-def _version_refs() -> sa.Select:
-    """The versions from the one in force on :day on. Built once, as the statements below: a
-    reused statement keeps its cache key, which SQLAlchemy otherwise works out on every call."""
-    return (
+# Built once, as the statements below: a reused statement keeps its cache key, which SQLAlchemy
+# otherwise works out on every call.
+_versions_from = functools.cache(lambda: _from_in_force(sa.select(CodeVersion)))
+_version_refs = functools.cache(
+    lambda: _from_in_force(
         sa.select(CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)
-        .where(CodeVersion.id >= _oldest_relevant(sa.bindparam("day", type_=sa.Date)))
-        .order_by(CodeVersion.number.desc())
     )
+)
 
 
 @functools.cache

@@ -63,16 +63,15 @@ def correct():
         flash("There is no pledge to the newest version to correct: sign the Code instead.")
         return redirect(url_for("ethics.code"))
     pledge = db.session.get(Pledge, status.pledge.id)
-    in_force, latest = services.versions_by_day()
-    form = sign_form(latest, data=_pledge_answers(pledge) if request.method == "GET" else None)
+    form = sign_form(status.latest, data=_pledge_answers(pledge) if request.method == "GET" else None)
     if request.method == "POST":
-        response = _sign(form, organisation, latest, supersedes=pledge)
+        response = _sign(form, organisation, db.session.get(CodeVersion, status.latest.id), supersedes=pledge)
         if response is not None:
             return response
     return render_template(
         "ethics/code.html",
-        version=latest,
-        in_force=in_force,
+        version=status.latest,
+        in_force=status.in_force,
         status=status,
         form=form,
         organisation=organisation,

@@ -89,11 +89,16 @@ def start_offer(organisation: Organisation, *, user: User) -> Offer:
     return offer
 
 
-def delete_draft(offer: Offer, *, user: User) -> None:
-    """Delete a draft its organisation no longer wants. Only a draft: once submitted, an offer
-    has a timeline the procurement unit has seen, and is withdrawn instead. :raise MoveRefused:"""
+def refuse_unless_deletable(offer: Offer) -> None:
+    """Only a draft can be deleted: once submitted, an offer has a timeline the procurement unit
+    has seen, and is withdrawn instead. :raise MoveRefused:"""
     if offer.state != OfferState.DRAFT:
         raise MoveRefused("Only a draft can be deleted: a submitted offer can be withdrawn instead")
+
+
+def delete_draft(offer: Offer, *, user: User) -> None:
+    """Delete a draft its organisation no longer wants. :raise MoveRefused: not a draft."""
+    refuse_unless_deletable(offer)
     audit.record(
         "offer.draft_deleted",
         record_type="social_value_offers",

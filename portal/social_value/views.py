@@ -15,7 +15,7 @@ from portal.organisations import evidence
 from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
-from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, OfferState, Theme
+from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
 from portal.voluntary.models import Need, NeedState
 
 # Each state's tag, for the offers' pages (lists show one a row).
@@ -137,8 +137,10 @@ def check_offer(offer_id: int):
 def delete_draft(offer_id: int):
     """Confirm, then delete a draft. A submitted offer goes back to its page, which says why."""
     shown = own_offer(offer_id)
-    if shown.state != OfferState.DRAFT:
-        flash("Only a draft can be deleted: a submitted offer can be withdrawn instead.")
+    try:
+        services.refuse_unless_deletable(shown)
+    except services.MoveRefused as refusal:
+        flash(f"{refusal}.")
         return redirect(url_for("social_value.offer", offer_id=shown.id))
     form = ConfirmForm()
     if form.validate_on_submit():
