@@ -87,6 +87,12 @@ class Config:
     OUTBOX_RATE_PER_SECOND = float(os.environ.get("OUTBOX_RATE_PER_SECOND", "0"))
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
     BENCHMARK_ANCHORS = os.environ.get("BENCHMARK_ANCHORS") == "1"
+    # The OCDS feed's ocid prefix: a publisher registers its own with the Open Contracting
+    # Partnership ("ocds-" and six characters); until then this marks the feed as unregistered.
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-000000")
+    OCDS_PUBLISHER_NAME = os.environ.get(
+        "OCDS_PUBLISHER_NAME", "Cheshire Constabulary and the Police and Crime Commissioner for Cheshire"
+    )
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = self.database_url()

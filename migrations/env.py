@@ -84,6 +84,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
@@ -94,6 +95,15 @@ def run_migrations_online():
 
         with sqlite_foreign_keys_deferred(connection), context.begin_transaction():
             context.run_migrations()
+
+
+def include_name(name, type_, parent_names):
+    """Leave out the opportunities' search objects: each database has its own (an FTS5 table and
+    its shadow tables on SQLite, an expression index on PostgreSQL), made by their migration and
+    declared by no model, so autogenerate would otherwise offer to drop them."""
+    from portal.opportunities.models import SEARCH_OBJECTS
+
+    return name not in SEARCH_OBJECTS
 
 
 def render_item(type_, obj, autogen_context):

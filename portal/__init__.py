@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
     from portal.ethics import bp as ethics_bp
     from portal.officers import bp as officers_bp
+    from portal.opportunities import bp as opportunities_bp
     from portal.organisations import bp as organisations_bp
     from portal.pages import bp as pages_bp
     from portal.social_value import bp as social_value_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ethics_bp)
     app.register_blueprint(voluntary_bp)
     app.register_blueprint(social_value_bp)
+    app.register_blueprint(opportunities_bp)
 
     if app.config.get("BENCHMARK_ANCHORS"):
         from portal.bench import bp as bench_bp

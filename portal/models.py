@@ -5,6 +5,16 @@ from portal.audit import AuditRecord
 from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
 from portal.ethics.models import CodeVersion, Pledge
 from portal.jobs import JobRun
+from portal.opportunities.models import (
+    AlertOptOut,
+    Award,
+    ConflictDeclaration,
+    Interest,
+    Lot,
+    Opportunity,
+    ResponseScore,
+)
+from portal.opportunities.quotation_models import QuotationExercise, QuotationInvitee
 from portal.organisations.models import (
     Accreditation,
     ClassificationDecision,
@@ -29,10 +39,13 @@ from portal.voluntary.models import DirectoryEntry, DirectoryEntryArea, Need, Ne
 
 __all__ = [
     "Accreditation",
+    "AlertOptOut",
     "AuditRecord",
+    "Award",
     "Broadcast",
     "ClassificationDecision",
     "CodeVersion",
+    "ConflictDeclaration",
     "Commitment",
     "CpvDivision",
     "DeliveryReport",
@@ -41,12 +54,15 @@ __all__ = [
     "DueDiligenceAnswers",
     "DueDiligenceFollowUp",
     "Indicator",
+    "Interest",
     "JobRun",
+    "Lot",
     "Measure",
     "Need",
     "NeedResponse",
     "Offer",
     "OfferEvent",
+    "Opportunity",
     "Organisation",
     "OrganisationInvitation",
     "OrganisationSite",
@@ -56,7 +72,10 @@ __all__ = [
     "Postcode",
     "PostcodeDistrict",
     "PostcodeImport",
+    "QuotationExercise",
+    "QuotationInvitee",
     "ReferenceFigure",
+    "ResponseScore",
     "Theme",
     "User",
 ]

@@ -4,12 +4,15 @@ return can still be read (its columns, not its relationships) after the context 
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
 
 from flask.testing import FlaskClient
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
+from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
 from portal.organisations.models import Organisation
 from portal.time import utcnow
 
@@ -74,3 +77,49 @@ def _loaded(user: User) -> User:
     db.session.refresh(user)
     db.session.expunge(user)
     return user
+
+
+def make_opportunity(
+    *,
+    officer: User | None = None,
+    state: str = "published",
+    closes_in: timedelta = timedelta(days=14),
+    lots: int = 0,
+    **values,
+) -> Opportunity:
+    """An opportunity (published unless `state` says otherwise), closing `closes_in` from now,
+    with `lots` lots sharing its value; `values` override its columns. Flushed, not committed."""
+    number = next(_numbers)
+    officer_id = officer.id if officer else make_staff().id
+    now = utcnow()
+    columns = {
+        "reference": f"CC-{number:05d}",
+        "title": f"Opportunity {number}",
+        "summary": "Cleaning of police stations across Cheshire.",
+        "cpv_division": "90",
+        "value_ex_vat": Decimal("120000"),
+        "vat_rate": Decimal("20"),
+        "procedure": Procedure.TENDER,
+        "closes_at": now + closes_in,
+        "notice_url": "https://www.find-tender.service.gov.uk/Notice/000000-2026",
+        "suitable_sme": True,
+        "suitable_vcse": False,
+        "response_route": ResponseRoute.PORTAL,
+        "weighting": Decimal("10"),
+        "state": OpportunityState(state),
+        "created_by_id": officer_id,
+        "published_at": None if state == "draft" else now,
+    }
+    opportunity = Opportunity(**{**columns, **values})
+    for lot in range(1, lots + 1):
+        opportunity.lots.append(
+            Lot(
+                number=lot,
+                title=f"Lot {lot}",
+                value_ex_vat=(opportunity.value_ex_vat / lots).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+                cpv_division=opportunity.cpv_division,
+            )
+        )
+    db.session.add(opportunity)
+    db.session.flush()
+    return opportunity

@@ -21,11 +21,14 @@ VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 (a purpose name, not a password)
 INVITATION = "invitation"
 COLLEAGUE_INVITATION = "colleague-invitation"
+# An opportunity alert's unsubscribe link: it must still work when an old alert is found.
+ALERTS_UNSUBSCRIBE = "alerts-unsubscribe"
 LIFETIMES = {
     VERIFY_EMAIL: timedelta(hours=48),
     RESET_PASSWORD: timedelta(hours=1),
     INVITATION: timedelta(hours=72),
     COLLEAGUE_INVITATION: timedelta(days=7),
+    ALERTS_UNSUBSCRIBE: timedelta(days=730),
 }
 
 

@@ -313,3 +313,37 @@ def current_decisions(organisation: Organisation) -> dict[Classification, Classi
         else:
             current.pop(decision.classification, None)
     return current
+
+
+# (yes, no) for each classification, as lists beside a record say them.
+STATUS_WORDS = {
+    Classification.LOCAL: ("Local", "Not local"),
+    Classification.SME: ("SME", "Not an SME"),
+    Classification.VCSE: ("VCSE", "Not a VCSE"),
+}
+
+
+def status_words(organisation: Organisation) -> dict[Classification, str]:
+    """Local, SME and VCSE status in a word or two each, an officer's decision winning over the
+    rules' answer ("Local (officer decision)"), for lists of organisations beside a record.
+    Reads the organisation's decisions: load them with the organisations (selectinload)."""
+    computed = classify(organisation)
+    decided = current_decisions(organisation)
+    words = {}
+    for classification, value in (
+        (Classification.LOCAL, computed.local.value),
+        (Classification.SME, computed.sme.value),
+        (Classification.VCSE, computed.vcse.value),
+    ):
+        yes, no = STATUS_WORDS[classification]
+        if classification in decided:
+            words[classification] = (
+                f"{yes if decided[classification].decided_value else no} (officer decision)"
+            )
+        elif value == LocalStatus.DECLARED:
+            words[classification] = "Local: declared, to be verified"
+        elif value is None:
+            words[classification] = f"{yes}: not known"
+        else:
+            words[classification] = yes if value in (True, LocalStatus.LOCAL) else no
+    return words

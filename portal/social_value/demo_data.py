@@ -26,7 +26,7 @@ from portal.social_value.models import (
 from portal.time import utcnow
 
 STATES = list(OfferState)
-WEIGHTS = [10, 25, 10, 5, 5, 35, 5, 5]  # draft ... withdrawn, in OfferState's order
+WEIGHTS = [10, 25, 10, 5, 5, 35, 5, 5, 0]  # draft ... sealed, in OfferState's order: no sealed responses
 MOST = 100_000
 
 

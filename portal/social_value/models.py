@@ -17,6 +17,7 @@ from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+    from portal.opportunities.models import Opportunity
     from portal.organisations.models import Organisation
     from portal.voluntary.models import DirectoryEntry, Need
 
@@ -135,6 +136,10 @@ class OfferState(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+    # A response to an opportunity, submitted before its closing time: no officer reads it until
+    # then; after, it is evaluated with the organisation's other offers for the opportunity, and
+    # the award accepts or declines it (portal.opportunities.responses).
+    SEALED = "sealed"
 
 
 offer_outcomes = sa.Table(
@@ -168,6 +173,7 @@ class Offer(db.Model):
             postgresql_where=sa.text(AWAITING_SQL),
         ),
         sa.Index("ix_social_value_offers_theme_state", "theme_id", "state", "queued_at", "id"),
+        sa.Index("ix_social_value_offers_opportunity", "opportunity_id", "organisation_id"),
         sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(
             "state = 'draft' OR (theme_id IS NOT NULL AND indicator_id IS NOT NULL AND measure_id IS NOT NULL "
@@ -200,6 +206,9 @@ class Offer(db.Model):
     due_on: Mapped[date | None]
     partner_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directory_entries.id"))
     need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id"))
+    # Set for a response to an opportunity, which is sealed instead of reviewed; None for a
+    # general commitment to Cheshire.
+    opportunity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("opportunities.id"))
     partner_answered: Mapped[bool] = mapped_column(default=False)  # the optional step was seen
 
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -212,6 +221,7 @@ class Offer(db.Model):
     measure: Mapped[Measure | None] = relationship()
     partner: Mapped[DirectoryEntry | None] = relationship()
     need: Mapped[Need | None] = relationship()
+    opportunity: Mapped[Opportunity | None] = relationship()
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     events: Mapped[list[OfferEvent]] = relationship(order_by="OfferEvent.id", back_populates="offer")
     commitment: Mapped[Commitment | None] = relationship(back_populates="offer")

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.forms import select_field, text_field
 from portal.officers import bp
 from portal.officers.forms import FilterForm
+from portal.opportunities.responses import hidden_from_officers
 from portal.pagination import row_link
 from portal.social_value import queries, services, steps, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
@@ -38,7 +39,12 @@ from portal.time import utcnow
 
 class QueueFilterForm(FilterForm):
     state = select_field(
-        "State", [(s.value, workflow.STATE_NAMES[s]) for s in OfferState if s != OfferState.DRAFT]
+        "State",
+        [
+            (s.value, workflow.STATE_NAMES[s])
+            for s in OfferState
+            if s not in {OfferState.DRAFT, OfferState.SEALED}
+        ],
     )
     theme = select_field("Theme", [])
     outcome = select_field("Outcome", [])
@@ -94,15 +100,15 @@ def _themes_and_outcomes() -> sa.Select:
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
     shown = db.session.scalar(queries.offer(offer_id))
-    if shown is None or shown.state == OfferState.DRAFT:
-        abort(404)  # a draft is the supplier's own until submitted
+    if shown is None or hidden_from_officers(shown):
+        abort(404)  # a draft is the supplier's own until submitted; a response sealed until closing
     return offer_page("social_value/officers/offer.html", shown, "officer")
 
 
 @bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
 def move_offer(offer_id: int, move: str):
     shown = db.session.scalar(queries.offer(offer_id))
-    if shown is None or shown.state == OfferState.DRAFT:
+    if shown is None or hidden_from_officers(shown):
         abort(404)
     apply_move(shown, move, done=_DONE[move])
     return redirect(url_for("officers.offer", offer_id=offer_id))

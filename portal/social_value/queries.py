@@ -115,7 +115,7 @@ def queue(
     """Offers awaiting officers (or in `state`), oldest in the queue first, from a keyset cursor:
     plain rows of what the queue shows."""
     values: dict[str, object] = {}
-    if state in OfferState._value2member_map_:
+    if state in OfferState._value2member_map_ and state != OfferState.SEALED:  # sealed: never in the queue
         values["state"] = OfferState(state)
     if theme:
         values["theme"] = theme
@@ -215,10 +215,10 @@ class TotalRow:
 
 def totals(organisation_id: int | None = None) -> list[TotalRow]:
     """Per theme and measure: quantities offered (submitted or later, not withdrawn or declined),
-    accepted, and delivered (verified), in one grouped query."""
-    counted = [
-        s for s in OfferState if s not in {OfferState.DRAFT, OfferState.WITHDRAWN, OfferState.DECLINED}
-    ]
+    accepted, and delivered (verified), in one grouped query. Sealed responses to opportunities
+    count once awarded (accepted), never before."""
+    left_out = {OfferState.DRAFT, OfferState.WITHDRAWN, OfferState.DECLINED, OfferState.SEALED}
+    counted = [s for s in OfferState if s not in left_out]
     query = (
         sa.select(
             Offer.theme_id,

@@ -14,6 +14,7 @@ from portal.accounts.models import Role, User
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
 from portal.jobs import daily_task
+from portal.opportunities.services import is_open
 from portal.organisations.models import Organisation
 from portal.organisations.services import email_members
 from portal.outbox.services import link, notify
@@ -28,8 +29,8 @@ from portal.social_value.models import (
     Outcome,
 )
 from portal.social_value.queries import partner_organisation_id
-from portal.social_value.workflow import MOVES
-from portal.time import london_today, utcnow
+from portal.social_value.workflow import AWARD_MOVES, MOVES
+from portal.time import london_datetime, london_today, utcnow
 
 
 class MoveRefused(ValueError):
@@ -124,11 +125,23 @@ def transition(offer: Offer, name: str, *, actor: User, revision: int, message: 
             if move.by == "officer"
             else "Only the supplier can do that"
         )
+    if move.for_opportunity != (offer.opportunity_id is not None):
+        raise MoveRefused(
+            "This offer is a response to an opportunity: it is sealed, not reviewed"
+            if offer.opportunity_id is not None
+            else "This offer is a general commitment: it is reviewed, not sealed"
+        )
     if revision != offer.revision or offer.state not in move.sources:
         raise MoveRefused("This offer has changed since you opened the page: see where it is now")
+    if move.for_opportunity and (move.by == "supplier") != is_open(offer.opportunity):
+        raise MoveRefused(
+            "The opportunity has closed: its responses can no longer change"
+            if move.by == "supplier"
+            else "The opportunity is still open: its responses are sealed until it closes"
+        )
     if move.message == "required" and not message.strip():
         raise MoveRefused("Write the words the move needs")
-    if name in {"submit", "resubmit"} and (missing := incomplete(offer) or matrix_problems(offer)):
+    if name in {"submit", "resubmit", "seal"} and (missing := incomplete(offer) or matrix_problems(offer)):
         raise MoveRefused(f"Answer every question before you submit: {', '.join(missing)}")
     if move.needs_pledge:
         try:
@@ -145,7 +158,7 @@ def transition(offer: Offer, name: str, *, actor: User, revision: int, message: 
     )
     now = utcnow()
     offer.state = move.target
-    if move.target in {OfferState.SUBMITTED, OfferState.RESUBMITTED}:
+    if move.target in {OfferState.SUBMITTED, OfferState.RESUBMITTED, OfferState.SEALED}:
         offer.queued_at = now
     if name == "pick_up":
         offer.reviewer_id = actor.id
@@ -184,10 +197,14 @@ def _commit_to(offer: Offer) -> Commitment:
 
 
 def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
+    if event.action in AWARD_MOVES:
+        return
     context = {"offer": offer, "event": event, "organisation": offer.organisation}
     if MOVES[event.action].by == "supplier":
         inbox = current_app.config["PROCUREMENT_INBOX"]
-        if inbox:
+        if inbox and offer.opportunity_id is not None:
+            _tell_officers_sealed(offer.opportunity, event, inbox)
+        elif inbox:
             notify(
                 f"social_value/offer_{event.action}",
                 to=inbox,
@@ -207,6 +224,25 @@ def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
 
 
 _OFFICER_SUBJECTS = {"submit": "submitted", "resubmit": "resubmitted", "withdraw": "withdrawn"}
+
+
+def _tell_officers_sealed(opportunity, event: OfferEvent, inbox: str) -> None:
+    """A response to an opportunity arrived or was withdrawn: the email names neither the
+    organisation nor what it offers, which no officer may read before the closing time."""
+    arrived = event.action == "seal"
+    notify(
+        "opportunities/response_arrived" if arrived else "opportunities/response_withdrawn",
+        to=inbox,
+        subject=f"A sealed social value response {'arrived' if arrived else 'was withdrawn'}: {opportunity.reference}",
+        cause=event,
+        context={
+            "opportunity": opportunity,
+            "closes": london_datetime(opportunity.closes_at),
+            "link": link("officers.opportunity", opportunity_id=opportunity.id),
+        },
+    )
+
+
 _SUPPLIER_SUBJECTS = {
     "pick_up": "being reviewed",
     "ask": "a question from the procurement unit",

@@ -11,6 +11,8 @@ from portal import rows
 from portal.accounts.access import public
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
+from portal.opportunities import responses
+from portal.opportunities.models import Opportunity
 from portal.organisations import evidence
 from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, services, steps, workflow
@@ -69,8 +71,11 @@ def offers():
 def new_offer():
     organisation = member_organisation()
     need = _need_from(request.values.get("need", ""))
+    opportunity = _opportunity_from(request.values.get("opportunity", ""))
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         offer = services.start_offer(organisation, user=current_user._get_current_object())
+        if opportunity is not None:
+            offer.opportunity_id = opportunity.id
         if need is not None:
             offer.need_id, offer.partner_entry_id = need.id, need.entry_id
             if need.outcome is not None and need.outcome.retired_at is None:
@@ -78,8 +83,20 @@ def new_offer():
         db.session.commit()
         return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=steps.STEPS[0].slug))
     return render_template(
-        "social_value/new_offer.html", form=ConfirmForm(), need=need, organisation=organisation
+        "social_value/new_offer.html",
+        form=ConfirmForm(),
+        need=need,
+        opportunity=opportunity,
+        organisation=organisation,
     )
+
+
+def _opportunity_from(value: str) -> Opportunity | None:
+    """An opportunity taking social value responses on the portal (from its page's button)."""
+    if not (value.isascii() and value.isdigit() and len(value) < 19):
+        return None
+    opportunity = db.session.get(Opportunity, int(value))
+    return opportunity if opportunity is not None and responses.takes_responses(opportunity) else None
 
 
 def _need_from(value: str) -> Need | None:
@@ -159,8 +176,13 @@ def delete_draft(offer_id: int):
 
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
+    shown = own_offer(offer_id)
     return offer_page(
-        "social_value/offer.html", own_offer(offer_id), "supplier", report_form=DeliveryReportForm()
+        "social_value/offer.html",
+        shown,
+        "supplier",
+        report_form=DeliveryReportForm(),
+        feedback=responses.feedback_for(shown),
     )
 
 
@@ -170,7 +192,7 @@ def offer_page(template: str, offer: Offer, role: str, **context) -> str:
     return render_template(
         template,
         offer=offer,
-        moves=workflow.allowed(offer.state, role),
+        moves=workflow.allowed(offer.state, role, for_opportunity=offer.opportunity_id is not None),
         form=MoveForm(revision=offer.revision),
         names=workflow.STATE_NAMES,
         area_name=steps.area_name,
@@ -180,7 +202,7 @@ def offer_page(template: str, offer: Offer, role: str, **context) -> str:
     )
 
 
-@bp.post("/offers/<int:offer_id>/<any(submit, resubmit, withdraw):move>")
+@bp.post("/offers/<int:offer_id>/<any(submit, resubmit, withdraw, seal, withdraw_response):move>")
 def move_offer(offer_id: int, move: str):
     shown = own_offer(offer_id)
     apply_move(shown, move, done=SUPPLIER_DONE[move])
@@ -191,6 +213,8 @@ SUPPLIER_DONE = {
     "submit": "Your offer has been sent to the procurement unit.",
     "resubmit": "Your answer has been sent and the offer resubmitted.",
     "withdraw": "Your offer has been withdrawn.",
+    "seal": "Your offer is sealed until the opportunity closes: no officer can read it before then.",
+    "withdraw_response": "Your offer has been withdrawn from the opportunity.",
 }
 
 

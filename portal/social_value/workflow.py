@@ -18,6 +18,9 @@ class Move:
     label: str  # as a button says it
     message: str | None = None  # "required", "optional" or None: the words the move carries
     needs_pledge: bool = False  # a current Code of Ethics pledge first
+    # A move of a response to an opportunity (sealed, then awarded or not) rather than of the
+    # review of a general commitment: each kind of offer makes only its own moves.
+    for_opportunity: bool = False
 
 
 MOVES: dict[str, Move] = {
@@ -52,8 +55,34 @@ MOVES: dict[str, Move] = {
             "Withdraw the offer",
             message="optional",
         ),
+        # Responses to an opportunity: sealed until it closes, then awarded or not by the award
+        # (portal.opportunities.responses), which tells each organisation once, with its feedback.
+        Move(
+            "seal",
+            frozenset({S.DRAFT}),
+            S.SEALED,
+            "supplier",
+            "Submit the offer, sealed",
+            needs_pledge=True,
+            for_opportunity=True,
+        ),
+        Move(
+            "withdraw_response",
+            frozenset({S.SEALED}),
+            S.WITHDRAWN,
+            "supplier",
+            "Withdraw the offer",
+            message="optional",
+            for_opportunity=True,
+        ),
+        Move("award", frozenset({S.SEALED}), S.ACCEPTED, "officer", "Award", for_opportunity=True),
+        Move(
+            "not_awarded", frozenset({S.SEALED}), S.DECLINED, "officer", "Not awarded", for_opportunity=True
+        ),
     )
 }
+# Made by the award for every response at once; its email is the award's own.
+AWARD_MOVES = frozenset({"award", "not_awarded"})
 
 # Where the offer waits, and on whom.
 AWAITING_OFFICERS = frozenset({S.SUBMITTED, S.RESUBMITTED, S.UNDER_REVIEW})
@@ -69,6 +98,7 @@ STATE_NAMES = {
     S.ACCEPTED: "Accepted",
     S.DECLINED: "Declined",
     S.WITHDRAWN: "Withdrawn",
+    S.SEALED: "Sealed response to an opportunity",
 }
 STATE_COLOURS = {
     S.DRAFT: "grey",
@@ -79,11 +109,20 @@ STATE_COLOURS = {
     S.ACCEPTED: "green",
     S.DECLINED: "red",
     S.WITHDRAWN: "grey",
+    S.SEALED: "purple",
 }
 
 STATE_TAGS = tags(STATE_NAMES, STATE_COLOURS)
 
 
-def allowed(state: S, role: str) -> list[Move]:
-    """The moves `role` ("supplier" or "officer") can make from `state`, in table order."""
-    return [move for move in MOVES.values() if state in move.sources and move.by == role]
+def allowed(state: S, role: str, *, for_opportunity: bool = False) -> list[Move]:
+    """The moves `role` ("supplier" or "officer") can make from `state` on a general offer, or
+    on a response to an opportunity, in table order. The award's moves are never a button."""
+    return [
+        move
+        for move in MOVES.values()
+        if state in move.sources
+        and move.by == role
+        and move.for_opportunity is for_opportunity
+        and move.name not in AWARD_MOVES
+    ]

@@ -25,7 +25,8 @@ from tests.social_value.conftest import add_offer, audits, measure_id, outcome_i
 
 S = OfferState
 ROLES = ("supplier", "officer")
-CASES = [(state, name, role) for state in OfferState for name in MOVES for role in ROLES]
+GENERAL_MOVES = [name for name, move in MOVES.items() if not move.for_opportunity]
+CASES = [(state, name, role) for state in OfferState for name in GENERAL_MOVES for role in ROLES]
 
 # The issue's workflow, written out by hand: what each side may do from each state.
 EXPECTED = {
@@ -37,6 +38,18 @@ EXPECTED = {
     S.ACCEPTED: {"supplier": [], "officer": []},
     S.DECLINED: {"supplier": [], "officer": []},
     S.WITHDRAWN: {"supplier": [], "officer": []},
+    S.SEALED: {"supplier": [], "officer": []},
+}
+# A response to an opportunity: sealed, withdrawn before closing; the award's moves are no button.
+OPPORTUNITY_EXPECTED = {
+    S.DRAFT: {"supplier": ["seal"], "officer": []},
+    S.SEALED: {"supplier": ["withdraw_response"], "officer": []},
+}
+OPPORTUNITY_TARGETS = {
+    "seal": S.SEALED,
+    "withdraw_response": S.WITHDRAWN,
+    "award": S.ACCEPTED,
+    "not_awarded": S.DECLINED,
 }
 TARGETS = {
     "submit": S.SUBMITTED,
@@ -75,8 +88,13 @@ def test_the_table_is_the_issues_workflow():
     for state, sides in EXPECTED.items():
         for role, names in sides.items():
             assert [move.name for move in workflow.allowed(state, role)] == names, (state, role)
-    assert {name: move.target for name, move in MOVES.items()} == TARGETS
-    assert {name for name, move in MOVES.items() if move.needs_pledge} == {"submit", "resubmit"}
+    for state in OfferState:
+        for role in ROLES:
+            names = [move.name for move in workflow.allowed(state, role, for_opportunity=True)]
+            assert names == OPPORTUNITY_EXPECTED.get(state, {}).get(role, []), (state, role)
+    assert {name: move.target for name, move in MOVES.items() if not move.for_opportunity} == TARGETS
+    assert {name: move.target for name, move in MOVES.items() if move.for_opportunity} == OPPORTUNITY_TARGETS
+    assert {name for name, move in MOVES.items() if move.needs_pledge} == {"submit", "resubmit", "seal"}
     assert {name for name, move in MOVES.items() if move.message == "required"} == {
         "ask",
         "resubmit",
@@ -372,3 +390,21 @@ def test_an_accepted_offer_is_a_commitment_at_once(app, people):
         assert commitment.due_on == london_today() + timedelta(days=30)
         assert commitment.delivered_quantity == 0 and commitment.delivered_at is None
         assert services.commitment_state(commitment) == "on_track"
+
+
+@pytest.mark.parametrize("name", sorted(OPPORTUNITY_TARGETS))
+def test_a_general_offer_makes_no_move_of_a_response_to_an_opportunity(app, people, name):
+    actor_id = people.supplier_id if MOVES[name].by == "supplier" else people.officer_id
+    with app.app_context():
+        offer_id = add_offer(
+            people.organisation_id, people.supplier_id, state=next(iter(MOVES[name].sources))
+        )
+        offer = db.session.get(Offer, offer_id)
+        state, revision = offer.state, offer.revision
+        with pytest.raises(
+            services.MoveRefused, match="This offer is a general commitment: it is reviewed, not sealed"
+        ):
+            services.transition(offer, name, actor=db.session.get(User, actor_id), revision=revision)
+        db.session.rollback()
+        offer = db.session.get(Offer, offer_id)
+        assert (offer.state, offer.revision, offer.events) == (state, revision, [])

@@ -1,0 +1,265 @@
+"""The OCDS feed: published opportunities as an Open Contracting Data Standard 1.1 release package,
+100 releases a page in id order, each page naming the next in `links.next` (`?after=<id>`).
+
+One release per opportunity: its latest state, with an id that changes whenever its content does
+(an officer's edit, or bidding ending), since OCDS releases are never changed once published. The
+page is read as plain rows in two statements (the opportunities with their categories, then their
+lots), however many opportunities and lots it holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict, namedtuple
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Response, current_app, request, url_for
+
+from portal.accounts.access import public
+from portal.database import fixed_limit, plain_rows
+from portal.opportunities import bp
+from portal.opportunities.models import PROCEDURE_NAMES, Lot, Opportunity, OpportunityState, Procedure
+from portal.opportunities.rules import value_including_vat
+from portal.reference.models import CpvDivision
+from portal.time import LONDON, utcnow
+
+PAGE_SIZE = 100
+# Harvesters poll; five minutes old is fresh enough for notices open for weeks. A signed-in
+# visitor's copy is never cached (portal.security sets no-store for any session).
+CACHE_CONTROL = "public, max-age=300"
+# The package refers to the buyer by this id; the buyer's name is the publisher's.
+BUYER_ID = "buyer"
+
+# The extensions whose fields the releases use (the package lists them for validators to fetch).
+EXTENSIONS = [
+    # tender.lots, items' relatedLot
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+    # tender.suitability.sme
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_suitability_extension/master/extension.json",
+    # suitability.vcse and Value.amountGross, as Find a Tender publishes them
+    "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json",
+    # the package's links.next
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json",
+]
+
+# The closed OCDS method codelist. An advertised tender takes a bid from anyone (open); quotes are
+# asked of suppliers the officer chooses (limited); a call-off is competed among the suppliers
+# already admitted to the framework (selective, as Contracts Finder publishes call-offs).
+METHODS = {Procedure.TENDER: "open", Procedure.QUOTATION: "limited", Procedure.CALL_OFF: "selective"}
+
+OPPORTUNITIES = (
+    sa.select(
+        Opportunity.id,
+        Opportunity.reference,
+        Opportunity.title,
+        Opportunity.summary,
+        Opportunity.value_ex_vat,
+        Opportunity.vat_rate,
+        Opportunity.procedure,
+        Opportunity.closes_at,
+        Opportunity.notice_url,
+        Opportunity.suitable_sme,
+        Opportunity.suitable_vcse,
+        Opportunity.state,
+        Opportunity.updated_at,
+        Opportunity.published_at,
+        Opportunity.closed_at,
+        CpvDivision.code.label("cpv_code"),
+        CpvDivision.title.label("cpv_title"),
+    )
+    .join(CpvDivision, Opportunity.cpv_division == CpvDivision.division)
+    # A 64-bit cursor: any id the query string can name compares, past the 32-bit column's range too.
+    .where(Opportunity.published_at.is_not(None), Opportunity.id > sa.bindparam("after", type_=sa.BigInteger))
+    .order_by(Opportunity.id)
+    .limit(fixed_limit(PAGE_SIZE + 1))  # one more than a page: is there a next one?
+)
+
+LOTS = (
+    sa.select(
+        Lot.opportunity_id,
+        Lot.number,
+        Lot.title,
+        # As a float: a lot's value is only shown, and a page reads some 300 of them.
+        sa.type_coerce(Lot.value_ex_vat, sa.Float).label("value_ex_vat"),
+        CpvDivision.code.label("cpv_code"),
+        CpvDivision.title.label("cpv_title"),
+    )
+    .join(CpvDivision, Lot.cpv_division == CpvDivision.division)
+    .where(Lot.opportunity_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Lot.opportunity_id, Lot.number)
+)
+
+
+@bp.get("/opportunities.ocds.json")
+@public
+def ocds_release_package() -> Response:
+    """A page of the feed: the published opportunities after `after` (an id), in id order.
+
+    :raise 404: (as JSON) nothing is published, the page is past the last one, or `after` is not
+        an id. The schema needs at least one release, so an empty package is never sent.
+    """
+    after = request.args.get("after")
+    if after is None:
+        start = 0
+    elif after.isascii() and after.isdigit() and len(after) <= 18:  # fits a 64-bit integer
+        start = int(after)
+    else:
+        # Not page one: a harvester that sent a broken cursor must not start again unawares.
+        return _not_found("No such page: after= takes an opportunity id, as links.next gives it.")
+    rows = plain_rows(OPPORTUNITIES, {"after": start})
+    if not rows:
+        if after is None:
+            return _not_found("No opportunity has been published yet.")
+        return _not_found("No such page: there are no published opportunities after this one.")
+    page = [OpportunityRow._make(row) for row in rows[:PAGE_SIZE]]
+    now = utcnow()
+    package = {
+        "uri": _feed_url(after),
+        "version": "1.1",
+        "extensions": EXTENSIONS,
+        # Made on demand, so dated by the latest change to what the page holds.
+        "publishedDate": _iso(max(_changed_at(row, _bidding_ended_at(row, now)) for row in page)),
+        "publisher": {"name": current_app.config["OCDS_PUBLISHER_NAME"]},
+        "releases": _releases(page, now),
+    }
+    if len(rows) > PAGE_SIZE:
+        package["links"] = {"next": _feed_url(str(page[-1].id))}
+    return _json(package, 200)
+
+
+# Rows are copied into named tuples first: a page reads some 5,000 fields, and reading one from an
+# SQLAlchemy Row cost ten times as much, most of the page's time.
+OpportunityRow = namedtuple("OpportunityRow", OPPORTUNITIES.selected_columns.keys())
+LotRow = namedtuple("LotRow", LOTS.selected_columns.keys())
+
+
+def _releases(page: list[OpportunityRow], now: datetime) -> list[dict]:
+    lots_of = defaultdict(list)
+    for row in plain_rows(LOTS, {"ids": [opportunity.id for opportunity in page]}):
+        lot = LotRow._make(row)
+        lots_of[lot.opportunity_id].append(lot)
+    prefix = current_app.config["OCDS_OCID_PREFIX"]
+    buyer = {"id": BUYER_ID, "name": current_app.config["OCDS_PUBLISHER_NAME"]}
+    parties = [{**buyer, "roles": ["buyer"]}]
+    releases = []
+    for row in page:
+        ocid = f"{prefix}-{row.id}"
+        ended_at = _bidding_ended_at(row, now)
+        changed_at = _changed_at(row, ended_at)
+        releases.append(
+            {
+                "ocid": ocid,
+                "id": f"{ocid}-{changed_at.isoformat()}",  # to the microsecond, in UTC
+                "date": _iso(changed_at),
+                "language": "en",
+                "tag": ["tender"],
+                "initiationType": "tender",
+                "parties": parties,
+                "buyer": buyer,
+                "tender": _tender(row, lots_of[row.id], ended_at),
+            }
+        )
+    return releases
+
+
+def _tender(row: OpportunityRow, lots: list[LotRow], ended_at: datetime | None) -> dict:
+    # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
+    # "the bid submission deadline has passed"); evaluation and award are the award stage's.
+    # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
+    status = "complete" if ended_at else "active"
+    tender = {
+        "id": row.reference,
+        "title": row.title,
+        "description": row.summary,
+        "status": status,
+        # amount excludes VAT; amountGross (UK extension) includes it, as Find a Tender's do.
+        "value": {
+            "amount": float(row.value_ex_vat),
+            "amountGross": float(value_including_vat(row.value_ex_vat, row.vat_rate)),
+            "currency": "GBP",
+        },
+        "procurementMethod": METHODS[row.procedure],
+        "procurementMethodDetails": PROCEDURE_NAMES[row.procedure],
+        "items": _items(row, lots),
+        "tenderPeriod": {"startDate": _iso(row.published_at), "endDate": _iso(ended_at or row.closes_at)},
+        "suitability": {"sme": row.suitable_sme, "vcse": row.suitable_vcse},
+    }
+    if lots:
+        tender["lots"] = [
+            {
+                "id": str(lot.number),
+                "title": lot.title,
+                "value": {"amount": lot.value_ex_vat, "currency": "GBP"},
+                "status": status,
+            }
+            for lot in lots
+        ]
+    if row.notice_url:
+        tender["documents"] = [
+            {
+                "id": "notice",
+                "documentType": "tenderNotice",
+                "title": "Notice where bids are made",
+                "url": row.notice_url,
+            }
+        ]
+    return tender
+
+
+def _changed_at(row: OpportunityRow, ended_at: datetime | None) -> datetime:
+    """When the release's content last changed: an edit, or bidding ending (which changes the
+    status), so that a release's id names one content for good."""
+    return max(row.updated_at, ended_at) if ended_at else row.updated_at
+
+
+def _bidding_ended_at(row: OpportunityRow, now: datetime) -> datetime | None:
+    """When bids stopped being taken: the closing time once it has passed, or earlier if an
+    officer closed the opportunity; None while it is open."""
+    if row.state == OpportunityState.CLOSED and row.closed_at is not None:
+        return min(row.closed_at, row.closes_at)
+    return row.closes_at if row.closes_at <= now else None
+
+
+def _items(row: OpportunityRow, lots: list[LotRow]) -> list[dict]:
+    """What is bought, classified by CPV division: one item per lot (the lots extension relates
+    each item to its lot), or one for the whole opportunity."""
+    if not lots:
+        return [{"id": "1", "classification": _cpv(row)}]
+    return [
+        {"id": str(lot.number), "classification": _cpv(lot), "relatedLot": str(lot.number)} for lot in lots
+    ]
+
+
+def _cpv(row: OpportunityRow | LotRow) -> dict:
+    return {"scheme": "CPV", "id": row.cpv_code, "description": row.cpv_title}
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 with the offset in force in Cheshire: closing at noon reads 12:00:00+01:00."""
+    return moment.astimezone(LONDON).isoformat(timespec="seconds")
+
+
+def _feed_url(after: str | None) -> str:
+    """The feed's address on BASE_URL (the app's SERVER_NAME), never the request's Host header:
+    these responses are cached by anyone in between."""
+    return url_for(
+        "opportunities.ocds_release_package",
+        after=after,
+        _external=True,
+        _scheme=current_app.config["PREFERRED_URL_SCHEME"],
+    )
+
+
+def _not_found(message: str) -> Response:
+    return _json({"error": message}, 404)
+
+
+def _json(body: dict, status: int) -> Response:
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response

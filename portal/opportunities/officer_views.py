@@ -1,0 +1,330 @@
+"""Officers draft, publish, change and close opportunities, add lots, and see who is interested
+(pages in the officer workspace)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from portal.accounts.forms import ConfirmForm
+from portal.extensions import db
+from portal.officers import bp
+from portal.opportunities import responses, rules, services
+from portal.opportunities.forms import (
+    CloseForm,
+    DeclarationForm,
+    LotForm,
+    OfficerFilterForm,
+    OpportunityForm,
+    ScoreForm,
+    award_form,
+)
+from portal.opportunities.models import (
+    PROCEDURE_NAMES,
+    ROUTE_NAMES,
+    Award,
+    Interest,
+    Opportunity,
+    OpportunityState,
+    Procedure,
+    ResponseRoute,
+)
+from portal.opportunities.views import rulings
+from portal.organisations.models import Organisation
+from portal.organisations.rules import gbp
+from portal.organisations.services import status_words
+from portal.pagination import newest_first, row_link
+from portal.social_value.steps import area_name, quantity_text
+from portal.time import LONDON
+from portal.voluntary.views import bound_filters
+
+
+@bp.get("/opportunities")
+def opportunities():
+    form, chosen = bound_filters(OfficerFilterForm)
+    values = {"state": OpportunityState(chosen["state"])} if chosen["state"] else {}
+    page = newest_first(_officer_list(bool(values)), Opportunity.id, values=values)
+    return render_template(
+        "opportunities/officers/list.html",
+        form=form,
+        page=page,
+        link=row_link("officers.opportunity", "opportunity_id"),
+        gbp=gbp,
+    )
+
+
+def _officer_list(by_state: bool) -> sa.Select:
+    query = sa.select(
+        Opportunity.id,
+        Opportunity.reference,
+        Opportunity.title,
+        Opportunity.state,
+        Opportunity.closes_at,
+        Opportunity.value_ex_vat,
+    )
+    if by_state:
+        query = query.where(Opportunity.state == sa.bindparam("state", type_=Opportunity.state.type))
+    return query
+
+
+def _opportunity(opportunity_id: int) -> Opportunity:
+    opportunity = db.session.scalar(
+        sa.select(Opportunity).where(Opportunity.id == opportunity_id).options(selectinload(Opportunity.lots))
+    )
+    if opportunity is None:
+        abort(404)
+    return opportunity
+
+
+def _details(form: OpportunityForm) -> services.Details:
+    return services.Details(
+        reference=form.reference.data,
+        title=form.title.data,
+        summary=form.summary.data,
+        cpv_division=form.cpv_division.data,
+        value_ex_vat=form.value_ex_vat.amount,
+        vat_rate=Decimal(form.vat_rate.data),
+        procedure=Procedure(form.procedure.data),
+        closes_at=form.closes_at(),
+        notice_url=form.notice_url.data or None,
+        suitable_sme="sme" in (form.suitable.data or []),
+        suitable_vcse="vcse" in (form.suitable.data or []),
+        response_route=ResponseRoute(form.response_route.data),
+        weighting=form.percent,
+        weighting_reason=form.weighting_reason.data or None,
+    )
+
+
+def _form_data(opportunity: Opportunity) -> dict:
+    local = opportunity.closes_at.astimezone(LONDON)
+    return {
+        **{name: getattr(opportunity, name) for name in ("reference", "title", "summary", "cpv_division")},
+        "value_ex_vat": opportunity.value_ex_vat,
+        "vat_rate": rules.plain_number(opportunity.vat_rate),
+        "procedure": opportunity.procedure.value,
+        "closing_date": local.date(),
+        "closing_time": f"{local:%H:%M}",
+        "notice_url": opportunity.notice_url or "",
+        "suitable": [name for name in ("sme", "vcse") if getattr(opportunity, f"suitable_{name}")],
+        "response_route": opportunity.response_route.value,
+        "weighting": rules.plain_number(opportunity.weighting),
+        "weighting_reason": opportunity.weighting_reason or "",
+    }
+
+
+@bp.route("/opportunities/new", methods=["GET", "POST"], defaults={"opportunity_id": None})
+@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+def edit_opportunity(opportunity_id: int | None):
+    opportunity = _opportunity(opportunity_id) if opportunity_id else None
+    if opportunity is not None and opportunity.state is OpportunityState.CLOSED:
+        flash("A closed opportunity cannot be changed.")
+        return redirect(url_for("officers.opportunity", opportunity_id=opportunity.id))
+    data = _form_data(opportunity) if opportunity and request.method == "GET" else None
+    form = OpportunityForm(data=data)
+    if form.validate_on_submit():
+        details = _details(form)
+        problems = services.problems(details, opportunity)
+        for name, message in problems.items():
+            form[name].errors.append(message)
+        if not problems:
+            saved = services.save(
+                opportunity or Opportunity(), details, actor=current_user._get_current_object()
+            )
+            db.session.commit()
+            flash(f"“{saved.title}” is saved.", "success")
+            return redirect(url_for("officers.opportunity", opportunity_id=saved.id))
+    return render_template("opportunities/officers/form.html", form=form, opportunity=opportunity)
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+def opportunity(opportunity_id: int):
+    shown = _opportunity(opportunity_id)
+    interests = newest_first(
+        sa.select(Interest)
+        .where(Interest.opportunity_id == shown.id)
+        .options(
+            selectinload(Interest.organisation).selectinload(Organisation.decisions),
+            selectinload(Interest.registered_by),
+        ),
+        Interest.id,
+    )
+    return render_template(
+        "opportunities/officers/opportunity.html",
+        opportunity=shown,
+        rulings=rulings(shown),
+        including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
+        is_open=services.is_open(shown),
+        interests=interests,
+        statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
+        responses=responses.responses(shown, current_user._get_current_object()),
+        has_closed=responses.has_closed(shown),
+        awards=db.session.scalars(
+            sa.select(Award).where(Award.opportunity_id == shown.id).options(selectinload(Award.organisation))
+        ).all()
+        if shown.awarded_at
+        else [],
+        form=ConfirmForm(),
+        procedures=PROCEDURE_NAMES,
+        routes=ROUTE_NAMES,
+        gbp=gbp,
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/publish")
+def publish_opportunity(opportunity_id: int):
+    shown = _opportunity(opportunity_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish(shown, actor=current_user._get_current_object())
+        except services.Refused as error:
+            db.session.rollback()
+            flash(f"{error}.")
+        else:
+            db.session.commit()
+            flash(
+                f"“{shown.title}” is published: anyone can find it, and organisations alerted about "
+                f"{shown.division.title} are being emailed.",
+                "success",
+            )
+    return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
+def close_opportunity(opportunity_id: int):
+    shown = _opportunity(opportunity_id)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            services.close(shown, actor=current_user._get_current_object(), reason=form.reason.data)
+        except services.Refused as error:
+            db.session.rollback()
+            flash(f"{error}.")
+        else:
+            db.session.commit()
+            flash(f"“{shown.title}” is closed. It stays readable.", "success")
+        return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return render_template("opportunities/officers/close.html", form=form, opportunity=shown)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/lots/new", methods=["GET", "POST"])
+def new_lot(opportunity_id: int):
+    shown = _opportunity(opportunity_id)
+    if shown.state is OpportunityState.CLOSED:
+        abort(404)
+    form = LotForm(data=None if request.method == "POST" else {"cpv_division": shown.cpv_division})
+    if form.validate_on_submit():
+        problem = services.lot_problem(shown, form.value_ex_vat.amount)
+        if problem:
+            form.value_ex_vat.errors.append(problem)
+        else:
+            lot = services.add_lot(
+                shown,
+                title=form.title.data,
+                value_ex_vat=form.value_ex_vat.amount,
+                cpv_division=form.cpv_division.data,
+                actor=current_user._get_current_object(),
+            )
+            db.session.commit()
+            flash(f"Lot {lot.number}, “{lot.title}”, is added.", "success")
+            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return render_template("opportunities/officers/lot.html", form=form, opportunity=shown, gbp=gbp)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")
+def remove_lot(opportunity_id: int, lot_id: int):
+    shown = _opportunity(opportunity_id)
+    lot = next((lot for lot in shown.lots if lot.id == lot_id), None)
+    if lot is None or shown.state is OpportunityState.CLOSED:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.remove_lot(shown, lot, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(f"Lot {lot.number}, “{lot.title}”, is removed.", "success")
+    return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+
+
+def _respondent(opportunity: Opportunity, organisation_id: int) -> responses.Response:
+    """A responding organisation's response, once the opportunity has closed. :raise 404:"""
+    response = responses.response_of(opportunity, organisation_id, current_user._get_current_object())
+    if response is None:
+        abort(404)
+    return response
+
+
+@bp.route("/opportunities/<int:opportunity_id>/responses/<int:organisation_id>", methods=["GET", "POST"])
+def evaluate_response(opportunity_id: int, organisation_id: int):
+    """Declare no conflict of interest, then read and score the organisation's response."""
+    shown = _opportunity(opportunity_id)
+    response = _respondent(shown, organisation_id)
+    officer = current_user._get_current_object()
+    declaration = DeclarationForm(prefix="declare")
+    data = {"score": response.score.score, "comment": response.score.comment} if response.score else None
+    form = ScoreForm(data=data if request.method == "GET" else None)
+    if request.method == "POST" and "declare-submit" in request.form:
+        if declaration.validate_on_submit():
+            responses.declare_no_conflict(shown, response.organisation, officer=officer)
+            db.session.commit()
+            flash(
+                f"Your declaration is recorded: you can score {response.organisation.name}'s response.",
+                "success",
+            )
+            return redirect(request.path)
+    elif form.validate_on_submit():
+        try:
+            responses.score(
+                response, shown, officer=officer, value=form.score.data, comment=form.comment.data
+            )
+        except services.Refused as error:
+            db.session.rollback()
+            flash(f"{error}.")
+        else:
+            db.session.commit()
+            flash(f"{response.organisation.name}'s response is scored.", "success")
+            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return render_template(
+        "opportunities/officers/response.html",
+        opportunity=shown,
+        response=response,
+        declaration=declaration,
+        form=declaration if declaration.errors else form,
+        area_name=area_name,
+        quantity_text=quantity_text,
+    )
+
+
+@bp.route("/opportunities/<int:opportunity_id>/award", methods=["GET", "POST"])
+def award_opportunity(opportunity_id: int):
+    shown = _opportunity(opportunity_id)
+    if not responses.has_closed(shown) or shown.awarded_at is not None:
+        flash("The opportunity can be awarded once, after its closing time.")
+        return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    parts = [(f"lot_{lot.id}", f"Lot {lot.number}: {lot.title}") for lot in shown.lots] or [
+        ("whole", "The whole opportunity")
+    ]
+    choices = [SelectChoice(o.id, o.name) for o in responses.candidates(shown)]
+    form = award_form(parts, choices, formdata=request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        winners = {
+            (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
+            for name, _ in parts
+        }
+        try:
+            responses.award(shown, winners, officer=current_user._get_current_object())
+        except services.Refused as error:
+            db.session.rollback()
+            flash(f"{error}.")
+        else:
+            db.session.commit()
+            flash(
+                "The award is recorded; each responding organisation has been emailed its feedback.",
+                "success",
+            )
+            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return render_template(
+        "opportunities/officers/award.html", opportunity=shown, form=form, parts=parts, candidates=choices
+    )

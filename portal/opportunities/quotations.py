@@ -1,0 +1,1 @@
+"""Quotation exercises (being written)."""

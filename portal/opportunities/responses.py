@@ -1,0 +1,286 @@
+"""Social value responses to an opportunity: offers made for it, sealed until it closes; then an
+officer who has declared no conflict of interest scores each organisation's response (its offers
+for the opportunity together), and the award turns the winners' offers into commitments and gives
+each organisation its own score and comment as feedback."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.opportunities.models import (
+    Award,
+    ConflictDeclaration,
+    Interest,
+    Opportunity,
+    ResponseRoute,
+    ResponseScore,
+)
+from portal.opportunities.rules import plain_number
+from portal.opportunities.services import Refused, is_open
+from portal.organisations.models import Organisation
+from portal.organisations.services import email_members
+from portal.outbox.services import link
+from portal.social_value import services as offers
+from portal.social_value.models import Offer, OfferState
+from portal.time import utcnow
+
+# The offers that make an organisation's response: sealed, or accepted or declined by the award.
+RESPONSE_STATES = (OfferState.SEALED, OfferState.ACCEPTED, OfferState.DECLINED)
+
+
+def takes_responses(opportunity: Opportunity) -> bool:
+    """Open, scoring social value, and taking the response on the portal (not in the tender box)."""
+    return (
+        is_open(opportunity)
+        and opportunity.response_route is ResponseRoute.PORTAL
+        and opportunity.weighting > 0
+    )
+
+
+def has_closed(opportunity: Opportunity) -> bool:
+    """Published and past its closing time, or closed early: its responses can be read."""
+    return opportunity.published_at is not None and not is_open(opportunity)
+
+
+def hidden_from_officers(offer: Offer) -> bool:
+    """A draft is the supplier's own; a response is sealed until its opportunity closes."""
+    if offer.state is OfferState.DRAFT:
+        return True
+    return offer.opportunity_id is not None and not has_closed(offer.opportunity)
+
+
+def weighted(score: int, weighting: Decimal) -> Decimal:
+    """The score's share of the total: a score of 80 where social value is weighted 10% is 8."""
+    return (Decimal(score) * weighting / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+
+
+@dataclass(frozen=True)
+class Response:
+    organisation: Organisation
+    offers: list[Offer]
+    score: ResponseScore | None
+    declared: bool  # by the officer looking
+
+    @property
+    def weighted(self) -> Decimal | None:
+        return weighted(self.score.score, self.offers[0].opportunity.weighting) if self.score else None
+
+
+def responses(opportunity: Opportunity, officer: User) -> list[Response]:
+    """Each responding organisation's offers, score and whether `officer` has declared no
+    conflict with it; nothing while the opportunity is open. Three statements, however many."""
+    if not has_closed(opportunity):
+        return []
+    submitted = db.session.scalars(
+        sa.select(Offer)
+        .where(Offer.opportunity_id == opportunity.id, Offer.state.in_(RESPONSE_STATES))
+        .order_by(Offer.organisation_id, Offer.id)
+        .options(
+            selectinload(Offer.organisation),
+            selectinload(Offer.theme),
+            selectinload(Offer.outcomes),
+            selectinload(Offer.indicator),
+            selectinload(Offer.measure),
+            selectinload(Offer.partner),
+        )
+    ).all()
+    by_organisation: dict[int, list[Offer]] = defaultdict(list)
+    for offer in submitted:
+        by_organisation[offer.organisation_id].append(offer)
+    scores = {
+        score.organisation_id: score
+        for score in db.session.scalars(
+            sa.select(ResponseScore).where(ResponseScore.opportunity_id == opportunity.id)
+        )
+    }
+    declared = set(
+        db.session.scalars(
+            sa.select(ConflictDeclaration.organisation_id).where(
+                ConflictDeclaration.opportunity_id == opportunity.id,
+                ConflictDeclaration.officer_id == officer.id,
+            )
+        )
+    )
+    return [
+        Response(group[0].organisation, group, scores.get(organisation_id), organisation_id in declared)
+        for organisation_id, group in by_organisation.items()
+    ]
+
+
+def response_of(opportunity: Opportunity, organisation_id: int, officer: User) -> Response | None:
+    return next((r for r in responses(opportunity, officer) if r.organisation.id == organisation_id), None)
+
+
+def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *, officer: User) -> None:
+    """Record the officer's declaration (once); the score form opens after it."""
+    if not has_closed(opportunity):
+        raise Refused("Responses are sealed until the opportunity closes")
+    exists = db.session.scalar(
+        sa.select(ConflictDeclaration.id).where(
+            ConflictDeclaration.opportunity_id == opportunity.id,
+            ConflictDeclaration.organisation_id == organisation.id,
+            ConflictDeclaration.officer_id == officer.id,
+        )
+    )
+    if exists is not None:
+        return
+    db.session.add(
+        ConflictDeclaration(
+            opportunity_id=opportunity.id, organisation_id=organisation.id, officer_id=officer.id
+        )
+    )
+    audit.record(
+        "opportunity.no_conflict_declared",
+        record_type="opportunities",
+        record_id=opportunity.id,
+        actor_id=officer.id,
+        actor_kind=officer.role.value,
+        details={"organisation_id": organisation.id},
+    )
+
+
+def score(
+    response: Response, opportunity: Opportunity, *, officer: User, value: int, comment: str
+) -> ResponseScore:
+    """Score (or score again) a response: refused without the officer's declaration, or once the
+    opportunity is awarded (its feedback has gone)."""
+    if not response.declared:
+        raise Refused(
+            f"Declare that you have no conflict of interest with {response.organisation.name} first"
+        )
+    if opportunity.awarded_at is not None:
+        raise Refused("The opportunity has been awarded: its scores are final")
+    scored = response.score or ResponseScore(
+        opportunity_id=opportunity.id, organisation_id=response.organisation.id
+    )
+    before = {"score": scored.score, "comment": scored.comment} if response.score else None
+    scored.score, scored.comment, scored.scored_by_id, scored.scored_at = value, comment, officer.id, utcnow()
+    db.session.add(scored)
+    audit.record(
+        "opportunity.response_scored",
+        record_type="opportunities",
+        record_id=opportunity.id,
+        actor_id=officer.id,
+        actor_kind=officer.role.value,
+        details={
+            "organisation_id": response.organisation.id,
+            "score": value,
+            "weighted": str(weighted(value, opportunity.weighting)),
+            "comment": comment,
+            "before": before,
+        },
+    )
+    return scored
+
+
+def candidates(opportunity: Opportunity) -> list[Organisation]:
+    """Who an award may go to: the organisations that responded on the portal or registered
+    interest, by name."""
+    responded = sa.select(Offer.organisation_id).where(
+        Offer.opportunity_id == opportunity.id, Offer.state.in_(RESPONSE_STATES)
+    )
+    interested = sa.select(Interest.organisation_id).where(Interest.opportunity_id == opportunity.id)
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(sa.or_(Organisation.id.in_(responded), Organisation.id.in_(interested)))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, officer: User) -> list[Award]:
+    """Record the award: each lot (None: the whole, where there are no lots) to one or more of
+    the candidates. Each responding organisation's sealed offers are accepted (commitments) or
+    declined, and its members are emailed once, with its own score and comment."""
+    if not has_closed(opportunity):
+        raise Refused("The opportunity is still open: it can be awarded after its closing time")
+    if opportunity.awarded_at is not None:
+        raise Refused("The opportunity has already been awarded")
+    parts = [lot.id for lot in opportunity.lots] or [None]
+    allowed = {organisation.id for organisation in candidates(opportunity)}
+    if set(winners) != set(parts) or any(not chosen or not chosen <= allowed for chosen in winners.values()):
+        raise Refused("Choose at least one organisation for each lot")
+    now = utcnow()
+    awards = [
+        Award(
+            opportunity_id=opportunity.id,
+            lot_id=part,
+            organisation_id=organisation_id,
+            awarded_by_id=officer.id,
+            awarded_at=now,
+        )
+        for part in parts
+        for organisation_id in sorted(winners[part])
+    ]
+    db.session.add_all(awards)
+    opportunity.awarded_at = now
+    won = {award.organisation_id for award in awards}
+    for response in responses(opportunity, officer):
+        for offer in response.offers:
+            if offer.state is OfferState.SEALED:
+                move = "award" if response.organisation.id in won else "not_awarded"
+                offers.transition(offer, move, actor=officer, revision=offer.revision)
+        _tell_responder(opportunity, response, won=response.organisation.id in won)
+    audit.record(
+        "opportunity.awarded",
+        record_type="opportunities",
+        record_id=opportunity.id,
+        actor_id=officer.id,
+        actor_kind=officer.role.value,
+        details={"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},
+    )
+    return awards
+
+
+def _tell_responder(opportunity: Opportunity, response: Response, *, won: bool) -> None:
+    email_members(
+        response.organisation,
+        "opportunities/awarded",
+        subject=f"{opportunity.reference}: {'your organisation has been awarded' if won else 'the outcome'}",
+        cause=opportunity,
+        context={
+            "title": opportunity.title,
+            "reference": opportunity.reference,
+            "won": won,
+            "score": response.score.score if response.score else None,
+            "weighted": plain_number(response.weighted) if response.score else None,
+            "weighting": plain_number(opportunity.weighting),
+            "comment": response.score.comment if response.score else "",
+            "link": link("social_value.offer", offer_id=response.offers[0].id),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    score: int
+    weighted: str
+    weighting: str
+    comment: str
+
+
+def feedback_for(offer: Offer) -> Feedback | None:
+    """The organisation's own score and comment, once the opportunity is awarded."""
+    if offer.opportunity_id is None or offer.opportunity.awarded_at is None:
+        return None
+    scored = db.session.scalar(
+        sa.select(ResponseScore).where(
+            ResponseScore.opportunity_id == offer.opportunity_id,
+            ResponseScore.organisation_id == offer.organisation_id,
+        )
+    )
+    if scored is None:
+        return None
+    weighting = offer.opportunity.weighting
+    return Feedback(
+        scored.score, plain_number(weighted(scored.score, weighting)), plain_number(weighting), scored.comment
+    )

@@ -1,0 +1,61 @@
+"""Keyword search over opportunities' titles, references and summaries, through each database's
+own full-text search: an FTS5 table kept by triggers on SQLite, a GIN index of a tsvector
+expression on PostgreSQL (both made by the migration; models.SEARCH_OBJECTS names them).
+
+Words are matched whole, after English stemming on both ("cleans" and "cleaned" find "cleaning";
+"cleaner" is a word of its own and does not); every word must match. What a visitor types is never
+passed on as query syntax: it is cut into words (and on PostgreSQL also read as plain text by
+plainto_tsquery, which knows no syntax)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import sqlalchemy as sa
+
+MAX_WORDS = 12
+
+# The indexed text, as the PostgreSQL index's expression says it (the planner uses the index only
+# for the same expression; naming the table, which joins may need, leaves it the same).
+PG_DOCUMENT = (
+    "to_tsvector('english', opportunities.title || ' ' || opportunities.reference || ' ' "
+    "|| opportunities.summary)"
+)
+
+_WORD = re.compile(r"\w+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, in lower case: punctuation, quotes and operators dropped."""
+    return _WORD.findall(text.lower())[:MAX_WORDS]
+
+
+def keyword_condition(dialect: str) -> sa.TextClause:
+    """A condition on `opportunities` that its text matches the bound parameter :search (from
+    search_value), and on PostgreSQL, failing that, :search_as_typed (from search_as_typed)."""
+    if dialect == "postgresql":
+        # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
+        # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
+        return sa.text(
+            f"({PG_DOCUMENT} @@ plainto_tsquery('english', :search) "
+            f"OR {PG_DOCUMENT} @@ plainto_tsquery('english', :search_as_typed))"
+        )
+    return sa.text(
+        "opportunities.id IN (SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search)"
+    )
+
+
+def search_value(dialect: str, words: list[str]) -> str:
+    """The :search parameter for `words`: each quoted for FTS5, which then needs them all; plain
+    text for plainto_tsquery, which does the same."""
+    if dialect == "postgresql":
+        return " ".join(words)
+    return " ".join(f'"{word}"' for word in words)
+
+
+def search_as_typed(text: str) -> str:
+    """The search as typed, to the end of the last word search_words counts (the :search_as_typed
+    parameter on PostgreSQL)."""
+    ends = [match.end() for match in itertools.islice(_WORD.finditer(text), MAX_WORDS)]
+    return text[: ends[-1]].replace("\x00", " ") if ends else ""

@@ -1,0 +1,360 @@
+"""Every write to opportunities: officers' drafting, publishing and closing, lots, suppliers'
+interest, and the categories organisations are alerted about. Each is audited in the caller's
+transaction; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal.accounts.models import Role, User
+from portal.accounts.tokens import ALERTS_UNSUBSCRIBE, make_token
+from portal.ethics.services import PledgeRequired, require_current_pledge
+from portal.extensions import db
+from portal.opportunities import rules
+from portal.opportunities.models import (
+    AlertOptOut,
+    Interest,
+    Lot,
+    Opportunity,
+    OpportunityState,
+    Procedure,
+    ResponseRoute,
+    alert_divisions,
+)
+from portal.organisations.models import Organisation
+from portal.organisations.rules import gbp
+from portal.outbox.audiences import Recipient, audience
+from portal.outbox.services import link, queue_broadcast
+from portal.reference.figures import figures_on
+from portal.time import london_datetime, london_today, utcnow
+
+# Published and not closed by an officer: open to responses until its closing time.
+LIVE_STATES = {OpportunityState.PUBLISHED}
+
+
+class Refused(ValueError):
+    """The change is not allowed now: the message says why, in words for the officer or supplier."""
+
+
+@dataclass(frozen=True)
+class Details:
+    """What an officer enters for an opportunity (the form's answers)."""
+
+    reference: str
+    title: str
+    summary: str
+    cpv_division: str
+    value_ex_vat: Decimal
+    vat_rate: Decimal
+    procedure: Procedure
+    closes_at: datetime
+    notice_url: str | None
+    suitable_sme: bool
+    suitable_vcse: bool
+    response_route: ResponseRoute
+    weighting: Decimal | None  # None: the default the rules give
+    weighting_reason: str | None
+
+
+def problems(details: Details, opportunity: Opportunity | None = None) -> dict[str, str]:
+    """The answers that break a rule, by field name, in the words shown beside the field."""
+    found = {}
+    if details.closes_at <= utcnow():
+        found["closing_date"] = "The closing date and time must be in the future"
+    figures = figures_on(london_today())
+    weighting = _weighting(details, figures)
+    needs_reason = rules.weighting_needs_reason(weighting, details.value_ex_vat, details.procedure, figures)
+    if needs_reason and not details.weighting_reason:
+        found["weighting_reason"] = (
+            f"Say why a weighting under {rules.plain_number(figures['social_value.default_weighting'])}% is relevant "
+            "and proportionate for this opportunity"
+        )
+    lots_total = sum((lot.value_ex_vat for lot in opportunity.lots), Decimal(0)) if opportunity else 0
+    if lots_total > details.value_ex_vat:
+        found["value_ex_vat"] = (
+            f"The estimated value must be at least the lots' total, {gbp(lots_total)}, "
+            "or change the lots first"
+        )
+    taken = db.session.scalar(
+        sa.select(Opportunity.id).where(
+            Opportunity.reference == details.reference,
+            Opportunity.id != (opportunity.id if opportunity and opportunity.id else -1),
+        )
+    )
+    if taken is not None:
+        found["reference"] = "Another opportunity already has that reference: give this one its own"
+    return found
+
+
+def _weighting(details: Details, figures: dict) -> Decimal:
+    if details.weighting is not None:
+        return details.weighting
+    return rules.default_weighting(details.value_ex_vat, details.procedure, figures)
+
+
+def save(opportunity: Opportunity, details: Details, *, actor: User) -> Opportunity:
+    """Create or change an opportunity from checked details (see `problems`); what changed is
+    audited. A reason is kept only while the weighting needs one."""
+    figures = figures_on(london_today())
+    new = opportunity.id is None
+    before = {} if new else _audited_values(opportunity)
+    values = {
+        name: getattr(details, name)
+        for name in Details.__dataclass_fields__
+        if name not in {"weighting", "weighting_reason"}
+    }
+    weighting = _weighting(details, figures)
+    values["weighting"] = weighting
+    needs_reason = rules.weighting_needs_reason(weighting, details.value_ex_vat, details.procedure, figures)
+    values["weighting_reason"] = details.weighting_reason if needs_reason else None
+    for name, value in values.items():
+        setattr(opportunity, name, value)
+    opportunity.updated_at = utcnow()
+    if new:
+        opportunity.created_by_id = actor.id
+        db.session.add(opportunity)
+        db.session.flush()
+    after = _audited_values(opportunity)
+    changed = {name: after[name] for name in after if before.get(name) != after[name]}
+    if changed:
+        _audit(opportunity, "opportunity.created" if new else "opportunity.changed", actor, changed)
+    return opportunity
+
+
+def _audited_values(opportunity: Opportunity) -> dict[str, str | bool | None]:
+    return {name: _audited(getattr(opportunity, name)) for name in Details.__dataclass_fields__}
+
+
+def _audited(value: object) -> str | bool | None:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"  # to the penny: the form's 20 and the database's 20.00 are one value
+    return value if isinstance(value, bool) or value is None else str(value)
+
+
+def _audit(opportunity: Opportunity, action: str, actor: User, details: dict | None = None) -> None:
+    audit.record(
+        action,
+        record_type="opportunities",
+        record_id=opportunity.id,
+        actor_id=actor.id,
+        actor_kind=actor.role.value,
+        details=details or {},
+    )
+
+
+def publish(opportunity: Opportunity, *, actor: User) -> None:
+    """Publish a draft: the public can find it, and the organisations alerted about its category
+    are sent one email each member (once, however often it is changed later)."""
+    if opportunity.state is not OpportunityState.DRAFT:
+        raise Refused("This opportunity has already been published")
+    if opportunity.closes_at <= utcnow():
+        raise Refused("The closing date has passed: change it before publishing")
+    opportunity.state = OpportunityState.PUBLISHED
+    opportunity.published_at = opportunity.updated_at = utcnow()
+    _audit(opportunity, "opportunity.published", actor)
+    if opportunity.alerted_at is None:
+        opportunity.alerted_at = utcnow()
+        queue_broadcast(
+            "opportunities/alert",
+            audience="opportunity_alert",
+            audience_params={"opportunity_id": opportunity.id, "division": opportunity.cpv_division},
+            subject=f"New opportunity: {opportunity.title}",
+            context={
+                "title": opportunity.title,
+                "reference": opportunity.reference,
+                "summary": opportunity.summary,
+                "division": opportunity.division.title,
+                "value": gbp(opportunity.value_ex_vat),
+                "closes": london_datetime(opportunity.closes_at),
+                "link": link("opportunities.opportunity", opportunity_id=opportunity.id),
+                "alerts_link": link("opportunities.alerts"),
+            },
+            cause=opportunity,
+        )
+
+
+@audience("opportunity_alert")
+def alert_recipients(params: dict, after_key: int | None, limit: int) -> list[Recipient]:
+    """The verified, active members of the organisations alerted about the opportunity's
+    category, but those who unsubscribed, by account id; each with their own unsubscribe link."""
+    alerted = sa.select(alert_divisions.c.organisation_id).where(
+        alert_divisions.c.cpv_division == params["division"]
+    )
+    rows = db.session.execute(
+        sa.select(User.id, User.email, User.name)
+        .where(
+            User.organisation_id.in_(alerted),
+            User.role == Role.SUPPLIER,
+            User.is_disabled.is_(False),
+            User.email_verified_at.is_not(None),
+            User.id > (after_key or 0),
+            ~sa.exists().where(AlertOptOut.user_id == User.id),
+        )
+        .order_by(User.id)
+        .limit(limit)
+    ).all()
+    return [
+        Recipient(
+            key=row.id,
+            address=row.email,
+            name=row.name,
+            context={
+                "unsubscribe_link": link(
+                    "opportunities.unsubscribe", token=make_token(ALERTS_UNSUBSCRIBE, {"user": row.id})
+                )
+            },
+        )
+        for row in rows
+    ]
+
+
+def close(opportunity: Opportunity, *, actor: User, reason: str) -> None:
+    """Close a published opportunity before its closing time; it stays readable."""
+    if opportunity.state is not OpportunityState.PUBLISHED:
+        raise Refused("Only a published opportunity can be closed")
+    if opportunity.closes_at <= utcnow():
+        raise Refused("This opportunity has already reached its closing time")
+    opportunity.state = OpportunityState.CLOSED
+    opportunity.closed_at = opportunity.updated_at = utcnow()
+    _audit(opportunity, "opportunity.closed", actor, {"reason": reason})
+
+
+def is_open(opportunity: Opportunity) -> bool:
+    return opportunity.state in LIVE_STATES and opportunity.closes_at > utcnow()
+
+
+# --- lots ------------------------------------------------------------------------------------
+
+
+def lot_problem(opportunity: Opportunity, value_ex_vat: Decimal) -> str | None:
+    """Why a new lot of this value cannot be added, or None."""
+    total = sum((lot.value_ex_vat for lot in opportunity.lots), Decimal(0)) + value_ex_vat
+    if total > opportunity.value_ex_vat:
+        return (
+            f"The lots would be worth {gbp(total)}, more than the whole opportunity's "
+            f"{gbp(opportunity.value_ex_vat)}: lower the lot's value or raise the opportunity's"
+        )
+    return None
+
+
+def add_lot(
+    opportunity: Opportunity, *, title: str, value_ex_vat: Decimal, cpv_division: str, actor: User
+) -> Lot:
+    number = max((lot.number for lot in opportunity.lots), default=0) + 1
+    lot = Lot(number=number, title=title, value_ex_vat=value_ex_vat, cpv_division=cpv_division)
+    opportunity.lots.append(lot)
+    opportunity.updated_at = utcnow()
+    _audit(
+        opportunity,
+        "opportunity.lot_added",
+        actor,
+        {"lot": number, "title": title, "value_ex_vat": str(value_ex_vat), "cpv_division": cpv_division},
+    )
+    return lot
+
+
+def remove_lot(opportunity: Opportunity, lot: Lot, *, actor: User) -> None:
+    opportunity.lots.remove(lot)
+    opportunity.updated_at = utcnow()
+    _audit(opportunity, "opportunity.lot_removed", actor, {"lot": lot.number, "title": lot.title})
+
+
+# --- interest and alerts ---------------------------------------------------------------------
+
+
+def register_interest(opportunity: Opportunity, *, user: User) -> Interest:
+    """The user's organisation says it is interested: needs an open opportunity and a current
+    Code of Ethics pledge; once an organisation."""
+    if not is_open(opportunity):
+        raise Refused("This opportunity has closed")
+    organisation = user.organisation
+    try:
+        require_current_pledge(organisation)
+    except PledgeRequired as error:
+        raise Refused(str(error)) from error
+    existing = db.session.scalar(
+        sa.select(Interest).where(
+            Interest.opportunity_id == opportunity.id, Interest.organisation_id == organisation.id
+        )
+    )
+    if existing is not None:
+        return existing
+    interest = Interest(
+        opportunity_id=opportunity.id, organisation_id=organisation.id, registered_by_id=user.id
+    )
+    db.session.add(interest)
+    db.session.flush()
+    audit.record(
+        "opportunity.interest_registered",
+        record_type="opportunities",
+        record_id=opportunity.id,
+        actor_id=user.id,
+        actor_kind=user.role.value,
+        details={"organisation_id": organisation.id},
+    )
+    return interest
+
+
+def alert_division_codes(organisation: Organisation) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(alert_divisions.c.cpv_division)
+            .where(alert_divisions.c.organisation_id == organisation.id)
+            .order_by(alert_divisions.c.cpv_division)
+        )
+    )
+
+
+def set_alert_divisions(organisation: Organisation, divisions: list[str], *, user: User) -> None:
+    """Replace the organisation's alert categories with `divisions` (checked CPV divisions)."""
+    before = set(alert_division_codes(organisation))
+    after = set(divisions)
+    if before == after:
+        return
+    if before - after:
+        db.session.execute(
+            sa.delete(alert_divisions).where(
+                alert_divisions.c.organisation_id == organisation.id,
+                alert_divisions.c.cpv_division.in_(before - after),
+            )
+        )
+    if after - before:
+        db.session.execute(
+            sa.insert(alert_divisions),
+            [{"organisation_id": organisation.id, "cpv_division": code} for code in sorted(after - before)],
+        )
+    audit.record(
+        "opportunity.alerts_changed",
+        record_type="organisations",
+        record_id=organisation.id,
+        actor_id=user.id,
+        actor_kind=user.role.value,
+        details={"divisions": sorted(after)},
+    )
+
+
+def opt_out(user: User) -> bool:
+    """Send the user no more opportunity alerts; False if they had already opted out."""
+    if db.session.get(AlertOptOut, user.id) is not None:
+        return False
+    db.session.add(AlertOptOut(user_id=user.id))
+    audit.record(
+        "opportunity.alerts_opted_out",
+        record_type="users",
+        record_id=user.id,
+        actor_id=user.id,
+        actor_kind=user.role.value,
+    )
+    return True
+
+
+def opt_in(user: User) -> None:
+    """Alerts again for a member who had opted out (from the alerts page)."""
+    opted = db.session.get(AlertOptOut, user.id)
+    if opted is not None:
+        db.session.delete(opted)
