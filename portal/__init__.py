@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     import portal.ethics.seed
+    import portal.opportunities.demo_data
     import portal.organisations.demo_data
     import portal.organisations.reminders  # registers its daily tasks
     import portal.outbox.demo_data

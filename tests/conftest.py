@@ -31,6 +31,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
+import portal.models  # noqa: F401  (every mapped class known before a test module's imports configure them)
 from portal import create_app
 from portal.extensions import db, migrate
 

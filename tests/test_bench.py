@@ -379,6 +379,20 @@ def test_verdicts_hold_each_grouped_page_to_the_target_and_summarise_each_group(
     ]
 
 
+def test_the_opportunities_feed_is_held_to_its_own_target():
+    results = [
+        result(bench_run.SHELL, 500),
+        result("/opportunities.ocds.json", 160),
+        result("/opportunities", 290),
+    ]
+    groups = {"/opportunities.ocds.json": "opportunities feed", "/opportunities": "opportunities"}
+    found = bench_run.verdicts(results, groups)
+    assert [(v.page, v.target_over_shell, v.met) for v in found] == [
+        ("/opportunities.ocds.json", 0.30, True),  # 0.32 of the shell
+        ("/opportunities", 0.60, False),  # 0.58
+    ]
+
+
 def test_bench_supplier_has_a_completed_local_profile_and_its_pages_answer(app, client):
     with app.app_context():
         user = bench_run.add_account("bench@example.com", "a long benchmark password")

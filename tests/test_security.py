@@ -26,6 +26,10 @@ EXAMPLE_ARGUMENTS = {
     "measure_id": 1,
     "item_id": 1,
     "kind": "outcome",
+    "opportunity_id": 1,
+    "lot_id": 1,
+    "exercise_id": 1,
+    "invitee_id": 1,
 }
 # Where a route's converter takes other values than EXAMPLE_ARGUMENTS' (an `any(...)` of its own).
 ENDPOINT_ARGUMENTS = {

@@ -2,13 +2,14 @@
 100 releases a page in id order, each page naming the next in `links.next` (`?after=<id>`).
 
 One release per opportunity: its latest state, with an id that changes whenever its content does
-(an officer's edit, or bidding ending), since OCDS releases are never changed once published. The
-page is read as plain rows in two statements (the opportunities with their categories, then their
+(an officer's edit, or bidding ending), since an OCDS release never changes once published. A page
+is read as plain rows in two statements (the opportunities with their categories, then their
 lots), however many opportunities and lots it holds.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict, namedtuple
 from datetime import datetime
@@ -28,7 +29,7 @@ PAGE_SIZE = 100
 # Harvesters poll; five minutes old is fresh enough for notices open for weeks. A signed-in
 # visitor's copy is never cached (portal.security sets no-store for any session).
 CACHE_CONTROL = "public, max-age=300"
-# The package refers to the buyer by this id; the buyer's name is the publisher's.
+# The releases refer to the buyer by this id; the buyer's name is the publisher's.
 BUYER_ID = "buyer"
 
 # The extensions whose fields the releases use (the package lists them for validators to fetch).
@@ -86,9 +87,16 @@ LOTS = (
         CpvDivision.title.label("cpv_title"),
     )
     .join(CpvDivision, Lot.cpv_division == CpvDivision.division)
-    .where(Lot.opportunity_id.in_(sa.bindparam("ids", expanding=True)))
+    # The page's range of ids rather than IN (its ids): one statement text, twice as fast. Lots of
+    # drafts in the range come too, and are never looked up.
+    .where(Lot.opportunity_id.between(sa.bindparam("first"), sa.bindparam("last")))
     .order_by(Lot.opportunity_id, Lot.number)
 )
+
+# Rows are copied into named tuples: reading a field of an SQLAlchemy Row cost ten times as much,
+# and the tuples can key the cache of encoded releases (_release_json).
+OpportunityRow = namedtuple("OpportunityRow", OPPORTUNITIES.selected_columns.keys())
+LotRow = namedtuple("LotRow", LOTS.selected_columns.keys())
 
 
 @bp.get("/opportunities.ocds.json")
@@ -96,8 +104,8 @@ LOTS = (
 def ocds_release_package() -> Response:
     """A page of the feed: the published opportunities after `after` (an id), in id order.
 
-    :raise 404: (as JSON) nothing is published, the page is past the last one, or `after` is not
-        an id. The schema needs at least one release, so an empty package is never sent.
+    Answers 404 with a JSON message when nothing is published, the page is past the last one, or
+    `after` is not an id: the schema needs at least one release, so no empty package is sent.
     """
     after = request.args.get("after")
     if after is None:
@@ -113,57 +121,62 @@ def ocds_release_package() -> Response:
             return _not_found("No opportunity has been published yet.")
         return _not_found("No such page: there are no published opportunities after this one.")
     page = [OpportunityRow._make(row) for row in rows[:PAGE_SIZE]]
+    following = _feed_url(str(page[-1].id)) if len(rows) > PAGE_SIZE else None
+    return _json(_package(page, _feed_url(after), following), 200)
+
+
+def _package(page: list[OpportunityRow], uri: str, following: str | None) -> str:
+    """The package's JSON, its releases spliced in already encoded."""
+    lots_of = defaultdict(list)
+    for row in plain_rows(LOTS, {"first": page[0].id, "last": page[-1].id}):
+        lot = LotRow._make(row)
+        lots_of[lot.opportunity_id].append(lot)
     now = utcnow()
-    package = {
-        "uri": _feed_url(after),
+    prefix, publisher = current_app.config["OCDS_OCID_PREFIX"], current_app.config["OCDS_PUBLISHER_NAME"]
+    ends = [_bidding_ended_at(row, now) for row in page]
+    releases = [
+        _release_json(row, tuple(lots_of[row.id]), ended_at, prefix, publisher)
+        for row, ended_at in zip(page, ends, strict=True)
+    ]
+    head = {
+        "uri": uri,
         "version": "1.1",
         "extensions": EXTENSIONS,
         # Made on demand, so dated by the latest change to what the page holds.
-        "publishedDate": _iso(max(_changed_at(row, _bidding_ended_at(row, now)) for row in page)),
-        "publisher": {"name": current_app.config["OCDS_PUBLISHER_NAME"]},
-        "releases": _releases(page, now),
+        "publishedDate": _iso(max(map(_changed_at, page, ends))),
+        "publisher": {"name": publisher},
     }
-    if len(rows) > PAGE_SIZE:
-        package["links"] = {"next": _feed_url(str(page[-1].id))}
-    return _json(package, 200)
+    if following:
+        head["links"] = {"next": following}
+    return f'{_dumps(head)[:-1]},"releases":[{",".join(releases)}]}}'
 
 
-# Rows are copied into named tuples first: a page reads some 5,000 fields, and reading one from an
-# SQLAlchemy Row cost ten times as much, most of the page's time.
-OpportunityRow = namedtuple("OpportunityRow", OPPORTUNITIES.selected_columns.keys())
-LotRow = namedtuple("LotRow", LOTS.selected_columns.keys())
+# A release is a pure function of its rows, the time bidding ended and two settings, and never
+# changes once published; encoding it was most of a page's time. So each is encoded once a
+# process, for the harvesters that walk the pages and the pollers of the first (about 2 KB each:
+# 2,000 of them, 20 pages, take about 8 MB a worker with their keys).
+@functools.lru_cache(maxsize=2000)
+def _release_json(
+    row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | None, prefix: str, publisher: str
+) -> str:
+    ocid = f"{prefix}-{row.id}"
+    changed_at = _changed_at(row, ended_at)
+    buyer = {"id": BUYER_ID, "name": publisher}
+    release = {
+        "ocid": ocid,
+        "id": f"{ocid}-{changed_at.isoformat()}",  # to the microsecond, in UTC
+        "date": _iso(changed_at),
+        "language": "en",
+        "tag": ["tender"],
+        "initiationType": "tender",
+        "parties": [{**buyer, "roles": ["buyer"]}],
+        "buyer": buyer,
+        "tender": _tender(row, lots, ended_at),
+    }
+    return _dumps(release)
 
 
-def _releases(page: list[OpportunityRow], now: datetime) -> list[dict]:
-    lots_of = defaultdict(list)
-    for row in plain_rows(LOTS, {"ids": [opportunity.id for opportunity in page]}):
-        lot = LotRow._make(row)
-        lots_of[lot.opportunity_id].append(lot)
-    prefix = current_app.config["OCDS_OCID_PREFIX"]
-    buyer = {"id": BUYER_ID, "name": current_app.config["OCDS_PUBLISHER_NAME"]}
-    parties = [{**buyer, "roles": ["buyer"]}]
-    releases = []
-    for row in page:
-        ocid = f"{prefix}-{row.id}"
-        ended_at = _bidding_ended_at(row, now)
-        changed_at = _changed_at(row, ended_at)
-        releases.append(
-            {
-                "ocid": ocid,
-                "id": f"{ocid}-{changed_at.isoformat()}",  # to the microsecond, in UTC
-                "date": _iso(changed_at),
-                "language": "en",
-                "tag": ["tender"],
-                "initiationType": "tender",
-                "parties": parties,
-                "buyer": buyer,
-                "tender": _tender(row, lots_of[row.id], ended_at),
-            }
-        )
-    return releases
-
-
-def _tender(row: OpportunityRow, lots: list[LotRow], ended_at: datetime | None) -> dict:
+def _tender(row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | None) -> dict:
     # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
     # "the bid submission deadline has passed"); evaluation and award are the award stage's.
     # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
@@ -207,21 +220,7 @@ def _tender(row: OpportunityRow, lots: list[LotRow], ended_at: datetime | None) 
     return tender
 
 
-def _changed_at(row: OpportunityRow, ended_at: datetime | None) -> datetime:
-    """When the release's content last changed: an edit, or bidding ending (which changes the
-    status), so that a release's id names one content for good."""
-    return max(row.updated_at, ended_at) if ended_at else row.updated_at
-
-
-def _bidding_ended_at(row: OpportunityRow, now: datetime) -> datetime | None:
-    """When bids stopped being taken: the closing time once it has passed, or earlier if an
-    officer closed the opportunity; None while it is open."""
-    if row.state == OpportunityState.CLOSED and row.closed_at is not None:
-        return min(row.closed_at, row.closes_at)
-    return row.closes_at if row.closes_at <= now else None
-
-
-def _items(row: OpportunityRow, lots: list[LotRow]) -> list[dict]:
+def _items(row: OpportunityRow, lots: tuple[LotRow, ...]) -> list[dict]:
     """What is bought, classified by CPV division: one item per lot (the lots extension relates
     each item to its lot), or one for the whole opportunity."""
     if not lots:
@@ -233,6 +232,20 @@ def _items(row: OpportunityRow, lots: list[LotRow]) -> list[dict]:
 
 def _cpv(row: OpportunityRow | LotRow) -> dict:
     return {"scheme": "CPV", "id": row.cpv_code, "description": row.cpv_title}
+
+
+def _bidding_ended_at(row: OpportunityRow, now: datetime) -> datetime | None:
+    """When bids stopped being taken: the closing time once it has passed, or earlier if an
+    officer closed the opportunity; None while it is open."""
+    if row.state == OpportunityState.CLOSED and row.closed_at is not None:
+        return min(row.closed_at, row.closes_at)
+    return row.closes_at if row.closes_at <= now else None
+
+
+def _changed_at(row: OpportunityRow, ended_at: datetime | None) -> datetime:
+    """When the release's content last changed: an edit, or bidding ending (which changes the
+    status), so that a release's id names one content for good."""
+    return max(row.updated_at, ended_at) if ended_at else row.updated_at
 
 
 def _iso(moment: datetime) -> str:
@@ -251,15 +264,15 @@ def _feed_url(after: str | None) -> str:
     )
 
 
+def _dumps(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
 def _not_found(message: str) -> Response:
-    return _json({"error": message}, 404)
+    return _json(_dumps({"error": message}), 404)
 
 
-def _json(body: dict, status: int) -> Response:
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        mimetype="application/json",
-    )
+def _json(body: str, status: int) -> Response:
+    response = current_app.response_class(body, status=status, mimetype="application/json")
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response

@@ -162,7 +162,7 @@ def opportunity(opportunity_id: int):
         interests=interests,
         statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
         responses=responses.responses(shown, current_user._get_current_object()),
-        has_closed=responses.has_closed(shown),
+        has_closed=services.has_closed(shown),
         awards=db.session.scalars(
             sa.select(Award).where(Award.opportunity_id == shown.id).options(selectinload(Award.organisation))
         ).all()
@@ -300,7 +300,7 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
 @bp.route("/opportunities/<int:opportunity_id>/award", methods=["GET", "POST"])
 def award_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
-    if not responses.has_closed(shown) or shown.awarded_at is not None:
+    if not services.has_closed(shown) or shown.awarded_at is not None:
         flash("The opportunity can be awarded once, after its closing time.")
         return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
     parts = [(f"lot_{lot.id}", f"Lot {lot.number}: {lot.title}") for lot in shown.lots] or [

@@ -24,7 +24,7 @@ from portal.opportunities.models import (
     ResponseScore,
 )
 from portal.opportunities.rules import plain_number
-from portal.opportunities.services import Refused, is_open
+from portal.opportunities.services import Refused, has_closed, is_open
 from portal.organisations.models import Organisation
 from portal.organisations.services import email_members
 from portal.outbox.services import link
@@ -43,18 +43,6 @@ def takes_responses(opportunity: Opportunity) -> bool:
         and opportunity.response_route is ResponseRoute.PORTAL
         and opportunity.weighting > 0
     )
-
-
-def has_closed(opportunity: Opportunity) -> bool:
-    """Published and past its closing time, or closed early: its responses can be read."""
-    return opportunity.published_at is not None and not is_open(opportunity)
-
-
-def hidden_from_officers(offer: Offer) -> bool:
-    """A draft is the supplier's own; a response is sealed until its opportunity closes."""
-    if offer.state is OfferState.DRAFT:
-        return True
-    return offer.opportunity_id is not None and not has_closed(offer.opportunity)
 
 
 def weighted(score: int, weighting: Decimal) -> Decimal:

@@ -228,6 +228,11 @@ def is_open(opportunity: Opportunity) -> bool:
     return opportunity.state in LIVE_STATES and opportunity.closes_at > utcnow()
 
 
+def has_closed(opportunity: Opportunity) -> bool:
+    """Published and past its closing time, or closed early: its responses can be read."""
+    return opportunity.published_at is not None and not is_open(opportunity)
+
+
 # --- lots ------------------------------------------------------------------------------------
 
 

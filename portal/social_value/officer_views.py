@@ -19,7 +19,6 @@ from portal.extensions import db
 from portal.forms import select_field, text_field
 from portal.officers import bp
 from portal.officers.forms import FilterForm
-from portal.opportunities.responses import hidden_from_officers
 from portal.pagination import row_link
 from portal.social_value import queries, services, steps, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
@@ -100,7 +99,7 @@ def _themes_and_outcomes() -> sa.Select:
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
     shown = db.session.scalar(queries.offer(offer_id))
-    if shown is None or hidden_from_officers(shown):
+    if shown is None or services.hidden_from_officers(shown):
         abort(404)  # a draft is the supplier's own until submitted; a response sealed until closing
     return offer_page("social_value/officers/offer.html", shown, "officer")
 
@@ -108,7 +107,7 @@ def offer(offer_id: int):
 @bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
 def move_offer(offer_id: int, move: str):
     shown = db.session.scalar(queries.offer(offer_id))
-    if shown is None or hidden_from_officers(shown):
+    if shown is None or services.hidden_from_officers(shown):
         abort(404)
     apply_move(shown, move, done=_DONE[move])
     return redirect(url_for("officers.offer", offer_id=offer_id))

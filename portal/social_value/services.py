@@ -14,7 +14,7 @@ from portal.accounts.models import Role, User
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
 from portal.jobs import daily_task
-from portal.opportunities.services import is_open
+from portal.opportunities.services import has_closed, is_open
 from portal.organisations.models import Organisation
 from portal.organisations.services import email_members
 from portal.outbox.services import link, notify
@@ -74,6 +74,13 @@ def matrix_problems(offer: Offer) -> list[str]:
     ):
         problems.append("The measure you chose does not evidence the indicator: choose the quantity again")
     return problems
+
+
+def hidden_from_officers(offer: Offer) -> bool:
+    """A draft is the supplier's own; a response to an opportunity is sealed until it closes."""
+    if offer.state is OfferState.DRAFT:
+        return True
+    return offer.opportunity_id is not None and not has_closed(offer.opportunity)
 
 
 def start_offer(organisation: Organisation, *, user: User) -> Offer:

@@ -27,6 +27,10 @@ PUBLIC_ENDPOINTS = {
     "voluntary.needs",
     "voluntary.need",
     "social_value.matrix",
+    "opportunities.opportunities",
+    "opportunities.opportunity",
+    "opportunities.ocds_release_package",
+    "opportunities.unsubscribe",
 }
 
 
