@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectChoice
 
 from portal.accounts.forms import ConfirmForm
+from portal.database import SAFE_METHODS, plain_rows
 from portal.extensions import db
 from portal.organisations import bp, evidence, services
 from portal.organisations.forms import (
@@ -27,7 +28,17 @@ from portal.organisations.models import (
     organisation_cpv_divisions,
 )
 from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
-from portal.organisations.steps import BY_SLUG, STEPS, Step, all_done, answers, next_step, steps_for
+from portal.organisations.steps import (
+    BY_SLUG,
+    STEPS,
+    Profile,
+    ReadOnlyOrganisation,
+    Step,
+    all_done,
+    answers,
+    next_step,
+    steps_for,
+)
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
 from portal.reference.cpv import division_choices
 from portal.reference.figures import figures_on
@@ -76,6 +87,73 @@ def organisation(*collections: str) -> Organisation:
 
 COLLECTIONS = ("sites", "divisions", "accreditations")
 
+# What the read-only pages show of each collection: its table and columns, the first its order.
+SHOWN = {
+    "sites": (OrganisationSite.__table__, ("id", "label", "address_line_1", "town", "postcode")),
+    "divisions": (CpvDivision.__table__, ("division", "title")),
+    "accreditations": (
+        Accreditation.__table__,
+        (
+            "id",
+            "kind",
+            "other_name",
+            "certificate_number",
+            "expires_on",
+            "evidence_name",
+            "evidence_filename",
+        ),
+    ),
+}
+
+
+def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
+    """The signed-in member's organisation for a page that only shows it, with the `collections`
+    it shows read as plain rows, all in one statement."""
+    org = current_user.organisation
+    read: dict[str, list[sa.Row]] = {name: [] for name in collections}
+    if collections:
+        for row in plain_rows(_plain_collections(collections), {"organisation_id": org.id}):
+            read[row.collection].append(row)
+    return ReadOnlyOrganisation(org, read)
+
+
+def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
+    """For a page that shows `collections` and changes them when posted: read-only plain rows on
+    a GET, the ORM object with them loaded otherwise."""
+    if request.method in SAFE_METHODS:
+        return read_only_organisation(*collections)
+    return organisation(*collections)
+
+
+@functools.cache
+def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
+    """The rows of the organisation :organisation_id's `collections`, each naming its collection.
+    Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
+    NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
+    beside a date) and the first one's types read every row's dates and enums."""
+    every: dict[str, sa.Column] = {}
+    for name in collections:
+        table, keys = SHOWN[name]
+        every.update((key, table.c[key]) for key in keys)
+    selects = []
+    for name in collections:
+        table, keys = SHOWN[name]
+        select = sa.select(
+            sa.literal_column(f"'{name}'").label("collection"),
+            *(
+                table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
+                for key, column in every.items()
+            ),
+        )
+        # Whose a row is: an organisation's divisions are rows of the link table.
+        owner = organisation_cpv_divisions if name == "divisions" else table
+        if owner is not table:
+            select = select.select_from(table.join(owner))
+        selects.append(select.where(owner.c.organisation_id == sa.bindparam("organisation_id")))
+    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
+    return statement.order_by(*(statement.selected_columns[key] for key in order))
+
 
 @functools.cache
 def _collection(name: str) -> sa.Select:
@@ -94,7 +172,7 @@ def _collection(name: str) -> sa.Select:
     return sa.select(model).where(model.organisation_id == organisation_id).order_by(model.id)
 
 
-def after_step_url(org: Organisation, step: Step) -> str:
+def after_step_url(org: Profile, step: Step) -> str:
     """On to the next step, or back to "check your answers" when the supplier came from there."""
     steps = steps_for(org)  # once: which steps apply turns on the classification rules
     if request.args.get("from") == "check" and all_done(org, steps):
@@ -105,13 +183,13 @@ def after_step_url(org: Organisation, step: Step) -> str:
     return url_for("organisations.step", slug=following.slug)
 
 
-def after_step(org: Organisation, step: Step):
+def after_step(org: Profile, step: Step):
     return redirect(after_step_url(org, step))
 
 
 @bp.get("/profile")
 def profile():
-    org = organisation("divisions")  # "what it supplies" is done when there are some
+    org = read_only_organisation("divisions")  # "what it supplies" is done when there are some
     steps = steps_for(org)
     completed = {step.slug: step.done(org) for step in steps}
     return render_template(
@@ -130,7 +208,7 @@ def step(slug: str):
         if step is not None:
             return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
         abort(404)
-    org = organisation(*(column for column in step.columns if column in COLLECTIONS))
+    org = page_organisation(*(column for column in step.columns if column in COLLECTIONS))
     if not step.applies(org):
         return redirect(url_for("organisations.profile"))
     form = step.form(data=None if request.method == "POST" else answers(org, step))
@@ -155,7 +233,7 @@ def step(slug: str):
     )
 
 
-def prepare(form, org: Organisation) -> None:
+def prepare(form, org: Profile) -> None:
     """Fill choices from reference data; leave out a question another answer makes irrelevant."""
     if "divisions" in form:
         form.divisions.choices = division_choices()
@@ -254,7 +332,7 @@ def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
 
 @bp.route("/profile/sites", methods=["GET", "POST"])
 def sites():
-    org = organisation("sites")
+    org = page_organisation("sites")
     form = SiteForm()
     if form.validate_on_submit():
         site = OrganisationSite(
@@ -292,7 +370,7 @@ def remove_site(site_id: int):
 
 @bp.route("/profile/check", methods=["GET", "POST"])
 def check_answers():
-    org = organisation("sites", "divisions", "accreditations")
+    org = page_organisation("sites", "divisions", "accreditations")
     steps = steps_for(org)
     if not all_done(org, steps):
         flash("Answer every section before you check your answers.")
@@ -324,7 +402,7 @@ def organisation_names() -> dict:
 
 
 @bp.app_template_global()
-def section_rows(org: Organisation, step: Step):
+def section_rows(org: Profile, step: Step):
     from portal.organisations.steps import section_rows as rows
 
     return rows(org, step)
@@ -332,7 +410,7 @@ def section_rows(org: Organisation, step: Step):
 
 @bp.route("/profile/accreditations", methods=["GET", "POST"])
 def accreditations():
-    org = organisation("accreditations")
+    org = page_organisation("accreditations")
     form = AccreditationForm()
     if form.validate_on_submit():
         upload = form.evidence.data

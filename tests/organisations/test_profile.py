@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -275,10 +276,11 @@ def test_an_unknown_step_is_not_found(client, member):
     ("url", "expected"),
     [
         # The account with its organisation; then what the page reads: the CPV divisions (is
-        # "what it supplies" done), the sites, the accreditations. The figures in force (does the
-        # modern slavery step apply) and the divisions' choices are read once a process.
+        # "what it supplies" done), the sites, the accreditations ("check your answers" reads all
+        # three in one statement). The figures in force (does the modern slavery step apply) and
+        # the divisions' choices are read once a process.
         ("/organisation/profile", 2),
-        ("/organisation/profile/check", 4),
+        ("/organisation/profile/check", 2),
         ("/organisation/profile/sites", 2),
         ("/organisation/profile/accreditations", 2),
         ("/organisation/profile/about", 1),
@@ -304,6 +306,64 @@ def test_profile_pages_run_a_fixed_number_of_queries(app, client, member, url, e
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts == [expected, expected], counts
+
+
+def summary(html: str) -> list[tuple[str, str]]:
+    """A page's summary list rows as (key, value), spaces squashed."""
+    rows = re.findall(
+        r'__key">(.*?)</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>', html, re.DOTALL
+    )
+    return [(key, " ".join(value.split())) for key, value in rows]
+
+
+def test_each_page_shows_every_site_division_and_accreditation_in_order(app, client, member):
+    complete_profile(client)  # CPV divisions 45 and 79
+    for label, postcode in (("Depot", "M1 1AE"), ("Shop", "LS1 1UR")):
+        site = {
+            "label": label,
+            "address_line_1": f"1 {label} Road",
+            "town": "Northtown",
+            "postcode": postcode,
+        }
+        post_form(client, "/organisation/profile/sites", site)
+    for accreditation in (
+        {"kind": "iso_14001", "certificate_number": "EMS 1", "expires_on": ["30", "6", "2027"]},
+        {
+            "kind": "other",
+            "other_name": "Green Kitchens",
+            "certificate_number": "GK 2",
+            "expires_on": ["1", "1", "2028"],
+        },
+    ):
+        post_form(
+            client, "/organisation/profile/accreditations", accreditation, content_type="multipart/form-data"
+        )
+    sites = [("Depot", "1 Depot Road, Northtown, M1 1AE"), ("Shop", "1 Shop Road, Northtown, LS1 1UR")]
+    accreditations = [
+        ("ISO 14001 (environmental management)", "Certificate EMS 1, expires 30 June 2027"),
+        ("Green Kitchens", "Certificate GK 2, expires 1 January 2028"),
+    ]
+    divisions = (
+        "Construction work; Business services: law, marketing, consulting, recruitment, printing and security"
+    )
+    shown = {key for key, _ in sites + accreditations} | {"Goods, works and services"}
+    check = summary(client.get("/organisation/profile/check").get_data(as_text=True))
+    assert [row for row in check if row[0] in shown] == [
+        ("Depot", "1 Depot Road, M1 1AE"),
+        ("Shop", "1 Shop Road, LS1 1UR"),
+        ("Goods, works and services", divisions),
+        ("ISO 14001 (environmental management)", "EMS 1, expires 30 June 2027"),
+        ("Green Kitchens", "GK 2, expires 1 January 2028"),
+    ]
+    with app.app_context():
+        org = db.session.get(Organisation, member.organisation_id)
+        ids = {"sites": [s.id for s in org.sites], "accreditations": [a.id for a in org.accreditations]}
+    for page, rows in (("sites", sites), ("accreditations", accreditations)):
+        html = client.get(f"/organisation/profile/{page}").get_data(as_text=True)
+        assert summary(html) == rows
+        assert [int(n) for n in re.findall(rf"/profile/{page}/(\d+)/remove", html)] == ids[page]
+    supplies = client.get("/organisation/profile/supplies").get_data(as_text=True)
+    assert re.findall(r'value="(\d+)" checked', supplies) == ["45", "79"]
 
 
 def test_changing_sites_or_accreditations_from_check_your_answers_returns_there(client, member):
