@@ -80,12 +80,23 @@ def text_input(params: dict) -> Markup:
             + ">"
         )
         prefix = (params.get("prefix") or {}).get("text")
-        if not prefix:
+        suffix = (params.get("suffix") or {}).get("text")
+        if not (prefix or suffix):
             return html
         return (
             '\n  <div class="govuk-input__wrapper">'
-            f'\n    <div class="govuk-input__prefix" aria-hidden="true">{escape(prefix)}</div>'
-            f"{html}\n  </div>"
+            + (
+                f'\n    <div class="govuk-input__prefix" aria-hidden="true">{escape(prefix)}</div>'
+                if prefix
+                else ""
+            )
+            + html
+            + (
+                f'\n    <div class="govuk-input__suffix" aria-hidden="true">{escape(suffix)}</div>'
+                if suffix
+                else ""
+            )
+            + "\n  </div>"
         )
 
     return _field(params, control)

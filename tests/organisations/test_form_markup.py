@@ -121,6 +121,14 @@ CASES = {
         form(SizeForm, MultiDict([("turnover", "-5")])).turnover,
         {"params": {"prefix": {"text": "£"}, "inputmode": "decimal", "classes": "govuk-input--width-10"}},
     ),
+    "text input with a suffix": lambda: (
+        form(SizeForm, data={"staff_headcount": 12}).staff_headcount,
+        {"params": {"suffix": {"text": "%"}, "classes": "govuk-input--width-5"}},
+    ),
+    "text input with a prefix and a suffix": lambda: (
+        form(SizeForm, MultiDict([("turnover", "12")])).turnover,
+        {"params": {"prefix": {"text": "£"}, "suffix": {"text": "a year"}}},
+    ),
     "select": lambda: (form(OutboxFilterForm, MultiDict([("state", "failed")])).state, {}),
     "select, refused, with hostile choices": lambda: (
         hostile_select(),
