@@ -1,1 +1,248 @@
-"""Quotation exercises (being written)."""
+"""The officers' quotation exercise pages (the rules and writes are in
+portal.opportunities.quotation_services): an opportunity's exercise with its invitees and the
+suggested local suppliers, inviting one not on the portal, completing it, and the share of
+exercises that invited a local supplier."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import InputRequired, Regexp
+
+from portal.accounts.forms import ConfirmForm, email_field
+from portal.extensions import db
+from portal.forms import text_area, text_field
+from portal.officers import bp
+from portal.officers.forms import FilterForm
+from portal.opportunities.models import Opportunity, Procedure
+from portal.opportunities.quotation_models import QuotationExercise, QuotationState
+from portal.opportunities.quotation_services import (
+    MOST_INVITEES,
+    complete,
+    exercise_of,
+    exercise_rows,
+    invite_named,
+    invite_organisation,
+    invitee_is_local,
+    local_share,
+    named_problem,
+    needs_reason,
+    quotes_invited,
+    reason_problem,
+    remove_invitee,
+    search,
+    start,
+    suggestions,
+)
+from portal.opportunities.services import Refused
+from portal.organisations.models import Organisation
+from portal.organisations.services import status_words
+from portal.pagination import newest_first, row_link
+from portal.voluntary.views import bound_filters
+
+NOT_ON_PORTAL = "Not on the portal: local, SME and VCSE status not known"
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+class SupplierSearchForm(FilterForm):
+    q = text_field("Name of a registered supplier", length=200)
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class InviteForm(FlaskForm):
+    # Text, not an integer field: a number past the database's integer would fail in the query.
+    organisation_id = HiddenField(validators=[InputRequired(), Regexp(r"^[1-9]\d{0,8}\Z")])
+
+
+class NamedSupplierForm(FlaskForm):
+    name = text_field("Supplier's name", required="Enter the supplier's name")
+    email = email_field("Email address (optional)", required=None)
+    submit = SubmitField("Invite this supplier", widget=GovSubmitInput())
+
+
+class CompleteForm(FlaskForm):
+    reason = text_area("Why was inviting a Cheshire supplier not feasible?", length=2000)
+    submit = SubmitField("Save as complete", widget=GovSubmitInput())
+
+
+# --- officer pages ---------------------------------------------------------------------------
+
+
+def _quotation(opportunity_id: int) -> Opportunity:
+    """:raise 404: no such opportunity, or its procedure is not quotation."""
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or opportunity.procedure is not Procedure.QUOTATION:
+        abort(404)
+    return opportunity
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 5 and int(value) else 1
+
+
+def _back(opportunity: Opportunity, **args: str | int) -> Response:
+    return redirect(url_for("officers.quotation_exercise", opportunity_id=opportunity.id, **args))
+
+
+def _statuses(organisations: list[Organisation]) -> dict[int, str]:
+    return {org.id: "; ".join(status_words(org).values()) for org in organisations}
+
+
+def _invitees(exercise: QuotationExercise | None) -> dict:
+    """What a page shows of the invitees: each with whether it counts as local, their local, SME
+    and VCSE status, and whether the policy's warning applies."""
+    invitees = exercise.invitees if exercise else []
+    local = [invitee_is_local(invitee) for invitee in invitees]
+    quotes = quotes_invited()
+    return {
+        "invitees": list(zip(invitees, local, strict=True)),
+        "statuses": _statuses([invitee.organisation for invitee in invitees if invitee.organisation]),
+        "warning": needs_reason(local, quotes),
+        "quotes": quotes,
+        "not_on_portal": NOT_ON_PORTAL,
+    }
+
+
+@bp.get("/opportunities/quotations")
+def quotation_exercises():
+    return render_template(
+        "opportunities/quotations/list.html",
+        share=local_share(),
+        page=newest_first(exercise_rows(), QuotationExercise.id, values={}),
+        link=row_link("officers.quotation_exercise", "opportunity_id"),
+    )
+
+
+@bp.get("/opportunities/<int:opportunity_id>/quotation")
+def quotation_exercise(opportunity_id: int):
+    opportunity = _quotation(opportunity_id)
+    exercise = exercise_of(opportunity.id)
+    form, chosen = bound_filters(SupplierSearchForm)
+    number = _page_number()
+    found = search(chosen["q"], number) if chosen["q"] else suggestions(opportunity, exercise, number)
+    return render_template(
+        "opportunities/quotations/exercise.html",
+        opportunity=opportunity,
+        exercise=exercise,
+        form=form,
+        q=chosen["q"],
+        found=found,
+        found_statuses=_statuses(found.items),
+        invited={invitee.organisation_id for invitee in exercise.invitees} if exercise else set(),
+        most=MOST_INVITEES,
+        **_invitees(exercise),
+    )
+
+
+def _commit(message: str) -> None:
+    """Commit, or say that another officer changed the exercise at the same moment (the unique
+    constraints refused a second exercise or a second invitation)."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        flash("Another officer changed this quotation exercise at the same time: check it and try again.")
+    else:
+        flash(message, "success")
+
+
+@bp.post("/opportunities/<int:opportunity_id>/quotation/invite")
+def invite_supplier(opportunity_id: int):
+    opportunity = _quotation(opportunity_id)
+    back = {name: request.args[name][:200] for name in ("q", "page") if request.args.get(name)}
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash("Choose a supplier to invite.")
+        return _back(opportunity, **back)
+    organisation = db.session.get(Organisation, int(form.organisation_id.data))
+    if organisation is None:
+        abort(404)
+    actor = current_user._get_current_object()
+    try:
+        exercise = exercise_of(opportunity.id) or start(opportunity, actor=actor)
+        invite_organisation(exercise, organisation, actor=actor)
+    except Refused as error:
+        db.session.rollback()
+        flash(f"{error}.")
+    else:
+        _commit(f"{organisation.name} is invited to quote.")
+    return _back(opportunity, **back)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/quotation/named", methods=["GET", "POST"])
+def invite_named_supplier(opportunity_id: int):
+    opportunity = _quotation(opportunity_id)
+    exercise = exercise_of(opportunity.id)
+    form = NamedSupplierForm()
+    if form.validate_on_submit():
+        problem = named_problem(exercise, form.name.data)
+        if problem:
+            form.name.errors.append(problem)
+        else:
+            actor = current_user._get_current_object()
+            try:
+                invite_named(
+                    exercise or start(opportunity, actor=actor), form.name.data, form.email.data, actor=actor
+                )
+            except Refused as error:
+                db.session.rollback()
+                flash(f"{error}.")
+            else:
+                _commit(f"{form.name.data} is invited to quote.")
+            return _back(opportunity)
+    return render_template("opportunities/quotations/named.html", form=form, opportunity=opportunity)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/quotation/invitees/<int:invitee_id>/remove")
+def remove_quotation_invitee(opportunity_id: int, invitee_id: int):
+    opportunity = _quotation(opportunity_id)
+    exercise = exercise_of(opportunity.id)
+    invitee = next((i for i in exercise.invitees if i.id == invitee_id), None) if exercise else None
+    if invitee is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        name = invitee.display_name
+        try:
+            remove_invitee(exercise, invitee, actor=current_user._get_current_object())
+        except Refused as error:
+            db.session.rollback()
+            flash(f"{error}.")
+        else:
+            _commit(f"{name} is no longer invited.")
+    return _back(opportunity)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/quotation/complete", methods=["GET", "POST"])
+def complete_quotation_exercise(opportunity_id: int):
+    opportunity = _quotation(opportunity_id)
+    exercise = exercise_of(opportunity.id)
+    if exercise is None or exercise.state is not QuotationState.IN_PROGRESS:
+        return _back(opportunity)
+    form = CompleteForm()
+    if form.validate_on_submit():
+        problem = reason_problem(exercise, form.reason.data)
+        if problem:
+            form.reason.errors.append(problem)
+        else:
+            try:
+                complete(exercise, form.reason.data, actor=current_user._get_current_object())
+            except Refused as error:
+                db.session.rollback()
+                flash(f"{error}.")
+            else:
+                _commit("The quotation exercise is complete.")
+            return _back(opportunity)
+    return render_template(
+        "opportunities/quotations/complete.html",
+        form=form,
+        opportunity=opportunity,
+        exercise=exercise,
+        **_invitees(exercise),
+    )
