@@ -61,7 +61,7 @@ def seed_opportunities(rows: int, rng: random.Random) -> int:
         applies = procedure is Procedure.TENDER and value > 50_000
         return {
             "reference": f"DEMO-{n:06d}",
-            "title": f"{what.capitalize()}, {place}",
+            "title": f"{what[0].upper()}{what[1:]}, {place}",
             "summary": f"Demo opportunity {n}: {what} for {place} and the sites around it, "
             f"for {rng.choice([1, 2, 3, 4])} years.",
             "cpv_division": division if division in divisions else "90",

@@ -41,6 +41,7 @@ VALUE_BANDS: dict[str, tuple[str, Decimal | None, Decimal | None]] = {
     "250k-1m": ("£250,000 to £1 million", Decimal(250_000), Decimal(1_000_000)),
     "over-1m": ("Over £1 million", Decimal(1_000_000), None),
 }
+# No "Any": the list shows the open ones unless another status is chosen.
 STATUSES = [("open", "Open"), ("closing-soon", "Closing in the next 7 days"), ("closed", "Closed")]
 
 
@@ -154,7 +155,12 @@ class SearchForm(FilterForm):
         "Procedure", [(procedure.value, name) for procedure, name in PROCEDURE_NAMES.items()]
     )
     suitable = select_field("Suitable for", [("sme", "SMEs"), ("vcse", "VCSEs")])
-    status = select_field("Status", STATUSES)
+    status = SelectField(
+        "Status",
+        widget=GovSelect(),
+        choices=[SelectChoice(value, text) for value, text in STATUSES],
+        validators=[Optional()],
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
