@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import functools
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectChoice
 
 from portal.accounts.forms import ConfirmForm
-from portal.database import SAFE_METHODS, plain_rows
 from portal.extensions import db
 from portal.organisations import bp, evidence, services
 from portal.organisations.forms import (
@@ -20,19 +17,18 @@ from portal.organisations.forms import (
     SiteForm,
     VcseForm,
 )
+from portal.organisations.loading import COLLECTIONS, organisation, page_organisation, read_only_organisation
 from portal.organisations.models import (
     ACCREDITATION_NAMES,
     Accreditation,
     Organisation,
     OrganisationSite,
-    organisation_cpv_divisions,
 )
 from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
 from portal.organisations.steps import (
     BY_SLUG,
     STEPS,
     Profile,
-    ReadOnlyOrganisation,
     Step,
     all_done,
     answers,
@@ -69,107 +65,6 @@ TAKEN = (
     "This {what} is already registered to another organisation on the portal. Ask a colleague there "
     "to invite you to it from their organisation's colleagues page"
 )
-
-
-def organisation(*collections: str) -> Organisation:
-    """The signed-in member's organisation (loaded with the account), with the `collections` it
-    is about to read ("sites", "divisions", "accreditations") loaded up front: one prebuilt query
-    each, about half what the ORM's lazy load of the same rows costs."""
-    org = current_user.organisation
-    unloaded = sa.inspect(org).unloaded if collections else ()
-    for name in collections:
-        if name in unloaded:
-            set_committed_value(
-                org, name, db.session.scalars(_collection(name), {"organisation_id": org.id}).all()
-            )
-    return org
-
-
-COLLECTIONS = ("sites", "divisions", "accreditations")
-
-# What the read-only pages show of each collection: its table and columns, the first its order.
-SHOWN = {
-    "sites": (OrganisationSite.__table__, ("id", "label", "address_line_1", "town", "postcode")),
-    "divisions": (CpvDivision.__table__, ("division", "title")),
-    "accreditations": (
-        Accreditation.__table__,
-        (
-            "id",
-            "kind",
-            "other_name",
-            "certificate_number",
-            "expires_on",
-            "evidence_name",
-            "evidence_filename",
-        ),
-    ),
-}
-
-
-def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
-    """The signed-in member's organisation for a page that only shows it, with the `collections`
-    it shows read as plain rows, all in one statement."""
-    org = current_user.organisation
-    read: dict[str, list[sa.Row]] = {name: [] for name in collections}
-    if collections:
-        for row in plain_rows(_plain_collections(collections), {"organisation_id": org.id}):
-            read[row.collection].append(row)
-    return ReadOnlyOrganisation(org, read)
-
-
-def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
-    """For a page that shows `collections` and changes them when posted: read-only plain rows on
-    a GET, the ORM object with them loaded otherwise."""
-    if request.method in SAFE_METHODS:
-        return read_only_organisation(*collections)
-    return organisation(*collections)
-
-
-@functools.cache
-def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
-    """The rows of the organisation :organisation_id's `collections`, each naming its collection.
-    Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
-    NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
-    beside a date) and the first one's types read every row's dates and enums."""
-    every: dict[str, sa.Column] = {}
-    for name in collections:
-        table, keys = SHOWN[name]
-        every.update((key, table.c[key]) for key in keys)
-    selects = []
-    for name in collections:
-        table, keys = SHOWN[name]
-        select = sa.select(
-            sa.literal_column(f"'{name}'").label("collection"),
-            *(
-                table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
-                for key, column in every.items()
-            ),
-        )
-        # Whose a row is: an organisation's divisions are rows of the link table.
-        owner = organisation_cpv_divisions if name == "divisions" else table
-        if owner is not table:
-            select = select.select_from(table.join(owner))
-        selects.append(select.where(owner.c.organisation_id == sa.bindparam("organisation_id")))
-    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
-    return statement.order_by(*(statement.selected_columns[key] for key in order))
-
-
-@functools.cache
-def _collection(name: str) -> sa.Select:
-    """The rows of one of an organisation's collections, in the relationship's order. Built once:
-    a reused statement keeps its cache key, which SQLAlchemy otherwise works out on every load."""
-    organisation_id = sa.bindparam("organisation_id")
-    if name == "divisions":
-        link = organisation_cpv_divisions
-        return (
-            sa.select(CpvDivision)
-            .join(link, link.c.division == CpvDivision.division)
-            .where(link.c.organisation_id == organisation_id)
-            .order_by(CpvDivision.division)
-        )
-    model = {"sites": OrganisationSite, "accreditations": Accreditation}[name]
-    return sa.select(model).where(model.organisation_id == organisation_id).order_by(model.id)
 
 
 def after_step_url(org: Profile, step: Step) -> str:
