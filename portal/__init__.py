@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config, load_config
 from portal.accounts.access import init_access
 from portal.accounts.sessions import init_sessions
-from portal.database import init_database
+from portal.database import RowIdConverter, init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.pages.facts import load_force_facts
@@ -43,6 +43,7 @@ def create_app(config: str | Config | None = None, **overrides) -> Flask:
 
     register_templates(app)
     register_extensions(app)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     register_blueprints(app)
     register_commands(app)
     init_sessions(app)

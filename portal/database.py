@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map
 
 from portal.extensions import db
 
@@ -44,6 +45,25 @@ def any_like(pattern: str | sa.BindParameter, *columns: sa.ColumnElement) -> sa.
     """Whether any of `columns`, in lower case, matches `pattern` (from contains_pattern, or a
     parameter bound to one)."""
     return sa.or_(*(sa.func.lower(column).like(pattern, escape="\\") for column in columns))
+
+
+# The largest row id either database stores in an INTEGER column (PostgreSQL's is 32-bit).
+LARGEST_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """Every route's `<int:...>`: a number larger than any row id is no page (404), rather than
+    a query the database refuses with an overflow (500)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
 
 
 class WriteInSafeRequestError(RuntimeError):

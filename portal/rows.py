@@ -9,7 +9,8 @@ the table around the rows. `link` is a list's URL pattern from portal.pagination
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
 from flask import current_app
 from jinja2.filters import do_truncate
@@ -193,4 +194,40 @@ def summary_rows(rows: Iterable[tuple[str, object]], change_url: str = "") -> Ma
         + action(label)
         + "\n        </div>"
         for label, value in rows
+    )
+
+
+def opportunity_results(
+    items: Iterable, link: tuple[str, str], procedures: Mapping, now: datetime, gbp: Callable[[object], str]
+) -> Markup:
+    """The public opportunities list's results (portal/opportunities/queries.py's rows)."""
+
+    def closing(item) -> str:
+        if item.closed_at:
+            return f"Closed early on {_escape(london_datetime(item.closed_at))}"
+        closed = item.state == "closed" or item.closes_at <= now
+        return f"{'Closed' if closed else 'Closes'} {_escape(london_datetime(item.closes_at))}"
+
+    href = _hrefs(link)
+    return _markup(
+        '\n          <li class="portal-result">'
+        f'\n            <h3 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="{href(item.id)}">'
+        f"{_escape(item.title)}</a></h3>"
+        f'\n            <p class="govuk-body-s govuk-!-margin-bottom-1">{_escape(item.reference)} · {_escape(item.category)}</p>'
+        f'\n            <p class="govuk-body-s govuk-!-margin-bottom-1">{_escape(_truncated(item.summary, 200))}</p>'
+        f'\n            <p class="govuk-body-s govuk-!-margin-bottom-1"><strong>{_escape(gbp(item.value_ex_vat))}</strong>'
+        f" excluding VAT · {_escape(procedures[item.procedure])}</p>"
+        f'\n            <p class="govuk-body-s govuk-!-margin-bottom-1">{closing(item)}</p>'
+        + (
+            '\n            <strong class="govuk-tag govuk-tag--green">Suitable for SMEs</strong>'
+            if item.suitable_sme
+            else ""
+        )
+        + (
+            '\n            <strong class="govuk-tag govuk-tag--turquoise">Suitable for VCSEs</strong>'
+            if item.suitable_vcse
+            else ""
+        )
+        + "\n          </li>"
+        for item in items
     )

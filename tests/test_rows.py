@@ -128,3 +128,43 @@ def test_summary_rows_say_what_was_not_given_and_link_each_change():
     assert '<span class="govuk-visually-hidden"> legal name</span>' in html
     plain = rows.summary_rows([("Legal name", "A")])
     assert "govuk-summary-list__row--no-actions" in plain and "Change" not in plain
+
+
+def test_opportunity_results_escape_and_say_how_each_closes():
+    from decimal import Decimal
+
+    from portal.opportunities.models import PROCEDURE_NAMES, OpportunityState, Procedure
+    from portal.organisations.rules import gbp
+
+    def item(**values):
+        base = {
+            "id": 9,
+            "title": HOSTILE,
+            "reference": "CC-1",
+            "category": HOSTILE,
+            "summary": "y" * 300,
+            "value_ex_vat": Decimal("120000.50"),
+            "procedure": Procedure.TENDER,
+            "closes_at": WHEN,
+            "closed_at": None,
+            "state": OpportunityState.PUBLISHED,
+            "suitable_sme": True,
+            "suitable_vcse": False,
+        }
+        return SimpleNamespace(**{**base, **values})
+
+    before, after = datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 7, 4, tzinfo=UTC)
+    html = rows.opportunity_results([item()], LINK, PROCEDURE_NAMES, before, gbp)
+    assert '<a class="govuk-link" href="/officer/things/9/view">' in html
+    assert "<script>" not in html and html.count(ESCAPED) == 2
+    assert "y" * 197 + "..." in html and "y" * 201 not in html
+    assert "<strong>GBP 120,000.50</strong> excluding VAT · Tender (advertised)" in html
+    assert "Closes 3 July 2026 at 8:05am" in html
+    assert "Suitable for SMEs" in html and "Suitable for VCSEs" not in html
+    assert "Closed 3 July 2026 at 8:05am" in rows.opportunity_results(
+        [item()], LINK, PROCEDURE_NAMES, after, gbp
+    )
+    early = item(closed_at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC), state=OpportunityState.CLOSED)
+    assert "Closed early on 2 July 2026 at 10:00am" in rows.opportunity_results(
+        [early], LINK, PROCEDURE_NAMES, before, gbp
+    )

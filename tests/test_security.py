@@ -3,6 +3,7 @@ import re
 from flask import session
 
 from portal import create_app
+from portal.database import LARGEST_ID, RowIdConverter
 from tests.factories import make_supplier, sign_in
 from tests.test_config import PRODUCTION
 
@@ -130,3 +131,31 @@ def test_session_is_untouched_by_public_pages(app_factory):
     with app.test_request_context("/"):
         app.preprocess_request()
         assert not session
+
+
+def test_an_id_larger_than_any_row_is_no_page_on_every_route(app, client):
+    """Every `<int:...>` in every route: past the largest INTEGER a 404, never the database's
+    overflow (a 500 on PostgreSQL)."""
+    adapter = app.url_map.bind("portal.test")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        numbers = [
+            name for name, converter in rule._converters.items() if isinstance(converter, RowIdConverter)
+        ]
+        if not numbers:
+            continue
+        for value in (LARGEST_ID + 1, 10**20):
+            url = adapter.build(rule.endpoint, {**example_arguments(rule), **dict.fromkeys(numbers, value)})
+            method = "GET" if "GET" in rule.methods else "POST"
+            assert client.open(url, method=method).status_code == 404, (rule.endpoint, url)
+        assert (
+            client.open(
+                adapter.build(
+                    rule.endpoint, {**example_arguments(rule), **dict.fromkeys(numbers, LARGEST_ID)}
+                ),
+                method="GET" if "GET" in rule.methods else "POST",
+            ).status_code
+            != 500
+        )
+        checked += 1
+    assert checked > 40

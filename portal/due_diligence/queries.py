@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
+from portal.database import LARGEST_ID
 from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
 from portal.due_diligence.rules import RANK, RiskRating
 from portal.extensions import db
@@ -24,7 +25,7 @@ from portal.organisations.models import Organisation
 PAGE_SIZE = 25
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^([1-3])\.(\d{1,17})\.(\d{1,10})\Z", re.ASCII)
-MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL
+
 Key = tuple[int, datetime, int]
 
 
@@ -44,7 +45,7 @@ def parse_cursor(value: str | None) -> Key | None:
     if match is None:
         return None
     rank, micros, row_id = (int(part) for part in match.groups())
-    if row_id > MAX_ID:
+    if row_id > LARGEST_ID:
         return None
     try:
         return rank, EPOCH + timedelta(microseconds=micros), row_id

@@ -363,3 +363,10 @@ def opt_in(user: User) -> None:
     opted = db.session.get(AlertOptOut, user.id)
     if opted is not None:
         db.session.delete(opted)
+        audit.record(
+            "opportunity.alerts_opted_in",
+            record_type="users",
+            record_id=user.id,
+            actor_id=user.id,
+            actor_kind=user.role.value,
+        )

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal import rows
 from portal.accounts.access import public
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import User
@@ -21,9 +22,6 @@ from portal.pagination import row_link
 from portal.reference.figures import figures_on
 from portal.social_value.views import member_organisation
 from portal.time import london_today, utcnow
-
-# Past any id either database holds (PostgreSQL's integer): a longer number in a URL is a 404.
-MAX_ID = 2**31 - 1
 
 
 def chosen_filters() -> tuple[SearchForm, dict[str, str]]:
@@ -46,17 +44,18 @@ def opportunities():
         form=form,
         page=page,
         searched=bool(chosen["q"]) and not queries.search_words(chosen["q"]),
-        link=row_link("opportunities.opportunity", "opportunity_id"),
-        procedures=PROCEDURE_NAMES,
-        gbp=gbp,
-        now=utcnow(),
+        results=rows.opportunity_results(
+            page.items,
+            row_link("opportunities.opportunity", "opportunity_id"),
+            PROCEDURE_NAMES,
+            utcnow(),
+            gbp,
+        ),
     )
 
 
 def shown_opportunity(opportunity_id: int) -> Opportunity:
     """A published or closed opportunity; drafts only to staff. :raise 404:"""
-    if opportunity_id > MAX_ID:
-        abort(404)
     opportunity = db.session.scalar(
         sa.select(Opportunity).where(Opportunity.id == opportunity_id).options(selectinload(Opportunity.lots))
     )

@@ -117,6 +117,7 @@ def test_a_response_is_sealed_from_officers_until_the_closing_time(
     # The supplier sees its own, sealed.
     own = client.get(f"/social-value/offers/{offer_id}").get_data(as_text=True)
     assert "Sealed response to an opportunity" in own and "Withdraw the offer" in own
+    assert "Submitted, sealed until the closing time" in own  # its history
 
 
 def test_a_sealed_response_can_be_withdrawn_before_closing_but_not_after(app, client, member, opportunity_id):
@@ -275,8 +276,10 @@ def test_the_award_makes_the_winner_s_offers_commitments_and_gives_each_its_own_
     assert "Strong apprenticeships." not in rival_mail
     own = client.get(f"/social-value/offers/{winner_offer}").get_data(as_text=True)
     assert "Score: 80 out of 100, weighted 8 of the 10 points" in own and "Vague on numbers." not in own
+    assert "Awarded: now a commitment" in own
     theirs = rival.get(f"/social-value/offers/{rival_offer}").get_data(as_text=True)
     assert "Vague on numbers." in theirs and "Strong apprenticeships." not in theirs
+    assert "Not awarded" in theirs
     # Neither reads the other's offer; the award is final.
     assert rival.get(f"/social-value/offers/{winner_offer}").status_code == 404
     again = post_form(
