@@ -121,7 +121,7 @@ def _form_data(opportunity: Opportunity) -> dict:
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
 def edit_opportunity(opportunity_id: int | None):
     opportunity = _opportunity(opportunity_id) if opportunity_id else None
-    if opportunity is not None and opportunity.state is OpportunityState.CLOSED:
+    if opportunity is not None and services.has_closed(opportunity):  # past its closing time too
         flash("A closed opportunity cannot be changed.")
         return redirect(url_for("officers.opportunity", opportunity_id=opportunity.id))
     data = _form_data(opportunity) if opportunity and request.method == "GET" else None
@@ -214,7 +214,7 @@ def close_opportunity(opportunity_id: int):
 @bp.route("/opportunities/<int:opportunity_id>/lots/new", methods=["GET", "POST"])
 def new_lot(opportunity_id: int):
     shown = _opportunity(opportunity_id)
-    if shown.state is OpportunityState.CLOSED:
+    if services.has_closed(shown):
         abort(404)
     form = LotForm(data=None if request.method == "POST" else {"cpv_division": shown.cpv_division})
     if form.validate_on_submit():
@@ -239,7 +239,7 @@ def new_lot(opportunity_id: int):
 def remove_lot(opportunity_id: int, lot_id: int):
     shown = _opportunity(opportunity_id)
     lot = next((lot for lot in shown.lots if lot.id == lot_id), None)
-    if lot is None or shown.state is OpportunityState.CLOSED:
+    if lot is None or services.has_closed(shown):
         abort(404)
     if ConfirmForm().validate_on_submit():
         services.remove_lot(shown, lot, actor=current_user._get_current_object())

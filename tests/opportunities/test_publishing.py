@@ -389,3 +389,31 @@ def test_the_officers_list_runs_a_fixed_number_of_statements(app, officer_client
             make_opportunity(lots=2)
         db.session.commit()
     assert statements() == few
+
+
+def test_past_its_closing_time_an_opportunity_is_no_longer_changed(app, officer_client):
+    """Its sealed responses may be read once it closes: a new closing date must not reopen it."""
+    with app.app_context():
+        opportunity = make_opportunity(lots=1, closes_in=timedelta(minutes=-1))
+        opportunity_id, lot_id = opportunity.id, opportunity.lots[0].id
+        db.session.commit()
+    edit = post_form(
+        officer_client,
+        f"/officer/opportunities/{opportunity_id}/edit",
+        answers(),
+        page=f"/officer/opportunities/{opportunity_id}",
+        follow_redirects=True,
+    )
+    assert "A closed opportunity cannot be changed." in edit.get_data(as_text=True)
+    assert officer_client.get(f"/officer/opportunities/{opportunity_id}/lots/new").status_code == 404
+    removed = post_form(
+        officer_client,
+        f"/officer/opportunities/{opportunity_id}/lots/{lot_id}/remove",
+        {},
+        page=f"/officer/opportunities/{opportunity_id}",
+    )
+    assert removed.status_code == 404
+    [unchanged] = stored(app)
+    assert unchanged.reference != "CC-2026-041"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lot)) == 1
