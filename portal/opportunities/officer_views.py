@@ -34,7 +34,7 @@ from portal.opportunities.models import (
     Procedure,
     ResponseRoute,
 )
-from portal.opportunities.views import rulings
+from portal.opportunities.views import committed, rulings
 from portal.organisations.models import Organisation
 from portal.organisations.rules import gbp
 from portal.organisations.services import status_words
@@ -179,18 +179,11 @@ def opportunity(opportunity_id: int):
 def publish_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.publish(shown, actor=current_user._get_current_object())
-        except services.Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            db.session.commit()
-            flash(
-                f"“{shown.title}” is published: anyone can find it, and organisations alerted about "
-                f"{shown.division.title} are being emailed.",
-                "success",
-            )
+        committed(
+            lambda: services.publish(shown, actor=current_user._get_current_object()),
+            f"“{shown.title}” is published: anyone can find it, and organisations alerted about "
+            f"{shown.division.title} are being emailed.",
+        )
     return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
 
 
@@ -199,14 +192,10 @@ def close_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     form = CloseForm()
     if form.validate_on_submit():
-        try:
-            services.close(shown, actor=current_user._get_current_object(), reason=form.reason.data)
-        except services.Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            db.session.commit()
-            flash(f"“{shown.title}” is closed. It stays readable.", "success")
+        committed(
+            lambda: services.close(shown, actor=current_user._get_current_object(), reason=form.reason.data),
+            f"“{shown.title}” is closed. It stays readable.",
+        )
         return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
     return render_template("opportunities/officers/close.html", form=form, opportunity=shown)
 
@@ -275,16 +264,13 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
             )
             return redirect(request.path)
     elif form.validate_on_submit():
-        try:
-            responses.score(
+        scored = committed(
+            lambda: responses.score(
                 response, shown, officer=officer, value=form.score.data, comment=form.comment.data
-            )
-        except services.Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            db.session.commit()
-            flash(f"{response.organisation.name}'s response is scored.", "success")
+            ),
+            f"{response.organisation.name}'s response is scored.",
+        )
+        if scored:
             return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/response.html",
@@ -313,17 +299,11 @@ def award_opportunity(opportunity_id: int):
             (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
             for name, _ in parts
         }
-        try:
-            responses.award(shown, winners, officer=current_user._get_current_object())
-        except services.Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            db.session.commit()
-            flash(
-                "The award is recorded; each responding organisation has been emailed its feedback.",
-                "success",
-            )
+        awarded = committed(
+            lambda: responses.award(shown, winners, officer=current_user._get_current_object()),
+            "The award is recorded; each responding organisation has been emailed its feedback.",
+        )
+        if awarded:
             return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/award.html", opportunity=shown, form=form, parts=parts, candidates=choices

@@ -5,7 +5,6 @@ exercises that invited a local supplier."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -39,7 +38,7 @@ from portal.opportunities.quotation_services import (
     start,
     suggestions,
 )
-from portal.opportunities.services import Refused
+from portal.opportunities.views import committed
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
@@ -141,16 +140,8 @@ def quotation_exercise(opportunity_id: int):
     )
 
 
-def _commit(message: str) -> None:
-    """Commit, or say that another officer changed the exercise at the same moment (the unique
-    constraints refused a second exercise or a second invitation)."""
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        flash("Another officer changed this quotation exercise at the same time: check it and try again.")
-    else:
-        flash(message, "success")
+# Said when the unique constraints refuse a second exercise or a second invitation.
+CLASH = "Another officer changed this quotation exercise at the same time: check it and try again."
 
 
 @bp.post("/opportunities/<int:opportunity_id>/quotation/invite")
@@ -165,14 +156,13 @@ def invite_supplier(opportunity_id: int):
     if organisation is None:
         abort(404)
     actor = current_user._get_current_object()
-    try:
-        exercise = exercise_of(opportunity.id) or start(opportunity, actor=actor)
-        invite_organisation(exercise, organisation, actor=actor)
-    except Refused as error:
-        db.session.rollback()
-        flash(f"{error}.")
-    else:
-        _commit(f"{organisation.name} is invited to quote.")
+
+    def invite() -> None:
+        invite_organisation(
+            exercise_of(opportunity.id) or start(opportunity, actor=actor), organisation, actor=actor
+        )
+
+    committed(invite, f"{organisation.name} is invited to quote.", clash=CLASH)
     return _back(opportunity, **back)
 
 
@@ -187,15 +177,13 @@ def invite_named_supplier(opportunity_id: int):
             form.name.errors.append(problem)
         else:
             actor = current_user._get_current_object()
-            try:
-                invite_named(
+            committed(
+                lambda: invite_named(
                     exercise or start(opportunity, actor=actor), form.name.data, form.email.data, actor=actor
-                )
-            except Refused as error:
-                db.session.rollback()
-                flash(f"{error}.")
-            else:
-                _commit(f"{form.name.data} is invited to quote.")
+                ),
+                f"{form.name.data} is invited to quote.",
+                clash=CLASH,
+            )
             return _back(opportunity)
     return render_template("opportunities/quotations/named.html", form=form, opportunity=opportunity)
 
@@ -208,14 +196,11 @@ def remove_quotation_invitee(opportunity_id: int, invitee_id: int):
     if invitee is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        name = invitee.display_name
-        try:
-            remove_invitee(exercise, invitee, actor=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            _commit(f"{name} is no longer invited.")
+        committed(
+            lambda: remove_invitee(exercise, invitee, actor=current_user._get_current_object()),
+            f"{invitee.display_name} is no longer invited.",
+            clash=CLASH,
+        )
     return _back(opportunity)
 
 
@@ -231,13 +216,11 @@ def complete_quotation_exercise(opportunity_id: int):
         if problem:
             form.reason.errors.append(problem)
         else:
-            try:
-                complete(exercise, form.reason.data, actor=current_user._get_current_object())
-            except Refused as error:
-                db.session.rollback()
-                flash(f"{error}.")
-            else:
-                _commit("The quotation exercise is complete.")
+            committed(
+                lambda: complete(exercise, form.reason.data, actor=current_user._get_current_object()),
+                "The quotation exercise is complete.",
+                clash=CLASH,
+            )
             return _back(opportunity)
     return render_template(
         "opportunities/quotations/complete.html",

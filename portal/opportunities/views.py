@@ -3,6 +3,8 @@ interest and alert categories."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -31,6 +33,28 @@ def chosen_filters() -> tuple[SearchForm, dict[str, str]]:
     if request.args:
         form.validate()
     return form, {name: "" if field.errors else (field.data or "") for name, field in form._fields.items()}
+
+
+def committed(change: Callable[[], object], done: str, *, clash: str | None = None) -> bool:
+    """Make a change and commit it, saying `done`; or, where the rules refuse it, roll it back
+    and say why. With `clash`, a commit a unique constraint refuses (another officer made the
+    same change at the same moment) is rolled back with that message. Whether it was made."""
+    try:
+        change()
+    except services.Refused as error:
+        db.session.rollback()
+        flash(f"{error}.")
+        return False
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        if clash is None:
+            raise
+        db.session.rollback()
+        flash(clash)
+        return False
+    flash(done, "success")
+    return True
 
 
 @bp.get("/opportunities")
@@ -109,14 +133,10 @@ def register_interest(opportunity_id: int):
     shown = shown_opportunity(opportunity_id)
     member_organisation()
     if ConfirmForm().validate_on_submit():
-        try:
-            services.register_interest(shown, user=current_user._get_current_object())
-        except services.Refused as error:
-            db.session.rollback()
-            flash(f"{error}.")
-        else:
-            db.session.commit()
-            flash("Your organisation's interest is registered: the procurement unit can see it.", "success")
+        committed(
+            lambda: services.register_interest(shown, user=current_user._get_current_object()),
+            "Your organisation's interest is registered: the procurement unit can see it.",
+        )
     return redirect(url_for("opportunities.opportunity", opportunity_id=shown.id))
 
 
