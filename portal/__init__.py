@@ -76,15 +76,8 @@ def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table on the metadata before anything queries)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A restarted server costs one failed ping, not a traceback on the next request. Every
-        # statement is planned for the values it runs with: psycopg prepares a statement run five
-        # times, and PostgreSQL's generic plan for it may read far more than the values need (the
-        # opportunities' search with a keyword took 14 ms a page so, 2.4 ms planned each time).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
-            "pool_recycle": 1800,
-            "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
-        }
+        # A restarted server costs one failed ping, not a traceback on the next request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_recycle": 1800}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
