@@ -9,7 +9,6 @@ Create Date: 2026-11-27 19:19:29.115944
 import sqlalchemy as sa
 from alembic import op
 
-
 # The offer states the CHECK constraint allows, before and after "sealed" (a response to an
 # opportunity). Alembic does not compare a non-native enum's constraint, so it is changed here.
 STATES = "'draft', 'submitted', 'under_review', 'clarification_requested', 'resubmitted', 'accepted', 'declined', 'withdrawn'"

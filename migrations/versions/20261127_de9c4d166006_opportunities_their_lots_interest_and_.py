@@ -9,7 +9,6 @@ Create Date: 2026-11-27 19:11:31.108582
 import sqlalchemy as sa
 from alembic import op
 
-
 # The search (portal.opportunities.search), as each database does it. On SQLite an FTS5 table
 # reads the rows of `opportunities` (external content) and triggers keep it in step; a later
 # batch migration that rebuilds `opportunities` must make the triggers again. On PostgreSQL a GIN

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from portal import audit
 from portal.accounts.models import User
 from portal.database import any_like, contains_pattern, fixed_limit
 from portal.extensions import db
 from portal.opportunities.models import Opportunity, Procedure
 from portal.opportunities.quotation_models import QuotationExercise, QuotationInvitee, QuotationState
-from portal.opportunities.services import Refused
+from portal.opportunities.services import Refused, record_change
 from portal.organisations.models import (
     Classification,
     ClassificationDecision,
@@ -69,15 +68,7 @@ def needs_reason(local_flags: list[bool], quotes: int) -> bool:
 
 
 def _audit(exercise: QuotationExercise, action: str, actor: User, details: dict) -> None:
-    # Filed under the opportunity, so its history shows the exercise with everything else.
-    audit.record(
-        action,
-        record_type="opportunities",
-        record_id=exercise.opportunity_id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-        details=details,
-    )
+    record_change(exercise.opportunity_id, action, actor, details)
 
 
 def start(opportunity: Opportunity, *, actor: User) -> QuotationExercise:

@@ -12,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal import audit
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.opportunities.models import (
@@ -24,7 +23,7 @@ from portal.opportunities.models import (
     ResponseScore,
 )
 from portal.opportunities.rules import plain_number
-from portal.opportunities.services import Refused, has_closed, is_open
+from portal.opportunities.services import Refused, has_closed, is_open, record_change
 from portal.organisations.models import Organisation
 from portal.organisations.services import email_members
 from portal.outbox.services import link
@@ -62,16 +61,19 @@ class Response:
         return weighted(self.score.score, self.offers[0].opportunity.weighting) if self.score else None
 
 
-def responses(opportunity: Opportunity, officer: User) -> list[Response]:
-    """Each responding organisation's offers, score and whether `officer` has declared no
-    conflict with it; nothing while the opportunity is open. Three statements, however many."""
+def responses(opportunity: Opportunity, officer: User, organisation_id: int | None = None) -> list[Response]:
+    """Each responding organisation's offers (or only `organisation_id`'s), score and whether
+    `officer` has declared no conflict with it; nothing while the opportunity is open. Three
+    statements, however many."""
     if not has_closed(opportunity):
         return []
+    offers_of = sa.select(Offer).where(
+        Offer.opportunity_id == opportunity.id, Offer.state.in_(RESPONSE_STATES)
+    )
+    if organisation_id is not None:
+        offers_of = offers_of.where(Offer.organisation_id == organisation_id)
     submitted = db.session.scalars(
-        sa.select(Offer)
-        .where(Offer.opportunity_id == opportunity.id, Offer.state.in_(RESPONSE_STATES))
-        .order_by(Offer.organisation_id, Offer.id)
-        .options(
+        offers_of.order_by(Offer.organisation_id, Offer.id).options(
             selectinload(Offer.organisation),
             selectinload(Offer.theme),
             selectinload(Offer.outcomes),
@@ -104,7 +106,7 @@ def responses(opportunity: Opportunity, officer: User) -> list[Response]:
 
 
 def response_of(opportunity: Opportunity, organisation_id: int, officer: User) -> Response | None:
-    return next((r for r in responses(opportunity, officer) if r.organisation.id == organisation_id), None)
+    return next(iter(responses(opportunity, officer, organisation_id)), None)
 
 
 def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *, officer: User) -> None:
@@ -125,13 +127,11 @@ def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *,
             opportunity_id=opportunity.id, organisation_id=organisation.id, officer_id=officer.id
         )
     )
-    audit.record(
+    record_change(
+        opportunity.id,
         "opportunity.no_conflict_declared",
-        record_type="opportunities",
-        record_id=opportunity.id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={"organisation_id": organisation.id},
+        officer,
+        {"organisation_id": organisation.id},
     )
 
 
@@ -152,13 +152,11 @@ def score(
     before = {"score": scored.score, "comment": scored.comment} if response.score else None
     scored.score, scored.comment, scored.scored_by_id, scored.scored_at = value, comment, officer.id, utcnow()
     db.session.add(scored)
-    audit.record(
+    record_change(
+        opportunity.id,
         "opportunity.response_scored",
-        record_type="opportunities",
-        record_id=opportunity.id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={
+        officer,
+        {
             "organisation_id": response.organisation.id,
             "score": value,
             "weighted": str(weighted(value, opportunity.weighting)),
@@ -218,13 +216,11 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
                 move = "award" if response.organisation.id in won else "not_awarded"
                 offers.transition(offer, move, actor=officer, revision=offer.revision)
         _tell_responder(opportunity, response, won=response.organisation.id in won)
-    audit.record(
+    record_change(
+        opportunity.id,
         "opportunity.awarded",
-        record_type="opportunities",
-        record_id=opportunity.id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},
+        officer,
+        {"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},
     )
     return awards
 

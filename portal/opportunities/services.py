@@ -122,7 +122,7 @@ def save(opportunity: Opportunity, details: Details, *, actor: User) -> Opportun
     after = _audited_values(opportunity)
     changed = {name: after[name] for name in after if before.get(name) != after[name]}
     if changed:
-        _audit(opportunity, "opportunity.created" if new else "opportunity.changed", actor, changed)
+        record_change(opportunity.id, "opportunity.created" if new else "opportunity.changed", actor, changed)
     return opportunity
 
 
@@ -136,11 +136,13 @@ def _audited(value: object) -> str | bool | None:
     return value if isinstance(value, bool) or value is None else str(value)
 
 
-def _audit(opportunity: Opportunity, action: str, actor: User, details: dict | None = None) -> None:
+def record_change(opportunity_id: int, action: str, actor: User, details: dict | None = None) -> None:
+    """Audit a change under its opportunity, so the opportunity's history holds all of them
+    (its lots, responses, scores, award and quotation exercise too)."""
     audit.record(
         action,
         record_type="opportunities",
-        record_id=opportunity.id,
+        record_id=opportunity_id,
         actor_id=actor.id,
         actor_kind=actor.role.value,
         details=details or {},
@@ -156,7 +158,7 @@ def publish(opportunity: Opportunity, *, actor: User) -> None:
         raise Refused("The closing date has passed: change it before publishing")
     opportunity.state = OpportunityState.PUBLISHED
     opportunity.published_at = opportunity.updated_at = utcnow()
-    _audit(opportunity, "opportunity.published", actor)
+    record_change(opportunity.id, "opportunity.published", actor)
     if opportunity.alerted_at is None:
         opportunity.alerted_at = utcnow()
         queue_broadcast(
@@ -221,7 +223,7 @@ def close(opportunity: Opportunity, *, actor: User, reason: str) -> None:
         raise Refused("This opportunity has already reached its closing time")
     opportunity.state = OpportunityState.CLOSED
     opportunity.closed_at = opportunity.updated_at = utcnow()
-    _audit(opportunity, "opportunity.closed", actor, {"reason": reason})
+    record_change(opportunity.id, "opportunity.closed", actor, {"reason": reason})
 
 
 def is_open(opportunity: Opportunity) -> bool:
@@ -254,8 +256,8 @@ def add_lot(
     lot = Lot(number=number, title=title, value_ex_vat=value_ex_vat, cpv_division=cpv_division)
     opportunity.lots.append(lot)
     opportunity.updated_at = utcnow()
-    _audit(
-        opportunity,
+    record_change(
+        opportunity.id,
         "opportunity.lot_added",
         actor,
         {"lot": number, "title": title, "value_ex_vat": str(value_ex_vat), "cpv_division": cpv_division},
@@ -266,7 +268,7 @@ def add_lot(
 def remove_lot(opportunity: Opportunity, lot: Lot, *, actor: User) -> None:
     opportunity.lots.remove(lot)
     opportunity.updated_at = utcnow()
-    _audit(opportunity, "opportunity.lot_removed", actor, {"lot": lot.number, "title": lot.title})
+    record_change(opportunity.id, "opportunity.lot_removed", actor, {"lot": lot.number, "title": lot.title})
 
 
 # --- interest and alerts ---------------------------------------------------------------------
@@ -294,13 +296,8 @@ def register_interest(opportunity: Opportunity, *, user: User) -> Interest:
     )
     db.session.add(interest)
     db.session.flush()
-    audit.record(
-        "opportunity.interest_registered",
-        record_type="opportunities",
-        record_id=opportunity.id,
-        actor_id=user.id,
-        actor_kind=user.role.value,
-        details={"organisation_id": organisation.id},
+    record_change(
+        opportunity.id, "opportunity.interest_registered", user, {"organisation_id": organisation.id}
     )
     return interest
 
