@@ -38,13 +38,16 @@ def newest_first(
     bound parameters (see portal.voluntary.services.directory_rows): its paged statements are then
     built once too, and read as plain rows (portal.database.plain_rows). Working out a new
     statement's cache key, which SQLAlchemy does for every statement it has not seen, cost more
-    than running a list's query. Without `values`, `query` selects ORM objects."""
+    than running a list's query. Without `values`, `query` selects ORM objects.
+
+    A value named `pattern` is a keyword's LIKE pattern (portal.database.contains_pattern): how
+    many rows match depends on it, so the statement is planned for it every time."""
     before, after = _cursor("before"), _cursor("after")
     kind = "after" if after is not None else "before" if before is not None else "first"
     params = {**(values or {}), "keyset_id": after or before}
     if values is not None:
         statement = _prebuilt_page(query, id_column, size, kind)
-        rows = plain_rows(statement, params)
+        rows = plain_rows(statement, params, planned_each_time="pattern" in params)
     else:
         rows = db.session.scalars(_page(query, id_column, size, kind), params).all()
     if after is not None:

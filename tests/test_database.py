@@ -77,3 +77,84 @@ def test_postgresql_connections_are_checked_before_use(app, database_kind):
         pytest.skip("PostgreSQL pool settings")
     with app.app_context():
         assert db.engine.pool._pre_ping is True
+
+
+def prepared_statements(app) -> list[str]:
+    """The statements prepared on the connection the app's requests used (its pool's only one:
+    requests made one after another check out the same connection)."""
+    with app.app_context():
+        statements = db.session.execute(sa.text("SELECT statement FROM pg_prepared_statements")).scalars()
+        return list(statements)
+
+
+def test_postgresql_keeps_statements_prepared_from_one_read_to_the_next(app_factory, database_kind):
+    """psycopg forgets every prepared statement on a rollback: a GET ends with a commit, so a
+    statement run on five requests is prepared and no longer parsed and planned each time."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    app = app_factory()
+    client = app.test_client()
+    for _ in range(6):
+        assert client.get("/opportunities").status_code == 200
+    assert any("FROM opportunities" in statement for statement in prepared_statements(app))
+
+
+def test_a_keyword_search_is_planned_for_its_words_every_time(app_factory, database_kind):
+    """A search's matches vary by thousands with its words: never a prepared statement, whose plan
+    PostgreSQL may make once for any words. The connection prepares other statements as before."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    app = app_factory()
+    client = app.test_client()
+    searches = [
+        "/opportunities?q=cleaning",
+        "/voluntary-sector/?q=network",
+        "/voluntary-sector/needs?q=volunteers",
+        "/opportunities",
+    ]
+    for _ in range(6):
+        for path in searches:
+            assert client.get(path).status_code == 200, path
+    statements = prepared_statements(app)
+    assert any("FROM opportunities" in statement for statement in statements)
+    assert not any("plainto_tsquery" in statement or " LIKE " in statement for statement in statements)
+    with app.app_context():
+        assert db.session.connection().connection.dbapi_connection.prepare_threshold == 5
+
+
+def test_the_officers_queue_filtered_by_organisation_is_planned_for_its_name(app_factory, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    from portal.social_value import queries
+
+    app = app_factory()
+    with app.app_context():
+        for _ in range(6):
+            queries.queue(organisation="Acme")
+            queries.queue(state="submitted")
+        statements = db.session.execute(sa.text("SELECT statement FROM pg_prepared_statements")).scalars()
+        statements = list(statements)
+        db.session.rollback()
+    assert any("FROM social_value_offers" in statement for statement in statements)
+    assert not any(" LIKE " in statement for statement in statements)
+
+
+def test_a_safe_requests_transaction_is_read_only_on_postgresql(app_factory, database_kind, caplog):
+    """A GET commits its transaction, so on PostgreSQL that transaction is begun read-only: a
+    write the ORM's guard would not see is refused by the database."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's read-only transactions")
+    app = app_factory(WTF_CSRF_ENABLED=False)
+
+    @app.route("/scratch/touch", methods=["GET", "POST"])
+    @public
+    def touch():
+        db.session.execute(sa.text("UPDATE cpv_divisions SET title = title WHERE false"))
+        db.session.commit()
+        return "touched"
+
+    client = app.test_client()
+    assert client.post("/scratch/touch").status_code == 200
+    caplog.clear()
+    assert client.get("/scratch/touch").status_code == 500
+    assert "cannot execute UPDATE in a read-only transaction" in caplog.text
