@@ -3,8 +3,6 @@ totals, and (admins) the matrix's outcomes, indicators and measures."""
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +12,6 @@ from wtforms import SelectChoice
 from portal import audit, rows
 from portal.accounts.access import admin_required
 from portal.accounts.forms import ConfirmForm
-from portal.database import plain_rows
 from portal.extensions import db
 from portal.forms import select_field, text_field
 from portal.officers import bp
@@ -53,8 +50,7 @@ class QueueFilterForm(FilterForm):
 @bp.get("/offers")
 def offers_queue():
     form = QueueFilterForm(request.args)
-    # The matrix's names alone, read each time: officers retire and restore outcomes as it runs.
-    matrix = plain_rows(_themes_and_outcomes())
+    matrix = queries.matrix_names()
     themes = {row.theme_id: row.theme for row in matrix}
     form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
     form.outcome.choices = [
@@ -78,21 +74,6 @@ def offers_queue():
         form=form,
         page=page,
         rows=rows.offer_queue(page.items, row_link("officers.offer", "offer_id"), workflow.STATE_TAGS),
-    )
-
-
-@functools.cache
-def _themes_and_outcomes() -> sa.Select:
-    """Each theme with each of its outcomes, in the matrix's order, as the queue's filters list them."""
-    return (
-        sa.select(
-            Theme.id.label("theme_id"),
-            Theme.name.label("theme"),
-            Outcome.id.label("outcome_id"),
-            Outcome.text.label("outcome"),
-        )
-        .outerjoin(Outcome, Outcome.theme_id == Theme.id)
-        .order_by(Theme.position, Outcome.position)
     )
 
 
@@ -241,6 +222,7 @@ def edit_matrix_item(kind: str, item_id: int):
     if form.validate_on_submit():
         services.change_matrix_text(item, form.text.data, admin=current_user._get_current_object())
         db.session.commit()
+        queries.forget_matrix_names()
         flash(f"The {kind}'s wording is saved.", "success")
         return redirect(url_for("officers.edit_matrix"))
     return render_template("social_value/officers/matrix_item.html", form=form, item=item, kind=kind)

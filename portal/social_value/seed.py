@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.seed import DATA, read_csv, seed_step
 from portal.social_value.models import Indicator, Measure, Outcome, Theme, Unit
+from portal.social_value.queries import forget_matrix_names
 
 
 @seed_step("social value matrix")
@@ -36,6 +37,7 @@ def seed_matrix() -> str:
                 if (theme["id"], position) not in places[model]:
                     db.session.add(model(theme_id=theme["id"], position=position, text=text))
                     added += 1
+    forget_matrix_names()  # this process reads the names again
     return f"{added} added"
 
 

@@ -6,10 +6,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
-from portal.accounts.sessions import RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT
+from portal.accounts.sessions import RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT, WITH_ORGANISATION
 from portal.extensions import db
-from tests.conftest import post_form, skip_or_fail
-from tests.factories import PASSWORD, make_supplier, sign_in
+from tests.conftest import count_queries, post_form, skip_or_fail
+from tests.factories import PASSWORD, make_staff, make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
 
 VAGUE = "Enter a correct email address and password"
@@ -113,6 +113,41 @@ def test_signing_in_starts_a_new_session(app, client, supplier):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session[SIGNED_IN_AT] and session[SEEN_AT]
+
+
+def account_loads(app, client) -> list[str]:
+    """The statements that loaded the signed-in account for a page."""
+    with count_queries(app) as statements:
+        assert client.get("/account").status_code == 200
+    return [statement for statement in statements if "FROM users" in statement]
+
+
+def test_a_suppliers_account_is_loaded_with_its_organisation_in_one_statement(app, client, supplier):
+    sign_in(client, "sam@example.com")
+    with client.session_transaction() as session:
+        assert session[WITH_ORGANISATION] is True
+    [load] = account_loads(app, client)
+    assert "JOIN organisations" in load
+
+
+def test_a_staff_account_is_loaded_without_joining_an_organisation(app, client):
+    with app.app_context():
+        make_staff("olive@example.com")
+    sign_in(client, "olive@example.com")
+    with client.session_transaction() as session:
+        assert session[WITH_ORGANISATION] is False
+    [load] = account_loads(app, client)
+    assert "organisations" not in load
+
+
+def test_a_session_from_before_the_note_still_loads_the_organisation(app, client, supplier):
+    """A cookie without the note (signed in before it was kept) loads as it always did."""
+    sign_in(client, "sam@example.com")
+    with client.session_transaction() as session:
+        del session[WITH_ORGANISATION]
+    [load] = account_loads(app, client)
+    assert "JOIN organisations" in load
+    assert "Your account" in client.get("/account").get_data(as_text=True)
 
 
 def test_a_cookie_replayed_after_sign_out_is_refused(app, client, supplier):

@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from portal.extensions import db
 from portal.seed import SEED_STEPS
+from portal.social_value import queries
 from portal.social_value.models import Indicator, Measure, OfferState, Outcome, Theme, Unit
 from portal.social_value.seed import seed_matrix, seed_measures
 from portal.time import utcnow
@@ -363,3 +364,32 @@ def test_retired_items_of_the_matrix_keep_their_place(app, transaction):
         db.session.commit()
         assert seed_matrix() == "0 added"
         db.session.rollback()
+
+
+def queue_filter_outcomes(client) -> str:
+    html = client.get("/officer/offers").get_data(as_text=True)
+    return html[html.index('name="outcome"') : html.index("</select>", html.index('name="outcome"'))]
+
+
+def test_an_admins_new_wording_shows_in_the_queues_filters_at_once(app, admin_client):
+    with app.app_context():
+        item_id = outcome_id("social", 2)
+    assert "Social: Improve health inequalities" in queue_filter_outcomes(admin_client)
+    post_form(admin_client, f"/officer/social-value/outcome/{item_id}", {"text": "Healthier Cheshire"})
+    filters = queue_filter_outcomes(admin_client)
+    assert "Social: Healthier Cheshire" in filters
+    assert "Social: Improve health inequalities" not in filters
+
+
+def test_wording_changed_by_another_process_shows_in_the_queues_filters_within_the_minute(
+    app, admin_client, monkeypatch
+):
+    """Another worker's change: this process keeps the names it read for a minute."""
+    assert "Healthier Cheshire" not in queue_filter_outcomes(admin_client)
+    with app.app_context():
+        db.session.get(Outcome, outcome_id("social", 2)).text = "Healthier Cheshire"
+        db.session.commit()
+    assert "Healthier Cheshire" not in queue_filter_outcomes(admin_client)
+    later = queries.time.monotonic() + queries.MATRIX_NAMES_SECONDS + 1
+    monkeypatch.setattr(queries.time, "monotonic", lambda: later)
+    assert "Social: Healthier Cheshire" in queue_filter_outcomes(admin_client)
