@@ -23,12 +23,12 @@ from portal.accounts.models import User
 from portal.extensions import db, login_manager
 
 SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+ENDED = "session_ended"  # why the last session ended, for the sign-in page to say
 # Whether the account has an organisation, noted at sign-in so that the account is loaded with
 # its organisation only when it has one: joining it costs the ORM a third of the load (staff
 # have none). Only a choice of statement: a wrong note costs a lazy load, never a wrong answer.
 WITH_ORGANISATION = "with_organisation"
-SEEN_AT = "seen_at"
-ENDED = "session_ended"  # why the last session ended, for the sign-in page to say
 # A request within this many seconds of the noted one leaves the cookie as it is.
 RENEW_AFTER_SECONDS = 60
 
