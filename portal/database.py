@@ -34,25 +34,30 @@ def fixed_limit(rows: int) -> sa.ColumnElement:
     return sa.literal_column(str(int(rows)))
 
 
-def plain_rows(
-    statement: sa.Select, params: dict | None = None, *, planned_each_time: bool = False
-) -> list[sa.Row]:
+# The parameters a search binds: `pattern`, a LIKE pattern (contains_pattern), and `search`, the
+# words of a full-text search. How many rows match depends on them by thousands, so a statement
+# that binds one is planned for its values every time (see plain_rows).
+SEARCH_PARAMETERS = frozenset({"pattern", "search"})
+
+
+def plain_rows(statement: sa.Select, params: dict | None = None) -> list[sa.Row]:
     """The rows of a select of plain columns, run on the session's connection (in its
     transaction): the driver's rows as they are, without the ORM's reading of each, which cost a
     list page about as much as running its query. For read-only pages; ORM objects need the
     session's own execute.
 
-    `planned_each_time`: never a prepared statement on PostgreSQL, so that it is planned for its
-    values: for a search, whose matches vary by thousands with its words. A prepared statement
-    may get one plan for any words, and for the opportunities' search that plan read every
-    opportunity of the category: 14 to 50 ms, against 2 to 5 ms planned for the word."""
+    A search (one of SEARCH_PARAMETERS bound) is never a prepared statement on PostgreSQL. A
+    prepared statement may get one plan for any words, and for the opportunities' search that
+    plan read every opportunity of the category: 14 to 50 ms, against 2 to 5 ms planned for the
+    word."""
+    params = params or {}
     connection = db.session.connection()
-    if not planned_each_time or connection.dialect.name != "postgresql":
-        return connection.execute(statement, params or {}).all()
+    if connection.dialect.name != "postgresql" or SEARCH_PARAMETERS.isdisjoint(params):
+        return connection.execute(statement, params).all()
     driver = connection.connection.dbapi_connection
     threshold, driver.prepare_threshold = driver.prepare_threshold, None
     try:
-        return connection.execute(statement, params or {}).all()
+        return connection.execute(statement, params).all()
     finally:
         driver.prepare_threshold = threshold
 

@@ -40,14 +40,13 @@ def newest_first(
     statement's cache key, which SQLAlchemy does for every statement it has not seen, cost more
     than running a list's query. Without `values`, `query` selects ORM objects.
 
-    A value named `pattern` is a keyword's LIKE pattern (portal.database.contains_pattern): how
-    many rows match depends on it, so the statement is planned for it every time."""
+    Bind a keyword's LIKE pattern as `pattern` (see portal.database.SEARCH_PARAMETERS)."""
     before, after = _cursor("before"), _cursor("after")
     kind = "after" if after is not None else "before" if before is not None else "first"
     params = {**(values or {}), "keyset_id": after or before}
     if values is not None:
         statement = _prebuilt_page(query, id_column, size, kind)
-        rows = plain_rows(statement, params, planned_each_time="pattern" in params)
+        rows = plain_rows(statement, params)
     else:
         rows = db.session.scalars(_page(query, id_column, size, kind), params).all()
     if after is not None:

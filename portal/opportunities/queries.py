@@ -138,7 +138,7 @@ def by_closing_date(query: sa.Select, values: dict, *, latest_first: bool, size:
     params = {**values}
     if place:
         params["place_time"], params["place_id"] = place
-    rows = plain_rows(_page(query, latest_first, kind, size), params, planned_each_time="search" in params)
+    rows = plain_rows(_page(query, latest_first, kind, size), params)
     if kind == "ahead":
         more_ahead = len(rows) > size
         items = list(reversed(rows[:size]))

@@ -345,13 +345,7 @@ def opt_out(user: User) -> bool:
     if db.session.get(AlertOptOut, user.id) is not None:
         return False
     db.session.add(AlertOptOut(user_id=user.id))
-    audit.record(
-        "opportunity.alerts_opted_out",
-        record_type="users",
-        record_id=user.id,
-        actor_id=user.id,
-        actor_kind=user.role.value,
-    )
+    _record_own_choice(user, "opportunity.alerts_opted_out")
     return True
 
 
@@ -360,10 +354,9 @@ def opt_in(user: User) -> None:
     opted = db.session.get(AlertOptOut, user.id)
     if opted is not None:
         db.session.delete(opted)
-        audit.record(
-            "opportunity.alerts_opted_in",
-            record_type="users",
-            record_id=user.id,
-            actor_id=user.id,
-            actor_kind=user.role.value,
-        )
+        _record_own_choice(user, "opportunity.alerts_opted_in")
+
+
+def _record_own_choice(user: User, action: str) -> None:
+    """Audit a member's choice about their own alerts, under their account."""
+    audit.record(action, record_type="users", record_id=user.id, actor_id=user.id, actor_kind=user.role.value)

@@ -160,13 +160,11 @@ def queue(
     if outcome is not None:
         values["outcome"] = outcome
     if organisation:
-        values["organisation"] = contains_pattern(organisation)
+        values["pattern"] = contains_pattern(organisation)
     cursor = _cursor(after)
     if cursor is not None:
         values["queued_at"], values["offer_id"] = cursor
-    rows = plain_rows(
-        _queue_statement(frozenset(values), size + 1), values, planned_each_time="organisation" in values
-    )
+    rows = plain_rows(_queue_statement(frozenset(values), size + 1), values)
     items = list(rows[:size])
     older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
     return QueuePage(items, older)
@@ -194,8 +192,8 @@ def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
                 offer_outcomes.c.outcome_id == sa.bindparam("outcome"),
             )
         )
-    if "organisation" in filters:
-        query = query.where(any_like(sa.bindparam("organisation"), organisations.c.name))
+    if "pattern" in filters:
+        query = query.where(any_like(sa.bindparam("pattern"), organisations.c.name))
     if "queued_at" in filters:
         query = query.where(
             sa.tuple_(offers.c.queued_at, offers.c.id)
