@@ -52,6 +52,9 @@ class Config:
     # How many proxies in front of the portal set X-Forwarded-For (0: trust no forwarded header).
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     HSTS = False
+    # How many open opportunities PostgreSQL's search walks by closing date before it reads the
+    # index of words instead (portal.opportunities.queries.by_closing_date).
+    OPPORTUNITY_SEARCH_WALK = 300
     # Facts the force supplies (DPO contact, retention, accessibility test date): a TOML file whose
     # empty values show as placeholders, never as invented text.
     FORCE_FACTS_FILE = os.environ.get("FORCE_FACTS_FILE", str(BASE_DIR / "content" / "force-facts.toml"))

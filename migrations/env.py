@@ -99,8 +99,8 @@ def run_migrations_online():
 
 def include_name(name, type_, parent_names):
     """Leave out the opportunities' search objects: each database has its own (an FTS5 table and
-    its shadow tables on SQLite, an expression index on PostgreSQL), made by their migration and
-    declared by no model, so autogenerate would otherwise offer to drop them."""
+    its shadow tables on SQLite, a generated tsvector column and its index on PostgreSQL), made by
+    their migrations and declared by no model, so autogenerate would otherwise offer to drop them."""
     from portal.opportunities.models import SEARCH_OBJECTS
 
     return name not in SEARCH_OBJECTS

@@ -40,7 +40,7 @@ def fixed_limit(rows: int) -> sa.ColumnElement:
 SEARCH_PARAMETERS = frozenset({"pattern", "search"})
 
 
-def plain_rows(statement: sa.Select, params: dict | None = None) -> list[sa.Row]:
+def plain_rows(statement: sa.Select, params: dict | None = None, *, any_plan: bool = False) -> list[sa.Row]:
     """The rows of a select of plain columns, run on the session's connection (in its
     transaction): the driver's rows as they are, without the ORM's reading of each, which cost a
     list page about as much as running its query. For read-only pages; ORM objects need the
@@ -49,10 +49,11 @@ def plain_rows(statement: sa.Select, params: dict | None = None) -> list[sa.Row]
     A search (one of SEARCH_PARAMETERS bound) is never a prepared statement on PostgreSQL. A
     prepared statement may get one plan for any words, and for the opportunities' search that
     plan read every opportunity of the category: 14 to 50 ms, against 2 to 5 ms planned for the
-    word."""
+    word. `any_plan` says a search's shape fixes its plan whatever it binds (a walk of an index
+    with a limit), so it may be prepared like any other statement."""
     params = params or {}
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or SEARCH_PARAMETERS.isdisjoint(params):
+    if connection.dialect.name != "postgresql" or any_plan or SEARCH_PARAMETERS.isdisjoint(params):
         return connection.execute(statement, params).all()
     driver = connection.connection.dbapi_connection
     threshold, driver.prepare_threshold = driver.prepare_threshold, None

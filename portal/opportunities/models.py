@@ -51,7 +51,7 @@ ROUTE_NAMES = {
     ResponseRoute.TENDER_BOX: "In the tender box, with the rest of the bid",
 }
 
-# The search's own objects, made by the migration for each database (portal.opportunities.search):
+# The search's own objects, made by migrations for each database (portal.opportunities.search):
 # the migration check leaves them alone, since no model declares them.
 SEARCH_OBJECTS = frozenset(
     {
@@ -61,7 +61,8 @@ SEARCH_OBJECTS = frozenset(
         "opportunities_fts_data",
         "opportunities_fts_docsize",
         "opportunities_fts_idx",
-        "ix_opportunities_search",
+        "search_vector",
+        "ix_opportunities_search_vector",
     }
 )
 

@@ -1,6 +1,6 @@
 """Keyword search over opportunities' titles, references and summaries, through each database's
-own full-text search: an FTS5 table kept by triggers on SQLite, a GIN index of a tsvector
-expression on PostgreSQL (both made by the migration; models.SEARCH_OBJECTS names them).
+own full-text search: an FTS5 table kept by triggers on SQLite, a generated tsvector column with
+a GIN index on PostgreSQL (both made by migrations; models.SEARCH_OBJECTS names them).
 
 Words are matched whole, after English stemming on both ("cleans" and "cleaned" find "cleaning";
 "cleaner" is a word of its own and does not); every word must match. What a visitor types is never
@@ -16,12 +16,9 @@ import sqlalchemy as sa
 
 MAX_WORDS = 12
 
-# The indexed text, as the PostgreSQL index's expression says it (the planner uses the index only
-# for the same expression; naming the table, which joins may need, leaves it the same).
-PG_DOCUMENT = (
-    "to_tsvector('english', opportunities.title || ' ' || opportunities.reference || ' ' "
-    "|| opportunities.summary)"
-)
+# Each opportunity's search document on PostgreSQL: to_tsvector('english', ...) of its title,
+# reference and summary, which the database stores as the row is written.
+PG_DOCUMENT = "opportunities.search_vector"
 
 _WORD = re.compile(r"\w+")
 
@@ -31,18 +28,23 @@ def search_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:MAX_WORDS]
 
 
-def keyword_condition(dialect: str) -> sa.TextClause:
+def keyword_condition(dialect: str) -> sa.ColumnElement[bool]:
     """A condition on `opportunities` that its text matches the bound parameter :search (from
     search_value), and on PostgreSQL, failing that, :search_as_typed (from search_as_typed)."""
     if dialect == "postgresql":
         # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
         # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
-        return sa.text(
-            f"({PG_DOCUMENT} @@ plainto_tsquery('english', :search) "
-            f"OR {PG_DOCUMENT} @@ plainto_tsquery('english', :search_as_typed))"
+        document = sa.literal_column(PG_DOCUMENT)
+        return sa.or_(
+            *(
+                document.op("@@", return_type=sa.Boolean)(
+                    sa.func.plainto_tsquery(sa.literal_column("'english'"), sa.bindparam(name))
+                )
+                for name in ("search", "search_as_typed")
+            )
         )
-    return sa.text(
-        "opportunities.id IN (SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search)"
+    return sa.literal_column("opportunities.id").in_(
+        sa.text("SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search")
     )
 
 

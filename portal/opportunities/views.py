@@ -61,8 +61,7 @@ def committed(change: Callable[[], object], done: str, *, clash: str | None = No
 @public
 def opportunities():
     form, chosen = chosen_filters()
-    query, values, latest_first = queries.listing(chosen, queries.dialect())
-    page = queries.by_closing_date(query, values, latest_first=latest_first)
+    page = queries.listing(chosen, queries.dialect())
     return render_template(
         "opportunities/list.html",
         form=form,

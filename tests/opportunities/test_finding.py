@@ -543,6 +543,45 @@ def test_pages_follow_the_closing_date_forwards_and_back_keeping_the_filters(cli
     assert titles(page_of(client, url=back)) == names[:25]
 
 
+@pytest.mark.parametrize("walk", [1, 2, 5, 26, 300])
+def test_a_search_finds_the_same_pages_however_far_it_walks(app, client, add, monkeypatch, walk):
+    """On PostgreSQL a search walks the list by closing date and reads the index of words when
+    the walk ends first: each walk length, ending before, at or after a page's last match,
+    gives the same pages forwards and back."""
+    monkeypatch.setitem(app.config, "OPPORTUNITY_SEARCH_WALK", walk)
+    expected = []
+    for n in range(1, 61):
+        words = "cleaning" if n % 3 else "catering"
+        add(
+            f"Contract {n:02d}",
+            summary=f"Station {words}.",
+            suitable_sme=n % 4 != 0,
+            closes_in=timedelta(hours=n),
+        )
+        if n % 3 and n % 4:
+            expected.append(f"Contract {n:02d}")
+    params = {"q": "cleaning", "suitable": "sme"}
+    first = page_of(client, params)
+    assert titles(first) == expected[:25]
+    second = page_of(client, url=link(first, "next"))
+    assert titles(second) == expected[25:] and len(expected) == 30
+    assert link(second, "next") is None
+    assert titles(page_of(client, url=link(second, "prev"))) == expected[:25]
+
+
+def test_a_search_whose_walk_ends_first_runs_one_statement_more(app, client, add, monkeypatch, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("SQLite's search reads its index of words at once")
+    for n in range(1, 6):
+        add(f"Contract {n}", summary="Station catering.", closes_in=timedelta(hours=n))
+    add("Rare zebra crossing", closes_in=timedelta(hours=6))
+    assert len(statements_for(app, client, URL, {"q": "zebra"})) == 1  # the walk saw every row
+    monkeypatch.setitem(app.config, "OPPORTUNITY_SEARCH_WALK", 3)
+    assert len(statements_for(app, client, URL, {"q": "zebra"})) == 2
+    assert found(client, q="zebra") == ["Rare zebra crossing"]
+    assert found(client, q="catering") == [f"Contract {n}" for n in range(1, 6)]
+
+
 def test_closed_pages_run_latest_first_forwards_and_back(client, add):
     names = [f"Closed {n:02d}" for n in range(1, 28)]  # Closed 01 closed most recently
     for hours, name in enumerate(names, start=1):
