@@ -235,8 +235,9 @@ def test_wrk_script_sends_the_target_and_counts_other_statuses():
     assert 'wrk.headers["Cookie"] = "__Host-session=abc.def"' in script
     assert 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"' in script
     assert "if status ~= 302 then" in script
-    assert not target.plain
-    assert bench_run.Target("/", "/").plain
+    assert target.scripted
+    assert not bench_run.Target("/", "/").scripted
+    assert not bench_run.Target("/account", "/account", headers={"Cookie": "__Host-session=abc.def"}).scripted
 
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/login
@@ -303,9 +304,11 @@ def test_sign_in_over_http_gives_targets_that_answer_as_expected(bench_server):
 
 
 @pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install -y wrk)")
-def test_wrk_scripts_send_the_session_and_count_wrong_statuses(bench_server, database_kind, tmp_path: Path):
+def test_wrk_sends_the_session_and_counts_wrong_statuses(bench_server, database_kind, tmp_path: Path):
+    """/account goes with its cookie as a header, the sign-in with a script; both count a status
+    other than the expected one as an error."""
     if database_kind != "sqlite":
-        pytest.skip("the wrk scripts do not depend on the database: they run once, on SQLite")
+        pytest.skip("wrk's loads do not depend on the database: they run once, on SQLite")
     port, account = bench_server
     wrk = shutil.which("wrk")
     account_page, sign_ins = bench_run.account_targets(account, bench_run.sign_in(port, account))
@@ -313,7 +316,8 @@ def test_wrk_scripts_send_the_session_and_count_wrong_statuses(bench_server, dat
         result = bench_run.load_with_wrk(wrk, port, target, 1, 2, tmp_path)
         assert result.requests > 0
         assert result.errors == 0, target.label
-    # Without the cookie /account redirects to sign in: every response is an error.
+    # Without the cookie /account redirects to sign in, which wrk alone would not count: every
+    # response is an error.
     signed_out = bench_run.Target("/account", "/account", headers={"Accept": "text/html"})
     result = bench_run.load_with_wrk(wrk, port, signed_out, 1, 2, tmp_path)
     assert result.requests > 0
