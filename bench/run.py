@@ -21,7 +21,10 @@ gunicorn runs with, so the hash has the argon2 parameters in force); each round 
 HTTP and measures "/account" with that session cookie and "POST /login" (a valid sign-in: a 302
 after a full argon2id verification), counting any other status as an error. Production names its
 cookie `__Host-session` and marks it Secure: over plain HTTP on 127.0.0.1 no cookie jar would send
-it back, so the script reads Set-Cookie itself and sends the cookie by name.
+it back, so the script reads Set-Cookie itself and sends the cookie by name. wrk sends a GET,
+signed in or not, as it sends the anchors, its cookie as a header; the page is fetched once
+before and once after its load, and answering other than 200 either time counts every response
+as an error. Only the sign-in's POST needs a wrk script, which counts each response's status.
 
 The supplier's organisation has a completed, registered profile (filled in-process through the
 models: legal name, registered address at CW7 2UA with its local status worked out, size, CPV

@@ -198,7 +198,9 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     admin.page.get_by_role("button", name="Write a new version").click()  # a link styled as a button
     expect(admin.page).to_have_url(live_server + "/officer/code-of-ethics/new")
     # The form offers today; a run that crosses midnight may see either side of it.
-    today = date(*(int(admin.page.get_by_label(box, exact=True).input_value()) for box in ("Year", "Month", "Day")))
+    today = date(
+        *(int(admin.page.get_by_label(box, exact=True).input_value()) for box in ("Year", "Month", "Day"))
+    )
     assert today in {before, london_today()}, f"the form offers {today}, not today"
     expect(heading(admin.page)).to_have_text("Write a new version of the Code of Ethics")
     text_box = admin.page.get_by_label("Text of the Code", exact=True)
