@@ -3,16 +3,13 @@ interest and alert categories."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from portal import rows
 from portal.accounts.access import public
@@ -20,6 +17,7 @@ from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import User
 from portal.accounts.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
 from portal.extensions import db
+from portal.filters import filter_fields, read_filters
 from portal.opportunities import bp, queries, responses, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, AlertOptOut, Interest, Opportunity
@@ -31,57 +29,13 @@ from portal.social_value.views import member_organisation
 from portal.time import london_today, utcnow
 
 
-class SearchFilters(NamedTuple):
-    """The search form read from a query string."""
-
-    chosen: dict[str, str]  # each field's valid value, "" where none or refused; never changed
-    fields: Markup  # the form's fields and its button, as written
-    form: SearchForm | None  # only where a value was refused, for the error summary
-
-
-# A query string longer than this is read afresh each time rather than kept.
-_KEPT_QUERY = 500
-
-
-def search_filters() -> SearchFilters:
-    """The search form bound to the query string. A value it does not know (or too long a
-    search) is shown as an error and ignored; the other filters still apply.
-
-    A valid form's values and markup depend on the query string and the CPV divisions alone, so
-    each process keeps them per query string: reading, checking and writing the form was an
-    sixth of the list's time, and most visits share a few query strings."""
-    if len(request.query_string) <= _KEPT_QUERY:
-        kept = _valid_filters(tuple(request.args.items(multi=True)), division_reading())
-        if kept is not None:
-            return kept
-    form, chosen = _bound(request.args)
-    return SearchFilters(chosen, _written(form), form if form.errors else None)
-
-
-@functools.lru_cache(maxsize=1024)
-def _valid_filters(args: tuple[tuple[str, str], ...], _reading: int) -> SearchFilters | None:
-    form, chosen = _bound(MultiDict(args))
-    return None if form.errors else SearchFilters(chosen, _written(form), None)
-
-
-def _bound(args: MultiDict) -> tuple[SearchForm, dict[str, str]]:
-    form = SearchForm(args)
-    if args:
-        form.validate()
-    return form, {name: "" if field.errors else (field.data or "") for name, field in form._fields.items()}
-
-
-def _written(form: SearchForm) -> Markup:
-    fields = [form.q(params={"type": "search"})]
-    fields += [form[name]() for name in ("category", "value", "procedure", "suitable", "status")]
-    fields.append(
-        Markup(
-            '<div class="govuk-button-group">{}<a class="govuk-link" href="{}">Clear filters</a></div>'
-        ).format(
-            form.submit(params={"classes": "govuk-button--secondary"}), url_for("opportunities.opportunities")
-        )
+def _search_form_fields(form: SearchForm) -> Markup:
+    return filter_fields(
+        form,
+        ("q", "category", "value", "procedure", "suitable", "status"),
+        "opportunities.opportunities",
+        {"q": {"type": "search"}},
     )
-    return Markup("\n").join(fields)
 
 
 def committed(change: Callable[[], object], done: str, *, clash: str | None = None) -> bool:
@@ -109,7 +63,7 @@ def committed(change: Callable[[], object], done: str, *, clash: str | None = No
 @bp.get("/opportunities")
 @public
 def opportunities():
-    filters = search_filters()
+    filters = read_filters(SearchForm, _search_form_fields, division_reading())
     chosen = filters.chosen
     page = queries.listing(chosen, queries.dialect())
     return render_template(

@@ -6,13 +6,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal import audit, rows
 from portal.accounts.access import admin_required
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
+from portal.filters import filter_fields, read_filters
 from portal.forms import select_field, text_field
 from portal.officers import bp
 from portal.officers.forms import FilterForm
@@ -47,9 +50,8 @@ class QueueFilterForm(FilterForm):
     organisation = text_field("Organisation", length=100)
 
 
-@bp.get("/offers")
-def offers_queue():
-    form = QueueFilterForm(request.args)
+def _queue_form(args: MultiDict) -> QueueFilterForm:
+    form = QueueFilterForm(args)
     matrix = queries.matrix_names()
     themes = {row.theme_id: row.theme for row in matrix}
     form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
@@ -61,17 +63,28 @@ def offers_queue():
             if row.outcome_id
         ),
     ]
-    valid = form.validate() if request.args else True
+    return form
+
+
+def _queue_fields(form: QueueFilterForm) -> Markup:
+    return filter_fields(form, ("state", "theme", "outcome", "organisation"), "officers.offers_queue")
+
+
+@bp.get("/offers")
+def offers_queue():
+    filters = read_filters(_queue_form, _queue_fields, tuple(queries.matrix_names()))
+    chosen = filters.chosen
     page = queries.queue(
-        state=form.state.data if valid else "",
-        theme=form.theme.data if valid else "",
-        outcome=int(form.outcome.data) if valid and form.outcome.data else None,
-        organisation=form.organisation.data if valid else "",
+        state=chosen["state"],
+        theme=chosen["theme"],
+        outcome=int(chosen["outcome"]) if chosen["outcome"] else None,
+        organisation=chosen["organisation"],
         after=request.args.get("after", "")[:60],
     )
     return render_template(
         "social_value/officers/queue.html",
-        form=form,
+        form=filters.form,
+        fields=filters.fields,
         page=page,
         rows=rows.offer_queue(page.items, row_link("officers.offer", "offer_id"), workflow.STATE_TAGS),
     )

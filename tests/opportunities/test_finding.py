@@ -375,54 +375,37 @@ def test_closing_soon_is_the_next_seven_days(client, add):
 # --- the search form, kept per query string --------------------------------------------------
 
 
-@pytest.fixture
-def forms_built(monkeypatch) -> list[str]:
-    """The query strings the search form was built and checked for, as they come."""
-    from portal.opportunities import views
-
-    views._valid_filters.cache_clear()
-    built: list[str] = []
-    bound = views._bound
-
-    def spy(args):
-        built.append("&".join(f"{name}={value}" for name, value in args.items(multi=True)))
-        return bound(args)
-
-    monkeypatch.setattr(views, "_bound", spy)
-    return built
-
-
-def test_a_valid_search_form_is_built_once_per_query_string(client, catalogue, forms_built):
+def test_a_valid_search_form_is_built_once_per_query_string(client, catalogue, filter_forms_built):
     params = {"q": "cleaning", "category": "90", "suitable": "sme"}
     first = page_of(client, params)
     without_nonce = re.compile(r' nonce="[^"]+"')  # each response's own
     assert without_nonce.sub("", page_of(client, params)) == without_nonce.sub("", first)
-    assert forms_built == ["q=cleaning&category=90&suitable=sme"]
+    assert filter_forms_built == ["q=cleaning&category=90&suitable=sme"]
     assert titles(first) == [STATION]
     assert '<option value="90" selected>' in first and 'value="cleaning"' in first
     assert found(client, q="cleaning", category="90") == [OFFICE, STATION]
     assert found(client) == OPEN_BY_CLOSING
-    assert len(forms_built) == 3
+    assert len(filter_forms_built) == 3
 
 
-def test_a_refused_value_is_read_and_shown_on_every_request(client, catalogue, forms_built):
+def test_a_refused_value_is_read_and_shown_on_every_request(client, catalogue, filter_forms_built):
     for _ in range(2):
         html = page_of(client, {"q": "cleaning", "category": "99"})
         assert "Not a valid choice" in error_summary(html)
         assert "<title>Error: Opportunities" in html
         assert titles(html) == [OFFICE, STATION]
-    assert len(forms_built) == 3  # checked once to be kept, refused, then read afresh each time
+    assert len(filter_forms_built) == 3  # checked once to be kept, refused, then read afresh each time
 
 
-def test_a_long_query_string_is_read_afresh_each_time(client, catalogue, forms_built):
+def test_a_long_query_string_is_read_afresh_each_time(client, catalogue, filter_forms_built):
     # A parameter the form does not know (a campaign's, say) is ignored, and makes it long.
     params = {"q": "cleaning", "suitable": "sme", "campaign": "x" * 500}
     for _ in range(2):
         assert found(client, **params) == [STATION]
-    assert len(forms_built) == 2
+    assert len(filter_forms_built) == 2
 
 
-def test_the_search_form_shows_the_categories_read_after_a_seed(app, client, catalogue, forms_built):
+def test_the_search_form_shows_the_categories_read_after_a_seed(app, client, catalogue, filter_forms_built):
     from portal.reference import cpv
     from portal.reference.models import CpvDivision
 
@@ -432,7 +415,7 @@ def test_the_search_form_shows_the_categories_read_after_a_seed(app, client, cat
         db.session.commit()
     cpv.forget_division_choices()  # what `flask seed` does in the process it runs in
     assert "Cleaning services (90000000-7)" in page_of(client)
-    assert len(forms_built) == 2
+    assert len(filter_forms_built) == 2
 
 
 # --- unknown filter values and hostile input --------------------------------------------------

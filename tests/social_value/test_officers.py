@@ -21,6 +21,7 @@ from tests.social_value.conftest import (
     add_offer,
     audits,
     count_of,
+    error_summary,
     html_of,
     make_move,
     measure_id,
@@ -127,6 +128,22 @@ def test_a_filter_that_is_not_offered_never_shows_a_draft_or_fails(app, officer_
     response = officer_client.get("/officer/offers", query_string=query)
     assert response.status_code == 200
     assert queued["i"] not in queue_ids(response.get_data(as_text=True))
+
+
+def test_a_refused_filter_is_shown_and_ignored_and_the_others_still_apply(app, officer_client, queued):
+    html = html_of(officer_client, "/officer/offers?theme=cultural&organisation=northwich")
+    assert "Not a valid choice" in error_summary(html)
+    assert "<title>Error: " in html
+    assert queue_ids(html) == [queued["b"], queued["d"]]
+
+
+def test_the_queues_filters_are_built_once_per_query_string(app, officer_client, queued, filter_forms_built):
+    for _ in range(2):
+        assert queue_ids(html_of(officer_client, "/officer/offers?theme=economic")) == [queued["b"]]
+    assert filter_forms_built == ["theme=economic"]
+    for _ in range(2):
+        html_of(officer_client, "/officer/offers?theme=cultural")
+    assert filter_forms_built == ["theme=economic", "theme=cultural", "theme=cultural", "theme=cultural"]
 
 
 def test_the_queue_pages_by_keyset_oldest_first(app, officer_client, member):
