@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-# A query string longer than this is read afresh each time rather than kept.
+# Filter values longer than this in all are read afresh each time rather than kept.
 KEPT_QUERY = 500
 
 
@@ -36,13 +36,22 @@ def read_filters(
 ) -> Filters:
     """The request's filters: `build(args)` makes the form bound to the arguments, its choices
     set; `write(form)` writes its fields (filter_fields); `choices` changes whenever the choices
-    do. `build` and `write` are module-level functions, so that a kept form is found again."""
-    if len(request.query_string) <= KEPT_QUERY:
-        kept = _kept(build, write, tuple(request.args.items(multi=True)), choices)
+    do. `build` and `write` are module-level functions, so that a kept form is found again.
+    Only the form's own fields are the key: a page's cursor or a campaign's parameter changes
+    nothing in the form."""
+    fields = _field_names(build)
+    args = tuple((name, value) for name, value in request.args.items(multi=True) if name in fields)
+    if sum(len(name) + len(value) for name, value in args) <= KEPT_QUERY:
+        kept = _kept(build, write, args, choices)
         if kept is not None:
             return kept
     form, chosen = _bound(build, request.args)
     return Filters(chosen, write(form), form if form.errors else None)
+
+
+@functools.cache
+def _field_names(build: Callable[[MultiDict], FlaskForm]) -> frozenset[str]:
+    return frozenset(build(MultiDict())._fields)
 
 
 @functools.lru_cache(maxsize=2048)

@@ -397,12 +397,22 @@ def test_a_refused_value_is_read_and_shown_on_every_request(client, catalogue, f
     assert len(filter_forms_built) == 3  # checked once to be kept, refused, then read afresh each time
 
 
-def test_a_long_query_string_is_read_afresh_each_time(client, catalogue, filter_forms_built):
-    # A parameter the form does not know (a campaign's, say) is ignored, and makes it long.
-    params = {"q": "cleaning", "suitable": "sme", "campaign": "x" * 500}
+def test_the_pages_of_a_search_and_other_parameters_share_its_kept_form(client, add, filter_forms_built):
+    for hours in range(1, 31):
+        add(f"Cleaning {hours:02d}", closes_in=timedelta(hours=hours))
+    first = page_of(client, {"q": "cleaning", "campaign": "autumn"})
+    second = page_of(client, url=link(first, "next"))
+    assert titles(second) == [f"Cleaning {hours}" for hours in range(26, 31)]
+    assert 'value="cleaning"' in second
+    assert filter_forms_built == ["q=cleaning"]  # built once, from the form's own fields
+
+
+def test_a_long_refused_search_is_read_afresh_each_time(client, catalogue, filter_forms_built):
     for _ in range(2):
-        assert found(client, **params) == [STATION]
-    assert len(filter_forms_built) == 2
+        html = page_of(client, {"q": "cleaning " * 70, "suitable": "sme"})
+        assert "Keywords must be 200 characters or fewer" in error_summary(html)
+        assert titles(html) == [MEALS, STATION]  # the other filter still applies
+    assert len(filter_forms_built) == 2  # never looked for among the kept forms
 
 
 def test_the_search_form_shows_the_categories_read_after_a_seed(app, client, catalogue, filter_forms_built):
