@@ -188,9 +188,16 @@ def _keyset(latest_first: bool, kind: str) -> tuple[list[sa.ColumnElement], tupl
     # Reading ahead of a place runs the list's order backwards from it.
     ascending = (kind != "ahead") != latest_first
     where = [] if kind == "first" else [key > place if ascending else key < place]
+    return where, _order(ascending, Opportunity.closes_at, Opportunity.id)
+
+
+def _order(
+    ascending: bool, closes_at: sa.ColumnElement, id_: sa.ColumnElement
+) -> tuple[sa.ColumnElement, ...]:
+    """By closing time, then id: soonest first if `ascending`, else latest first."""
     if ascending:
-        return where, (Opportunity.closes_at.asc(), Opportunity.id.asc())
-    return where, (Opportunity.closes_at.desc(), Opportunity.id.desc())
+        return closes_at.asc(), id_.asc()
+    return closes_at.desc(), id_.desc()
 
 
 @functools.lru_cache(maxsize=256)
@@ -225,7 +232,6 @@ def _walk(filters: frozenset[str], suitable: str, kind: str, size: int, walk: in
         .limit(fixed_limit(walk))
         .subquery("walked")
     )
-    ascending = kind != "ahead"
     return (
         sa.select(
             *(walked.c[column.key] for column in _COLUMNS),
@@ -235,13 +241,7 @@ def _walk(filters: frozenset[str], suitable: str, kind: str, size: int, walk: in
         )
         .join_from(walked, CpvDivision, CpvDivision.division == walked.c.cpv_division)
         .where(sa.or_(walked.c.matched, walked.c.position == fixed_limit(walk)))
-        .order_by(
-            *(
-                (walked.c.closes_at.asc(), walked.c.id.asc())
-                if ascending
-                else (walked.c.closes_at.desc(), walked.c.id.desc())
-            )
-        )
+        .order_by(*_order(kind != "ahead", walked.c.closes_at, walked.c.id))
         .limit(fixed_limit(size + 1))
     )
 
