@@ -48,8 +48,8 @@ from portal.organisations.models import (
     ClassificationDecision,
     Organisation,
     OrganisationInvitation,
+    council_area_name,
 )
-from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import utcnow
 
 FORMAT = "cheshire-supplier-portal/organisation-data"
@@ -68,7 +68,7 @@ def _value(value: Any) -> Any:
 
 
 def _authority(code: str | None) -> dict[str, str] | None:
-    return None if code is None else {"code": code, "name": FORCE_AREA_AUTHORITIES.get(code, code)}
+    return None if code is None else {"code": code, "name": council_area_name(code)}
 
 
 def _computed(value: str) -> Any:

@@ -41,7 +41,10 @@ COLLECTIONS = ("sites", "divisions", "accreditations")
 
 # What the read-only pages show of each collection: its table and columns, the first its order.
 SHOWN = {
-    "sites": (OrganisationSite.__table__, ("id", "label", "address_line_1", "town", "postcode")),
+    "sites": (
+        OrganisationSite.__table__,
+        ("id", "label", "address_line_1", "town", "postcode", "declared_authority", "needs_council_area"),
+    ),
     "divisions": (CpvDivision.__table__, ("division", "title")),
     "accreditations": (
         Accreditation.__table__,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, str_enum
 from portal.organisations.rules import LegalForm
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -37,6 +38,17 @@ class AccreditationKind(enum.StrEnum):
     PEFC = "pefc"
     SEDEX = "sedex"
     OTHER = "other"
+
+
+# The answer "none of these" to "which council area are the premises in?".
+OUTSIDE_FORCE_AREA = "outside"
+
+
+def council_area_name(code: str | None) -> str | None:
+    """An answer to "which council area are the premises in?" as it reads."""
+    if code == OUTSIDE_FORCE_AREA:
+        return "None of these: outside the force area"
+    return FORCE_AREA_AUTHORITIES.get(code or "", code)
 
 
 class LocalStatus(enum.StrEnum):
@@ -110,8 +122,11 @@ class Organisation(db.Model):
     address_line_2: Mapped[str | None] = mapped_column(sa.String(200))
     town: Mapped[str | None] = mapped_column(sa.String(100))
     postcode: Mapped[str | None] = mapped_column(sa.String(8))
-    # The force-area authority the supplier says the premises are in, where the postcode cannot tell.
+    # The force-area authority the supplier says the premises are in, where the postcode cannot
+    # tell, or OUTSIDE_FORCE_AREA; None: not asked, or asked and not yet answered.
     declared_authority: Mapped[str | None] = mapped_column(sa.String(9))
+    # The postcode cannot tell and the supplier has not said: the address step is not finished.
+    needs_council_area: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Worked out from every premises' postcode whenever an address changes (the look-ups cost a
     # query each, so pages read the result instead of repeating them).
     local_status: Mapped[LocalStatus | None] = mapped_column(str_enum(LocalStatus, "local_status"))
@@ -171,7 +186,8 @@ class OrganisationSite(db.Model):
     address_line_1: Mapped[str] = mapped_column(sa.String(200))
     town: Mapped[str | None] = mapped_column(sa.String(100))
     postcode: Mapped[str] = mapped_column(sa.String(8))
-    declared_authority: Mapped[str | None] = mapped_column(sa.String(9))
+    declared_authority: Mapped[str | None] = mapped_column(sa.String(9))  # as the organisation's
+    needs_council_area: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
 

@@ -19,6 +19,7 @@ from portal.organisations.models import (
     ClassificationDecision,
     LocalStatus,
     Organisation,
+    OrganisationSite,
 )
 from portal.outbox import link, notify
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
@@ -56,29 +57,43 @@ def classify(organisation: Organisation) -> Classifications:
     )
 
 
-def premises(organisation: Organisation) -> list[tuple[str, str | None, str | None]]:
-    """(what, postcode, declared authority) for the registered address and every other site."""
-    found = [("the registered address", organisation.postcode, organisation.declared_authority)]
-    found += [(site.label, site.postcode, site.declared_authority) for site in organisation.sites]
-    return [entry for entry in found if entry[1]]
+def premises(organisation: Organisation) -> list[tuple[str, Organisation | OrganisationSite]]:
+    """(what, where its address is kept) for the registered address and every other site that
+    has a postcode."""
+    found = [("the registered address", organisation), *((site.label, site) for site in organisation.sites)]
+    return [(what, place) for what, place in found if place.postcode]
 
 
 def work_out_local_status(organisation: Organisation) -> None:
-    """Local if any premises is in the force area by its postcode; declared (to be verified) if
-    the supplier says one whose postcode cannot tell is; otherwise not local."""
+    """Local if any premises is in the force area by its postcode. Otherwise not known while a
+    premises whose postcode cannot tell has no answer to "which council area?"; declared (to be
+    verified) if the supplier says one is in the force area; not local if none is."""
     declared: list[str] = []
     outside: list[str] = []
-    for what, postcode, authority in premises(organisation):
-        answer = lookup_postcode(postcode)
+    unanswered: list[str] = []
+    local: str | None = None
+    for what, place in premises(organisation):
+        answer = lookup_postcode(place.postcode)
+        place.needs_council_area = answer.status == "ask" and place.declared_authority is None
         if answer.status == "local":
-            organisation.local_status = LocalStatus.LOCAL
-            organisation.local_explanation = f"Local: {what} is in the force area. {answer.explanation}"
-            return
-        if answer.status == "ask" and authority in FORCE_AREA_AUTHORITIES:
-            declared.append(f"{what} ({postcode}) is in {FORCE_AREA_AUTHORITIES[authority]}")
+            local = local or f"Local: {what} is in the force area. {answer.explanation}"
+        elif place.needs_council_area:
+            unanswered.append(f"{what} ({place.postcode})")
+        elif answer.status == "ask" and place.declared_authority in FORCE_AREA_AUTHORITIES:
+            declared.append(
+                f"{what} ({place.postcode}) is in {FORCE_AREA_AUTHORITIES[place.declared_authority]}"
+            )
         else:
-            outside.append(postcode)
-    if declared:
+            outside.append(place.postcode)
+    if local:
+        organisation.local_status, organisation.local_explanation = LocalStatus.LOCAL, local
+    elif unanswered:
+        organisation.local_status = None
+        organisation.local_explanation = (
+            f"Local: not known until you say which council area {' and '.join(unanswered)} "
+            f"{'is' if len(unanswered) == 1 else 'are'} in."
+        )
+    elif declared:
         organisation.local_status = LocalStatus.DECLARED
         organisation.local_explanation = f"Declared local, to be verified: you say {'; '.join(declared)}, which its postcode cannot confirm."
     elif outside:

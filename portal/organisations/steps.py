@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 
 from portal.organisations import forms
-from portal.organisations.models import ACCREDITATION_NAMES, Organisation
+from portal.organisations.models import ACCREDITATION_NAMES, Organisation, council_area_name
 from portal.organisations.rules import VCSE_FORMS, needs_modern_slavery_statement
 
 
@@ -85,9 +85,14 @@ STEPS: tuple[Step, ...] = (
         "Registered address",
         forms.AddressForm,
         ("address_line_1", "address_line_2", "town", "postcode"),
-        done=_has("address_line_1", "postcode"),
+        done=lambda org: _has("address_line_1", "postcode")(org) and not org.needs_council_area,
     ),
-    Step("sites", "Other operating sites", None, done=lambda org: org.postcode is not None),
+    Step(
+        "sites",
+        "Other operating sites",
+        None,
+        done=lambda org: org.postcode is not None and not any(site.needs_council_area for site in org.sites),
+    ),
     Step(
         "size",
         "Size",
@@ -190,14 +195,21 @@ def _about_rows(org: Profile) -> list[tuple[str, Any]]:
     ]
 
 
-def _address_rows(org: Profile) -> list[tuple[str, Any]]:
-    from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
+def _site_text(site) -> str:
+    text = f"{site.address_line_1}, {site.postcode}"
+    if site.needs_council_area:
+        return f"{text} (council area not given)"
+    return f"{text} ({council_area_name(site.declared_authority)})" if site.declared_authority else text
 
+
+def _address_rows(org: Profile) -> list[tuple[str, Any]]:
     address = ", ".join(
         part for part in (org.address_line_1, org.address_line_2, org.town, org.postcode) if part
     )
+    if org.needs_council_area:
+        return [("Registered address", address), ("Council area", None)]
     return [("Registered address", address)] + (
-        [("Council area (as you told us)", FORCE_AREA_AUTHORITIES.get(org.declared_authority))]
+        [("Council area (as you told us)", council_area_name(org.declared_authority))]
         if org.declared_authority
         else []
     )
@@ -243,10 +255,7 @@ def _tax_rows(org: Profile) -> list[tuple[str, Any]]:
 SECTION_ROWS: dict[str, Callable[[Profile], list[tuple[str, Any]]]] = {
     "about": _about_rows,
     "address": _address_rows,
-    "sites": lambda org: (
-        [(site.label, f"{site.address_line_1}, {site.postcode}") for site in org.sites]
-        or [("Other sites", "None")]
-    ),
+    "sites": lambda org: [(site.label, _site_text(site)) for site in org.sites] or [("Other sites", "None")],
     "size": _size_rows,
     "supplies": lambda org: [("Goods, works and services", "; ".join(d.title for d in org.divisions))],
     "status": _status_rows,

@@ -20,9 +20,11 @@ from portal.organisations.forms import (
 from portal.organisations.loading import COLLECTIONS, organisation, page_organisation, read_only_organisation
 from portal.organisations.models import (
     ACCREDITATION_NAMES,
+    OUTSIDE_FORCE_AREA,
     Accreditation,
     Organisation,
     OrganisationSite,
+    council_area_name,
 )
 from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
 from portal.organisations.steps import (
@@ -84,7 +86,8 @@ def after_step(org: Profile, step: Step):
 
 @bp.get("/profile")
 def profile():
-    org = read_only_organisation("divisions")  # "what it supplies" is done when there are some
+    # "What it supplies" is done when there are some; "other sites" when each has its council area.
+    org = read_only_organisation("divisions", "sites")
     steps = steps_for(org)
     completed = {step.slug: step.done(org) for step in steps}
     return render_template(
@@ -209,7 +212,7 @@ def ask_council(org: Organisation, postcode: str | None, change, step: Step, wha
         SelectChoice("outside", "None of these: the premises are outside the force area")
     )
     if form.validate_on_submit():
-        code = form.authority.data if form.authority.data in FORCE_AREA_AUTHORITIES else None
+        code = form.authority.data if form.authority.data in FORCE_AREA_AUTHORITIES else OUTSIDE_FORCE_AREA
         services.update_profile(org, change(code), actor=current_user)
         db.session.commit()
         return after_step(org, step)
@@ -247,6 +250,7 @@ def sites():
         form=form,
         org=org,
         step=BY_SLUG["sites"],
+        council_area_name=council_area_name,
         remove_form=ConfirmForm(),
         next_url=after_step_url(org, BY_SLUG["sites"]),
     )

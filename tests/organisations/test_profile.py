@@ -241,6 +241,90 @@ def test_a_boundary_postcode_asks_which_council_and_marks_local_to_be_verified(a
     assert organisation_of(app, member).local_status == LocalStatus.NOT_LOCAL
 
 
+def step_status(client, slug: str) -> str:
+    """What the task list says of a step: "Completed" or "Incomplete"."""
+    html = client.get("/organisation/profile").get_data(as_text=True)
+    status = re.search(rf'id="status-{slug}">(.*?)</div>', html, re.S)
+    return re.sub(r"<[^>]+>", "", status.group(1)).strip()
+
+
+def test_an_unanswered_council_area_leaves_local_unknown_the_step_unfinished_and_registration_shut(
+    app, client, member
+):
+    complete_profile(client)
+    # SK11 6AA (Macclesfield) lies in a district that straddles the boundary: asked, not answered.
+    response = post_form(client, "/organisation/profile/address", {**ADDRESS, "postcode": "SK11 6AA"})
+    assert response.headers["Location"] == "/organisation/profile/address/council"
+    org = organisation_of(app, member)
+    assert (org.local_status, org.needs_council_area) == (None, True)
+    assert "not known until you say which council area the registered address (SK11 6AA) is in" in (
+        org.local_explanation
+    )
+    assert step_status(client, "address") == "Incomplete"
+    assert client.get("/organisation/profile/check").headers["Location"] == "/organisation/profile"
+    assert (
+        post_form(client, "/organisation/profile/check", {}, page="/organisation/profile/tax").status_code
+        == 302
+    )
+    assert not organisation_of(app, member).is_registered
+
+    post_form(client, "/organisation/profile/address/council", {"authority": "outside"})
+    org = organisation_of(app, member)
+    assert (org.local_status, org.needs_council_area, org.declared_authority) == (
+        LocalStatus.NOT_LOCAL,
+        False,
+        "outside",
+    )
+    assert step_status(client, "address") == "Completed"
+    check = client.get("/organisation/profile/check").get_data(as_text=True)
+    assert "None of these: outside the force area" in check
+    assert post_form(client, "/organisation/profile/check", {}).headers["Location"] == "/account"
+    assert organisation_of(app, member).is_registered
+
+
+def test_a_site_whose_council_area_is_unanswered_keeps_the_sites_step_unfinished(app, client, member):
+    complete_profile(client)
+    post_form(client, "/organisation/profile/address", {**ADDRESS, "postcode": "M1 1AE"})
+    site = {
+        "label": "Macclesfield shop",
+        "address_line_1": "2 Mill Street",
+        "town": "Macclesfield",
+        "postcode": "SK11 6AA",
+    }
+    response = post_form(client, "/organisation/profile/sites", site)
+    assert "/council" in response.headers["Location"]
+    org = organisation_of(app, member)
+    assert org.local_status is None
+    assert step_status(client, "sites") == "Incomplete"
+    sites_page = client.get("/organisation/profile/sites").get_data(as_text=True)
+    assert "Say which council area Macclesfield shop is in" in sites_page
+    assert client.get("/organisation/profile/check").status_code == 302
+
+    post_form(client, response.headers["Location"], {"authority": "E06000049"})
+    org = organisation_of(app, member)
+    assert org.local_status == LocalStatus.DECLARED
+    assert "Macclesfield shop (SK11 6AA) is in Cheshire East" in org.local_explanation
+    assert step_status(client, "sites") == "Completed"
+    assert "Council area (as you told us): Cheshire East" in client.get(
+        "/organisation/profile/sites"
+    ).get_data(as_text=True)
+
+
+def test_premises_confirmed_local_make_the_organisation_local_while_another_awaits_its_answer(
+    app, client, member
+):
+    complete_profile(client)
+    post_form(client, "/organisation/profile/address", {**ADDRESS, "postcode": "SK11 6AA"})
+    post_form(
+        client,
+        "/organisation/profile/sites",
+        {"label": "Depot", "address_line_1": "2 Dock Road", "town": "Warrington", "postcode": "WA1 1AA"},
+    )
+    org = organisation_of(app, member)
+    assert (org.local_status, org.needs_council_area) == (LocalStatus.LOCAL, True)
+    assert step_status(client, "address") == "Incomplete"  # the question is still unanswered
+
+
 def test_a_site_in_cheshire_makes_an_organisation_based_elsewhere_local(app, client, member):
     post_form(client, "/organisation/profile/address", {**ADDRESS, "postcode": "M1 1AE"})
     assert organisation_of(app, member).local_status == LocalStatus.NOT_LOCAL
