@@ -21,7 +21,7 @@ from portal.filters import filter_fields
 from portal.pages.facts import load_force_facts
 from portal.rows import summary_rows
 from portal.security import init_security
-from portal.time import london_datetime
+from portal.time import london_datetime, spoken_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +69,7 @@ def register_templates(app: Flask) -> None:
     )
     WTFormsHelpers(app)
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["spoken_duration"] = spoken_duration
     app.jinja_env.globals["summary_rows"] = summary_rows
     app.jinja_env.globals["filter_fields"] = filter_fields
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])

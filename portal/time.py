@@ -69,3 +69,14 @@ def london_datetime(value: datetime | None) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour
     return f"{long_date(local)} at {hour % 12 or 12}:{local.minute:02d}{'am' if hour < 12 else 'pm'}"
+
+
+def spoken_duration(seconds: int) -> str:
+    """A length of time as people say it, to its two largest units: "30 minutes", "45 seconds",
+    "1 hour and 30 minutes" (never "0 minutes" for a limit under a minute)."""
+    parts = []
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " and ".join(parts[:2]) or "0 seconds"

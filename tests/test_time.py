@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from portal.time import london_datetime, london_today
+from portal.time import london_datetime, london_today, spoken_duration
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,21 @@ def test_no_time_reads_as_nothing():
 def test_the_day_is_cheshires():
     assert str(london_today(datetime(2026, 6, 30, 23, 30, tzinfo=UTC))) == "2026-07-01"
     assert str(london_today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))) == "2026-12-31"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (1, "1 second"),
+        (59, "59 seconds"),
+        (60, "1 minute"),
+        (61, "1 minute and 1 second"),
+        (1800, "30 minutes"),
+        (3600, "1 hour"),
+        (5400, "1 hour and 30 minutes"),
+        (12 * 3600, "12 hours"),
+        (86_400 + 3_600 + 60, "1 day and 1 hour"),
+    ],
+)
+def test_a_length_of_time_reads_as_people_say_it(seconds, said):
+    assert spoken_duration(seconds) == said

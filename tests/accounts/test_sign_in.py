@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
-from portal.accounts.sessions import RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT, WITH_ORGANISATION
+from portal.accounts.sessions import ENDED, RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT, WITH_ORGANISATION
 from portal.extensions import db
 from tests.conftest import count_queries, post_form, skip_or_fail
 from tests.factories import PASSWORD, make_staff, make_supplier, sign_in
@@ -328,3 +328,16 @@ def test_the_limits_hold_in_redis_shared_by_every_worker(app_factory):
         client = redis.Redis.from_url(url)
         for key in client.scan_iter(f"*{prefix}*"):
             client.delete(key)
+
+
+@pytest.mark.parametrize(
+    ("idle_seconds", "said"),
+    [(45, "45 seconds"), (60, "1 minute"), (90, "1 minute and 30 seconds"), (1800, "30 minutes")],
+)
+def test_the_idle_sign_out_says_the_limit_as_people_read_it(app_factory, idle_seconds, said, transaction):
+    short = app_factory(SESSION_IDLE_SECONDS=idle_seconds)
+    visitor = short.test_client()
+    with visitor.session_transaction() as session:
+        session[ENDED] = "idle"
+    page = visitor.get("/login").get_data(as_text=True)
+    assert f"you had not done anything for {said}." in page
