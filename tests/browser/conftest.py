@@ -25,6 +25,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# The page's width, the window's, and the first few elements reaching past the window's edge.
+REFLOW = """() => {
+    const root = document.documentElement;
+    const wide = [...document.querySelectorAll("body *")]
+        .filter(element => element.getBoundingClientRect().right > root.clientWidth + 0.5)
+        .slice(0, 5)
+        .map(element => `${element.tagName.toLowerCase()}.${element.className} "${element.textContent.trim().slice(0, 40)}"`);
+    return [root.scrollWidth, root.clientWidth, wide];
+}"""
 AXE = Axe.from_file(Path(__file__).with_name("axe.min.js"))  # axe-core 4.14.1, from npm
 
 
@@ -71,10 +80,28 @@ class CheckedPage:
         ]
 
     def axe(self) -> None:
-        """Scan the page as it is now; fail on any violation."""
+        """Scan the page as it is now; fail on any violation, or if at 320 CSS pixels wide it
+        needs scrolling sideways (WCAG 1.4.10), a check no axe rule makes."""
+        self.scan()
+        self.assert_reflows()
+
+    def scan(self) -> None:
         results = AXE.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         self.scanned.add(self._key(self.page.url))
         assert results.violations_count == 0, f"axe on {self.page.url}:\n{results.generate_report()}"
+
+    def assert_reflows(self, *, scan: bool = False) -> None:
+        """At 320 CSS pixels wide the page is no wider than the window; names what sticks out
+        if anything does. `scan`: run axe at that width too."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": 320, "height": 720})
+        try:
+            width, client, wide = self.page.evaluate(REFLOW)
+            assert width <= client, f"{self.page.url} is {width}px wide at 320px; sticking out: {wide}"
+            if scan:
+                self.scan()
+        finally:
+            self.page.set_viewport_size(size)
 
     def unscanned(self) -> list[str]:
         return sorted(set(self.loaded) - self.scanned)
