@@ -34,6 +34,7 @@ from werkzeug.serving import make_server
 import portal.models  # noqa: F401  (every mapped class known before a test module's imports configure them)
 from portal import create_app
 from portal.extensions import db, migrate
+from tests.markup import CheckedClient
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -92,7 +93,9 @@ def postgres_url(name: str) -> str:
 
 
 def make_app(database_url: str, **overrides) -> Flask:
-    return create_app("test", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    app.test_client_class = CheckedClient
+    return app
 
 
 def migrate_database(database_url: str) -> None:
