@@ -58,6 +58,49 @@ def test_supplied_force_facts_replace_the_placeholders(app_factory, tmp_path):
     assert "the data protection officer&#39;s email" not in html.lower()
 
 
+def test_the_accessibility_statement_has_the_model_statements_sections(client):
+    html = client.get("/accessibility").get_data(as_text=True)
+    headings = re.findall(r"<h[23][^>]*>([^<]+)</h[23]>", html)
+    for section in (
+        "How accessible this website is",
+        "Feedback and contact information",
+        "If you cannot use this website",
+        "Reporting accessibility problems with this website",
+        "Enforcement procedure",
+        "Technical information about this website’s accessibility",
+        "Compliance status",
+        "Non-accessible content",
+        "Non-compliance with the accessibility regulations",
+        "Disproportionate burden",
+        "Content that’s not within the scope of the accessibility regulations",
+        "What we’re doing to improve accessibility",
+        "Preparation of this accessibility statement",
+    ):
+        assert section in headings, section
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert (
+        "This website is partially compliant with the Web Content Accessibility Guidelines version 2.2 AA"
+        in text
+    )
+    assert "2.2.1 (Timing Adjustable)" in text  # each known problem names the criterion it fails
+    assert "You are signed out 12 hours after signing in" in text
+    assert "Relay UK: dial 18001" in text
+    assert "British Sign Language" in text
+    assert "working days" in text
+    assert "axe-core" in text and "W3C Nu Html Checker" in text and "320 CSS pixels" in text
+    assert "We aim for" not in text and "We will confirm" not in text
+
+
+def test_the_statement_gives_the_limits_the_portal_runs_with(app_factory):
+    html = (
+        app_factory(SESSION_ABSOLUTE_SECONDS=8 * 3600)
+        .test_client()
+        .get("/accessibility")
+        .get_data(as_text=True)
+    )
+    assert "You are signed out 8 hours after signing in" in html
+
+
 def test_privacy_notice_names_the_joint_controllers(client):
     html = client.get("/privacy").get_data(as_text=True)
     assert "Chief Constable" in html
