@@ -9,9 +9,11 @@ PostgreSQL), `flask db upgrade`, `flask seed` (the reference data: figures, CPV 
 districts), `flask demo-data --rows N`, create and fill `bench_rows`, start gunicorn (one sync
 worker per core, production settings, anchors on), then load each anchor and page for --duration
 seconds at --connections connections with wrk, or with a Python loop where wrk is not installed
-(`apt-get install -y wrk`), waiting after each until the server is idle again. Prints requests/s,
-p50 and p99 and the ratios to the shell and minimal anchors, and writes the same as JSON to
-bench/results/<timestamp>.json.
+(`apt-get install -y wrk`), waiting after each until the server is idle again. The shell anchor is
+loaded just before every page (shell, page, shell, page ...), and a page's ratio to the shell is
+the median over the rounds of its ratio to that paired shell, printed with their spread; its p99
+likewise over the paired shell's. Prints requests/s, p50 and p99 and the ratios to the shell and
+minimal anchors, and writes the same as JSON to bench/results/<timestamp>.json.
 gunicorn is stopped and the database dropped at the end, on error too. Traffic goes to 127.0.0.1
 only.
 
@@ -213,6 +215,13 @@ class Result:
     tool: str
     ratio_to_shell: float | None = None
     ratio_to_minimal: float | None = None
+    # The shell anchor's load just before this one (each round measures shell, page, shell, page ...).
+    paired_shell_rps: float | None = None
+    paired_shell_p99_ms: float | None = None
+    # Over the rounds: the lowest and highest of the page's paired ratios, and its p99 over the
+    # paired shell's (the median of the rounds').
+    ratio_spread: tuple[float, float] | None = None
+    p99_over_shell: float | None = None
 
 
 @dataclass
@@ -993,6 +1002,54 @@ def median_round(results: list[Result]) -> Result:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def summarise_pairs(results: list[Result]) -> Result:
+    """A page's median round, with its ratio to the shell as the median of each round's ratio to
+    the shell measured just before it (the spread: their lowest and highest), and its p99 over that
+    shell's likewise. Pairing cancels what the machine was doing at the time: measured once a round
+    apart, page/shell ratios on this shared machine swung from 0.35 to 1.70."""
+    summary = median_round(results)
+    paired = [r for r in results if r.paired_shell_rps]
+    if paired:
+        ratios = [r.requests_per_second / r.paired_shell_rps for r in paired]
+        summary.ratio_to_shell = round(median(ratios), 3)
+        summary.ratio_spread = (round(min(ratios), 3), round(max(ratios), 3))
+        tails = [r.p99_ms / r.paired_shell_p99_ms for r in paired if r.paired_shell_p99_ms]
+        summary.p99_over_shell = round(median(tails), 2) if tails else None
+    return summary
+
+
+def measure_rounds(
+    targets: Callable[[int], list[Target]], rounds: int, measure: Callable[[Target], Result]
+) -> dict[str, list[Result]]:
+    """Each round loads the shell anchor, then a page, then the shell again, then the next page
+    ...; each page's result carries the figures of the shell loaded just before it. Rounds
+    interleave the pages too, so a burst of other load lands on all of them alike. `targets(n)`
+    gives round n's pages (fresh sign-ins each round); `measure` loads one."""
+    shell = Target(SHELL, SHELL)
+    measured: dict[str, list[Result]] = {}
+    for number in range(1, rounds + 1):
+        for target in targets(number):
+            if target.label == SHELL:
+                continue
+            anchor = measure(shell)
+            result = measure(target)
+            result.paired_shell_rps, result.paired_shell_p99_ms = anchor.requests_per_second, anchor.p99_ms
+            measured.setdefault(SHELL, []).append(anchor)
+            measured.setdefault(target.label, []).append(result)
+            print(
+                f"round {number}/{rounds} {target.label}: {result.requests_per_second:.1f} req/s, "
+                f"{result.requests_per_second / (anchor.requests_per_second or 1):.2f} x the shell's "
+                f"{anchor.requests_per_second:.1f}"
+            )
+    return measured
+
+
 def percentile(sorted_samples: list[float], p: float) -> float:
     index = min(len(sorted_samples) - 1, max(0, round(p / 100 * len(sorted_samples)) - 1))
     return sorted_samples[index]
@@ -1002,12 +1059,19 @@ def percentile(sorted_samples: list[float], p: float) -> float:
 
 
 def add_ratios(run: Run) -> None:
+    """Each page's ratio to the minimal anchor (its median round over the minimal's); to the
+    shell, the paired ratio `summarise_pairs` gave it (the shell's own is 1)."""
     by_path = {r.path: r for r in run.results}
     shell, minimal = by_path[SHELL].requests_per_second, by_path[MINIMAL].requests_per_second
     for result in run.results:
-        result.ratio_to_shell = round(result.requests_per_second / shell, 3) if shell else None
+        if result.ratio_to_shell is None and shell:
+            result.ratio_to_shell = round(result.requests_per_second / shell, 3)
         result.ratio_to_minimal = round(result.requests_per_second / minimal, 3) if minimal else None
-    run.shell_over_minimal = by_path[SHELL].ratio_to_minimal
+    # The anchors' own check, paired like the pages: the minimal anchor's ratio to its shell, inverted.
+    paired_minimal = by_path[MINIMAL].ratio_to_shell
+    run.shell_over_minimal = (
+        round(1 / paired_minimal, 3) if paired_minimal else by_path[SHELL].ratio_to_minimal
+    )
     if ACCOUNT in by_path:
         run.account_over_shell = by_path[ACCOUNT].ratio_to_shell
     run.verdicts = [asdict(v) for v in verdicts(run.results, run.groups)]
@@ -1073,6 +1137,8 @@ def print_table(run: Run) -> None:
         ("p50 ms", 9),
         ("p99 ms", 9),
         ("/shell", 8),
+        ("spread", 12),
+        ("p99/shell", 10),
         ("/minimal", 9),
         ("errors", 7),
         ("target", 12),
@@ -1090,9 +1156,12 @@ def print_table(run: Run) -> None:
             target = f">={verdict['target_over_shell']:.2f} {'ok' if Verdict(**verdict).met else 'MISS'}"
         else:
             target = ""
+        spread = f"{r.ratio_spread[0]:.2f}-{r.ratio_spread[1]:.2f}" if r.ratio_spread else ""
+        tail = f"{r.p99_over_shell:.2f}x" if r.p99_over_shell else ""
         print(
             f"{r.path:<{width}} {r.requests_per_second:>10.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
-            f"{r.ratio_to_shell or 0:>8.2f} {r.ratio_to_minimal or 0:>9.2f} {r.errors:>7} {target:>12}{note}"
+            f"{r.ratio_to_shell or 0:>8.2f} {spread:>12} {tail:>10} {r.ratio_to_minimal or 0:>9.2f} "
+            f"{r.errors:>7} {target:>12}{note}"
         )
     verdict = "meets" if (run.shell_over_minimal or 0) >= TARGET_SHELL_OVER_MINIMAL else "BELOW"
     print(
@@ -1147,7 +1216,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=1,
-        help="measure each page this many times, interleaved; report the median",
+        help="measure each page this many times, interleaved, each beside the shell; report the medians",
     )
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
@@ -1242,32 +1311,29 @@ def main(argv: list[str] | None = None) -> int:
                 run.groups = {t.label: t.group for t in targets if t.group}
                 warm_up(port, targets, args.workers)
                 settle(port, args.workers)
-                rounds: dict[str, list[Result]] = {target.label: [] for target in targets}
-                # Rounds interleave the pages, so a burst of other load on the machine lands on
-                # all of them alike rather than on one.
-                for number in range(1, args.rounds + 1):
-                    if number > 1:
-                        # A fresh sign-in each round: however long the run, the sessions stay
-                        # within their idle limit and the form's token within its time limit.
-                        targets = plain + signed_in_targets(port, supplier, officer, **signed_in)
-                    for target in targets:
-                        if target.account is not None:
-                            fresh_session(port, target)
-                        if wrk:
-                            result = load_with_wrk(
-                                wrk, port, target, args.duration, args.connections, workdir
-                            )
-                        else:
-                            result = load_with_python(port, target, args.duration, args.connections)
-                        waited = settle(port, args.workers)
-                        print(
-                            f"round {number}/{args.rounds} {target.label}: "
-                            f"{result.requests_per_second:.1f} req/s"
-                            + (f" (then {waited:.1f}s for the server to go idle)" if waited > 1 else "")
-                        )
-                        rounds[target.label].append(result)
+
+                def round_targets(number: int) -> list[Target]:
+                    # A fresh sign-in each round after the first: however long the run, the
+                    # sessions stay within their idle limit and the form's token within its time.
+                    return (
+                        targets
+                        if number == 1
+                        else plain + signed_in_targets(port, supplier, officer, **signed_in)
+                    )
+
+                def measure(target: Target) -> Result:
+                    if target.account is not None:
+                        fresh_session(port, target)
+                    if wrk:
+                        result = load_with_wrk(wrk, port, target, args.duration, args.connections, workdir)
+                    else:
+                        result = load_with_python(port, target, args.duration, args.connections)
+                    settle(port, args.workers)
+                    return result
+
+                rounds = measure_rounds(round_targets, args.rounds, measure)
                 run.rounds = [[asdict(r) for r in results] for results in rounds.values()]
-                run.results = [median_round(results) for results in rounds.values()]
+                run.results = [summarise_pairs(results) for results in rounds.values()]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     run.load_after = os.getloadavg()[0]

@@ -475,3 +475,57 @@ def test_officer_and_profile_targets_answer_over_http(bench_server, fresh_app):
         status, _, body = bench_run.fetch(port, target.method, target.path, target.headers)
         assert status == target.expect, (target.label, body[:300])
     assert bench_run.settle(port, 2) < 1  # an idle server: one quick burst
+
+
+def measured(path: str, rps: float, p99: float = 10.0) -> bench_run.Result:
+    return bench_run.Result(path, rps, 1.0, p99, int(rps), 0, "wrk")
+
+
+def test_each_page_is_measured_right_after_the_shell_and_carries_its_figures():
+    loads: list[str] = []
+    shell_rates = iter([1000.0, 500.0, 2000.0, 800.0])
+
+    def measure(target: bench_run.Target) -> bench_run.Result:
+        loads.append(target.label)
+        if target.label == bench_run.SHELL:
+            return measured(bench_run.SHELL, next(shell_rates), p99=4.0)
+        return measured(target.label, 300.0, p99=12.0)
+
+    pages = [
+        bench_run.Target(bench_run.SHELL, bench_run.SHELL),
+        bench_run.Target("/a", "/a"),
+        bench_run.Target("/b", "/b"),
+    ]
+    rounds = bench_run.measure_rounds(lambda number: pages, 2, measure)
+    # The shell before each page; the shell's own target is not loaded again.
+    assert loads == [bench_run.SHELL, "/a", bench_run.SHELL, "/b"] * 2
+    assert [r.paired_shell_rps for r in rounds["/a"]] == [1000.0, 2000.0]
+    assert [r.paired_shell_rps for r in rounds["/b"]] == [500.0, 800.0]
+    assert len(rounds[bench_run.SHELL]) == 4
+
+
+def test_a_pages_ratio_is_the_median_of_its_paired_ratios_with_their_spread():
+    # The machine slows and speeds up between rounds; the page keeps to 0.6 of its shell, which
+    # the medians of the rounds taken apart (600 / 1000) would not show.
+    rounds = []
+    for shell, page in ((1000.0, 600.0), (500.0, 300.0), (2000.0, 1200.0), (400.0, 200.0), (1000.0, 700.0)):
+        one = measured("/page", page, p99=30.0)
+        one.paired_shell_rps, one.paired_shell_p99_ms = shell, 10.0
+        rounds.append(one)
+    summary = bench_run.summarise_pairs(rounds)
+    assert summary.ratio_to_shell == 0.6
+    assert summary.ratio_spread == (0.5, 0.7)
+    assert summary.p99_over_shell == 3.0
+
+
+def test_anchors_ratios_come_from_the_pairs():
+    shell = bench_run.summarise_pairs([measured(bench_run.SHELL, 1000.0), measured(bench_run.SHELL, 900.0)])
+    minimal = measured(bench_run.MINIMAL, 1500.0)
+    minimal.paired_shell_rps = 1000.0
+    page = measured("/page", 500.0)
+    page.paired_shell_rps = 1000.0
+    outcome = bench_run.Run("now", "sqlite", 2, 2, 5, 8, 1000, 1000, "wrk")
+    outcome.results = [shell, bench_run.summarise_pairs([minimal]), bench_run.summarise_pairs([page])]
+    bench_run.add_ratios(outcome)
+    assert [r.ratio_to_shell for r in outcome.results] == [1.0, 1.5, 0.5]
+    assert outcome.shell_over_minimal == round(1 / 1.5, 3)
