@@ -97,23 +97,38 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.accounts import bp as accounts_bp
-    from portal.ethics import bp as ethics_bp
-    from portal.officers import bp as officers_bp
-    from portal.opportunities import bp as opportunities_bp
-    from portal.organisations import bp as organisations_bp
-    from portal.pages import bp as pages_bp
-    from portal.social_value import bp as social_value_bp
-    from portal.voluntary import bp as voluntary_bp
+    from portal import (
+        accounts,
+        due_diligence,
+        ethics,
+        officers,
+        opportunities,
+        organisations,
+        pages,
+        quotations,
+        social_value,
+        voluntary,
+    )
 
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(officers_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(ethics_bp)
-    app.register_blueprint(voluntary_bp)
-    app.register_blueprint(social_value_bp)
-    app.register_blueprint(opportunities_bp)
+    for blueprint in (
+        pages.bp,
+        accounts.bp,
+        officers.bp,
+        organisations.bp,
+        organisations.officer_bp,
+        due_diligence.bp,
+        due_diligence.officer_bp,
+        ethics.bp,
+        ethics.officer_bp,
+        voluntary.bp,
+        voluntary.officer_bp,
+        social_value.bp,
+        social_value.officer_bp,
+        opportunities.bp,
+        opportunities.officer_bp,
+        quotations.officer_bp,
+    ):
+        app.register_blueprint(blueprint)
 
     if app.config.get("BENCHMARK_ANCHORS"):
         from portal.bench import bp as bench_bp

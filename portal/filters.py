@@ -1,4 +1,4 @@
-"""Filter forms read from the query string (a GET form: portal.officers.forms.FilterForm), and
+"""Filter forms read from the query string (a GET form: portal.forms.FilterForm), and
 kept per query string where they are valid.
 
 A value the form does not know is shown as an error and ignored; the other filters still apply.

@@ -1,5 +1,6 @@
 """Pieces every area's forms share: GOV.UK widgets come from govuk-frontend-wtf; these add the
-portal's handling of hostile text."""
+portal's handling of hostile text, the common fields (email, website), filter forms read from
+the query string, and the one-button confirmation form."""
 
 from __future__ import annotations
 
@@ -7,13 +8,39 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, request
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from markupsafe import Markup
-from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectFieldBase
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from portal.widgets import WRITERS
 
@@ -203,3 +230,65 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(f"{self.label.text} must be a whole number, like 42")
         self.data = int(text)
+
+
+def email_field(
+    label: str = "Email address", required: str | None = "Enter your email address"
+) -> EmailField:
+    """An email address input; `required=None` for an optional one."""
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            InputRequired(message=required) if required else Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            PlainText(),
+            Email(message="Enter an email address in the correct format, like name@example.com"),
+        ],
+    )
+
+
+def web_address(_form, field) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Enter the website's full address, starting https://")
+
+
+def website_field(label: str = "Website (optional)") -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=300, message="Website must be 300 characters or fewer"),
+            web_address,
+            URL(message="Enter the website's full address, starting https://"),
+        ],
+    )
+
+
+class FilterForm(FlaskForm):
+    """Filters read from the query string: a GET form, so no CSRF token and no state changes."""
+
+    class Meta:
+        csrf = False
+
+    submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+def bind_filters(form_class: type[FilterForm]) -> tuple[FilterForm, dict[str, object]]:
+    """A filter form bound to the query string, and the values to filter by: each field's, or
+    every one empty when any is refused (the form then shows why, and the list is unfiltered)."""
+    form = form_class(request.args)
+    valid = form.validate() if request.args else True
+    values = {
+        name: "" if field.data is None else field.data
+        for name, field in form._fields.items()
+        if name != "submit"
+    }
+    return form, (values if valid else dict.fromkeys(values, ""))
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: sign out, stay signed in, confirm an email address."""

@@ -14,7 +14,6 @@ from portal.opportunities.models import (
     Opportunity,
     ResponseScore,
 )
-from portal.opportunities.quotation_models import QuotationExercise, QuotationInvitee
 from portal.organisations.models import (
     Accreditation,
     ClassificationDecision,
@@ -24,6 +23,7 @@ from portal.organisations.models import (
 )
 from portal.outbox.models import Broadcast, OutboxMessage
 from portal.postcodes.models import Postcode, PostcodeDistrict, PostcodeImport
+from portal.quotations.models import QuotationExercise, QuotationInvitee
 from portal.reference.models import CpvDivision, ReferenceFigure
 from portal.social_value.models import (
     Commitment,

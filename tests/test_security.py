@@ -36,8 +36,8 @@ EXAMPLE_ARGUMENTS = {
 ENDPOINT_ARGUMENTS = {
     "social_value.offer_step": {"slug": "theme"},
     "social_value.move_offer": {"move": "submit"},
-    "officers.move_offer": {"move": "pick_up"},
-    "officers.retire_matrix_item": {"action": "retire"},
+    "social_value_officers.move_offer": {"move": "pick_up"},
+    "social_value_officers.retire_matrix_item": {"action": "retire"},
 }
 
 

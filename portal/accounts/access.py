@@ -1,19 +1,23 @@
 """Who may use which page. Every endpoint needs a signed-in, verified account unless its view is
 marked: `@public` for anyone, `@unverified_allowed` for an account still to verify its email.
-The officers blueprint refuses suppliers; `@admin_required` refuses officers too."""
+Every area's officer blueprint (`officer_blueprint`) refuses suppliers; `@admin_required` refuses
+officers too; a blueprint of a member's own organisation's pages refuses staff (`members_only`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.accounts.sessions import ENDED
 from portal.extensions import login_manager
+
+if TYPE_CHECKING:
+    from portal.organisations.models import Organisation
 
 View = TypeVar("View", bound=Callable)
 
@@ -61,3 +65,30 @@ def admin_required(view: View) -> View:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def staff_only() -> None:
+    """before_request: suppliers get 403 (visitors have already been sent to sign in)."""
+    if current_user.is_authenticated and not current_user.is_staff:
+        abort(403)
+
+
+def members_only() -> None:
+    """before_request: pages about the signed-in supplier's own organisation; staff have none."""
+    if current_user.is_authenticated and current_user.organisation_id is None:
+        abort(403)
+
+
+def officer_blueprint(name: str, import_name: str) -> Blueprint:
+    """Staff pages under /officer/..., refusing suppliers: each area's, named `<area>_officers`,
+    and the workspace's own (`officers`). They share the prefix; no URL is any one's."""
+    blueprint = Blueprint(name, import_name, url_prefix="/officer")
+    blueprint.before_request(staff_only)
+    return blueprint
+
+
+def member_organisation() -> Organisation:
+    """The signed-in supplier's organisation. :raise 403: staff, who have none of their own."""
+    if current_user.organisation_id is None:
+        abort(403)
+    return current_user.organisation

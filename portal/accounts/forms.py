@@ -1,29 +1,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.forms import PlainText, strip_text, text_field
-
-
-def email_field(
-    label: str = "Email address", required: str | None = "Enter your email address"
-) -> EmailField:
-    """An email address input; `required=None` for an optional one."""
-    return EmailField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message=required) if required else Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            PlainText(),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
-        ],
-    )
+from portal.forms import email_field, text_field
 
 
 def new_password_field(label: str) -> PasswordField:
@@ -94,7 +77,3 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     )
     password = new_password_field("New password")
     submit = SubmitField("Change password", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button and its CSRF token: sign out, stay signed in, confirm an email address."""

@@ -7,8 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
-from portal.accounts import tokens
+from portal import audit, tokens
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password, hasher, verify_password
 from portal.extensions import db
@@ -36,7 +35,8 @@ def register_supplier(
 ) -> User | None:
     """Create the organisation with this person as its first member and send the verification
     link; or, with a colleague's invitation (for this address), make them a member of the
-    inviting organisation, their address confirmed by the link. For an address already
+    inviting organisation (the caller then accepts the invitation, whose link proved the address:
+    portal.organisations.services.colleagues.accept_invitation). For an address already
     registered, email its owner instead and return None: the page looks the same either way, so
     it reveals nothing."""
     address = normalise_email(email)
@@ -72,12 +72,8 @@ def register_supplier(
         actor_kind="supplier",
         details=details,
     )
-    if invitation is not None:
-        from portal.organisations import colleagues  # the organisations area imports this module
-
-        colleagues.accept_invitation(invitation, user)
-    else:
-        send_verification(user)
+    if invitation is None:
+        send_verification(user)  # an invitation's link proved the address: its caller accepts it
     return user
 
 

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.accounts import bp, services, sessions, tokens
+from portal import tokens
+from portal.accounts import bp, services, sessions
 from portal.accounts.access import public, unverified_allowed
 from portal.accounts.forms import (
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     RegisterForm,
     ResetPasswordForm,
@@ -18,7 +18,8 @@ from portal.accounts.forms import (
 from portal.accounts.limits import client_address, failed, submitted_email
 from portal.ethics.services import pledge_status
 from portal.extensions import db, limiter
-from portal.organisations import colleagues
+from portal.forms import ConfirmForm
+from portal.organisations.services import colleagues
 
 SIGN_IN_LIMITS = {"methods": ["POST"], "deduct_when": failed}
 EMAIL_LIMITS = {"methods": ["POST"]}
@@ -89,6 +90,8 @@ def register_by_invitation(token: str):
                 password=form.password.data,
                 invitation=invitation,
             )
+            if user is not None:
+                colleagues.accept_invitation(invitation, user)
             db.session.commit()
             organisation = invitation.organisation.name
             if user is None:

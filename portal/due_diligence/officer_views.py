@@ -6,25 +6,24 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.due_diligence import queries, services
+from portal.due_diligence import officer_bp, queries, services
 from portal.due_diligence.forms import FollowUpForm, RatingFilterForm, answer_rows
 from portal.extensions import db
-from portal.officers import bp
-from portal.officers.views import filters
+from portal.forms import bind_filters
 
 FOLLOW_UPS_SHOWN = 50
 
 
-@bp.get("/due-diligence")
+@officer_bp.get("/due-diligence")
 def due_diligence():
-    form, chosen = filters(RatingFilterForm)
+    form, chosen = bind_filters(RatingFilterForm)
     page = queries.highest_first(
         queries.rated(chosen["rating"] or ""), request.args.get("before"), request.args.get("after")
     )
     return render_template("due_diligence/officer_list.html", form=form, page=page)
 
 
-@bp.route("/due-diligence/<int:organisation_id>", methods=["GET", "POST"])
+@officer_bp.route("/due-diligence/<int:organisation_id>", methods=["GET", "POST"])
 def due_diligence_organisation(organisation_id: int):
     answers = db.session.scalar(queries.organisation_answers(organisation_id))
     if answers is None:
@@ -34,7 +33,9 @@ def due_diligence_organisation(organisation_id: int):
         services.record_follow_up(answers, form.note.data, officer=current_user)
         db.session.commit()
         flash("Follow-up recorded.", "success")
-        return redirect(url_for("officers.due_diligence_organisation", organisation_id=organisation_id))
+        return redirect(
+            url_for("due_diligence_officers.due_diligence_organisation", organisation_id=organisation_id)
+        )
     rules = services.rules_in_force()
     org = answers.organisation
     follow_ups = db.session.scalars(queries.follow_ups(organisation_id).limit(FOLLOW_UPS_SHOWN + 1)).all()

@@ -18,8 +18,7 @@ from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowU
 from portal.due_diligence.rules import RANK, Assessment, RiskRating, Rules, assess, load_rules
 from portal.extensions import db
 from portal.organisations.models import Accreditation, AccreditationKind, Organisation
-from portal.organisations.services import notify_procurement
-from portal.organisations.steps import needs_statement
+from portal.organisations.services import needs_statement, notify_procurement
 from portal.outbox import link
 from portal.time import london_today, utcnow
 
@@ -127,7 +126,9 @@ def save_answers(
             context={
                 "assessment": assessment,
                 "answers": row,
-                "link": link("officers.due_diligence_organisation", organisation_id=organisation.id),
+                "link": link(
+                    "due_diligence_officers.due_diligence_organisation", organisation_id=organisation.id
+                ),
             },
         )
     return row, assessment

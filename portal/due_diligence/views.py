@@ -1,4 +1,4 @@
-"""The supplier's pages, on the organisations blueprint (members only, staff refused): the
+"""The supplier's pages (members only, staff refused): the
 questionnaire and the rating it gave, with the reasons."""
 
 from __future__ import annotations
@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.due_diligence import services
+from portal.due_diligence import bp, services
 from portal.due_diligence.forms import DueDiligenceForm, answer_rows
 from portal.extensions import db
-from portal.organisations import bp
 
 
 @bp.route("/due-diligence", methods=["GET", "POST"])
@@ -18,7 +17,7 @@ def due_diligence():
     if not org.is_registered:
         if request.method == "POST":
             flash("Finish your organisation's profile before you answer the due diligence questions.")
-            return redirect(url_for("organisations.due_diligence"))
+            return redirect(url_for("due_diligence.due_diligence"))
         return render_template("due_diligence/questionnaire.html", org=org, form=None)
     saved = services.answers_of(org)
     form = DueDiligenceForm(
@@ -28,7 +27,7 @@ def due_diligence():
     if form.validate_on_submit():
         services.save_answers(org, form.answers(), facts, actor=current_user)
         db.session.commit()
-        return redirect(url_for("organisations.due_diligence_result"))
+        return redirect(url_for("due_diligence.due_diligence_result"))
     return render_template(
         "due_diligence/questionnaire.html", org=org, form=form, facts=facts, rules=services.rules_in_force()
     )
@@ -39,7 +38,7 @@ def due_diligence_result():
     org = current_user.organisation
     saved = services.answers_of(org)
     if saved is None:
-        return redirect(url_for("organisations.due_diligence"))
+        return redirect(url_for("due_diligence.due_diligence"))
     rules = services.rules_in_force()
     facts = services.profile_facts(org)
     return render_template(

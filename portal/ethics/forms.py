@@ -10,8 +10,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
 from portal.ethics.services import PLEDGE_STATE_LABELS, VersionRef
-from portal.forms import GovDateField, PlainText, select_field, text_field
-from portal.officers.forms import FilterForm
+from portal.forms import FilterForm, GovDateField, PlainText, select_field, text_field
 
 
 def area_field_name(number: int) -> str:

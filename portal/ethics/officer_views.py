@@ -11,13 +11,12 @@ from wtforms import SelectChoice
 
 from portal.accounts.access import admin_required
 from portal.database import any_like, contains_pattern
-from portal.ethics import services
+from portal.ethics import officer_bp, services
 from portal.ethics.content import ContentError, digest, parse
 from portal.ethics.forms import PledgeFilterForm, PublishForm
 from portal.ethics.models import CodeVersion, Pledge
 from portal.ethics.services import PLEDGE_STATE_LABELS, PledgeState
 from portal.extensions import db
-from portal.officers import bp
 from portal.organisations.models import Organisation
 from portal.pagination import newest_first
 from portal.time import london_today
@@ -61,7 +60,7 @@ def newest_pledges(organisation_ids: list[int]) -> dict[int, Pledge]:
     return {pledge.organisation_id: pledge for pledge in pledges}
 
 
-@bp.get("/pledges")
+@officer_bp.get("/pledges")
 def pledges():
     in_force, _ = services.versions_by_day()
     all_versions = services.all_versions()
@@ -74,7 +73,7 @@ def pledges():
     if valid and form.reference.data:
         pledge = services.pledge_by_reference(form.reference.data)
         if pledge is not None:
-            return redirect(url_for("officers.pledge", reference=pledge.reference))
+            return redirect(url_for("ethics_officers.pledge", reference=pledge.reference))
         form.reference.errors.append(f"No pledge has the reference {form.reference.data}")
         valid = False
     chosen = {
@@ -100,7 +99,7 @@ def pledges():
     )
 
 
-@bp.get("/pledges/<reference>")
+@officer_bp.get("/pledges/<reference>")
 def pledge(reference: str):
     record = services.pledge_by_reference(reference) or abort(404)
     in_force, _ = services.versions_by_day()
@@ -116,7 +115,7 @@ def pledge(reference: str):
     )
 
 
-@bp.get("/code-of-ethics")
+@officer_bp.get("/code-of-ethics")
 @admin_required
 def code_versions():
     counts = dict(
@@ -132,7 +131,7 @@ def code_versions():
     )
 
 
-@bp.route("/code-of-ethics/new", methods=["GET", "POST"])
+@officer_bp.route("/code-of-ethics/new", methods=["GET", "POST"])
 @admin_required
 def publish_code():
     _, latest = services.versions_by_day()
@@ -158,7 +157,7 @@ def publish_code():
                     "emailed to sign it.",
                     "success",
                 )
-                return redirect(url_for("officers.code_versions"))
+                return redirect(url_for("ethics_officers.code_versions"))
         else:
             preview = {"document": parse(form.text.data), "sha256": digest(form.text.data)}
     return render_template("ethics/officers/publish.html", form=form, preview=preview, latest=latest)

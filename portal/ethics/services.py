@@ -428,7 +428,7 @@ def sign(
         "ethics/signed_inbox",
         organisation,
         subject=f"Code of Ethics {'corrected' if supersedes else 'signed'}: {organisation.name}",
-        context={**context, "link": link("officers.pledge", reference=pledge.reference)},
+        context={**context, "link": link("ethics_officers.pledge", reference=pledge.reference)},
     )
     notify(
         "ethics/signed_confirmation",

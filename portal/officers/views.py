@@ -1,28 +1,22 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import rows
 from portal.accounts import services as accounts
 from portal.accounts.access import admin_required
-from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
 from portal.extensions import db
+from portal.forms import ConfirmForm, bind_filters
 from portal.officers import bp, queries
 from portal.officers.forms import (
     AccountFilterForm,
     AuditFilterForm,
-    DecisionForm,
     InviteOfficerForm,
-    OrganisationFilterForm,
     OutboxFilterForm,
 )
-from portal.organisations import evidence
-from portal.organisations import services as organisations_services
-from portal.organisations.models import Accreditation, Classification, Organisation
-from portal.organisations.steps import steps_for
 from portal.outbox import services as outbox
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.pagination import newest_first, row_link
@@ -46,14 +40,6 @@ STATE_TAG_COLOURS = {
 STATE_TAGS = tags({state: state.value.capitalize() for state in STATE_TAG_COLOURS}, STATE_TAG_COLOURS)
 
 
-def filters(form_class):
-    """A filter form bound to the query string; invalid filters are shown and ignored."""
-    form = form_class(request.args)
-    valid = form.validate() if request.args else True
-    values = {name: field.data for name, field in form._fields.items() if name != "submit"}
-    return form, (values if valid else dict.fromkeys(values, ""))
-
-
 @bp.get("/")
 def home():
     return render_template("officers/home.html")
@@ -62,7 +48,7 @@ def home():
 @bp.get("/users")
 @admin_required
 def users():
-    form, chosen = filters(AccountFilterForm)
+    form, chosen = bind_filters(AccountFilterForm)
     page = newest_first(
         queries.accounts(chosen["q"] or "", chosen["role"] or "", chosen["status"] or ""), User.id
     )
@@ -126,7 +112,7 @@ def _is_users_page(referrer: str | None) -> bool:
 
 @bp.get("/outbox")
 def outbox_messages():
-    form, chosen = filters(OutboxFilterForm)
+    form, chosen = bind_filters(OutboxFilterForm)
     query, values = queries.outbox(chosen["state"] or "")
     page = newest_first(query, OutboxMessage.id, values=values)
     return render_template(
@@ -161,7 +147,7 @@ def retry_message(message_id: int):
 
 @bp.get("/audit")
 def audit():
-    form, chosen = filters(AuditFilterForm)
+    form, chosen = bind_filters(AuditFilterForm)
     actor_id = None
     if chosen["actor"]:
         actor = accounts.find_user(chosen["actor"])
@@ -173,60 +159,3 @@ def audit():
     return render_template(
         "officers/audit.html", form=form, page=page, rows=rows.audit(page.items, RECORD_LABELS)
     )
-
-
-@bp.get("/organisations")
-def organisations():
-    form, chosen = filters(OrganisationFilterForm)
-    query, values = queries.organisations(chosen["q"] or "", chosen["status"] or "")
-    page = newest_first(query, Organisation.id, values=values)
-    return render_template(
-        "officers/organisations.html",
-        form=form,
-        page=page,
-        rows=rows.organisations(page.items, row_link("officers.organisation", "organisation_id")),
-    )
-
-
-@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-def organisation(organisation_id: int):
-    org = db.session.scalar(queries.organisation(organisation_id))
-    if org is None:
-        abort(404)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        decision = organisations_services.decide_classification(
-            org,
-            Classification(form.classification.data),
-            form.value.data == "yes",
-            form.note.data,
-            officer=current_user,
-        )
-        db.session.commit()
-        flash(
-            f"Decision recorded: {organisations_services.LABELS[decision.classification]}. "
-            "The organisation's members have been emailed.",
-            "success",
-        )
-        return redirect(url_for("officers.organisation", organisation_id=org.id))
-    return render_template(
-        "officers/organisation.html",
-        org=org,
-        form=form,
-        steps=steps_for(org),
-        classifications=organisations_services.classify(org),
-        decisions=organisations_services.current_decisions(org),
-        Classification=Classification,
-    )
-
-
-@bp.get("/organisations/<int:organisation_id>/accreditations/<int:accreditation_id>/evidence")
-def accreditation_evidence(organisation_id: int, accreditation_id: int):
-    accreditation = db.session.get(Accreditation, accreditation_id)
-    if (
-        accreditation is None
-        or accreditation.organisation_id != organisation_id
-        or not accreditation.evidence_name
-    ):
-        abort(404)
-    return evidence.send(accreditation)

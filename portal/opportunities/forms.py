@@ -17,12 +17,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.forms import GovDateField, MoneyField, WholeNumberField, select_field, text_area, text_field
-from portal.officers.forms import FilterForm
+from portal.forms import (
+    FilterForm,
+    GovDateField,
+    MoneyField,
+    WholeNumberField,
+    select_field,
+    text_area,
+    text_field,
+    website_field,
+)
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, OpportunityState
 from portal.reference.cpv import division_choices
 from portal.time import LONDON
-from portal.voluntary.forms import website_field
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\Z", re.ASCII)
 _PERCENT = re.compile(r"^\d{1,3}(\.\d{1,2})?\Z", re.ASCII)

@@ -11,10 +11,10 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from portal.accounts.forms import ConfirmForm
+from portal.changes import committed
 from portal.extensions import db
-from portal.officers import bp
-from portal.opportunities import responses, rules, services
+from portal.forms import ConfirmForm, bind_filters
+from portal.opportunities import officer_bp, rules, services
 from portal.opportunities.forms import (
     CloseForm,
     DeclarationForm,
@@ -34,26 +34,25 @@ from portal.opportunities.models import (
     Procedure,
     ResponseRoute,
 )
-from portal.opportunities.views import committed, rulings
+from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
 from portal.organisations.rules import gbp
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
-from portal.social_value.steps import area_name, quantity_text
+from portal.social_value.rules import area_name, quantity_text
 from portal.time import LONDON
-from portal.voluntary.views import bound_filters
 
 
-@bp.get("/opportunities")
+@officer_bp.get("/opportunities")
 def opportunities():
-    form, chosen = bound_filters(OfficerFilterForm)
+    form, chosen = bind_filters(OfficerFilterForm)
     values = {"state": OpportunityState(chosen["state"])} if chosen["state"] else {}
     page = newest_first(_officer_list(bool(values)), Opportunity.id, values=values)
     return render_template(
         "opportunities/officers/list.html",
         form=form,
         page=page,
-        link=row_link("officers.opportunity", "opportunity_id"),
+        link=row_link("opportunities_officers.opportunity", "opportunity_id"),
         gbp=gbp,
     )
 
@@ -117,13 +116,13 @@ def _form_data(opportunity: Opportunity) -> dict:
     }
 
 
-@bp.route("/opportunities/new", methods=["GET", "POST"], defaults={"opportunity_id": None})
-@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/new", methods=["GET", "POST"], defaults={"opportunity_id": None})
+@officer_bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
 def edit_opportunity(opportunity_id: int | None):
     opportunity = _opportunity(opportunity_id) if opportunity_id else None
     if opportunity is not None and services.has_closed(opportunity):  # past its closing time too
         flash("A closed opportunity cannot be changed.")
-        return redirect(url_for("officers.opportunity", opportunity_id=opportunity.id))
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=opportunity.id))
     data = _form_data(opportunity) if opportunity and request.method == "GET" else None
     form = OpportunityForm(data=data)
     if form.validate_on_submit():
@@ -137,11 +136,11 @@ def edit_opportunity(opportunity_id: int | None):
             )
             db.session.commit()
             flash(f"“{saved.title}” is saved.", "success")
-            return redirect(url_for("officers.opportunity", opportunity_id=saved.id))
+            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=saved.id))
     return render_template("opportunities/officers/form.html", form=form, opportunity=opportunity)
 
 
-@bp.get("/opportunities/<int:opportunity_id>")
+@officer_bp.get("/opportunities/<int:opportunity_id>")
 def opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     interests = newest_first(
@@ -156,7 +155,7 @@ def opportunity(opportunity_id: int):
     return render_template(
         "opportunities/officers/opportunity.html",
         opportunity=shown,
-        rulings=rulings(shown),
+        rulings=services.rulings(shown),
         including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
         is_open=services.is_open(shown),
         interests=interests,
@@ -175,7 +174,7 @@ def opportunity(opportunity_id: int):
     )
 
 
-@bp.post("/opportunities/<int:opportunity_id>/publish")
+@officer_bp.post("/opportunities/<int:opportunity_id>/publish")
 def publish_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     if ConfirmForm().validate_on_submit():
@@ -184,10 +183,10 @@ def publish_opportunity(opportunity_id: int):
             f"“{shown.title}” is published: anyone can find it, and organisations alerted about "
             f"{shown.division.title} are being emailed.",
         )
-    return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
 
 
-@bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
 def close_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     form = CloseForm()
@@ -196,11 +195,11 @@ def close_opportunity(opportunity_id: int):
             lambda: services.close(shown, actor=current_user._get_current_object(), reason=form.reason.data),
             f"“{shown.title}” is closed. It stays readable.",
         )
-        return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template("opportunities/officers/close.html", form=form, opportunity=shown)
 
 
-@bp.route("/opportunities/<int:opportunity_id>/lots/new", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/<int:opportunity_id>/lots/new", methods=["GET", "POST"])
 def new_lot(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     if services.has_closed(shown):
@@ -220,11 +219,11 @@ def new_lot(opportunity_id: int):
             )
             db.session.commit()
             flash(f"Lot {lot.number}, “{lot.title}”, is added.", "success")
-            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template("opportunities/officers/lot.html", form=form, opportunity=shown, gbp=gbp)
 
 
-@bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")
+@officer_bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")
 def remove_lot(opportunity_id: int, lot_id: int):
     shown = _opportunity(opportunity_id)
     lot = next((lot for lot in shown.lots if lot.id == lot_id), None)
@@ -234,7 +233,7 @@ def remove_lot(opportunity_id: int, lot_id: int):
         services.remove_lot(shown, lot, actor=current_user._get_current_object())
         db.session.commit()
         flash(f"Lot {lot.number}, “{lot.title}”, is removed.", "success")
-    return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+    return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
 
 
 def _respondent(opportunity: Opportunity, organisation_id: int) -> responses.Response:
@@ -245,7 +244,9 @@ def _respondent(opportunity: Opportunity, organisation_id: int) -> responses.Res
     return response
 
 
-@bp.route("/opportunities/<int:opportunity_id>/responses/<int:organisation_id>", methods=["GET", "POST"])
+@officer_bp.route(
+    "/opportunities/<int:opportunity_id>/responses/<int:organisation_id>", methods=["GET", "POST"]
+)
 def evaluate_response(opportunity_id: int, organisation_id: int):
     """Declare no conflict of interest, then read and score the organisation's response."""
     shown = _opportunity(opportunity_id)
@@ -271,7 +272,7 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
             f"{response.organisation.name}'s response is scored.",
         )
         if scored:
-            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/response.html",
         opportunity=shown,
@@ -283,12 +284,12 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
     )
 
 
-@bp.route("/opportunities/<int:opportunity_id>/award", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/<int:opportunity_id>/award", methods=["GET", "POST"])
 def award_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
     if not services.has_closed(shown) or shown.awarded_at is not None:
         flash("The opportunity can be awarded once, after its closing time.")
-        return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     parts = [(f"lot_{lot.id}", f"Lot {lot.number}: {lot.title}") for lot in shown.lots] or [
         ("whole", "The whole opportunity")
     ]
@@ -304,7 +305,7 @@ def award_opportunity(opportunity_id: int):
             "The award is recorded; each responding organisation has been emailed its feedback.",
         )
         if awarded:
-            return redirect(url_for("officers.opportunity", opportunity_id=shown.id))
+            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/award.html", opportunity=shown, form=form, parts=parts, candidates=choices
     )

@@ -3,8 +3,6 @@ interest and alert categories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -12,21 +10,21 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from portal import rows
-from portal.accounts.access import public
-from portal.accounts.forms import ConfirmForm
+from portal.accounts.access import member_organisation, public
 from portal.accounts.models import User
-from portal.accounts.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
+from portal.changes import committed
 from portal.extensions import db
 from portal.filters import filter_fields, read_filters
-from portal.opportunities import bp, queries, responses, rules, services
+from portal.forms import ConfirmForm
+from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, AlertOptOut, Interest, Opportunity
+from portal.opportunities.services import responses
 from portal.organisations.rules import gbp
 from portal.pagination import row_link
 from portal.reference.cpv import division_reading
-from portal.reference.figures import figures_on
-from portal.social_value.views import member_organisation
-from portal.time import london_today, utcnow
+from portal.time import utcnow
+from portal.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
 
 
 def _search_form_fields(form: SearchForm) -> Markup:
@@ -36,28 +34,6 @@ def _search_form_fields(form: SearchForm) -> Markup:
         "opportunities.opportunities",
         {"q": {"type": "search"}},
     )
-
-
-def committed(change: Callable[[], object], done: str, *, clash: str | None = None) -> bool:
-    """Make a change and commit it, saying `done`; or, where the rules refuse it, roll it back
-    and say why. With `clash`, a commit a unique constraint refuses (another officer made the
-    same change at the same moment) is rolled back with that message. Whether it was made."""
-    try:
-        change()
-    except services.Refused as error:
-        db.session.rollback()
-        flash(f"{error}.")
-        return False
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        if clash is None:
-            raise
-        db.session.rollback()
-        flash(clash)
-        return False
-    flash(done, "success")
-    return True
 
 
 @bp.get("/opportunities")
@@ -95,18 +71,6 @@ def shown_opportunity(opportunity_id: int) -> Opportunity:
     return opportunity
 
 
-def rulings(opportunity: Opportunity) -> dict[str, rules.Ruling]:
-    """The rules as they applied when it was published (today for a draft): the threshold in
-    force then is the one that counts."""
-    day = london_today(opportunity.published_at) if opportunity.published_at else london_today()
-    figures = figures_on(day)
-    return {
-        "social_value": rules.social_value_required(opportunity.value_ex_vat, opportunity.procedure, figures),
-        "threshold": rules.above_threshold(opportunity.value_ex_vat, opportunity.vat_rate, figures),
-        "default_weighting": figures["social_value.default_weighting"],
-    }
-
-
 @bp.get("/opportunities/<int:opportunity_id>")
 @public
 def opportunity(opportunity_id: int):
@@ -121,7 +85,7 @@ def opportunity(opportunity_id: int):
     return render_template(
         "opportunities/opportunity.html",
         opportunity=shown,
-        rulings=rulings(shown),
+        rulings=services.rulings(shown),
         including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
         is_open=services.is_open(shown),
         takes_responses=responses.takes_responses(shown),

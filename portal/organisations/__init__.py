@@ -1,18 +1,12 @@
-"""Supplier organisations: the profile in steps, classification, colleagues, accreditations."""
+"""Supplier organisations: the profile in steps, classification, colleagues, accreditations;
+the officers' list of organisations and their decisions on each classification."""
 
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
+
+from portal.accounts.access import members_only, officer_blueprint
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
+bp.before_request(members_only)
+officer_bp = officer_blueprint("organisations_officers", __name__)
 
-
-@bp.before_request
-def members_only():
-    """Every page here is about the signed-in supplier's own organisation; staff have none."""
-    if current_user.is_authenticated and current_user.organisation_id is None:
-        abort(403)
-
-
-import portal.due_diligence.views  # noqa: E402  (the due diligence questionnaire registers on bp)
-import portal.organisations.colleagues  # noqa: E402,F401  (its views register on bp)
-from portal.organisations import data_export, views  # noqa: E402,F401  (views register on bp)
+from portal.organisations import colleague_views, data_export, officer_views, views  # noqa: E402,F401  (views register on the blueprints)

@@ -12,12 +12,34 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import URL, AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
-from portal.forms import GovDateField, MoneyField, PlainText, WholeNumberField, strip_text, text_field
+from portal.forms import (
+    FilterForm,
+    GovDateField,
+    MoneyField,
+    PlainText,
+    WholeNumberField,
+    email_field,
+    select_field,
+    strip_text,
+    text_field,
+)
 from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
 from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
 
@@ -265,3 +287,43 @@ class AccreditationForm(FlaskForm):
     def validate_other_name(self, field) -> None:
         if self.kind.data == AccreditationKind.OTHER.value and not field.data:
             raise ValidationError("Enter the name of the accreditation")
+
+
+class InviteColleagueForm(FlaskForm):
+    email = email_field("Email address", required="Enter your colleague's email address")
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class CancelInvitationForm(FlaskForm):
+    invitation_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class DecisionForm(FlaskForm):
+    """Verify or override one classification, always with a note."""
+
+    classification = HiddenField(validators=[InputRequired(), AnyOf(["local", "sme", "vcse"])])
+    value = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message="Select yes or no")],
+    )
+    note = TextAreaField(
+        "Note",
+        widget=GovTextArea(),
+        description="What you checked, or why you override the portal's answer. The organisation sees this note.",
+        filters=[strip_text],
+        validators=[
+            InputRequired(message="Enter a note about your decision"),
+            Length(max=2000, message="Note must be 2000 characters or fewer"),
+            PlainText(multiline=True),
+        ],
+    )
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class OrganisationFilterForm(FilterForm):
+    q = text_field("Name or Companies House number")
+    status = select_field(
+        "Registration", [("registered", "Registered"), ("in_progress", "Profile in progress")]
+    )

@@ -16,7 +16,8 @@ from flask_wtf import FlaskForm
 
 from portal.organisations import forms
 from portal.organisations.models import ACCREDITATION_NAMES, Organisation, council_area_name
-from portal.organisations.rules import VCSE_FORMS, needs_modern_slavery_statement
+from portal.organisations.rules import VCSE_FORMS
+from portal.organisations.services import needs_statement
 
 
 class ReadOnlyOrganisation:
@@ -54,14 +55,6 @@ class Step:
 
 def _has(*columns: str) -> Callable[[Profile], bool]:
     return lambda org: all(getattr(org, column) is not None for column in columns)
-
-
-def needs_statement(org: Profile) -> bool:
-    """The modern slavery rule alone (what `services.classify(org).modern_slavery` says): every
-    page that lists the steps asks this, and the other classifications cost more to work out."""
-    from portal.reference.figures import figures_on
-
-    return bool(needs_modern_slavery_statement(org.turnover, figures_on()).value)
 
 
 STEPS: tuple[Step, ...] = (

@@ -7,9 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.accounts.forms import ConfirmForm
+from portal import files
 from portal.extensions import db
-from portal.organisations import bp, evidence, services
+from portal.forms import ConfirmForm
+from portal.organisations import bp, services
 from portal.organisations.forms import (
     AccreditationForm,
     AuthorityForm,
@@ -314,8 +315,8 @@ def accreditations():
     if form.validate_on_submit():
         upload = form.evidence.data
         try:
-            stored = evidence.store(upload) if upload and upload.filename else None
-        except evidence.EvidenceRefused as refusal:
+            stored = files.store(upload) if upload and upload.filename else None
+        except files.EvidenceRefused as refusal:
             form.evidence.errors.append(str(refusal))
         else:
             services.add_accreditation(org, form, stored, actor=current_user)
@@ -350,7 +351,7 @@ def remove_accreditation(accreditation_id: int):
     if ConfirmForm().validate_on_submit():
         services.remove_accreditation(accreditation, actor=current_user)
         db.session.commit()
-        evidence.remove(accreditation.evidence_name)
+        files.remove(accreditation.evidence_name)
         flash("Accreditation removed.", "success")
     return redirect(url_for("organisations.accreditations", **request.args))
 
@@ -360,4 +361,4 @@ def accreditation_evidence(accreditation_id: int):
     accreditation = own(Accreditation, accreditation_id, organisation())
     if not accreditation.evidence_name:
         abort(404)
-    return evidence.send(accreditation)
+    return files.send(accreditation)

@@ -13,14 +13,11 @@ from wtforms import SelectChoice
 
 from portal import audit, rows
 from portal.accounts.access import admin_required
-from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
 from portal.filters import filter_fields, read_filters
-from portal.forms import select_field, text_field
-from portal.officers import bp
-from portal.officers.forms import FilterForm
+from portal.forms import ConfirmForm, FilterForm, select_field, text_field
 from portal.pagination import row_link
-from portal.social_value import queries, services, steps, workflow
+from portal.social_value import officer_bp, queries, rules, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
 from portal.social_value.models import (
     Commitment,
@@ -67,10 +64,12 @@ def _queue_form(args: MultiDict) -> QueueFilterForm:
 
 
 def _queue_fields(form: QueueFilterForm) -> Markup:
-    return filter_fields(form, ("state", "theme", "outcome", "organisation"), "officers.offers_queue")
+    return filter_fields(
+        form, ("state", "theme", "outcome", "organisation"), "social_value_officers.offers_queue"
+    )
 
 
-@bp.get("/offers")
+@officer_bp.get("/offers")
 def offers_queue():
     filters = read_filters(_queue_form, _queue_fields, tuple(queries.matrix_names()))
     chosen = filters.chosen
@@ -86,11 +85,13 @@ def offers_queue():
         form=filters.form,
         fields=filters.fields,
         page=page,
-        rows=rows.offer_queue(page.items, row_link("officers.offer", "offer_id"), workflow.STATE_TAGS),
+        rows=rows.offer_queue(
+            page.items, row_link("social_value_officers.offer", "offer_id"), workflow.STATE_TAGS
+        ),
     )
 
 
-@bp.get("/offers/<int:offer_id>")
+@officer_bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
     shown = db.session.scalar(queries.offer(offer_id))
     if shown is None or services.hidden_from_officers(shown):
@@ -98,13 +99,13 @@ def offer(offer_id: int):
     return offer_page("social_value/officers/offer.html", shown, "officer")
 
 
-@bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
+@officer_bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
 def move_offer(offer_id: int, move: str):
     shown = db.session.scalar(queries.offer(offer_id))
     if shown is None or services.hidden_from_officers(shown):
         abort(404)
     apply_move(shown, move, done=_DONE[move])
-    return redirect(url_for("officers.offer", offer_id=offer_id))
+    return redirect(url_for("social_value_officers.offer", offer_id=offer_id))
 
 
 _DONE = {
@@ -115,7 +116,7 @@ _DONE = {
 }
 
 
-@bp.get("/social-value/reports")
+@officer_bp.get("/social-value/reports")
 def delivery_reports():
     """Reports waiting for an officer to verify them, oldest first."""
     reports = db.session.scalars(
@@ -132,11 +133,11 @@ def delivery_reports():
         "social_value/officers/reports.html",
         reports=reports,
         form=ConfirmForm(),
-        quantity_text=steps.quantity_text,
+        quantity_text=rules.quantity_text,
     )
 
 
-@bp.post("/social-value/reports/<int:report_id>/verify")
+@officer_bp.post("/social-value/reports/<int:report_id>/verify")
 def verify_report(report_id: int):
     report = db.get_or_404(DeliveryReport, report_id)
     if ConfirmForm().validate_on_submit():
@@ -148,24 +149,26 @@ def verify_report(report_id: int):
         else:
             db.session.commit()
             flash("The report is verified: it counts towards the commitment.", "success")
-    return redirect(request.referrer if _is_ours(request.referrer) else url_for("officers.delivery_reports"))
+    return redirect(
+        request.referrer if _is_ours(request.referrer) else url_for("social_value_officers.delivery_reports")
+    )
 
 
 def _is_ours(referrer: str | None) -> bool:
     return bool(referrer) and referrer.startswith(url_for("officers.home", _external=True))
 
 
-@bp.get("/social-value/totals")
+@officer_bp.get("/social-value/totals")
 def social_value_totals():
     return render_template(
         "social_value/totals.html",
         rows=queries.totals(),
         organisation=None,
-        quantity_text=steps.quantity_text,
+        quantity_text=rules.quantity_text,
     )
 
 
-@bp.get("/social-value/matrix")
+@officer_bp.get("/social-value/matrix")
 @admin_required
 def edit_matrix():
     themes = db.session.scalars(sa.select(Theme).order_by(Theme.position)).all()
@@ -175,7 +178,7 @@ def edit_matrix():
     )
 
 
-@bp.post("/social-value/<any(outcome, indicator):kind>/<int:item_id>/<any(retire, restore):action>")
+@officer_bp.post("/social-value/<any(outcome, indicator):kind>/<int:item_id>/<any(retire, restore):action>")
 @admin_required
 def retire_matrix_item(kind: str, item_id: int, action: str):
     """Retire an outcome or indicator (offers that used it keep it), or bring it back."""
@@ -194,10 +197,10 @@ def retire_matrix_item(kind: str, item_id: int, action: str):
             f"The {kind} is {'retired: new offers cannot choose it' if action == 'retire' else 'in use again'}.",
             "success",
         )
-    return redirect(url_for("officers.edit_matrix"))
+    return redirect(url_for("social_value_officers.edit_matrix"))
 
 
-@bp.route("/social-value/measures/<int:measure_id>", methods=["GET", "POST"])
+@officer_bp.route("/social-value/measures/<int:measure_id>", methods=["GET", "POST"])
 @admin_required
 def edit_measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
@@ -223,11 +226,11 @@ def edit_measure(measure_id: int):
         )
         db.session.commit()
         flash(f"{measure.name} is saved.", "success")
-        return redirect(url_for("officers.edit_matrix"))
+        return redirect(url_for("social_value_officers.edit_matrix"))
     return render_template("social_value/officers/measure.html", form=form, measure=measure)
 
 
-@bp.route("/social-value/<any(outcome, indicator):kind>/<int:item_id>", methods=["GET", "POST"])
+@officer_bp.route("/social-value/<any(outcome, indicator):kind>/<int:item_id>", methods=["GET", "POST"])
 @admin_required
 def edit_matrix_item(kind: str, item_id: int):
     item = db.get_or_404(Outcome if kind == "outcome" else Indicator, item_id)
@@ -237,5 +240,5 @@ def edit_matrix_item(kind: str, item_id: int):
         db.session.commit()
         queries.forget_matrix_names()
         flash(f"The {kind}'s wording is saved.", "success")
-        return redirect(url_for("officers.edit_matrix"))
+        return redirect(url_for("social_value_officers.edit_matrix"))
     return render_template("social_value/officers/matrix_item.html", form=form, item=item, kind=kind)

@@ -217,7 +217,7 @@ def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
                 to=inbox,
                 subject=f"Social value offer {_OFFICER_SUBJECTS[event.action]}: {offer.organisation.name}",
                 cause=event,
-                context={**context, "link": link("officers.offer", offer_id=offer.id)},
+                context={**context, "link": link("social_value_officers.offer", offer_id=offer.id)},
             )
         return
     creator = db.session.get(User, offer.created_by_id)
@@ -245,7 +245,7 @@ def _tell_officers_sealed(opportunity, event: OfferEvent, inbox: str) -> None:
         context={
             "opportunity": opportunity,
             "closes": london_datetime(opportunity.closes_at),
-            "link": link("officers.opportunity", opportunity_id=opportunity.id),
+            "link": link("opportunities_officers.opportunity", opportunity_id=opportunity.id),
         },
     )
 

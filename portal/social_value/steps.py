@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from portal.extensions import db
-from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.social_value import forms
 from portal.social_value.models import Indicator, Offer, OfferState, Outcome, Theme
+from portal.social_value.rules import quantity_text
 from portal.social_value.services import current_outcomes, measures_for
 from portal.voluntary.models import DirectoryEntry
 
@@ -109,14 +109,6 @@ def _save_partner(offer: Offer, form) -> None:
     offer.partner_answered = True
 
 
-def quantity_text(amount) -> str:
-    """40.00 as "40", 12.50 as "12.5"."""
-    if amount is None:
-        return ""
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 STEPS: list[Step] = [
     Step("theme", "Theme", forms.ThemeForm, lambda o: {"theme_id": o.theme_id}, _save_theme, _choose_theme),
     Step(
@@ -188,7 +180,3 @@ def reachable(offer: Offer, step: Step) -> bool:
 def next_step(step: Step) -> Step | None:
     later = STEPS[STEPS.index(step) + 1 :]
     return later[0] if later else None
-
-
-def area_name(code: str | None) -> str:
-    return FORCE_AREA_AUTHORITIES.get(code or "", "")

@@ -7,15 +7,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import rows
-from portal.accounts.access import public
-from portal.accounts.forms import ConfirmForm
+from portal import files, rows
+from portal.accounts.access import member_organisation, public
 from portal.extensions import db
-from portal.opportunities import responses
+from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
-from portal.organisations import evidence
+from portal.opportunities.services import responses
 from portal.pagination import newest_first, row_link
-from portal.social_value import bp, queries, services, steps, workflow
+from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
 from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
 from portal.voluntary.models import Need, NeedState
@@ -35,13 +34,6 @@ def matrix():
         )
     ).all()
     return render_template("social_value/matrix.html", themes=themes)
-
-
-def member_organisation():
-    """The signed-in supplier's organisation. :raise 403: staff, who offer nothing themselves."""
-    if current_user.organisation_id is None:
-        abort(403)
-    return current_user.organisation
 
 
 def own_offer(offer_id: int) -> Offer:
@@ -145,8 +137,8 @@ def check_offer(offer_id: int):
         missing=services.incomplete(offer),
         problems=services.matrix_problems(offer),
         form=MoveForm(revision=offer.revision),
-        area_name=steps.area_name,
-        quantity_text=steps.quantity_text,
+        area_name=rules.area_name,
+        quantity_text=rules.quantity_text,
     )
 
 
@@ -169,8 +161,8 @@ def delete_draft(offer_id: int):
         "social_value/delete_draft.html",
         offer=shown,
         form=form,
-        area_name=steps.area_name,
-        quantity_text=steps.quantity_text,
+        area_name=rules.area_name,
+        quantity_text=rules.quantity_text,
     )
 
 
@@ -195,8 +187,8 @@ def offer_page(template: str, offer: Offer, role: str, **context) -> str:
         moves=workflow.allowed(offer.state, role, for_opportunity=offer.opportunity_id is not None),
         form=MoveForm(revision=offer.revision),
         names=workflow.STATE_NAMES,
-        area_name=steps.area_name,
-        quantity_text=steps.quantity_text,
+        area_name=rules.area_name,
+        quantity_text=rules.quantity_text,
         commitment_state=services.commitment_state,
         **context,
     )
@@ -253,10 +245,10 @@ def report_delivery(offer_id: int):
         upload = form.evidence.data
         try:
             if upload and upload.filename:
-                stored = evidence.store(upload)
+                stored = files.store(upload)
                 report.evidence_name, report.evidence_filename = stored.name, stored.filename
                 report.evidence_type, report.evidence_size = stored.content_type, stored.size
-        except evidence.EvidenceRefused as error:
+        except files.EvidenceRefused as error:
             form.evidence.errors.append(str(error))
         else:
             services.report_delivery(commitment, report, user=current_user._get_current_object())
@@ -268,7 +260,7 @@ def report_delivery(offer_id: int):
         form=form,
         offer=shown,
         commitment=commitment,
-        quantity_text=steps.quantity_text,
+        quantity_text=rules.quantity_text,
     )
 
 
@@ -283,7 +275,7 @@ def report_evidence(report_id: int):
     }
     if not allowed or not report.evidence_name:
         abort(404)
-    return evidence.send(report)
+    return files.send(report)
 
 
 @bp.get("/partner-reports")
@@ -295,7 +287,7 @@ def partner_reports():
         "social_value/partner_reports.html",
         reports=reports,
         form=ConfirmForm(),
-        quantity_text=steps.quantity_text,
+        quantity_text=rules.quantity_text,
     )
 
 
@@ -324,5 +316,5 @@ def totals():
         "social_value/totals.html",
         rows=queries.totals(organisation.id),
         organisation=organisation,
-        quantity_text=steps.quantity_text,
+        quantity_text=rules.quantity_text,
     )

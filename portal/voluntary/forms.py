@@ -20,36 +20,25 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.accounts.forms import email_field
-from portal.forms import GovDateField, PlainText, select_field, strip_text, text_area, text_field
-from portal.officers.forms import FilterForm
+from portal.forms import (
+    FilterForm,
+    GovDateField,
+    PlainText,
+    email_field,
+    select_field,
+    strip_text,
+    text_area,
+    text_field,
+    website_field,
+)
 from portal.time import london_today
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES
 from portal.voluntary.services import uk_phone
 
 AREA_OPTIONS = list(AREAS.items())
 FORCE_AREA_OPTIONS = [(code, name) for code, name in AREAS.items() if code != "E08000013"]
-
-
-def web_address(_form, field) -> None:
-    if field.data and not field.data.lower().startswith(("https://", "http://")):
-        raise ValidationError("Enter the website's full address, starting https://")
-
-
-def website_field(label: str = "Website (optional)") -> StringField:
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=300, message="Website must be 300 characters or fewer"),
-            web_address,
-            URL(message="Enter the website's full address, starting https://"),
-        ],
-    )
 
 
 def phone_number(_form, field) -> None:

@@ -9,14 +9,13 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from portal.accounts.access import public
-from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
+from portal.forms import ConfirmForm, bind_filters
 from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES, Need, NeedKind, NeedResponse, NeedState
-from portal.voluntary.views import bound_filters
 
 NEED_FIELDS = (
     "title",
@@ -34,7 +33,7 @@ NEED_FIELDS = (
 @bp.get("/needs")
 @public
 def needs():
-    form, chosen = bound_filters(NeedFilterForm)
+    form, chosen = bind_filters(NeedFilterForm)
     query, values = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
     page = newest_first(query, Need.id, values=values)
     return render_template(
@@ -151,7 +150,7 @@ def new_need():
     poster = _poster()
     if poster is None:
         if current_user.is_staff:
-            return redirect(url_for("officers.new_need"))
+            return redirect(url_for("voluntary_officers.new_need"))
         return render_template("voluntary/cannot_post.html"), 403
     organisation, entry = poster
     form = NeedForm(data={"contact_name": current_user.name, "contact_email": current_user.email})

@@ -10,17 +10,13 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
-from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
-from portal.forms import select_field, text_field
-from portal.officers import bp
-from portal.officers.forms import FilterForm
+from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
 from portal.pagination import newest_first
-from portal.voluntary import services
+from portal.voluntary import officer_bp, services
 from portal.voluntary.forms import AREA_OPTIONS, DecisionForm, EntryForm, NeedForm
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry, Need, NeedState
 from portal.voluntary.needs import _need_or_404, _responses, choose_outcomes, fill_need
-from portal.voluntary.views import bound_filters
 
 
 class EntryFilterForm(FilterForm):
@@ -33,9 +29,9 @@ class NeedQueueForm(FilterForm):
     state = select_field("State", [(state.value, state.value.capitalize()) for state in NeedState])
 
 
-@bp.get("/voluntary-sector")
+@officer_bp.get("/voluntary-sector")
 def directory_entries():
-    form, chosen = bound_filters(EntryFilterForm)
+    form, chosen = bind_filters(EntryFilterForm)
     query = services.entries(chosen["q"], chosen["area"], include_retired=True)
     if chosen["status"] == "current":
         query = query.where(DirectoryEntry.retired_at.is_(None))
@@ -80,8 +76,8 @@ def _linked_organisation(form: EntryForm, entry: DirectoryEntry):
     return organisation
 
 
-@bp.route("/voluntary-sector/new", methods=["GET", "POST"], defaults={"entry_id": None})
-@bp.route("/voluntary-sector/<int:entry_id>/edit", methods=["GET", "POST"])
+@officer_bp.route("/voluntary-sector/new", methods=["GET", "POST"], defaults={"entry_id": None})
+@officer_bp.route("/voluntary-sector/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int | None):
     entry = db.get_or_404(DirectoryEntry, entry_id) if entry_id else DirectoryEntry(phones=[])
     data = None
@@ -109,7 +105,7 @@ def edit_entry(entry_id: int | None):
     return render_template("voluntary/officers/entry_form.html", form=form, entry=entry if entry_id else None)
 
 
-@bp.post("/voluntary-sector/<int:entry_id>/<any(confirm, retire, restore):action>")
+@officer_bp.post("/voluntary-sector/<int:entry_id>/<any(confirm, retire, restore):action>")
 def change_entry(entry_id: int, action: str):
     entry = db.get_or_404(DirectoryEntry, entry_id)
     if ConfirmForm().validate_on_submit():
@@ -125,9 +121,9 @@ def change_entry(entry_id: int, action: str):
     return redirect(url_for("voluntary.entry", entry_id=entry.id))
 
 
-@bp.get("/needs")
+@officer_bp.get("/needs")
 def needs_queue():
-    form, chosen = bound_filters(NeedQueueForm)
+    form, chosen = bind_filters(NeedQueueForm)
     state = chosen["state"] or NeedState.PENDING.value
     query = (
         sa.select(Need)
@@ -140,7 +136,7 @@ def needs_queue():
     )
 
 
-@bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
+@officer_bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
 def need(need_id: int):
     shown = _need_or_404(need_id)
     form = DecisionForm()
@@ -162,7 +158,7 @@ def need(need_id: int):
                 f"{shown.contact_name} has been emailed.",
                 "success",
             )
-            return redirect(url_for("officers.needs_queue"))
+            return redirect(url_for("voluntary_officers.needs_queue"))
     return render_template(
         "voluntary/officers/need.html",
         need=shown,
@@ -182,7 +178,7 @@ class OfficerNeedForm(NeedForm):
     )
 
 
-@bp.route("/needs/new", methods=["GET", "POST"])
+@officer_bp.route("/needs/new", methods=["GET", "POST"])
 def new_need():
     """An officer posts a need for a directory body (which may have no one on the portal)."""
     form = OfficerNeedForm(data={"contact_name": "", "contact_email": ""})
@@ -202,5 +198,5 @@ def new_need():
             services.submit_need(need, actor=current_user._get_current_object())
             db.session.commit()
             flash(f"The need is in the approval queue for {entry.name}.", "success")
-            return redirect(url_for("officers.need", need_id=need.id))
+            return redirect(url_for("voluntary_officers.need", need_id=need.id))
     return render_template("voluntary/need_form.html", form=form, poster=None, entry=None, officer=True)

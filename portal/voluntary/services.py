@@ -298,7 +298,7 @@ def _tell_procurement(need: Need, subject: str) -> None:
         to=inbox,
         subject=subject,
         cause=need,
-        context={"need": need, "link": link("officers.need", need_id=need.id)},
+        context={"need": need, "link": link("voluntary_officers.need", need_id=need.id)},
     )
 
 

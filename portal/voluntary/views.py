@@ -10,6 +10,7 @@ from sqlalchemy import Row
 
 from portal.accounts.access import public
 from portal.extensions import db
+from portal.forms import bind_filters
 from portal.pagination import newest_first, row_link
 from portal.time import long_date
 from portal.voluntary import bp, services
@@ -17,17 +18,10 @@ from portal.voluntary.forms import DirectorySearchForm, PostcodeForm
 from portal.voluntary.models import AREAS, DirectoryEntry
 
 
-def bound_filters(form_class):
-    """A GET form bound to the query string; invalid values are shown and ignored."""
-    form = form_class(request.args)
-    valid = form.validate() if request.args else True
-    return form, {name: (field.data or "") if valid else "" for name, field in form._fields.items()}
-
-
 @bp.get("/")
 @public
 def directory():
-    form, chosen = bound_filters(DirectorySearchForm)
+    form, chosen = bind_filters(DirectorySearchForm)
     query, values = services.directory_rows(chosen["q"], chosen["area"])
     page = newest_first(query, DirectoryEntry.id, values=values)
     postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)

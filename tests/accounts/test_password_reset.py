@@ -4,7 +4,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts import tokens
+from portal import tokens
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.outbox.models import OutboxMessage

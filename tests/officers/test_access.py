@@ -12,12 +12,12 @@ ADMIN_ONLY = {
     "officers.invite_officer",
     "officers.disable_user",
     "officers.enable_user",
-    "officers.code_versions",
-    "officers.publish_code",
-    "officers.edit_matrix",
-    "officers.retire_matrix_item",
-    "officers.edit_measure",
-    "officers.edit_matrix_item",
+    "ethics_officers.code_versions",
+    "ethics_officers.publish_code",
+    "social_value_officers.edit_matrix",
+    "social_value_officers.retire_matrix_item",
+    "social_value_officers.edit_measure",
+    "social_value_officers.edit_matrix_item",
 }
 
 

@@ -4,7 +4,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts import tokens
+from portal import tokens
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
 from portal.extensions import db

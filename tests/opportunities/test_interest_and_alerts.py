@@ -20,7 +20,6 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
 from portal.accounts.models import User
-from portal.accounts.tokens import ALERTS_UNSUBSCRIBE, VERIFY_EMAIL, make_token
 from portal.extensions import db
 from portal.opportunities import services
 from portal.opportunities.models import AlertOptOut, Interest, Opportunity, alert_divisions
@@ -29,6 +28,7 @@ from portal.organisations.rules import LegalForm
 from portal.outbox.models import Broadcast
 from portal.outbox.worker import run_until_idle
 from portal.time import london_today, utcnow
+from portal.tokens import ALERTS_UNSUBSCRIBE, VERIFY_EMAIL, make_token
 from tests.conftest import csrf_token_from, post_form, session_csrf_token
 from tests.factories import make_opportunity, make_staff, make_supplier, sign_in
 from tests.social_value.conftest import audits, count_of, html_of, member_of, rival_client, text_of

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts import tokens
+from portal import tokens
 from portal.accounts.models import User
 from portal.audit import AuditRecord
 from portal.extensions import db

@@ -16,8 +16,15 @@ from jinja2 import Environment, PackageLoader, PrefixLoader
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from portal.officers.forms import AuditFilterForm, DecisionForm, OutboxFilterForm
-from portal.organisations.forms import AboutForm, AccreditationForm, SizeForm, SuppliesForm, VcseForm
+from portal.officers.forms import AuditFilterForm, OutboxFilterForm
+from portal.organisations.forms import (
+    AboutForm,
+    AccreditationForm,
+    DecisionForm,
+    SizeForm,
+    SuppliesForm,
+    VcseForm,
+)
 
 MACROS = Environment(
     loader=PrefixLoader(

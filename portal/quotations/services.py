@@ -17,7 +17,6 @@ from portal.accounts.models import User
 from portal.database import any_like, contains_pattern, fixed_limit
 from portal.extensions import db
 from portal.opportunities.models import Opportunity, Procedure
-from portal.opportunities.quotation_models import QuotationExercise, QuotationInvitee, QuotationState
 from portal.opportunities.services import Refused, record_change
 from portal.organisations.models import (
     Classification,
@@ -27,6 +26,7 @@ from portal.organisations.models import (
     organisation_cpv_divisions,
 )
 from portal.organisations.services import current_decisions
+from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
 from portal.reference.figures import figures_on
 from portal.time import utcnow
 

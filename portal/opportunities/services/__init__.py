@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.accounts.models import Role, User
-from portal.accounts.tokens import ALERTS_UNSUBSCRIBE, make_token
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
 from portal.opportunities import rules
@@ -32,13 +31,11 @@ from portal.outbox.audiences import Recipient, audience
 from portal.outbox.services import link, queue_broadcast
 from portal.reference.figures import figures_on
 from portal.time import london_datetime, london_today, utcnow
+from portal.tokens import ALERTS_UNSUBSCRIBE, make_token
+from portal.workflow import Refused
 
 # Published and not closed by an officer: open to responses until its closing time.
 LIVE_STATES = {OpportunityState.PUBLISHED}
-
-
-class Refused(ValueError):
-    """The change is not allowed now: the message says why, in words for the officer or supplier."""
 
 
 @dataclass(frozen=True)
@@ -360,3 +357,15 @@ def opt_in(user: User) -> None:
 def _record_own_choice(user: User, action: str) -> None:
     """Audit a member's choice about their own alerts, under their account."""
     audit.record(action, record_type="users", record_id=user.id, actor_id=user.id, actor_kind=user.role.value)
+
+
+def rulings(opportunity: Opportunity) -> dict[str, rules.Ruling]:
+    """The rules as they applied when it was published (today for a draft): the threshold in
+    force then is the one that counts."""
+    day = london_today(opportunity.published_at) if opportunity.published_at else london_today()
+    figures = figures_on(day)
+    return {
+        "social_value": rules.social_value_required(opportunity.value_ex_vat, opportunity.procedure, figures),
+        "threshold": rules.above_threshold(opportunity.value_ex_vat, opportunity.vat_rate, figures),
+        "default_weighting": figures["social_value.default_weighting"],
+    }

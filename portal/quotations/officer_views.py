@@ -13,14 +13,16 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import InputRequired, Regexp
 
-from portal.accounts.forms import ConfirmForm, email_field
+from portal.changes import committed
 from portal.extensions import db
-from portal.forms import text_area, text_field
-from portal.officers import bp
-from portal.officers.forms import FilterForm
+from portal.forms import ConfirmForm, FilterForm, bind_filters, email_field, text_area, text_field
 from portal.opportunities.models import Opportunity, Procedure
-from portal.opportunities.quotation_models import QuotationExercise, QuotationState
-from portal.opportunities.quotation_services import (
+from portal.organisations.models import Organisation
+from portal.organisations.services import status_words
+from portal.pagination import newest_first, row_link
+from portal.quotations import officer_bp
+from portal.quotations.models import QuotationExercise, QuotationState
+from portal.quotations.services import (
     MOST_INVITEES,
     complete,
     exercise_of,
@@ -38,11 +40,6 @@ from portal.opportunities.quotation_services import (
     start,
     suggestions,
 )
-from portal.opportunities.views import committed
-from portal.organisations.models import Organisation
-from portal.organisations.services import status_words
-from portal.pagination import newest_first, row_link
-from portal.voluntary.views import bound_filters
 
 NOT_ON_PORTAL = "Not on the portal: local, SME and VCSE status not known"
 
@@ -87,7 +84,7 @@ def _page_number() -> int:
 
 
 def _back(opportunity: Opportunity, **args: str | int) -> Response:
-    return redirect(url_for("officers.quotation_exercise", opportunity_id=opportunity.id, **args))
+    return redirect(url_for("quotations_officers.quotation_exercise", opportunity_id=opportunity.id, **args))
 
 
 def _statuses(organisations: list[Organisation]) -> dict[int, str]:
@@ -109,25 +106,25 @@ def _invitees(exercise: QuotationExercise | None) -> dict:
     }
 
 
-@bp.get("/opportunities/quotations")
+@officer_bp.get("/opportunities/quotations")
 def quotation_exercises():
     return render_template(
-        "opportunities/quotations/list.html",
+        "quotations/list.html",
         share=local_share(),
         page=newest_first(exercise_rows(), QuotationExercise.id, values={}),
-        link=row_link("officers.quotation_exercise", "opportunity_id"),
+        link=row_link("quotations_officers.quotation_exercise", "opportunity_id"),
     )
 
 
-@bp.get("/opportunities/<int:opportunity_id>/quotation")
+@officer_bp.get("/opportunities/<int:opportunity_id>/quotation")
 def quotation_exercise(opportunity_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
-    form, chosen = bound_filters(SupplierSearchForm)
+    form, chosen = bind_filters(SupplierSearchForm)
     number = _page_number()
     found = search(chosen["q"], number) if chosen["q"] else suggestions(opportunity, exercise, number)
     return render_template(
-        "opportunities/quotations/exercise.html",
+        "quotations/exercise.html",
         opportunity=opportunity,
         exercise=exercise,
         form=form,
@@ -144,7 +141,7 @@ def quotation_exercise(opportunity_id: int):
 CLASH = "Another officer changed this quotation exercise at the same time: check it and try again."
 
 
-@bp.post("/opportunities/<int:opportunity_id>/quotation/invite")
+@officer_bp.post("/opportunities/<int:opportunity_id>/quotation/invite")
 def invite_supplier(opportunity_id: int):
     opportunity = _quotation(opportunity_id)
     back = {name: request.args[name][:200] for name in ("q", "page") if request.args.get(name)}
@@ -166,7 +163,7 @@ def invite_supplier(opportunity_id: int):
     return _back(opportunity, **back)
 
 
-@bp.route("/opportunities/<int:opportunity_id>/quotation/named", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/<int:opportunity_id>/quotation/named", methods=["GET", "POST"])
 def invite_named_supplier(opportunity_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
@@ -185,10 +182,10 @@ def invite_named_supplier(opportunity_id: int):
                 clash=CLASH,
             )
             return _back(opportunity)
-    return render_template("opportunities/quotations/named.html", form=form, opportunity=opportunity)
+    return render_template("quotations/named.html", form=form, opportunity=opportunity)
 
 
-@bp.post("/opportunities/<int:opportunity_id>/quotation/invitees/<int:invitee_id>/remove")
+@officer_bp.post("/opportunities/<int:opportunity_id>/quotation/invitees/<int:invitee_id>/remove")
 def remove_quotation_invitee(opportunity_id: int, invitee_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
@@ -204,7 +201,7 @@ def remove_quotation_invitee(opportunity_id: int, invitee_id: int):
     return _back(opportunity)
 
 
-@bp.route("/opportunities/<int:opportunity_id>/quotation/complete", methods=["GET", "POST"])
+@officer_bp.route("/opportunities/<int:opportunity_id>/quotation/complete", methods=["GET", "POST"])
 def complete_quotation_exercise(opportunity_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
@@ -223,7 +220,7 @@ def complete_quotation_exercise(opportunity_id: int):
             )
             return _back(opportunity)
     return render_template(
-        "opportunities/quotations/complete.html",
+        "quotations/complete.html",
         form=form,
         opportunity=opportunity,
         exercise=exercise,

@@ -7,15 +7,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from flask import current_app, send_file
+from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
-from portal.organisations.models import Accreditation
 
-if TYPE_CHECKING:
-    from portal.social_value.models import DeliveryReport
+class WithEvidence(Protocol):
+    """A record that keeps an evidence file (an accreditation, a delivery report)."""
+
+    evidence_name: str | None
+    evidence_filename: str | None
+    evidence_type: str | None
+
 
 # The first bytes of each allowed kind of file, and what it is.
 SIGNATURES = {
@@ -71,7 +75,7 @@ def remove(name: str | None) -> None:
         (folder() / Path(name).name).unlink(missing_ok=True)
 
 
-def send(record: Accreditation | DeliveryReport):
+def send(record: WithEvidence) -> Response:
     """A record's file as a download (never shown inline, so it cannot run as a page of the portal)."""
     response = send_file(
         folder() / Path(record.evidence_name).name,

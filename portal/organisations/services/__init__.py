@@ -40,6 +40,12 @@ class Classifications:
         return {"local": self.local.value, "sme": self.sme.value, "vcse": self.vcse.value}
 
 
+def needs_statement(org: Organisation) -> bool:
+    """The modern slavery rule alone (what `services.classify(org).modern_slavery` says): every
+    page that lists the steps asks this, and the other classifications cost more to work out."""
+    return bool(rules.needs_modern_slavery_statement(org.turnover, figures_on()).value)
+
+
 def classify(organisation: Organisation) -> Classifications:
     """The rules applied to the organisation's answers, with the figures in force today."""
     figures = figures_on()
@@ -175,7 +181,7 @@ def notify_procurement(template: str, organisation: Organisation, *, subject: st
         cause=organisation,
         context={
             "organisation": organisation,
-            "link": link("officers.organisation", organisation_id=organisation.id),
+            "link": link("organisations_officers.organisation", organisation_id=organisation.id),
             **context,
         },
     )

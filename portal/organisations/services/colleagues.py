@@ -19,39 +19,16 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import IntegerField, SubmitField
-from wtforms.validators import InputRequired
-from wtforms.widgets import HiddenInput
 
-from portal import audit
+from portal import audit, tokens
 from portal.accounts import services as accounts
-from portal.accounts import tokens
-from portal.accounts.access import public
-from portal.accounts.forms import ConfirmForm, email_field
 from portal.accounts.models import User
-from portal.extensions import db, limiter
-from portal.organisations import bp
+from portal.extensions import db
 from portal.organisations.models import Organisation, OrganisationInvitation
 from portal.outbox import link, notify
 from portal.time import utcnow
 
 LIFETIME = tokens.LIFETIMES[tokens.COLLEAGUE_INVITATION]
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class InviteColleagueForm(FlaskForm):
-    email = email_field("Email address", required="Enter your colleague's email address")
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
-
-
-class CancelInvitationForm(FlaskForm):
-    invitation_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -215,7 +192,7 @@ def remove_member(member: User, *, actor: User) -> Organisation:
     db.session.refresh(member)  # both as committed now that the organisation is locked
     db.session.refresh(actor)
     if member.id == actor.id:
-        raise Refused(_self_removal_words(organisation))
+        raise Refused(self_removal_words(organisation))
     if organisation is None or {member.organisation_id, actor.organisation_id} != {organisation.id}:
         raise Refused("This person is no longer a member of your organisation")
     if count_members(organisation) < 2:
@@ -250,7 +227,7 @@ def remove_member(member: User, *, actor: User) -> Organisation:
     return own
 
 
-def _self_removal_words(organisation: Organisation) -> str:
+def self_removal_words(organisation: Organisation) -> str:
     name = organisation.name
     if count_members(organisation) < 2:
         return f"You are the only member of {name}, and an organisation always keeps at least one member"
@@ -275,122 +252,4 @@ def _audit(action: str, organisation: Organisation, actor: User, **details) -> N
         actor_id=actor.id,
         actor_kind="supplier",
         details=details,
-    )
-
-
-# --- views -----------------------------------------------------------------------------------
-
-
-def _invite_limit_key() -> str:
-    return f"invite:{getattr(current_user, 'id', None)}"
-
-
-@bp.route("/colleagues", methods=["GET", "POST"])
-@limiter.limit("20 per hour", key_func=_invite_limit_key, methods=["POST"])
-def colleagues():
-    org = current_user.organisation
-    form = InviteColleagueForm()
-    if form.validate_on_submit():
-        try:
-            invitation = invite_colleague(org, form.email.data, actor=current_user)
-        except Refused as refusal:
-            form.email.errors.append(str(refusal))
-        else:
-            db.session.commit()
-            flash(
-                f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
-                "success",
-            )
-            return redirect(url_for("organisations.colleagues"))
-    return render_template(
-        "organisations/colleagues.html",
-        org=org,
-        form=form,
-        members=members_of(org),
-        invitations=pending_invitations(org),
-        expires_at=expires_at,
-        cancel_form=ConfirmForm(),
-    )
-
-
-@bp.post("/colleagues/cancel-invitation")
-def cancel_colleague_invitation():
-    """:raise 404: the invitation is not one of this organisation's still waiting."""
-    form = CancelInvitationForm()
-    if not form.validate_on_submit():
-        abort(404)
-    invitation = db.session.get(OrganisationInvitation, form.invitation_id.data)
-    if invitation is None or invitation.organisation_id != current_user.organisation_id:
-        abort(404)
-    if invitation.accepted_at is not None:
-        abort(404)
-    cancel_invitation(invitation, actor=current_user)
-    db.session.commit()
-    flash(f"The invitation to {invitation.email} is cancelled. Its link no longer works.", "success")
-    return redirect(url_for("organisations.colleagues"))
-
-
-@bp.route("/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
-def remove_colleague(user_id: int):
-    """Confirm, then remove. :raise 404: not a member of this organisation."""
-    org = current_user.organisation
-    member = db.session.get(User, user_id)
-    if member is None or member.organisation_id != org.id:
-        abort(404)
-    if member.id == current_user.id:
-        flash(_self_removal_words(org) + ".")
-        return redirect(url_for("organisations.colleagues"))
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = member.name
-        try:
-            remove_member(member, actor=current_user._get_current_object())
-        except Refused as refusal:
-            db.session.rollback()
-            flash(f"{refusal}.")
-            return redirect(url_for("organisations.colleagues"))
-        db.session.commit()
-        flash(f"{name} has been removed from {org.name}, signed out and emailed.", "success")
-        return redirect(url_for("organisations.colleagues"))
-    return render_template("organisations/colleagues_remove.html", org=org, member=member, form=form)
-
-
-@bp.route("/join/<token>", methods=["GET", "POST"])
-@public
-def join(token: str):
-    """The invitation's page: who invited whom to what, and a "Join" button for the invited
-    account. Staff never get here (the blueprint refuses them)."""
-    try:
-        invitation = invitation_for_token(token, lock=request.method == "POST")
-    except tokens.InvalidLink as error:
-        return render_template(
-            "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
-        ), 400
-    if not current_user.is_authenticated:
-        if request.method == "POST":
-            return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
-        return _join_page(invitation, token, None)
-    user = current_user._get_current_object()
-    problem = join_problem(invitation, user)
-    form = ConfirmForm()
-    if problem is None and form.validate_on_submit():
-        join_organisation(invitation, user)
-        db.session.commit()
-        flash(f"You have joined {invitation.organisation.name}.", "success")
-        return redirect(url_for("organisations.colleagues"))
-    return _join_page(invitation, token, problem, form), 403 if request.method == "POST" else 200
-
-
-def _join_page(invitation: OrganisationInvitation, token: str, problem: JoinProblem | None, form=None):
-    return render_template(
-        "organisations/colleagues_join.html",
-        invitation=invitation,
-        org=invitation.organisation,
-        inviter=db.session.get(User, invitation.invited_by_id),
-        expires_at=expires_at(invitation),
-        problem=problem,
-        problems=JoinProblem,
-        form=form,
-        register_url=url_for("accounts.register", invitation=token),
-        login_url=url_for("accounts.login", next=url_for("organisations.join", token=token)),
     )

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.audit import AuditRecord
 from portal.extensions import db
-from portal.opportunities import quotation_services as quotations
 from portal.opportunities.models import Opportunity, Procedure
-from portal.opportunities.quotation_models import QuotationExercise, QuotationInvitee, QuotationState
-from portal.opportunities.quotations import NOT_ON_PORTAL
 from portal.opportunities.services import Refused
 from portal.organisations.models import Classification, ClassificationDecision, LocalStatus, Organisation
 from portal.organisations.rules import LegalForm
+from portal.quotations import services as quotations
+from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
+from portal.quotations.officer_views import NOT_ON_PORTAL
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
 from tests.conftest import count_queries, post_form, session_csrf_token

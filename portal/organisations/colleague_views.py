@@ -1,0 +1,145 @@
+"""Colleagues' pages: invite, cancel an invitation, remove a member, and join from the emailed
+link. The rules are portal.organisations.services.colleagues'."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import tokens
+from portal.accounts.access import public
+from portal.accounts.models import User
+from portal.extensions import db, limiter
+from portal.forms import ConfirmForm
+from portal.organisations import bp
+from portal.organisations.forms import CancelInvitationForm, InviteColleagueForm
+from portal.organisations.models import OrganisationInvitation
+from portal.organisations.services.colleagues import (
+    JoinProblem,
+    Refused,
+    cancel_invitation,
+    expires_at,
+    invitation_for_token,
+    invite_colleague,
+    join_organisation,
+    join_problem,
+    members_of,
+    pending_invitations,
+    remove_member,
+    self_removal_words,
+)
+
+
+def _invite_limit_key() -> str:
+    return f"invite:{getattr(current_user, 'id', None)}"
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+@limiter.limit("20 per hour", key_func=_invite_limit_key, methods=["POST"])
+def colleagues():
+    org = current_user.organisation
+    form = InviteColleagueForm()
+    if form.validate_on_submit():
+        try:
+            invitation = invite_colleague(org, form.email.data, actor=current_user)
+        except Refused as refusal:
+            form.email.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(
+                f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
+                "success",
+            )
+            return redirect(url_for("organisations.colleagues"))
+    return render_template(
+        "organisations/colleagues.html",
+        org=org,
+        form=form,
+        members=members_of(org),
+        invitations=pending_invitations(org),
+        expires_at=expires_at,
+        cancel_form=ConfirmForm(),
+    )
+
+
+@bp.post("/colleagues/cancel-invitation")
+def cancel_colleague_invitation():
+    """:raise 404: the invitation is not one of this organisation's still waiting."""
+    form = CancelInvitationForm()
+    if not form.validate_on_submit():
+        abort(404)
+    invitation = db.session.get(OrganisationInvitation, form.invitation_id.data)
+    if invitation is None or invitation.organisation_id != current_user.organisation_id:
+        abort(404)
+    if invitation.accepted_at is not None:
+        abort(404)
+    cancel_invitation(invitation, actor=current_user)
+    db.session.commit()
+    flash(f"The invitation to {invitation.email} is cancelled. Its link no longer works.", "success")
+    return redirect(url_for("organisations.colleagues"))
+
+
+@bp.route("/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
+def remove_colleague(user_id: int):
+    """Confirm, then remove. :raise 404: not a member of this organisation."""
+    org = current_user.organisation
+    member = db.session.get(User, user_id)
+    if member is None or member.organisation_id != org.id:
+        abort(404)
+    if member.id == current_user.id:
+        flash(self_removal_words(org) + ".")
+        return redirect(url_for("organisations.colleagues"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = member.name
+        try:
+            remove_member(member, actor=current_user._get_current_object())
+        except Refused as refusal:
+            db.session.rollback()
+            flash(f"{refusal}.")
+            return redirect(url_for("organisations.colleagues"))
+        db.session.commit()
+        flash(f"{name} has been removed from {org.name}, signed out and emailed.", "success")
+        return redirect(url_for("organisations.colleagues"))
+    return render_template("organisations/colleagues_remove.html", org=org, member=member, form=form)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@public
+def join(token: str):
+    """The invitation's page: who invited whom to what, and a "Join" button for the invited
+    account. Staff never get here (the blueprint refuses them)."""
+    try:
+        invitation = invitation_for_token(token, lock=request.method == "POST")
+    except tokens.InvalidLink as error:
+        return render_template(
+            "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
+        ), 400
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
+        return _join_page(invitation, token, None)
+    user = current_user._get_current_object()
+    problem = join_problem(invitation, user)
+    form = ConfirmForm()
+    if problem is None and form.validate_on_submit():
+        join_organisation(invitation, user)
+        db.session.commit()
+        flash(f"You have joined {invitation.organisation.name}.", "success")
+        return redirect(url_for("organisations.colleagues"))
+    return _join_page(invitation, token, problem, form), 403 if request.method == "POST" else 200
+
+
+def _join_page(invitation: OrganisationInvitation, token: str, problem: JoinProblem | None, form=None):
+    return render_template(
+        "organisations/colleagues_join.html",
+        invitation=invitation,
+        org=invitation.organisation,
+        inviter=db.session.get(User, invitation.invited_by_id),
+        expires_at=expires_at(invitation),
+        problem=problem,
+        problems=JoinProblem,
+        form=form,
+        register_url=url_for("accounts.register", invitation=token),
+        login_url=url_for("accounts.login", next=url_for("organisations.join", token=token)),
+    )

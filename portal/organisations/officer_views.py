@@ -1,0 +1,75 @@
+"""The officers' pages about organisations: the list, one organisation with its answers and
+classifications (verified or overridden with a note), and its evidence files."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import files, rows
+from portal.extensions import db
+from portal.forms import bind_filters
+from portal.organisations import officer_bp, queries, services
+from portal.organisations.forms import DecisionForm, OrganisationFilterForm
+from portal.organisations.models import Accreditation, Classification, Organisation
+from portal.organisations.steps import steps_for
+from portal.pagination import newest_first, row_link
+
+
+@officer_bp.get("/organisations")
+def organisations():
+    form, chosen = bind_filters(OrganisationFilterForm)
+    query, values = queries.organisations(chosen["q"] or "", chosen["status"] or "")
+    page = newest_first(query, Organisation.id, values=values)
+    return render_template(
+        "organisations/officers/organisations.html",
+        form=form,
+        page=page,
+        rows=rows.organisations(
+            page.items, row_link("organisations_officers.organisation", "organisation_id")
+        ),
+    )
+
+
+@officer_bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def organisation(organisation_id: int):
+    org = db.session.scalar(queries.organisation(organisation_id))
+    if org is None:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decision = services.decide_classification(
+            org,
+            Classification(form.classification.data),
+            form.value.data == "yes",
+            form.note.data,
+            officer=current_user,
+        )
+        db.session.commit()
+        flash(
+            f"Decision recorded: {services.LABELS[decision.classification]}. "
+            "The organisation's members have been emailed.",
+            "success",
+        )
+        return redirect(url_for("organisations_officers.organisation", organisation_id=org.id))
+    return render_template(
+        "organisations/officers/organisation.html",
+        org=org,
+        form=form,
+        steps=steps_for(org),
+        classifications=services.classify(org),
+        decisions=services.current_decisions(org),
+        Classification=Classification,
+    )
+
+
+@officer_bp.get("/organisations/<int:organisation_id>/accreditations/<int:accreditation_id>/evidence")
+def accreditation_evidence(organisation_id: int, accreditation_id: int):
+    accreditation = db.session.get(Accreditation, accreditation_id)
+    if (
+        accreditation is None
+        or accreditation.organisation_id != organisation_id
+        or not accreditation.evidence_name
+    ):
+        abort(404)
+    return files.send(accreditation)
