@@ -7,7 +7,7 @@ whose keys look like one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,26 +48,29 @@ class AuditRecord(db.Model):
     )
 
 
+class Recorded(Protocol):
+    """Anything with a table and an id: every model."""
+
+    __tablename__: str
+    id: Any
+
+
 def record(
-    action: str,
-    *,
-    record_type: str,
-    record_id: object,
-    actor_id: int | None = None,
-    actor_kind: str = "system",
-    details: dict[str, Any] | None = None,
+    action: str, about: Recorded, *, actor: User | None, source: str = "system", **details: Any
 ) -> AuditRecord:
-    """Add an audit record to the current transaction (flushed and committed with it)."""
-    details = details or {}
+    """Add an audit record of `action` on `about` by `actor` to the current transaction (flushed
+    and committed with it). The record's table and id, and the actor's kind (its role: "supplier",
+    "officer", "admin"), come from the objects; where no person acted, `actor` is None and
+    `source` says what did ("system": the worker, a daily job; "cli": a command)."""
     leaked = [key for key in details if any(word in key.lower() for word in SECRET_WORDS)]
     if leaked:
         raise ValueError(f"audit details must not carry secrets: {leaked}")
     entry = AuditRecord(
         action=action,
-        record_type=record_type,
-        record_id=str(record_id),
-        actor_id=actor_id,
-        actor_kind=actor_kind,
+        record_type=about.__tablename__,
+        record_id=str(about.id),
+        actor_id=None if actor is None else actor.id,
+        actor_kind=source if actor is None else actor.role.value,
         details=details,
     )
     db.session.add(entry)

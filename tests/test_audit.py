@@ -1,20 +1,19 @@
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import Role
 from portal.append_only import AppendOnlyError
 from portal.audit import AuditRecord, record
 from portal.extensions import db
 
+ADMIN = SimpleNamespace(id=1, role=Role.ADMIN)
 
-def add_record(**kwargs) -> AuditRecord:
+
+def add_record() -> AuditRecord:
     return record(
-        "officer.invited",
-        record_type="users",
-        record_id=7,
-        actor_id=1,
-        actor_kind="admin",
-        details={"role": "officer"},
-        **kwargs,
+        "officer.invited", SimpleNamespace(__tablename__="users", id=7), actor=ADMIN, role="officer"
     )
 
 
@@ -24,6 +23,7 @@ def test_a_record_is_written_with_its_decision(app, transaction):
         db.session.commit()
         stored = db.session.get(AuditRecord, entry.id)
         assert (stored.action, stored.record_type, stored.record_id) == ("officer.invited", "users", "7")
+        assert (stored.actor_id, stored.actor_kind) == (1, "admin")  # the actor's kind is its role
         assert stored.details == {"role": "officer"}
         assert stored.occurred_at.tzinfo is not None
 
@@ -38,7 +38,14 @@ def test_the_audit_helper_writes_nothing_when_the_transaction_rolls_back(app, tr
 @pytest.mark.parametrize("key", ["password", "reset_token", "new_password_hash", "client_secret"])
 def test_details_that_look_like_secrets_are_refused(app, transaction, key):
     with app.app_context(), pytest.raises(ValueError, match="secrets"):
-        record("x", record_type="users", record_id=1, details={key: "hunter2"})
+        record("x", SimpleNamespace(__tablename__="users", id=1), actor=None, **{key: "hunter2"})
+
+
+def test_a_change_no_person_made_is_the_systems_or_the_commands(app, transaction):
+    about = SimpleNamespace(__tablename__="postcode_imports", id=3)
+    with app.app_context():
+        assert record("postcodes.imported", about, actor=None).actor_kind == "system"
+        assert record("postcodes.imported", about, actor=None, source="cli").actor_kind == "cli"
 
 
 def test_the_orm_refuses_to_change_or_delete_a_record(app, transaction):

@@ -64,14 +64,7 @@ def register_supplier(
     details = {"organisation_id": organisation.id}
     if invitation is not None:
         details["invitation_id"] = invitation.id
-    audit.record(
-        "account.registered",
-        record_type="users",
-        record_id=user.id,
-        actor_id=user.id,
-        actor_kind="supplier",
-        details=details,
-    )
+    audit.record("account.registered", user, actor=user, **details)
     if invitation is None:
         send_verification(user)  # an invitation's link proved the address: its caller accepts it
     return user
@@ -116,13 +109,7 @@ def verify_email(user: User) -> Verification:
     if user.is_verified:
         return Verification.ALREADY
     user.email_verified_at = utcnow()
-    audit.record(
-        "account.email_verified",
-        record_type="users",
-        record_id=user.id,
-        actor_id=user.id,
-        actor_kind=user.role.value,
-    )
+    audit.record("account.email_verified", user, actor=user)
     return Verification.VERIFIED
 
 
@@ -167,13 +154,7 @@ def set_password(user: User, password: str, *, reason: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     end_sessions(user)
-    audit.record(
-        f"account.password_{reason}",
-        record_type="users",
-        record_id=user.id,
-        actor_id=user.id,
-        actor_kind=user.role.value,
-    )
+    audit.record(f"account.password_{reason}", user, actor=user)
     if reason == "invitation":
         return  # a first password, chosen from the invitation: nothing to warn about
     notify(
@@ -224,12 +205,7 @@ def create_staff(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "account.staff_created",
-        record_type="users",
-        record_id=user.id,
-        actor_id=actor.id if actor else None,
-        actor_kind=actor.role.value if actor else "cli",
-        details={"role": role.value, "invited": password is None},
+        "account.staff_created", user, actor=actor, source="cli", role=role.value, invited=password is None
     )
     if password is None:
         notify(
@@ -265,11 +241,4 @@ def set_disabled(user: User, disabled: bool, *, actor: User) -> None:
         raise ValueError("you cannot disable your own account")
     user.is_disabled = disabled
     end_sessions(user)
-    audit.record(
-        "account.disabled" if disabled else "account.enabled",
-        record_type="users",
-        record_id=user.id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-        details={"email": user.email},
-    )
+    audit.record("account.disabled" if disabled else "account.enabled", user, actor=actor, email=user.email)

@@ -106,17 +106,13 @@ def save_answers(
     db.session.flush()
     audit.record(
         "due_diligence.answered",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=actor.id,
-        actor_kind="supplier",
-        details={
-            "rating": assessment.rating.value,
-            "before": before.value if before else None,
-            "score": assessment.score,
-            "raised_by": row.raised_by,
-            "rules_version": rules.version,
-        },
+        organisation,
+        actor=actor,
+        rating=assessment.rating.value,
+        before=before.value if before else None,
+        score=assessment.score,
+        raised_by=row.raised_by,
+        rules_version=rules.version,
     )
     if assessment.rating == RiskRating.HIGH and before != RiskRating.HIGH:
         notify_procurement(
@@ -161,10 +157,10 @@ def record_follow_up(answers: DueDiligenceAnswers, note: str, *, officer: User) 
     db.session.flush()
     audit.record(
         "due_diligence.follow_up",
-        record_type="organisations",
-        record_id=answers.organisation_id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={"follow_up_id": follow_up.id, "rating": answers.rating.value, "note": note[:500]},
+        answers.organisation,
+        actor=officer,
+        follow_up_id=follow_up.id,
+        rating=answers.rating.value,
+        note=note[:500],
     )
     return follow_up

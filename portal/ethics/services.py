@@ -190,15 +190,12 @@ def publish_version(
     forget_versions()
     audit.record(
         "code_of_ethics.published",
-        record_type="code_versions",
-        record_id=version.id,
-        actor_id=actor.id if actor else None,
-        actor_kind=actor.role.value if actor else "cli",
-        details={
-            "number": version.number,
-            "effective_on": effective_on.isoformat(),
-            "sha256": version.text_sha256,
-        },
+        version,
+        actor=actor,
+        source="cli",
+        number=version.number,
+        effective_on=effective_on.isoformat(),
+        sha256=version.text_sha256,
     )
     if latest is not None:  # version 1 has no pledges to put out of date
         queue_broadcast(
@@ -412,16 +409,12 @@ def sign(
         raise AlreadySigned(newest_pledge(organisation.id)) from error
     audit.record(
         "code_of_ethics.corrected" if supersedes else "code_of_ethics.signed",
-        record_type="pledges",
-        record_id=pledge.id,
-        actor_id=signer.id,
-        actor_kind="supplier",
-        details={
-            "organisation_id": organisation.id,
-            "version": version.number,
-            "reference": pledge.reference,
-            "supersedes": supersedes.reference if supersedes else None,
-        },
+        pledge,
+        actor=signer,
+        organisation_id=organisation.id,
+        version=version.number,
+        reference=pledge.reference,
+        supersedes=supersedes.reference if supersedes else None,
     )
     context = {"pledge": pledge, "version": version, "signer": signer}
     notify_procurement(

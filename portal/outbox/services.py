@@ -131,10 +131,4 @@ def retry(message: OutboxMessage, *, actor: Any = None) -> None:
     message.state = MessageState.QUEUED
     message.attempts = 0
     message.next_attempt_at = utcnow()
-    audit.record(
-        "outbox.retried",
-        record_type="outbox_messages",
-        record_id=message.id,
-        actor_id=actor.id if actor else None,
-        actor_kind=actor.role.value if actor else "cli",
-    )
+    audit.record("outbox.retried", message, actor=actor, source="cli")

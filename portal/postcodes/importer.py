@@ -322,14 +322,12 @@ def record_import(summary: ImportSummary) -> None:
     db.session.flush()
     audit.record(
         "postcodes.imported",
-        record_type="postcode_imports",
-        record_id=record.id,
-        actor_kind="cli",
-        details={
-            "file_name": record.file_name,
-            "file_format": record.file_format,
-            "row_count": record.row_count,
-            "terminated_count": record.terminated_count,
-            "rejected_count": record.rejected_count,
-        },
+        record,
+        actor=None,
+        source="cli",
+        file_name=record.file_name,
+        file_format=record.file_format,
+        row_count=record.row_count,
+        terminated_count=record.terminated_count,
+        rejected_count=record.rejected_count,
     )

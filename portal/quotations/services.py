@@ -68,7 +68,7 @@ def needs_reason(local_flags: list[bool], quotes: int) -> bool:
 
 
 def _audit(exercise: QuotationExercise, action: str, actor: User, details: dict) -> None:
-    record_change(exercise.opportunity_id, action, actor, details)
+    record_change(exercise.opportunity, action, actor, details)
 
 
 def start(opportunity: Opportunity, *, actor: User) -> QuotationExercise:

@@ -185,13 +185,7 @@ def retire_matrix_item(kind: str, item_id: int, action: str):
     item = db.get_or_404(Outcome if kind == "outcome" else Indicator, item_id)
     if ConfirmForm().validate_on_submit():
         item.retired_at = utcnow() if action == "retire" else None
-        audit.record(
-            f"matrix.{kind}_{action}d",
-            record_type=item.__tablename__,
-            record_id=item.id,
-            actor_id=current_user.id,
-            actor_kind="admin",
-        )
+        audit.record(f"matrix.{kind}_{action}d", item, actor=current_user)
         db.session.commit()
         flash(
             f"The {kind} is {'retired: new offers cannot choose it' if action == 'retire' else 'in use again'}.",

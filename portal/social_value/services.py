@@ -87,13 +87,7 @@ def start_offer(organisation: Organisation, *, user: User) -> Offer:
     offer = Offer(organisation_id=organisation.id, created_by_id=user.id)
     db.session.add(offer)
     db.session.flush()
-    audit.record(
-        "offer.drafted",
-        record_type="social_value_offers",
-        record_id=offer.id,
-        actor_id=user.id,
-        actor_kind="supplier",
-    )
+    audit.record("offer.drafted", offer, actor=user)
     return offer
 
 
@@ -107,14 +101,7 @@ def refuse_unless_deletable(offer: Offer) -> None:
 def delete_draft(offer: Offer, *, user: User) -> None:
     """Delete a draft its organisation no longer wants. :raise MoveRefused: not a draft."""
     refuse_unless_deletable(offer)
-    audit.record(
-        "offer.draft_deleted",
-        record_type="social_value_offers",
-        record_id=offer.id,
-        actor_id=user.id,
-        actor_kind="supplier",
-        details={"what": (offer.description or "")[:200]},
-    )
+    audit.record("offer.draft_deleted", offer, actor=user, what=(offer.description or "")[:200])
     offer.outcomes.clear()
     db.session.delete(offer)
     db.session.flush()
@@ -178,14 +165,7 @@ def transition(offer: Offer, name: str, *, actor: User, revision: int, message: 
         raise MoveRefused("Someone else has moved this offer on meanwhile: see where it is now") from error
     if move.target == OfferState.ACCEPTED:
         _commit_to(offer)
-    audit.record(
-        f"offer.{name}",
-        record_type="social_value_offers",
-        record_id=offer.id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-        details={"from": event.from_state, "to": event.to_state},
-    )
+    audit.record(f"offer.{name}", offer, actor=actor, **{"from": event.from_state, "to": event.to_state})
     _tell_other_side(offer, event, actor)
     return event
 
@@ -281,12 +261,7 @@ def report_delivery(commitment: Commitment, report: DeliveryReport, *, user: Use
     db.session.add(report)
     db.session.flush()
     audit.record(
-        "delivery.reported",
-        record_type="social_value_delivery_reports",
-        record_id=report.id,
-        actor_id=user.id,
-        actor_kind="supplier",
-        details={"commitment": commitment.id, "quantity": str(report.quantity)},
+        "delivery.reported", report, actor=user, commitment=commitment.id, quantity=str(report.quantity)
     )
     _ask_partner_to_confirm(commitment, report)
     return report
@@ -312,13 +287,7 @@ def confirm_report(report: DeliveryReport, *, user: User) -> None:
     if report.confirmed_at is not None:
         raise MoveRefused("This report is confirmed already")
     report.confirmed_by_id, report.confirmed_at = user.id, utcnow()
-    audit.record(
-        "delivery.confirmed",
-        record_type="social_value_delivery_reports",
-        record_id=report.id,
-        actor_id=user.id,
-        actor_kind="supplier",
-    )
+    audit.record("delivery.confirmed", report, actor=user)
 
 
 def verify_report(report: DeliveryReport, *, officer: User) -> None:
@@ -331,14 +300,7 @@ def verify_report(report: DeliveryReport, *, officer: User) -> None:
     commitment.delivered_quantity = (commitment.delivered_quantity or Decimal(0)) + report.quantity
     if commitment.delivered_at is None and commitment.delivered_quantity >= commitment.quantity:
         commitment.delivered_at = now
-    audit.record(
-        "delivery.verified",
-        record_type="social_value_delivery_reports",
-        record_id=report.id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={"commitment": commitment.id},
-    )
+    audit.record("delivery.verified", report, actor=officer, commitment=commitment.id)
 
 
 def commitment_state(commitment: Commitment, today=None) -> str:
@@ -382,23 +344,12 @@ def change_measure(measure: Measure, *, admin: User, **values) -> None:
     changed = [name for name, value in values.items() if getattr(measure, name) != value]
     for name in changed:
         setattr(measure, name, values[name])
-    audit.record(
-        "matrix.measure_changed",
-        record_type="social_value_measures",
-        record_id=measure.id,
-        actor_id=admin.id,
-        actor_kind=admin.role.value,
-        details={"fields": changed, "retired": retired},
-    )
+    audit.record("matrix.measure_changed", measure, actor=admin, fields=changed, retired=retired)
 
 
 def change_matrix_text(item: Outcome | Indicator, text: str, *, admin: User) -> None:
     """New wording for an outcome or indicator; offers that chose it show the new words."""
     item.text = text
     audit.record(
-        f"matrix.{'outcome' if isinstance(item, Outcome) else 'indicator'}_changed",
-        record_type=item.__tablename__,
-        record_id=item.id,
-        actor_id=admin.id,
-        actor_kind=admin.role.value,
+        f"matrix.{('outcome' if isinstance(item, Outcome) else 'indicator')}_changed", item, actor=admin
     )

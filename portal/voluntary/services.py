@@ -160,12 +160,7 @@ def save_entry(entry: DirectoryEntry, values: dict, *, actor: User) -> Directory
         db.session.flush()
     if new or changed:
         audit.record(
-            "directory.added" if new else "directory.changed",
-            record_type="directory_entries",
-            record_id=entry.id,
-            actor_id=actor.id,
-            actor_kind=actor.role.value,
-            details={"fields": sorted(changed)},
+            "directory.added" if new else "directory.changed", entry, actor=actor, fields=sorted(changed)
         )
     return entry
 
@@ -174,24 +169,12 @@ def confirm_entry(entry: DirectoryEntry, *, actor: User) -> None:
     """An officer has checked the details with the body: today's date and their name show."""
     entry.checked_on = london_today()
     entry.checked_by_id = actor.id
-    audit.record(
-        "directory.confirmed",
-        record_type="directory_entries",
-        record_id=entry.id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-    )
+    audit.record("directory.confirmed", entry, actor=actor)
 
 
 def set_retired(entry: DirectoryEntry, retired: bool, *, actor: User) -> None:
     entry.retired_at = utcnow() if retired else None
-    audit.record(
-        "directory.retired" if retired else "directory.restored",
-        record_type="directory_entries",
-        record_id=entry.id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-    )
+    audit.record("directory.retired" if retired else "directory.restored", entry, actor=actor)
 
 
 def is_vcse(organisation: Organisation) -> bool:
@@ -281,7 +264,7 @@ def submit_need(need: Need, *, actor: User) -> Need:
     need.posted_by_id = actor.id
     db.session.add(need)
     db.session.flush()
-    _audit(need, "need.submitted", actor)
+    audit.record("need.submitted", need, actor=actor)
     _tell_procurement(need, f"A need awaits approval: {need.title}")
     return need
 
@@ -307,7 +290,7 @@ def resubmit_need(need: Need, *, actor: User) -> None:
     was_published = need.state == NeedState.PUBLISHED
     need.state = NeedState.PENDING
     need.decided_by_id = need.decided_at = need.decline_reason = None
-    _audit(need, "need.changed", actor, {"was_published": was_published})
+    audit.record("need.changed", need, actor=actor, was_published=was_published)
     _tell_procurement(need, f"A changed need awaits approval: {need.title}")
 
 
@@ -327,7 +310,7 @@ def move(need: Need, name: str, *, actor: User, reason: str = "") -> None:
         db.session.flush()  # the revision check: a concurrent move makes this one stale
     except StaleDataError as error:
         raise MoveRefused("Someone else has changed this need meanwhile: see where it is now") from error
-    _audit(need, f"need.{to.value}", actor, {"reason": reason} if reason else None)
+    audit.record(f"need.{to.value}", need, actor=actor, **({"reason": reason} if reason else {}))
     if name in {"approve", "decline"}:
         notify(
             f"voluntary/need_{to.value}",
@@ -345,7 +328,7 @@ def respond(need: Need, *, user: User, message: str) -> NeedResponse:
     response = NeedResponse(need=need, organisation_id=user.organisation_id, user_id=user.id, message=message)
     db.session.add(response)
     db.session.flush()
-    _audit(need, "need.answered", user, {"response": response.id})
+    audit.record("need.answered", need, actor=user, response=response.id)
     notify(
         "voluntary/need_answered",
         to=(need.contact_name, need.contact_email),
@@ -373,17 +356,6 @@ def can_manage(need: Need, user: User) -> bool:
     return need.entry is not None and need.entry.organisation_id == user.organisation_id
 
 
-def _audit(need: Need, action: str, actor: User | None, details: dict | None = None) -> None:
-    audit.record(
-        action,
-        record_type="needs",
-        record_id=need.id,
-        actor_id=actor.id if actor else None,
-        actor_kind=actor.role.value if actor else "system",
-        details=details,
-    )
-
-
 @daily_task("voluntary.close_ended_needs")
 def close_ended_needs(now: datetime) -> int:
     """Needs past their end date close (the public lists already hide them)."""
@@ -392,5 +364,5 @@ def close_ended_needs(now: datetime) -> int:
     ).all()
     for need in ended:
         need.state, need.closed_at = NeedState.CLOSED, now
-        _audit(need, "need.closed", None, {"reason": "end date passed"})
+        audit.record("need.closed", need, actor=None, reason="end date passed")
     return len(ended)

@@ -119,7 +119,7 @@ def save(opportunity: Opportunity, details: Details, *, actor: User) -> Opportun
     after = _audited_values(opportunity)
     changed = {name: after[name] for name in after if before.get(name) != after[name]}
     if changed:
-        record_change(opportunity.id, "opportunity.created" if new else "opportunity.changed", actor, changed)
+        record_change(opportunity, "opportunity.created" if new else "opportunity.changed", actor, changed)
     return opportunity
 
 
@@ -133,17 +133,10 @@ def _audited(value: object) -> str | bool | None:
     return value if isinstance(value, bool) or value is None else str(value)
 
 
-def record_change(opportunity_id: int, action: str, actor: User, details: dict | None = None) -> None:
+def record_change(opportunity: Opportunity, action: str, actor: User, details: dict | None = None) -> None:
     """Audit a change under its opportunity, so the opportunity's history holds all of them
     (its lots, responses, scores, award and quotation exercise too)."""
-    audit.record(
-        action,
-        record_type="opportunities",
-        record_id=opportunity_id,
-        actor_id=actor.id,
-        actor_kind=actor.role.value,
-        details=details or {},
-    )
+    audit.record(action, opportunity, actor=actor, **(details or {}))
 
 
 def publish(opportunity: Opportunity, *, actor: User) -> None:
@@ -155,7 +148,7 @@ def publish(opportunity: Opportunity, *, actor: User) -> None:
         raise Refused("The closing date has passed: change it before publishing")
     opportunity.state = OpportunityState.PUBLISHED
     opportunity.published_at = opportunity.updated_at = utcnow()
-    record_change(opportunity.id, "opportunity.published", actor)
+    record_change(opportunity, "opportunity.published", actor)
     if opportunity.alerted_at is None:
         opportunity.alerted_at = utcnow()
         queue_broadcast(
@@ -220,7 +213,7 @@ def close(opportunity: Opportunity, *, actor: User, reason: str) -> None:
         raise Refused("This opportunity has already reached its closing time")
     opportunity.state = OpportunityState.CLOSED
     opportunity.closed_at = opportunity.updated_at = utcnow()
-    record_change(opportunity.id, "opportunity.closed", actor, {"reason": reason})
+    record_change(opportunity, "opportunity.closed", actor, {"reason": reason})
 
 
 def is_open(opportunity: Opportunity) -> bool:
@@ -254,7 +247,7 @@ def add_lot(
     opportunity.lots.append(lot)
     opportunity.updated_at = utcnow()
     record_change(
-        opportunity.id,
+        opportunity,
         "opportunity.lot_added",
         actor,
         {"lot": number, "title": title, "value_ex_vat": str(value_ex_vat), "cpv_division": cpv_division},
@@ -265,7 +258,7 @@ def add_lot(
 def remove_lot(opportunity: Opportunity, lot: Lot, *, actor: User) -> None:
     opportunity.lots.remove(lot)
     opportunity.updated_at = utcnow()
-    record_change(opportunity.id, "opportunity.lot_removed", actor, {"lot": lot.number, "title": lot.title})
+    record_change(opportunity, "opportunity.lot_removed", actor, {"lot": lot.number, "title": lot.title})
 
 
 # --- interest and alerts ---------------------------------------------------------------------
@@ -293,9 +286,7 @@ def register_interest(opportunity: Opportunity, *, user: User) -> Interest:
     )
     db.session.add(interest)
     db.session.flush()
-    record_change(
-        opportunity.id, "opportunity.interest_registered", user, {"organisation_id": organisation.id}
-    )
+    record_change(opportunity, "opportunity.interest_registered", user, {"organisation_id": organisation.id})
     return interest
 
 
@@ -327,14 +318,7 @@ def set_alert_divisions(organisation: Organisation, divisions: list[str], *, use
             sa.insert(alert_divisions),
             [{"organisation_id": organisation.id, "cpv_division": code} for code in sorted(after - before)],
         )
-    audit.record(
-        "opportunity.alerts_changed",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=user.id,
-        actor_kind=user.role.value,
-        details={"divisions": sorted(after)},
-    )
+    audit.record("opportunity.alerts_changed", organisation, actor=user, divisions=sorted(after))
 
 
 def opt_out(user: User) -> bool:
@@ -356,7 +340,7 @@ def opt_in(user: User) -> None:
 
 def _record_own_choice(user: User, action: str) -> None:
     """Audit a member's choice about their own alerts, under their account."""
-    audit.record(action, record_type="users", record_id=user.id, actor_id=user.id, actor_kind=user.role.value)
+    audit.record(action, user, actor=user)
 
 
 def rulings(opportunity: Opportunity) -> dict[str, rules.Ruling]:

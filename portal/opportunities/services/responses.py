@@ -128,7 +128,7 @@ def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *,
         )
     )
     record_change(
-        opportunity.id,
+        opportunity,
         "opportunity.no_conflict_declared",
         officer,
         {"organisation_id": organisation.id},
@@ -153,7 +153,7 @@ def score(
     scored.score, scored.comment, scored.scored_by_id, scored.scored_at = value, comment, officer.id, utcnow()
     db.session.add(scored)
     record_change(
-        opportunity.id,
+        opportunity,
         "opportunity.response_scored",
         officer,
         {
@@ -217,7 +217,7 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
                 offers.transition(offer, move, actor=officer, revision=offer.revision)
         _tell_responder(opportunity, response, won=response.organisation.id in won)
     record_change(
-        opportunity.id,
+        opportunity,
         "opportunity.awarded",
         officer,
         {"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},

@@ -128,11 +128,10 @@ def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor
         if after != before:
             audit.record(
                 "organisation.classification_changed",
-                record_type="organisations",
-                record_id=organisation.id,
-                actor_id=actor.id,
-                actor_kind="supplier",
-                details={"before": _jsonable(before), "after": _jsonable(after)},
+                organisation,
+                actor=actor,
+                before=_jsonable(before),
+                after=_jsonable(after),
             )
             notify_procurement(
                 "organisations/classification_changed",
@@ -152,13 +151,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 def register(organisation: Organisation, *, actor: User) -> None:
     """ "Check your answers" confirmed: the organisation is registered and the officers told."""
     organisation.registered_at = utcnow()
-    audit.record(
-        "organisation.registered",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=actor.id,
-        actor_kind="supplier",
-    )
+    audit.record("organisation.registered", organisation, actor=actor)
     notify_procurement(
         "organisations/registered",
         organisation,
@@ -218,11 +211,10 @@ def add_accreditation(organisation: Organisation, form, stored, *, actor: User) 
     db.session.flush()
     audit.record(
         "organisation.accreditation_added",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=actor.id,
-        actor_kind="supplier",
-        details={"accreditation_id": accreditation.id, "kind": accreditation.kind.value},
+        organisation,
+        actor=actor,
+        accreditation_id=accreditation.id,
+        kind=accreditation.kind.value,
     )
     return accreditation
 
@@ -230,12 +222,7 @@ def add_accreditation(organisation: Organisation, form, stored, *, actor: User) 
 def remove_accreditation(accreditation: Accreditation, *, actor: User) -> None:
     organisation = accreditation.organisation
     audit.record(
-        "organisation.accreditation_removed",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=actor.id,
-        actor_kind="supplier",
-        details={"accreditation_id": accreditation.id},
+        "organisation.accreditation_removed", organisation, actor=actor, accreditation_id=accreditation.id
     )
     organisation.accreditations.remove(accreditation)
 
@@ -262,11 +249,11 @@ def decide_classification(
     verb = "verified" if _agrees(computed, value) else "overridden"
     audit.record(
         f"organisation.{classification.value}_{verb}",
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=officer.id,
-        actor_kind=officer.role.value,
-        details={"decided": value, "computed": str(computed), "note": note[:500]},
+        organisation,
+        actor=officer,
+        decided=value,
+        computed=str(computed),
+        note=note[:500],
     )
     email_members(
         organisation,

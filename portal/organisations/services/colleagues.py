@@ -129,7 +129,9 @@ def invite_colleague(organisation: Organisation, email: str, *, actor: User) -> 
     invitation = OrganisationInvitation(organisation=organisation, email=address, invited_by_id=actor.id)
     db.session.add(invitation)
     db.session.flush()
-    _audit("organisation.invitation_sent", organisation, actor, invitation_id=invitation.id, email=address)
+    audit.record(
+        "organisation.invitation_sent", organisation, actor=actor, invitation_id=invitation.id, email=address
+    )
     token = tokens.make_token(tokens.COLLEAGUE_INVITATION, {"invitation": invitation.id, "email": address})
     notify(
         "organisations/invitation",
@@ -149,7 +151,7 @@ def invite_colleague(organisation: Organisation, email: str, *, actor: User) -> 
 
 def cancel_invitation(invitation: OrganisationInvitation, *, actor: User) -> None:
     details = {"invitation_id": invitation.id, "email": invitation.email}
-    _audit("organisation.invitation_cancelled", invitation.organisation, actor, **details)
+    audit.record("organisation.invitation_cancelled", invitation.organisation, actor=actor, **details)
     db.session.delete(invitation)
 
 
@@ -165,8 +167,10 @@ def accept_invitation(
     details = {"user_id": user.id, "email": user.email, "invitation_id": invitation.id}
     if left is not None:
         details["left_organisation_id"] = left.id
-        _audit("organisation.member_left", left, user, user_id=user.id, joined=invitation.organisation_id)
-    _audit("organisation.member_joined", invitation.organisation, user, **details)
+        audit.record(
+            "organisation.member_left", left, actor=user, user_id=user.id, joined=invitation.organisation_id
+        )
+    audit.record("organisation.member_joined", invitation.organisation, actor=user, **details)
 
 
 def join_organisation(invitation: OrganisationInvitation, user: User) -> None:
@@ -202,10 +206,10 @@ def remove_member(member: User, *, actor: User) -> Organisation:
     member.organisation = own
     accounts.end_sessions(member)
     db.session.flush()
-    _audit(
+    audit.record(
         "organisation.member_removed",
         organisation,
-        actor,
+        actor=actor,
         user_id=member.id,
         email=member.email,
         new_organisation_id=own.id,
@@ -242,14 +246,3 @@ def _cancel_invitations_sent_by(user: User, organisation: Organisation) -> list[
     for invitation in waiting:
         db.session.delete(invitation)
     return [invitation.id for invitation in waiting]
-
-
-def _audit(action: str, organisation: Organisation, actor: User, **details) -> None:
-    audit.record(
-        action,
-        record_type="organisations",
-        record_id=organisation.id,
-        actor_id=actor.id,
-        actor_kind="supplier",
-        details=details,
-    )
