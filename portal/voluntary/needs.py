@@ -16,6 +16,8 @@ from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES, Need, NeedKind, NeedResponse, NeedState
+from portal.voluntary.workflow import OPEN_STATES
+from portal.workflow import Refused
 
 NEED_FIELDS = (
     "title",
@@ -124,7 +126,7 @@ def respond(need_id: int):
     if form.validate_on_submit():
         try:
             services.respond(shown, user=current_user._get_current_object(), message=form.message.data)
-        except services.MoveRefused as error:
+        except Refused as error:
             db.session.rollback()
             flash(str(error) + ".")
         else:
@@ -196,7 +198,7 @@ def edit_need(need_id: int):
     shown = _need_or_404(need_id)
     if not services.can_manage(shown, current_user):
         abort(404 if not _visible(shown) else 403)
-    if shown.state not in services.OPEN_STATES:
+    if shown.state not in OPEN_STATES:
         flash("This need is no longer open, so it cannot be changed.")
         return redirect(url_for("voluntary.need", need_id=shown.id))
     form = NeedForm(obj=shown)
@@ -251,7 +253,7 @@ def close_need(need_id: int, move: str):
     if ConfirmForm().validate_on_submit():
         try:
             services.move(shown, move, actor=current_user._get_current_object())
-        except services.MoveRefused as error:
+        except Refused as error:
             db.session.rollback()
             flash(str(error) + ".")
         else:

@@ -17,6 +17,7 @@ from portal.voluntary import officer_bp, services
 from portal.voluntary.forms import AREA_OPTIONS, DecisionForm, EntryForm, NeedForm
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry, Need, NeedState
 from portal.voluntary.needs import _need_or_404, _responses, choose_outcomes, fill_need
+from portal.workflow import Refused
 
 
 class EntryFilterForm(FilterForm):
@@ -140,7 +141,7 @@ def needs_queue():
 def need(need_id: int):
     shown = _need_or_404(need_id)
     form = DecisionForm()
-    if shown.state == NeedState.PENDING and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             services.move(
                 shown,
@@ -148,9 +149,10 @@ def need(need_id: int):
                 actor=current_user._get_current_object(),
                 reason=form.reason.data or "",
             )
-        except services.MoveRefused as error:
+        except Refused as error:
+            # Shown on the form, beside what the officer typed (the reason is kept).
             db.session.rollback()
-            flash(str(error) + ".")
+            (form.reason if error.field == "note" else form.decision).errors.append(str(error))
         else:
             db.session.commit()
             flash(

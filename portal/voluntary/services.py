@@ -9,7 +9,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.accounts.models import User
@@ -31,20 +30,8 @@ from portal.voluntary.models import (
     NeedState,
     entry_areas,
 )
-
-# The moves a need can make, and who makes them (STYLE habit 3: states and moves as data).
-MOVES: dict[str, tuple[set[NeedState], NeedState]] = {
-    "approve": ({NeedState.PENDING}, NeedState.PUBLISHED),
-    "decline": ({NeedState.PENDING}, NeedState.DECLINED),
-    "met": ({NeedState.PUBLISHED}, NeedState.MET),
-    "close": ({NeedState.PENDING, NeedState.PUBLISHED}, NeedState.CLOSED),
-}
-OPEN_STATES = {NeedState.PENDING, NeedState.PUBLISHED}
-
-
-class MoveRefused(ValueError):
-    """The need is not in a state that allows the move (another officer or tab got there first)."""
-
+from portal.voluntary.workflow import OPEN_STATES
+from portal.workflow import Refused, transition
 
 # --- phone numbers ---------------------------------------------------------------------------
 
@@ -294,37 +281,15 @@ def resubmit_need(need: Need, *, actor: User) -> None:
     _tell_procurement(need, f"A changed need awaits approval: {need.title}")
 
 
-def move(need: Need, name: str, *, actor: User, reason: str = "") -> None:
-    """Apply one of MOVES. :raise MoveRefused: the need is not in a state that allows it."""
-    allowed_from, to = MOVES[name]
-    if need.state not in allowed_from:
-        raise MoveRefused(f"This need is {need.state.value}: it cannot be {to.value} now")
-    need.state = to
-    now = utcnow()
-    if name in {"approve", "decline"}:
-        need.decided_by_id, need.decided_at = actor.id, now
-        need.decline_reason = reason or None
-    else:
-        need.closed_at = now
-    try:
-        db.session.flush()  # the revision check: a concurrent move makes this one stale
-    except StaleDataError as error:
-        raise MoveRefused("Someone else has changed this need meanwhile: see where it is now") from error
-    audit.record(f"need.{to.value}", need, actor=actor, **({"reason": reason} if reason else {}))
-    if name in {"approve", "decline"}:
-        notify(
-            f"voluntary/need_{to.value}",
-            to=(need.contact_name, need.contact_email),
-            subject=f"Your need has been {'approved' if to == NeedState.PUBLISHED else 'declined'}: {need.title}",
-            cause=need,
-            context={"need": need, "reason": reason, "link": link("voluntary.need", need_id=need.id)},
-        )
+def move(need: Need, name: str, *, actor: User | None, reason: str = "", revision: int | None = None) -> None:
+    """Make one of the needs board's moves (portal.voluntary.workflow). :raise Refused:"""
+    transition(need, name, actor=actor, note=reason, revision=revision)
 
 
 def respond(need: Need, *, user: User, message: str) -> NeedResponse:
     """A supplier answers a published need; the need's contact is emailed."""
     if need.state != NeedState.PUBLISHED or need.ends_on < london_today():
-        raise MoveRefused("This need is no longer open for answers")
+        raise Refused("This need is no longer open for answers")
     response = NeedResponse(need=need, organisation_id=user.organisation_id, user_id=user.id, message=message)
     db.session.add(response)
     db.session.flush()
@@ -363,6 +328,6 @@ def close_ended_needs(now: datetime) -> int:
         sa.select(Need).where(Need.state.in_(OPEN_STATES), Need.ends_on < london_today(now))
     ).all()
     for need in ended:
-        need.state, need.closed_at = NeedState.CLOSED, now
-        audit.record("need.closed", need, actor=None, reason="end date passed")
+        transition(need, "close", actor=None, note="end date passed")
+        need.closed_at = now  # the job's own time: one run closes its needs at one moment
     return len(ended)

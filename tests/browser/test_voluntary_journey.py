@@ -39,6 +39,7 @@ CHARITY = "Winsford Youth Trust"
 POSTER_EMAIL = "vera.volunteer@winsford-youth.example"
 POSTER = "Vera Volunteer"
 OFFICER_EMAIL = "olive.officer@example.com"
+SECOND_OFFICER_EMAIL = "owen.officer@example.com"
 SUPPLIER = "Bollin Valley Joinery"
 SUPPLIER_EMAIL = "sam.supplier@bollin-valley.example"
 BODY = "Cheshire West Voluntary Action"
@@ -72,6 +73,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
         make_supplier(POSTER_EMAIL, name=POSTER, organisation=charity)
         make_supplier(SUPPLIER_EMAIL, name="Sam Supplier", organisation=company)
         make_staff(OFFICER_EMAIL, name="Olive Officer")
+        make_staff(SECOND_OFFICER_EMAIL, name="Owen Officer")
         db.session.remove()
     today = london_today()
     starts, ends = today + timedelta(days=7), today + timedelta(days=60)
@@ -178,6 +180,11 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
         "Select whether to approve or decline the need"
     )
     officer.axe()
+    # A second officer opens the same need before the first decides.
+    second = other_browsers()
+    sign_in(second, live_server, SECOND_OFFICER_EMAIL, "/officer/")
+    second.page.goto(officer.page.url)
+    second.axe()
     officer.page.get_by_label("Approve and publish it", exact=True).check()
     officer.page.get_by_role("button", name="Save decision").click()
     expect(heading(officer.page)).to_have_text("Needs board: approvals")
@@ -186,6 +193,17 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     ).to_be_visible()
     expect(officer.page.get_by_text("No needs are in this state.")).to_be_visible()
     officer.axe()
+    # The second officer's decision, made on the page read before, is refused on the form, with
+    # the reason they typed kept.
+    second.page.get_by_label("Decline it", exact=True).check()
+    second.page.get_by_label("Reason", exact=False).first.fill("Please say which project it is for.")
+    second.page.get_by_role("button", name="Save decision").click()
+    expect(second.page.locator(".govuk-error-summary")).to_be_focused()
+    expect(second.page.locator(".govuk-error-summary")).to_contain_text(
+        "This need is published: it cannot be declined now"
+    )
+    expect(second.page.get_by_label("Reason", exact=False).first).to_have_value("Please say which project it is for.")
+    second.axe()
 
     # 4. A supplier, in a third browser, finds it on the board and offers help by keyboard alone.
     supplier = other_browsers()

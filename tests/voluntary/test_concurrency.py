@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.outbox.models import OutboxMessage
 from portal.voluntary import services
 from portal.voluntary.models import Need, NeedState
+from portal.workflow import Refused
 from tests.factories import make_staff, make_supplier
 from tests.voluntary.conftest import add_need, vcse_organisation
 
@@ -34,7 +35,7 @@ def test_two_officers_deciding_at_once_leave_one_decision(fresh_app, database_ki
                 services.move(need, move, actor=officer, reason="Not for this board")
                 db.session.commit()
                 outcomes.append(move)
-            except services.MoveRefused:
+            except Refused:
                 db.session.rollback()
                 outcomes.append("refused")
             db.session.remove()

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.organisations.rules import LegalForm
 from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
-from tests.conftest import count_queries, post_form, session_csrf_token
+from portal.workflow import transition
+from tests.conftest import count_queries, csrf_token_from, post_form, session_csrf_token
 from tests.factories import make_staff, make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
 from tests.voluntary.conftest import (
@@ -398,6 +399,27 @@ def test_an_officer_approves_a_need_and_the_poster_is_emailed(app, client, pendi
     decide(officer_client, pending, "decline", "Too late")
     assert get_need(app, pending).state == NeedState.PUBLISHED
     assert len(emails(app)) == 2
+
+
+def test_a_decision_another_officer_got_to_first_is_refused_on_the_form_with_the_reason_kept(
+    app, pending, officer_client
+):
+    page = officer_client.get(officer_url(pending)).get_data(as_text=True)
+    token = csrf_token_from(page)
+    with app.app_context():
+        need = db.session.get(Need, pending)
+        transition(need, "approve", actor=make_staff("first@example.com"))
+        db.session.commit()
+    refused = officer_client.post(
+        officer_url(pending),
+        data={"csrf_token": token, "decision": "decline", "reason": "Not for this board yet."},
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "This need is published: it cannot be declined now" in error_summary(html)
+    assert "Not for this board yet." in html  # what the officer typed is kept
+    assert get_need(app, pending).state == NeedState.PUBLISHED
+    assert [r.action for r in audits(app, "needs", pending)].count("need.declined") == 0
 
 
 def test_an_officer_declines_a_need_with_a_reason_the_poster_is_told(app, client, pending, officer_client):

@@ -16,7 +16,9 @@ from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import utcnow
 from portal.voluntary import services
 from portal.voluntary.models import AREAS, DirectoryEntry, Need, NeedState
-from portal.voluntary.services import MOVES, MoveRefused, tel_link, uk_phone
+from portal.voluntary.services import tel_link, uk_phone
+from portal.voluntary.workflow import NEEDS, OPEN_STATES
+from portal.workflow import Refused, transition
 from tests.factories import make_organisation, make_staff, make_supplier
 from tests.hostile import HOSTILE_VALUES
 from tests.voluntary.conftest import (
@@ -99,35 +101,75 @@ def test_the_areas_are_the_force_areas_four_authorities_and_st_helens():
 
 
 def test_the_moves_a_need_makes():
-    assert {
-        "approve": ({NeedState.PENDING}, NeedState.PUBLISHED),
-        "decline": ({NeedState.PENDING}, NeedState.DECLINED),
-        "met": ({NeedState.PUBLISHED}, NeedState.MET),
-        "close": ({NeedState.PENDING, NeedState.PUBLISHED}, NeedState.CLOSED),
-    } == MOVES
-    assert {NeedState.PENDING, NeedState.PUBLISHED} == services.OPEN_STATES
+    table = {name: (set(m.sources), m.target, set(m.by), m.note) for name, m in NEEDS.moves.items()}
+    assert table == {
+        "approve": ({NeedState.PENDING}, NeedState.PUBLISHED, {"officer"}, None),
+        "decline": ({NeedState.PENDING}, NeedState.DECLINED, {"officer"}, "required"),
+        "met": ({NeedState.PUBLISHED}, NeedState.MET, {"supplier", "officer"}, None),
+        "close": (
+            {NeedState.PENDING, NeedState.PUBLISHED},
+            NeedState.CLOSED,
+            {"supplier", "officer", "system"},
+            None,
+        ),
+    }
+    assert {NeedState.PENDING, NeedState.PUBLISHED} == OPEN_STATES
 
 
-@pytest.mark.parametrize("name", sorted(MOVES))
+KINDS = ["officer", "supplier", "system"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", sorted(NEEDS.moves))
 @pytest.mark.parametrize("state", list(NeedState))
-def test_each_move_is_allowed_only_from_its_states(app, transaction, name, state):
-    allowed_from, to = MOVES[name]
+def test_each_move_is_allowed_only_from_its_states_and_to_whoever_may_make_it(
+    app, transaction, name, state, kind
+):
+    """Every state x move x kind of actor: made, or refused with the page's message, nothing changed."""
+    move = NEEDS.moves[name]
     with app.app_context():
         officer = make_staff()
+        actors = {"officer": officer, "supplier": make_supplier(), "system": None}
         need_id = add_need(officer.id, state=state)
         need = db.session.get(Need, need_id)
-        actor = db.session.get(type(officer), officer.id)
-        if state in allowed_from:
-            services.move(need, name, actor=actor, reason="Not for this board" if name == "decline" else "")
+        actor = actors[kind] and db.session.get(type(officer), actors[kind].id)
+        note = "Not for this board" if move.note == "required" else ""
+        if state in move.sources and kind in move.by:
+            transition(need, name, actor=actor, note=note)
             db.session.commit()
-            assert db.session.get(Need, need_id).state == to
-            assert [record.action for record in audits(app, "needs", need_id)] == [f"need.{to.value}"]
-        else:
-            with pytest.raises(MoveRefused, match=f"This need is {state.value}"):
-                services.move(need, name, actor=actor)
-            db.session.rollback()
-            assert db.session.get(Need, need_id).state == state
-            assert audits(app, "needs", need_id) == []
+            assert db.session.get(Need, need_id).state == move.target
+            assert [record.action for record in audits(app, "needs", need_id)] == [
+                f"need.{move.target.value}"
+            ]
+            return
+        expected = (
+            f"This need is {state.value}: it cannot be {move.target.value} now"
+            if kind in move.by
+            else "Only the procurement unit can do that"
+        )
+        with pytest.raises(Refused, match=expected):
+            transition(need, name, actor=actor, note=note)
+        db.session.rollback()
+        assert db.session.get(Need, need_id).state == state
+        assert audits(app, "needs", need_id) == []
+
+
+def test_declining_needs_its_reason_said_at_the_field(app, transaction):
+    with app.app_context():
+        officer = make_staff()
+        need = db.session.get(Need, add_need(officer.id, state=NeedState.PENDING))
+        with pytest.raises(Refused, match="Say why the need is declined") as refused:
+            transition(need, "decline", actor=officer, note="  ")
+        assert refused.value.field == "note"
+
+
+def test_a_move_from_a_stale_page_is_refused(app, transaction):
+    with app.app_context():
+        officer = make_staff()
+        need = db.session.get(Need, add_need(officer.id, state=NeedState.PENDING))
+        with pytest.raises(Refused, match="This need is pending: it cannot be published now"):
+            transition(need, "approve", actor=officer, revision=need.revision - 1)
+        assert need.state == NeedState.PENDING
 
 
 def test_approving_and_declining_record_who_and_when_and_closing_records_when(app, transaction):

@@ -1,0 +1,89 @@
+"""The needs board's moves: an officer approves or declines a waiting need; its poster (or an
+officer) says it is met or closes it; the daily job closes one whose end date has passed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from portal.outbox import link, notify
+from portal.time import utcnow
+from portal.voluntary.models import Need
+from portal.voluntary.models import NeedState as S
+from portal.workflow import Move, Workflow, register
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+def _decided(need: Need, actor: User | None, note: str) -> None:
+    need.decided_by_id, need.decided_at = actor.id, utcnow()
+    need.decline_reason = note or None
+
+
+def _closed(need: Need, _actor: User | None, _note: str) -> None:
+    need.closed_at = utcnow()
+
+
+def _tell_contact(need: Need, _actor: User | None, note: str) -> None:
+    published = need.state == S.PUBLISHED
+    notify(
+        f"voluntary/need_{need.state.value}",
+        to=(need.contact_name, need.contact_email),
+        subject=f"Your need has been {'approved' if published else 'declined'}: {need.title}",
+        cause=need,
+        context={"need": need, "reason": note, "link": link("voluntary.need", need_id=need.id)},
+    )
+
+
+NEEDS = register(
+    Need,
+    Workflow(
+        noun="need",
+        moves={
+            move.name: move
+            for move in (
+                Move(
+                    "approve",
+                    frozenset({S.PENDING}),
+                    S.PUBLISHED,
+                    frozenset({"officer"}),
+                    "Approve and publish",
+                    effects=(_decided,),
+                    emails=(_tell_contact,),
+                ),
+                Move(
+                    "decline",
+                    frozenset({S.PENDING}),
+                    S.DECLINED,
+                    frozenset({"officer"}),
+                    "Decline",
+                    note="required",
+                    note_missing="Say why the need is declined",
+                    effects=(_decided,),
+                    emails=(_tell_contact,),
+                ),
+                Move(
+                    "met",
+                    frozenset({S.PUBLISHED}),
+                    S.MET,
+                    frozenset({"supplier", "officer"}),
+                    "Mark as met",
+                    effects=(_closed,),
+                ),
+                Move(
+                    "close",
+                    frozenset({S.PENDING, S.PUBLISHED}),
+                    S.CLOSED,
+                    frozenset({"supplier", "officer", "system"}),
+                    "Close",
+                    effects=(_closed,),
+                ),
+            )
+        },
+        audit_action="{noun}.{target}",
+        audit_details=lambda _before, _move, note: {"reason": note} if note else {},
+        wrong_state="This {noun} is {state}: it cannot be {target} now",
+        not_yours={"officer": "Only the procurement unit can do that"},
+    ),
+)
+OPEN_STATES = frozenset({S.PENDING, S.PUBLISHED})
