@@ -202,7 +202,9 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     expect(second.page.locator(".govuk-error-summary")).to_contain_text(
         "This need is published: it cannot be declined now"
     )
-    expect(second.page.get_by_label("Reason", exact=False).first).to_have_value("Please say which project it is for.")
+    expect(second.page.get_by_label("Reason", exact=False).first).to_have_value(
+        "Please say which project it is for."
+    )
     second.axe()
 
     # 4. A supplier, in a third browser, finds it on the board and offers help by keyboard alone.
