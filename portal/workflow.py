@@ -61,10 +61,13 @@ class Workflow:
     moves: dict[str, Move]
     audit_action: str = "{noun}.{move}"  # or "{noun}.{target}"
     # What the audit record says of a move: by default the states and the note.
-    audit_details: Callable[[enum.Enum, Move, str], dict[str, Any]] = lambda before, move, note: (
-        {"from": before.value, "to": move.target.value} | ({"note": note[:500]} if note else {})
+    audit_details: Callable[[Any, enum.Enum, Move, str], dict[str, Any]] = (
+        lambda _record, before, move, note: (
+            {"from": before.value, "to": move.target.value} | ({"note": note[:500]} if note else {})
+        )
     )
     wrong_state: str = "This {noun} has changed since you opened the page: see where it is now"
+    stale: str = "This {noun} has changed since you opened the page: see where it is now"
     clash: str = "Someone else has changed this {noun} meanwhile: see where it is now"
     not_yours: dict[str, str] = field(default_factory=dict)  # who may make it -> the refusal
 
@@ -107,7 +110,9 @@ def transition(
     words = {"noun": table.noun, "state": record.state.value, "target": chosen.target.value}
     if kind_of(actor) not in chosen.by:
         raise Refused(table.not_yours.get(next(iter(sorted(chosen.by))), "You cannot do that"))
-    if (revision is not None and revision != record.revision) or record.state not in chosen.sources:
+    if revision is not None and revision != record.revision:
+        raise Refused(table.stale.format(**words))
+    if record.state not in chosen.sources:
         raise Refused(table.wrong_state.format(**words))
     note = (note or "").strip()
     if chosen.note == "required" and not note:
@@ -123,7 +128,7 @@ def transition(
     except StaleDataError as error:
         raise Refused(table.clash.format(**words)) from error
     action = table.audit_action.format(noun=table.noun, move=chosen.name, target=chosen.target.value)
-    audit.record(action, record, actor=actor, **table.audit_details(before, chosen, note))
+    audit.record(action, record, actor=actor, **table.audit_details(record, before, chosen, note))
     for email in chosen.emails:
         email(record, actor, note)
     return chosen

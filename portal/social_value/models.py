@@ -279,12 +279,21 @@ class Commitment(db.Model):
     )
 
 
+class ReportState(enum.StrEnum):
+    SUBMITTED = "submitted"  # reported by the supplier (and perhaps confirmed by the partner)
+    VERIFIED = "verified"  # an officer verified it: it counts towards the commitment
+
+
 class DeliveryReport(db.Model):
     __tablename__ = "social_value_delivery_reports"
     __table_args__ = (
         sa.Index("ix_social_value_delivery_reports_commitment", "commitment_id", "id"),
         sa.Index("ix_social_value_delivery_reports_unverified", "verified_at", "id"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        # The state and the verification agree.
+        sa.CheckConstraint(
+            "(state = 'verified') = (verified_at IS NOT NULL)", name="verified_when_verified_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -302,8 +311,15 @@ class DeliveryReport(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # an officer
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[ReportState] = mapped_column(
+        str_enum(ReportState, "report_state"), default=ReportState.SUBMITTED, server_default="submitted"
+    )
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     commitment: Mapped[Commitment] = relationship(back_populates="reports")
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    # Every UPDATE checks and bumps the revision: of two officers verifying at once, one wins.
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012  (SQLAlchemy reads a plain dict)

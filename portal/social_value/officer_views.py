@@ -31,6 +31,7 @@ from portal.social_value.models import (
 )
 from portal.social_value.views import apply_move, offer_page
 from portal.time import utcnow
+from portal.workflow import Refused
 
 
 class QueueFilterForm(FilterForm):
@@ -143,7 +144,7 @@ def verify_report(report_id: int):
     if ConfirmForm().validate_on_submit():
         try:
             services.verify_report(report, officer=current_user._get_current_object())
-        except services.MoveRefused as error:
+        except Refused as error:
             db.session.rollback()
             flash(str(error) + ".")
         else:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, workflow
 from portal.accounts.models import Role, User
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
@@ -31,9 +30,10 @@ from portal.social_value.models import (
 from portal.social_value.queries import partner_organisation_id
 from portal.social_value.workflow import AWARD_MOVES, MOVES
 from portal.time import london_datetime, london_today, utcnow
+from portal.workflow import Refused
 
 
-class MoveRefused(ValueError):
+class MoveRefused(Refused):
     """The move is not open to this person on this offer now: the message says why."""
 
 
@@ -291,16 +291,8 @@ def confirm_report(report: DeliveryReport, *, user: User) -> None:
 
 
 def verify_report(report: DeliveryReport, *, officer: User) -> None:
-    """An officer verifies a report: it counts towards the commitment's delivery."""
-    if report.verified_at is not None:
-        raise MoveRefused("This report is verified already")
-    now = utcnow()
-    report.verified_by_id, report.verified_at = officer.id, now
-    commitment = report.commitment
-    commitment.delivered_quantity = (commitment.delivered_quantity or Decimal(0)) + report.quantity
-    if commitment.delivered_at is None and commitment.delivered_quantity >= commitment.quantity:
-        commitment.delivered_at = now
-    audit.record("delivery.verified", report, actor=officer, commitment=commitment.id)
+    """An officer verifies a report: it counts towards the commitment's delivery. :raise Refused:"""
+    workflow.transition(report, "verify", actor=officer)
 
 
 def commitment_state(commitment: Commitment, today=None) -> str:

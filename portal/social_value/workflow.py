@@ -4,9 +4,18 @@ makes them. Everything here is data the tests read exhaustively."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from portal.social_value.models import DeliveryReport, ReportState
 from portal.social_value.models import OfferState as S
+from portal.time import utcnow
 from portal.widgets import tags
+from portal.workflow import Move as WorkflowMove
+from portal.workflow import Workflow, register
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -126,3 +135,38 @@ def allowed(state: S, role: str, *, for_opportunity: bool = False) -> list[Move]
         and move.for_opportunity is for_opportunity
         and move.name not in AWARD_MOVES
     ]
+
+
+# --- delivery reports ----------------------------------------------------------------------------
+
+
+def _count_towards_commitment(report: DeliveryReport, officer: User | None, _note: str) -> None:
+    """A verified report counts towards its commitment, delivered once the quantity is reached."""
+    now = utcnow()
+    report.verified_by_id, report.verified_at = officer.id, now
+    commitment = report.commitment
+    commitment.delivered_quantity = (commitment.delivered_quantity or Decimal(0)) + report.quantity
+    if commitment.delivered_at is None and commitment.delivered_quantity >= commitment.quantity:
+        commitment.delivered_at = now
+
+
+REPORTS = register(
+    DeliveryReport,
+    Workflow(
+        noun="delivery",
+        moves={
+            "verify": WorkflowMove(
+                "verify",
+                frozenset({ReportState.SUBMITTED}),
+                ReportState.VERIFIED,
+                frozenset({"officer"}),
+                "Verify",
+                effects=(_count_towards_commitment,),
+            )
+        },
+        audit_action="{noun}.{target}",
+        audit_details=lambda report, _before, _move, _note: {"commitment": report.commitment_id},
+        wrong_state="This report is {state} already",
+        not_yours={"officer": "Only the procurement unit can do that"},
+    ),
+)

@@ -81,7 +81,7 @@ NEEDS = register(
             )
         },
         audit_action="{noun}.{target}",
-        audit_details=lambda _before, _move, note: {"reason": note} if note else {},
+        audit_details=lambda _need, _before, _move, note: {"reason": note} if note else {},
         wrong_state="This {noun} is {state}: it cannot be {target} now",
         not_yours={"officer": "Only the procurement unit can do that"},
     ),

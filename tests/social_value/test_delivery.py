@@ -13,16 +13,18 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs import DAILY_TASKS, run_daily
 from portal.organisations.models import Organisation
 from portal.outbox.worker import run_until_idle
 from portal.social_value import services
-from portal.social_value.models import Commitment, DeliveryReport, OfferState, Outcome
+from portal.social_value.models import Commitment, DeliveryReport, OfferState, Outcome, ReportState
 from portal.time import london_today, utcnow
 from portal.voluntary.models import Need
+from portal.workflow import Refused, transition
 from tests.conftest import post_form, session_csrf_token
-from tests.factories import make_supplier, sign_in
+from tests.factories import make_staff, make_supplier, sign_in
 from tests.social_value.conftest import (
     JPEG,
     PDF,
@@ -528,3 +530,45 @@ def test_a_need_names_the_outcome_it_serves_chosen_from_those_in_use(app, transa
     response = post_form(poster_client, "/voluntary-sector/needs/new", need_data(outcome_id=str(retired.id)))
     assert response.status_code == 200
     assert count_of(app, Need) == 1
+
+
+@pytest.mark.parametrize("kind", ["officer", "supplier", "system"])
+@pytest.mark.parametrize("state", list(ReportState))
+def test_verifying_is_an_officers_move_from_submitted_only(app, client, committed, kind, state):
+    """The delivery reports' table, every state x kind of actor: verified, or refused with the
+    page's message and nothing changed."""
+    report(client, committed, quantity="15")
+    [shown] = reports(app)
+    with app.app_context():
+        stored = db.session.get(DeliveryReport, shown.id)
+        officer = make_staff("verifier@example.com")
+        if state is ReportState.VERIFIED:
+            transition(stored, "verify", actor=officer)
+        actor = {"officer": officer, "supplier": db.session.get(User, stored.reported_by_id), "system": None}[
+            kind
+        ]
+        if kind == "officer" and state is ReportState.SUBMITTED:
+            transition(stored, "verify", actor=actor)
+            assert (stored.state, stored.verified_by_id) == (ReportState.VERIFIED, officer.id)
+            return
+        message = (
+            "This report is verified already"
+            if kind == "officer"
+            else "Only the procurement unit can do that"
+        )
+        before = (stored.state, stored.revision, stored.commitment.delivered_quantity)
+        with pytest.raises(Refused, match=message):
+            transition(stored, "verify", actor=actor)
+        assert (stored.state, stored.revision, stored.commitment.delivered_quantity) == before
+
+
+def test_a_verification_from_a_stale_page_is_refused(app, client, committed):
+    report(client, committed, quantity="15")
+    [shown] = reports(app)
+    with app.app_context():
+        stored = db.session.get(DeliveryReport, shown.id)
+        with pytest.raises(Refused, match="This delivery has changed since you opened the page"):
+            transition(
+                stored, "verify", actor=make_staff("verifier@example.com"), revision=stored.revision + 1
+            )
+        assert stored.state is ReportState.SUBMITTED and stored.verified_at is None

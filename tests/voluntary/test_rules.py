@@ -167,7 +167,7 @@ def test_a_move_from_a_stale_page_is_refused(app, transaction):
     with app.app_context():
         officer = make_staff()
         need = db.session.get(Need, add_need(officer.id, state=NeedState.PENDING))
-        with pytest.raises(Refused, match="This need is pending: it cannot be published now"):
+        with pytest.raises(Refused, match="This need has changed since you opened the page"):
             transition(need, "approve", actor=officer, revision=need.revision - 1)
         assert need.state == NeedState.PENDING
 
