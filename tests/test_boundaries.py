@@ -27,12 +27,14 @@ AREAS = {
 # What an area may import of another area: its public modules, never views, blueprints, forms,
 # steps or any other module.
 PUBLIC_MODULES = {"models", "services", "rules", "queries", "access", "emails", "workflow"}
-# Modules and packages any area may import whole: the shared modules and the infrastructure.
+# Modules and packages any area may import whole: the shared modules and the infrastructure
+# (`rows`, `filters` and `widgets` are the speed work the next structural step takes back out).
 SHARED = {
     "extensions",
     "database",
     "audit",
     "workflow",
+    "changes",
     "forms",
     "tokens",
     "files",
@@ -40,6 +42,13 @@ SHARED = {
     "time",
     "security",
     "errors",
+    "append_only",
+    "jobs",
+    "seed",
+    "demo_data",
+    "rows",
+    "filters",
+    "widgets",
     "outbox",
     "postcodes",
     "reference",
@@ -117,8 +126,11 @@ def broken_rule(found: Import) -> str | None:
     own = area_of(found.source)
     module = found.target.split(":")[0]
     other = area_of(module)
-    if own is None or other is None or other == own:
+    if own is None or other == own:
         return None
+    if other is None:
+        shared = module.split(".")[1] if "." in module else module
+        return None if shared in SHARED else f"imports {module}, which is no shared module (SHARED)"
     if other == "officers":
         return f"no area imports the officers' workspace ({found.target})"
     allowed = ", ".join(sorted(PUBLIC_MODULES))
