@@ -4,6 +4,6 @@ them, and a worker (`flask outbox work`) delivers them over SMTP with retries.
 Named `outbox` so it is never confused with the Flask-Mail object.
 """
 
-from portal.outbox.services import link, notify, queue_broadcast
+from portal.outbox.services import link, notify, notify_procurement, queue_broadcast
 
-__all__ = ["link", "notify", "queue_broadcast"]
+__all__ = ["link", "notify", "notify_procurement", "queue_broadcast"]

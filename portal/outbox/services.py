@@ -61,6 +61,20 @@ def _cause(cause: Any) -> tuple[str | None, str | None]:
     return cause.__tablename__, str(cause.id)
 
 
+def notify_procurement(
+    template: str, *, subject: str, context: dict[str, Any] | None = None, cause: Any = None
+) -> OutboxMessage | None:
+    """Queue an email to the procurement unit's shared inbox (PROCUREMENT_INBOX). Where none is
+    set (development without one) nothing is queued and the log says what was not sent."""
+    inbox = current_app.config["PROCUREMENT_INBOX"]
+    if not inbox:
+        current_app.logger.warning(
+            "PROCUREMENT_INBOX is not set: officers were not emailed about %s", subject
+        )
+        return None
+    return notify(template, to=inbox, subject=subject, context=context, cause=cause)
+
+
 def notify(
     template: str,
     *,

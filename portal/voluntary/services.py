@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal import audit
 from portal.accounts.models import User
@@ -18,9 +17,9 @@ from portal.jobs import daily_task
 from portal.organisations.models import Classification, Organisation
 from portal.organisations.rules import classify_vcse
 from portal.organisations.services import current_decisions
-from portal.outbox.services import link, notify
 from portal.postcodes.lookup import PostcodeAnswer, lookup_postcode
 from portal.time import london_today, utcnow
+from portal.voluntary import emails
 from portal.voluntary.models import (
     AREAS,
     NEED_FROM_PROCUREMENT,
@@ -252,24 +251,8 @@ def submit_need(need: Need, *, actor: User) -> Need:
     db.session.add(need)
     db.session.flush()
     audit.record("need.submitted", need, actor=actor)
-    _tell_procurement(need, f"A need awaits approval: {need.title}")
+    emails.need_awaiting_approval_email(need)
     return need
-
-
-def _tell_procurement(need: Need, subject: str) -> None:
-    inbox = current_app.config["PROCUREMENT_INBOX"]
-    if not inbox:
-        current_app.logger.warning(
-            "PROCUREMENT_INBOX is not set: officers were not emailed about %s", subject
-        )
-        return
-    notify(
-        "voluntary/need_awaiting_approval",
-        to=inbox,
-        subject=subject,
-        cause=need,
-        context={"need": need, "link": link("voluntary_officers.need", need_id=need.id)},
-    )
 
 
 def resubmit_need(need: Need, *, actor: User) -> None:
@@ -278,7 +261,7 @@ def resubmit_need(need: Need, *, actor: User) -> None:
     need.state = NeedState.PENDING
     need.decided_by_id = need.decided_at = need.decline_reason = None
     audit.record("need.changed", need, actor=actor, was_published=was_published)
-    _tell_procurement(need, f"A changed need awaits approval: {need.title}")
+    emails.need_awaiting_approval_email(need, changed=True)
 
 
 def move(need: Need, name: str, *, actor: User | None, reason: str = "", revision: int | None = None) -> None:
@@ -294,19 +277,7 @@ def respond(need: Need, *, user: User, message: str) -> NeedResponse:
     db.session.add(response)
     db.session.flush()
     audit.record("need.answered", need, actor=user, response=response.id)
-    notify(
-        "voluntary/need_answered",
-        to=(need.contact_name, need.contact_email),
-        subject=f"{user.organisation.name} answered your need: {need.title}",
-        cause=response,
-        context={
-            "need": need,
-            "response": response,
-            "organisation": user.organisation,
-            "user": user,
-            "link": link("voluntary.need", need_id=need.id),
-        },
-    )
+    emails.need_answered_email(need, response, user)
     return response
 
 

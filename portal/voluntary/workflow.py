@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from portal.outbox import link, notify
 from portal.time import utcnow
+from portal.voluntary.emails import need_decided_email
 from portal.voluntary.models import Need
 from portal.voluntary.models import NeedState as S
 from portal.workflow import Move, Workflow, register
@@ -24,17 +24,6 @@ def _closed(need: Need, _actor: User | None, _note: str) -> None:
     need.closed_at = utcnow()
 
 
-def _tell_contact(need: Need, _actor: User | None, note: str) -> None:
-    published = need.state == S.PUBLISHED
-    notify(
-        f"voluntary/need_{need.state.value}",
-        to=(need.contact_name, need.contact_email),
-        subject=f"Your need has been {'approved' if published else 'declined'}: {need.title}",
-        cause=need,
-        context={"need": need, "reason": note, "link": link("voluntary.need", need_id=need.id)},
-    )
-
-
 NEEDS = register(
     Need,
     Workflow(
@@ -49,7 +38,7 @@ NEEDS = register(
                     frozenset({"officer"}),
                     "Approve and publish",
                     effects=(_decided,),
-                    emails=(_tell_contact,),
+                    emails=(need_decided_email,),
                 ),
                 Move(
                     "decline",
@@ -60,7 +49,7 @@ NEEDS = register(
                     note="required",
                     note_missing="Say why the need is declined",
                     effects=(_decided,),
-                    emails=(_tell_contact,),
+                    emails=(need_decided_email,),
                 ),
                 Move(
                     "met",

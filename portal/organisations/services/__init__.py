@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
-from portal import audit
+from portal import audit, outbox
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations import rules
@@ -161,15 +160,9 @@ def register(organisation: Organisation, *, actor: User) -> None:
 
 
 def notify_procurement(template: str, organisation: Organisation, *, subject: str, context: dict) -> None:
-    inbox = current_app.config["PROCUREMENT_INBOX"]
-    if not inbox:
-        current_app.logger.warning(
-            "PROCUREMENT_INBOX is not set: officers were not emailed about %s", subject
-        )
-        return
-    notify(
+    """Tell the procurement inbox about an organisation, with a link to its officers' page."""
+    outbox.notify_procurement(
         template,
-        to=inbox,
         subject=subject,
         cause=organisation,
         context={
