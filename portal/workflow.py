@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -45,7 +45,6 @@ class Move:
     sources: frozenset[enum.Enum]
     target: enum.Enum
     by: frozenset[str]  # who may make it: "supplier", "officer", "system"
-    label: str = ""  # as a button says it
     note: str | None = None  # None, "optional" or "required"
     note_missing: str = "Enter a note"  # the message when a required note is missing
     checks: tuple[Check, ...] = ()
@@ -69,11 +68,7 @@ class Workflow:
     wrong_state: str = "This {noun} has changed since you opened the page: see where it is now"
     stale: str = "This {noun} has changed since you opened the page: see where it is now"
     clash: str = "Someone else has changed this {noun} meanwhile: see where it is now"
-    not_yours: dict[str, str] = field(default_factory=dict)  # who may make it -> the refusal
-
-    def allowed(self, state: enum.Enum, kind: str) -> list[Move]:
-        """The moves `kind` may make from `state`, in table order."""
-        return [move for move in self.moves.values() if state in move.sources and kind in move.by]
+    not_yours: str = "You cannot do that"  # the refusal of a move this actor may not make
 
 
 _TABLES: dict[type, Workflow] = {}
@@ -109,7 +104,7 @@ def transition(
         raise Refused(f"There is no such step for a {table.noun}")
     words = {"noun": table.noun, "state": record.state.value, "target": chosen.target.value}
     if kind_of(actor) not in chosen.by:
-        raise Refused(table.not_yours.get(next(iter(sorted(chosen.by))), "You cannot do that"))
+        raise Refused(table.not_yours)
     if revision is not None and revision != record.revision:
         raise Refused(table.stale.format(**words))
     if record.state not in chosen.sources:

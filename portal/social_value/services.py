@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, workflow
@@ -16,7 +15,7 @@ from portal.jobs import daily_task
 from portal.opportunities.services import has_closed, is_open
 from portal.organisations.models import Organisation
 from portal.organisations.services import email_members
-from portal.outbox.services import link, notify
+from portal.outbox.services import link, notify, notify_procurement
 from portal.social_value.models import (
     Commitment,
     DeliveryReport,
@@ -188,13 +187,11 @@ def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
         return
     context = {"offer": offer, "event": event, "organisation": offer.organisation}
     if MOVES[event.action].by == "supplier":
-        inbox = current_app.config["PROCUREMENT_INBOX"]
-        if inbox and offer.opportunity_id is not None:
-            _tell_officers_sealed(offer.opportunity, event, inbox)
-        elif inbox:
-            notify(
+        if offer.opportunity_id is not None:
+            _tell_officers_sealed(offer.opportunity, event)
+        else:
+            notify_procurement(
                 f"social_value/offer_{event.action}",
-                to=inbox,
                 subject=f"Social value offer {_OFFICER_SUBJECTS[event.action]}: {offer.organisation.name}",
                 cause=event,
                 context={**context, "link": link("social_value_officers.offer", offer_id=offer.id)},
@@ -213,13 +210,12 @@ def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
 _OFFICER_SUBJECTS = {"submit": "submitted", "resubmit": "resubmitted", "withdraw": "withdrawn"}
 
 
-def _tell_officers_sealed(opportunity, event: OfferEvent, inbox: str) -> None:
+def _tell_officers_sealed(opportunity, event: OfferEvent) -> None:
     """A response to an opportunity arrived or was withdrawn: the email names neither the
     organisation nor what it offers, which no officer may read before the closing time."""
     arrived = event.action == "seal"
-    notify(
+    notify_procurement(
         "opportunities/response_arrived" if arrived else "opportunities/response_withdrawn",
-        to=inbox,
         subject=f"A sealed social value response {'arrived' if arrived else 'was withdrawn'}: {opportunity.reference}",
         cause=event,
         context={

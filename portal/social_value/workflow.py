@@ -160,13 +160,12 @@ REPORTS = register(
                 frozenset({ReportState.SUBMITTED}),
                 ReportState.VERIFIED,
                 frozenset({"officer"}),
-                "Verify",
                 effects=(_count_towards_commitment,),
             )
         },
         audit_action="{noun}.{target}",
         audit_details=lambda report, _before, _move, _note: {"commitment": report.commitment_id},
         wrong_state="This report is {state} already",
-        not_yours={"officer": "Only the procurement unit can do that"},
+        not_yours="Only the procurement unit can do that",
     ),
 )

@@ -36,7 +36,6 @@ NEEDS = register(
                     frozenset({S.PENDING}),
                     S.PUBLISHED,
                     frozenset({"officer"}),
-                    "Approve and publish",
                     effects=(_decided,),
                     emails=(need_decided_email,),
                 ),
@@ -45,7 +44,6 @@ NEEDS = register(
                     frozenset({S.PENDING}),
                     S.DECLINED,
                     frozenset({"officer"}),
-                    "Decline",
                     note="required",
                     note_missing="Say why the need is declined",
                     effects=(_decided,),
@@ -56,7 +54,6 @@ NEEDS = register(
                     frozenset({S.PUBLISHED}),
                     S.MET,
                     frozenset({"supplier", "officer"}),
-                    "Mark as met",
                     effects=(_closed,),
                 ),
                 Move(
@@ -64,7 +61,6 @@ NEEDS = register(
                     frozenset({S.PENDING, S.PUBLISHED}),
                     S.CLOSED,
                     frozenset({"supplier", "officer", "system"}),
-                    "Close",
                     effects=(_closed,),
                 ),
             )
@@ -72,7 +68,7 @@ NEEDS = register(
         audit_action="{noun}.{target}",
         audit_details=lambda _need, _before, _move, note: {"reason": note} if note else {},
         wrong_state="This {noun} is {state}: it cannot be {target} now",
-        not_yours={"officer": "Only the procurement unit can do that"},
+        not_yours="Only the procurement unit can do that",
     ),
 )
 OPEN_STATES = frozenset({S.PENDING, S.PUBLISHED})
