@@ -33,10 +33,20 @@ class Refused(ValueError):
         self.field = field
 
 
+@dataclass(frozen=True)
+class Change:
+    """A move being made, as its hooks see it: checks before the state changes, effects and
+    emails after."""
+
+    record: Any
+    move: Move
+    before: enum.Enum
+    actor: User | None
+    note: str
+
+
 # Hooks a move may carry: a check that raises Refused, what else the move changes, and an email.
-Check = Callable[[Any, "User | None"], None]
-Effect = Callable[[Any, "User | None", str], None]
-Email = Callable[[Any, "User | None", str], None]
+Hook = Callable[[Change], None]
 
 
 @dataclass(frozen=True)
@@ -47,9 +57,9 @@ class Move:
     by: frozenset[str]  # who may make it: "supplier", "officer", "system"
     note: str | None = None  # None, "optional" or "required"
     note_missing: str = "Enter a note"  # the message when a required note is missing
-    checks: tuple[Check, ...] = ()
-    effects: tuple[Effect, ...] = ()
-    emails: tuple[Email, ...] = ()
+    checks: tuple[Hook, ...] = ()
+    effects: tuple[Hook, ...] = ()
+    emails: tuple[Hook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,15 +70,27 @@ class Workflow:
     moves: dict[str, Move]
     audit_action: str = "{noun}.{move}"  # or "{noun}.{target}"
     # What the audit record says of a move: by default the states and the note.
-    audit_details: Callable[[Any, enum.Enum, Move, str], dict[str, Any]] = (
-        lambda _record, before, move, note: (
-            {"from": before.value, "to": move.target.value} | ({"note": note[:500]} if note else {})
-        )
+    audit_details: Callable[[Change], dict[str, Any]] = lambda change: (
+        {"from": change.before.value, "to": change.move.target.value}
+        | ({"note": change.note[:500]} if change.note else {})
     )
+    # The record the audit is filed under, where its history is read: by default the record.
+    audit_under: Callable[[Any], Any] = lambda record: record
     wrong_state: str = "This {noun} has changed since you opened the page: see where it is now"
     stale: str = "This {noun} has changed since you opened the page: see where it is now"
     clash: str = "Someone else has changed this {noun} meanwhile: see where it is now"
-    not_yours: str = "You cannot do that"  # the refusal of a move this actor may not make
+    not_yours: str = "Only {makers} can do that"  # a move this actor may not make
+    # Where one model holds several kinds of record, each making only its own moves (an offer:
+    # general, or a response to an opportunity), the check that refuses another kind's move,
+    # made before the revision and the state.
+    kind_check: Hook | None = None
+
+
+# Who may make a move, in the words of the refusal to anyone else.
+_MAKERS = {
+    frozenset({"officer"}): "the procurement unit",
+    frozenset({"supplier"}): "the supplier",
+}
 
 
 _TABLES: dict[type, Workflow] = {}
@@ -104,26 +126,29 @@ def transition(
         raise Refused(f"There is no such step for a {table.noun}")
     words = {"noun": table.noun, "state": record.state.value, "target": chosen.target.value}
     if kind_of(actor) not in chosen.by:
-        raise Refused(table.not_yours)
+        makers = _MAKERS.get(chosen.by - {"system"}, "the supplier or the procurement unit")
+        raise Refused(table.not_yours.format(makers=makers, **words))
+    change = Change(record, chosen, record.state, actor, (note or "").strip())
+    if table.kind_check is not None:
+        table.kind_check(change)
     if revision is not None and revision != record.revision:
         raise Refused(table.stale.format(**words))
     if record.state not in chosen.sources:
         raise Refused(table.wrong_state.format(**words))
-    note = (note or "").strip()
-    if chosen.note == "required" and not note:
+    if chosen.note == "required" and not change.note:
         raise Refused(chosen.note_missing, field="note")
     for check in chosen.checks:
-        check(record, actor)
-    before = record.state
-    record.state = chosen.target
-    for effect in chosen.effects:
-        effect(record, actor, note)
+        check(change)
+    with db.session.no_autoflush:  # the state and its effects reach the database together
+        record.state = chosen.target
+        for effect in chosen.effects:
+            effect(change)
     try:
         db.session.flush()  # the revision check: a concurrent move makes this one stale
     except StaleDataError as error:
         raise Refused(table.clash.format(**words)) from error
     action = table.audit_action.format(noun=table.noun, move=chosen.name, target=chosen.target.value)
-    audit.record(action, record, actor=actor, **table.audit_details(record, before, chosen, note))
+    audit.record(action, table.audit_under(record), actor=actor, **table.audit_details(change))
     for email in chosen.emails:
-        email(record, actor, note)
+        email(change)
     return chosen

@@ -94,18 +94,22 @@ def offers_queue():
 
 @officer_bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
+    return offer_page("social_value/officers/offer.html", _offer(offer_id), "officer")
+
+
+def _offer(offer_id: int) -> Offer:
     shown = db.session.scalar(queries.offer(offer_id))
     if shown is None or services.hidden_from_officers(shown):
         abort(404)  # a draft is the supplier's own until submitted; a response sealed until closing
-    return offer_page("social_value/officers/offer.html", shown, "officer")
+    return shown
 
 
 @officer_bp.post("/offers/<int:offer_id>/<any(pick_up, ask, accept, decline):move>")
 def move_offer(offer_id: int, move: str):
-    shown = db.session.scalar(queries.offer(offer_id))
-    if shown is None or services.hidden_from_officers(shown):
-        abort(404)
-    apply_move(shown, move, done=_DONE[move])
+    shown = _offer(offer_id)
+    refused = apply_move(shown, move, done=_DONE[move])
+    if refused is not None:
+        return offer_page("social_value/officers/offer.html", shown, "officer", refused)
     return redirect(url_for("social_value_officers.offer", offer_id=offer_id))
 
 

@@ -1,11 +1,15 @@
-"""How social value's figures and places read: pure functions, shared by its pages and the
-opportunities' sealed responses."""
+"""Social value's rules as pure functions: whether an offer is ready to send, and how its figures
+and places read (shared by its pages and the opportunities' sealed responses)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
+
+if TYPE_CHECKING:
+    from portal.social_value.models import Offer
 
 
 def quantity_text(amount: Decimal | None) -> str:
@@ -19,3 +23,42 @@ def quantity_text(amount: Decimal | None) -> str:
 def area_name(code: str | None) -> str:
     """A force-area council's name from its code; empty for none."""
     return FORCE_AREA_AUTHORITIES.get(code or "", "")
+
+
+def incomplete(offer: Offer) -> list[str]:
+    """What the offer still lacks before it can be submitted (the steps' names)."""
+    missing = []
+    if offer.theme_id is None:
+        missing.append("theme")
+    if not offer.outcomes:
+        missing.append("outcomes")
+    if offer.indicator_id is None:
+        missing.append("indicator")
+    if not offer.description:
+        missing.append("description")
+    if offer.measure_id is None or offer.quantity is None:
+        missing.append("quantity")
+    if offer.authority is None:
+        missing.append("where")
+    if offer.due_on is None:
+        missing.append("when")
+    if not offer.partner_answered:
+        missing.append("partner")
+    return missing
+
+
+def matrix_problems(offer: Offer) -> list[str]:
+    """Answers that no longer fit together (an outcome of another theme, a measure that does not
+    evidence the indicator), in the words shown to the supplier."""
+    problems = []
+    if any(outcome.theme_id != offer.theme_id for outcome in offer.outcomes):
+        problems.append("An outcome you chose is not one of the theme's: choose the outcomes again")
+    if offer.indicator is not None and offer.indicator.theme_id != offer.theme_id:
+        problems.append("The indicator you chose is not one of the theme's: choose it again")
+    if (
+        offer.measure is not None
+        and offer.indicator is not None
+        and offer.indicator not in offer.measure.indicators
+    ):
+        problems.append("The measure you chose does not evidence the indicator: choose the quantity again")
+    return problems

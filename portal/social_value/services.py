@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, workflow
-from portal.accounts.models import Role, User
-from portal.ethics.services import PledgeRequired, require_current_pledge
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs import daily_task
-from portal.opportunities.services import has_closed, is_open
+from portal.opportunities.services import has_closed
 from portal.organisations.models import Organisation
-from portal.organisations.services import email_members
-from portal.outbox.services import link, notify, notify_procurement
+from portal.social_value import emails
+from portal.social_value import workflow as _tables  # noqa: F401  (registers the offers' and reports' moves)
 from portal.social_value.models import (
     Commitment,
     DeliveryReport,
@@ -27,52 +25,8 @@ from portal.social_value.models import (
     Outcome,
 )
 from portal.social_value.queries import partner_organisation_id
-from portal.social_value.workflow import AWARD_MOVES, MOVES
-from portal.time import london_datetime, london_today, utcnow
+from portal.time import london_today, utcnow
 from portal.workflow import Refused
-
-
-class MoveRefused(Refused):
-    """The move is not open to this person on this offer now: the message says why."""
-
-
-def incomplete(offer: Offer) -> list[str]:
-    """What the offer still lacks before it can be submitted (the steps' names)."""
-    missing = []
-    if offer.theme_id is None:
-        missing.append("theme")
-    if not offer.outcomes:
-        missing.append("outcomes")
-    if offer.indicator_id is None:
-        missing.append("indicator")
-    if not offer.description:
-        missing.append("description")
-    if offer.measure_id is None or offer.quantity is None:
-        missing.append("quantity")
-    if offer.authority is None:
-        missing.append("where")
-    if offer.due_on is None:
-        missing.append("when")
-    if not offer.partner_answered:
-        missing.append("partner")
-    return missing
-
-
-def matrix_problems(offer: Offer) -> list[str]:
-    """Answers that no longer fit together (an outcome of another theme, a measure that does not
-    evidence the indicator), in the words shown to the supplier."""
-    problems = []
-    if any(outcome.theme_id != offer.theme_id for outcome in offer.outcomes):
-        problems.append("An outcome you chose is not one of the theme's: choose the outcomes again")
-    if offer.indicator is not None and offer.indicator.theme_id != offer.theme_id:
-        problems.append("The indicator you chose is not one of the theme's: choose it again")
-    if (
-        offer.measure is not None
-        and offer.indicator is not None
-        and offer.indicator not in offer.measure.indicators
-    ):
-        problems.append("The measure you chose does not evidence the indicator: choose the quantity again")
-    return problems
 
 
 def hidden_from_officers(offer: Offer) -> bool:
@@ -92,13 +46,13 @@ def start_offer(organisation: Organisation, *, user: User) -> Offer:
 
 def refuse_unless_deletable(offer: Offer) -> None:
     """Only a draft can be deleted: once submitted, an offer has a timeline the procurement unit
-    has seen, and is withdrawn instead. :raise MoveRefused:"""
+    has seen, and is withdrawn instead. :raise Refused:"""
     if offer.state != OfferState.DRAFT:
-        raise MoveRefused("Only a draft can be deleted: a submitted offer can be withdrawn instead")
+        raise Refused("Only a draft can be deleted: a submitted offer can be withdrawn instead")
 
 
 def delete_draft(offer: Offer, *, user: User) -> None:
-    """Delete a draft its organisation no longer wants. :raise MoveRefused: not a draft."""
+    """Delete a draft its organisation no longer wants. :raise Refused: not a draft."""
     refuse_unless_deletable(offer)
     audit.record("offer.draft_deleted", offer, actor=user, what=(offer.description or "")[:200])
     offer.outcomes.clear()
@@ -107,131 +61,10 @@ def delete_draft(offer: Offer, *, user: User) -> None:
 
 
 def transition(offer: Offer, name: str, *, actor: User, revision: int, message: str = "") -> OfferEvent:
-    """Make one move of the review. :raise MoveRefused: not a move for this actor from this state,
-    a form older than the offer's last change, missing words, an incomplete offer, or no current
-    Code of Ethics pledge."""
-    move = MOVES[name]
-    role = "officer" if actor.role in {Role.OFFICER, Role.ADMIN} else "supplier"
-    if move.by != role:
-        raise MoveRefused(
-            "Only the procurement unit can do that"
-            if move.by == "officer"
-            else "Only the supplier can do that"
-        )
-    if move.for_opportunity != (offer.opportunity_id is not None):
-        raise MoveRefused(
-            "This offer is a response to an opportunity: it is sealed, not reviewed"
-            if offer.opportunity_id is not None
-            else "This offer is a general commitment: it is reviewed, not sealed"
-        )
-    if revision != offer.revision or offer.state not in move.sources:
-        raise MoveRefused("This offer has changed since you opened the page: see where it is now")
-    if move.for_opportunity and (move.by == "supplier") != is_open(offer.opportunity):
-        raise MoveRefused(
-            "The opportunity has closed: its responses can no longer change"
-            if move.by == "supplier"
-            else "The opportunity is still open: its responses are sealed until it closes"
-        )
-    if move.message == "required" and not message.strip():
-        raise MoveRefused("Write the words the move needs")
-    if name in {"submit", "resubmit", "seal"} and (missing := incomplete(offer) or matrix_problems(offer)):
-        raise MoveRefused(f"Answer every question before you submit: {', '.join(missing)}")
-    if move.needs_pledge:
-        try:
-            require_current_pledge(offer.organisation)
-        except PledgeRequired as error:
-            raise MoveRefused(str(error)) from error
-    event = OfferEvent(
-        offer=offer,
-        action=name,
-        from_state=offer.state.value,
-        to_state=move.target.value,
-        actor_id=actor.id,
-        message=message.strip(),
-    )
-    now = utcnow()
-    offer.state = move.target
-    if move.target in {OfferState.SUBMITTED, OfferState.RESUBMITTED, OfferState.SEALED}:
-        offer.queued_at = now
-    if name == "pick_up":
-        offer.reviewer_id = actor.id
-    if move.target in {OfferState.ACCEPTED, OfferState.DECLINED}:
-        offer.decided_at = now
-    db.session.add(event)
-    try:
-        db.session.flush()  # the revision check: a concurrent move makes this one stale
-    except StaleDataError as error:
-        raise MoveRefused("Someone else has moved this offer on meanwhile: see where it is now") from error
-    if move.target == OfferState.ACCEPTED:
-        _commit_to(offer)
-    audit.record(f"offer.{name}", offer, actor=actor, **{"from": event.from_state, "to": event.to_state})
-    _tell_other_side(offer, event, actor)
-    return event
-
-
-def _commit_to(offer: Offer) -> Commitment:
-    """An accepted general offer is a commitment at once."""
-    commitment = Commitment(
-        offer=offer,
-        organisation_id=offer.organisation_id,
-        measure_id=offer.measure_id,
-        quantity=offer.quantity,
-        due_on=offer.due_on,
-    )
-    db.session.add(commitment)
-    return commitment
-
-
-def _tell_other_side(offer: Offer, event: OfferEvent, actor: User) -> None:
-    if event.action in AWARD_MOVES:
-        return
-    context = {"offer": offer, "event": event, "organisation": offer.organisation}
-    if MOVES[event.action].by == "supplier":
-        if offer.opportunity_id is not None:
-            _tell_officers_sealed(offer.opportunity, event)
-        else:
-            notify_procurement(
-                f"social_value/offer_{event.action}",
-                subject=f"Social value offer {_OFFICER_SUBJECTS[event.action]}: {offer.organisation.name}",
-                cause=event,
-                context={**context, "link": link("social_value_officers.offer", offer_id=offer.id)},
-            )
-        return
-    creator = db.session.get(User, offer.created_by_id)
-    notify(
-        f"social_value/offer_{event.action}",
-        to=(creator.name, creator.email),
-        subject=f"Your social value offer: {_SUPPLIER_SUBJECTS[event.action]}",
-        cause=event,
-        context={**context, "link": link("social_value.offer", offer_id=offer.id)},
-    )
-
-
-_OFFICER_SUBJECTS = {"submit": "submitted", "resubmit": "resubmitted", "withdraw": "withdrawn"}
-
-
-def _tell_officers_sealed(opportunity, event: OfferEvent) -> None:
-    """A response to an opportunity arrived or was withdrawn: the email names neither the
-    organisation nor what it offers, which no officer may read before the closing time."""
-    arrived = event.action == "seal"
-    notify_procurement(
-        "opportunities/response_arrived" if arrived else "opportunities/response_withdrawn",
-        subject=f"A sealed social value response {'arrived' if arrived else 'was withdrawn'}: {opportunity.reference}",
-        cause=event,
-        context={
-            "opportunity": opportunity,
-            "closes": london_datetime(opportunity.closes_at),
-            "link": link("opportunities_officers.opportunity", opportunity_id=opportunity.id),
-        },
-    )
-
-
-_SUPPLIER_SUBJECTS = {
-    "pick_up": "being reviewed",
-    "ask": "a question from the procurement unit",
-    "accept": "accepted",
-    "decline": "declined",
-}
+    """Make one of the offer's moves (portal.social_value.workflow): the entry it adds to the
+    offer's timeline. :raise Refused:"""
+    workflow.transition(offer, name, actor=actor, note=message, revision=revision)
+    return offer.events[-1]
 
 
 def measures_for(indicator: Indicator | None) -> list[Measure]:
@@ -264,24 +97,17 @@ def report_delivery(commitment: Commitment, report: DeliveryReport, *, user: Use
 
 
 def _ask_partner_to_confirm(commitment: Commitment, report: DeliveryReport) -> None:
-    """Each member of the registered organisation acting for the offer's partner body is told a
-    report names it, so the delivery can be confirmed by someone who saw it."""
+    """The registered organisation acting for the offer's partner body is asked to confirm the
+    delivery, by someone who saw it."""
     partner_id = partner_organisation_id(commitment)
-    if partner_id is None:
-        return
-    email_members(
-        db.session.get(Organisation, partner_id),
-        "social_value/report_to_confirm",
-        subject=f"Please confirm a delivery by {commitment.offer.organisation.name}",
-        cause=report,
-        context={"commitment": commitment, "report": report, "link": link("social_value.partner_reports")},
-    )
+    if partner_id is not None:
+        emails.report_to_confirm(db.session.get(Organisation, partner_id), commitment, report)
 
 
 def confirm_report(report: DeliveryReport, *, user: User) -> None:
     """A member of the partner body says the delivery happened."""
     if report.confirmed_at is not None:
-        raise MoveRefused("This report is confirmed already")
+        raise Refused("This report is confirmed already")
     report.confirmed_by_id, report.confirmed_at = user.id, utcnow()
     audit.record("delivery.confirmed", report, actor=user)
 
@@ -309,17 +135,7 @@ def remind_overdue_commitments(now: datetime) -> int:
         )
     ).all()
     for commitment in due:
-        creator = db.session.get(User, commitment.offer.created_by_id)
-        notify(
-            "social_value/commitment_overdue",
-            to=(creator.name, creator.email),
-            subject="Your social value commitment's date has passed",
-            cause=commitment,
-            context={
-                "commitment": commitment,
-                "link": link("social_value.offer", offer_id=commitment.offer_id),
-            },
-        )
+        emails.commitment_overdue(commitment)
         commitment.overdue_reminded_at = now
     return len(due)
 

@@ -18,6 +18,7 @@ from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
 from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
 from portal.voluntary.models import Need, NeedState
+from portal.workflow import Refused
 
 # Each state's tag, for the offers' pages (lists show one a row).
 bp.add_app_template_global(workflow.STATE_TAGS, "offer_state_tags")
@@ -116,8 +117,8 @@ def offer_step(offer_id: int, slug: str):
         following = steps.next_step(step)
         if (
             request.args.get("from") == "check"
-            and not services.incomplete(offer)
-            and not services.matrix_problems(offer)
+            and not rules.incomplete(offer)
+            and not rules.matrix_problems(offer)
         ):
             following = None
         if following is None:
@@ -134,8 +135,8 @@ def check_offer(offer_id: int):
     return render_template(
         "social_value/check.html",
         offer=offer,
-        missing=services.incomplete(offer),
-        problems=services.matrix_problems(offer),
+        missing=rules.incomplete(offer),
+        problems=rules.matrix_problems(offer),
         form=MoveForm(revision=offer.revision),
         area_name=rules.area_name,
         quantity_text=rules.quantity_text,
@@ -148,7 +149,7 @@ def delete_draft(offer_id: int):
     shown = own_offer(offer_id)
     try:
         services.refuse_unless_deletable(shown)
-    except services.MoveRefused as refusal:
+    except Refused as refusal:
         flash(f"{refusal}.")
         return redirect(url_for("social_value.offer", offer_id=shown.id))
     form = ConfirmForm()
@@ -168,24 +169,31 @@ def delete_draft(offer_id: int):
 
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
-    shown = own_offer(offer_id)
+    return _offer_page(own_offer(offer_id))
+
+
+def _offer_page(shown: Offer, refused: MoveForm | None = None) -> str:
     return offer_page(
         "social_value/offer.html",
         shown,
         "supplier",
+        refused,
         report_form=DeliveryReportForm(),
         feedback=responses.feedback_for(shown),
     )
 
 
-def offer_page(template: str, offer: Offer, role: str, **context) -> str:
+def offer_page(template: str, offer: Offer, role: str, refused: MoveForm | None = None, **context) -> str:
     """An offer's page for `role` ("supplier" or "officer"): its answers, timeline and the moves
-    that role may make."""
+    that role may make; after a refused move, its form as posted with the error at the field."""
     return render_template(
         template,
         offer=offer,
-        moves=workflow.allowed(offer.state, role, for_opportunity=offer.opportunity_id is not None),
-        form=MoveForm(revision=offer.revision),
+        moves=workflow.allowed(offer, role),
+        labels=workflow.LABELS,
+        form=refused or MoveForm(formdata=None),
+        refused=refused and refused.move,
+        blank=MoveForm(formdata=None),
         names=workflow.STATE_NAMES,
         area_name=rules.area_name,
         quantity_text=rules.quantity_text,
@@ -197,7 +205,9 @@ def offer_page(template: str, offer: Offer, role: str, **context) -> str:
 @bp.post("/offers/<int:offer_id>/<any(submit, resubmit, withdraw, seal, withdraw_response):move>")
 def move_offer(offer_id: int, move: str):
     shown = own_offer(offer_id)
-    apply_move(shown, move, done=SUPPLIER_DONE[move])
+    refused = apply_move(shown, move, done=SUPPLIER_DONE[move])
+    if refused is not None:
+        return _offer_page(shown, refused)
     return redirect(url_for("social_value.offer", offer_id=shown.id))
 
 
@@ -210,27 +220,34 @@ SUPPLIER_DONE = {
 }
 
 
-def apply_move(offer: Offer, move: str, *, done: str) -> None:
-    """Make a move from a posted MoveForm, for a supplier or an officer, and say how it went:
-    the moves are committed here, a refused one is rolled back with its reason."""
+def apply_move(offer: Offer, move: str, *, done: str) -> MoveForm | None:
+    """Make a move from a posted MoveForm, for a supplier or an officer, and commit it, saying
+    `done`. A refusal is rolled back: one that belongs to the message (missing, too long) returns
+    the posted form with the error at its field, for the page to show again with what was typed;
+    any other (the offer moved on meanwhile) is said on the offer's page as it now is."""
     form = MoveForm()
-    if not form.validate_on_submit():
-        flash("The message is too long or has characters the portal cannot keep: nothing was changed.")
-        return
-    try:
-        services.transition(
-            offer,
-            move,
-            actor=current_user._get_current_object(),
-            revision=int(form.revision.data or 0),
-            message=form.message.data or "",
-        )
-    except services.MoveRefused as error:
-        db.session.rollback()
-        flash(str(error) + ".")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    form.move = move
+    form.message.id = f"message-{move}"  # the error summary links to this move's field
+    if form.validate_on_submit():
+        try:
+            services.transition(
+                offer,
+                move,
+                actor=current_user._get_current_object(),
+                revision=int(form.revision.data or 0),
+                message=form.message.data or "",
+            )
+        except Refused as error:
+            db.session.rollback()
+            if error.field != "note":
+                flash(f"{error}.")
+                return None
+            form.message.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return None
+    return form
 
 
 @bp.route("/offers/<int:offer_id>/report", methods=["GET", "POST"])
@@ -300,7 +317,7 @@ def confirm_report(report_id: int):
     if ConfirmForm().validate_on_submit():
         try:
             services.confirm_report(report, user=current_user._get_current_object())
-        except services.MoveRefused as error:
+        except Refused as error:
             db.session.rollback()
             flash(str(error) + ".")
         else:

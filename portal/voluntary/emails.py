@@ -22,7 +22,7 @@ def need_awaiting_approval_email(need: Need, *, changed: bool = False) -> None:
     )
 
 
-def need_decided_email(need: Need, _officer: User | None, reason: str) -> None:
+def need_decided_email(need: Need, reason: str) -> None:
     """To the need's contact: an officer approved or declined it (with the reason)."""
     published = need.state == NeedState.PUBLISHED
     notify(

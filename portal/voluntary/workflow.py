@@ -3,25 +3,25 @@ officer) says it is met or closes it; the daily job closes one whose end date ha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from portal.time import utcnow
 from portal.voluntary.emails import need_decided_email
 from portal.voluntary.models import Need
 from portal.voluntary.models import NeedState as S
-from portal.workflow import Move, Workflow, register
-
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+from portal.workflow import Change, Move, Workflow, register
 
 
-def _decided(need: Need, actor: User | None, note: str) -> None:
-    need.decided_by_id, need.decided_at = actor.id, utcnow()
-    need.decline_reason = note or None
+def _decided(change: Change) -> None:
+    need = change.record
+    need.decided_by_id, need.decided_at = change.actor.id, utcnow()
+    need.decline_reason = change.note or None
 
 
-def _closed(need: Need, _actor: User | None, _note: str) -> None:
-    need.closed_at = utcnow()
+def _closed(change: Change) -> None:
+    change.record.closed_at = utcnow()
+
+
+def _tell_contact(change: Change) -> None:
+    need_decided_email(change.record, change.note)
 
 
 NEEDS = register(
@@ -37,7 +37,7 @@ NEEDS = register(
                     S.PUBLISHED,
                     frozenset({"officer"}),
                     effects=(_decided,),
-                    emails=(need_decided_email,),
+                    emails=(_tell_contact,),
                 ),
                 Move(
                     "decline",
@@ -47,7 +47,7 @@ NEEDS = register(
                     note="required",
                     note_missing="Say why the need is declined",
                     effects=(_decided,),
-                    emails=(need_decided_email,),
+                    emails=(_tell_contact,),
                 ),
                 Move(
                     "met",
@@ -66,9 +66,8 @@ NEEDS = register(
             )
         },
         audit_action="{noun}.{target}",
-        audit_details=lambda _need, _before, _move, note: {"reason": note} if note else {},
+        audit_details=lambda change: {"reason": change.note} if change.note else {},
         wrong_state="This {noun} is {state}: it cannot be {target} now",
-        not_yours="Only the procurement unit can do that",
     ),
 )
 OPEN_STATES = frozenset({S.PENDING, S.PUBLISHED})

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.outbox.models import OutboxMessage
 from portal.social_value import services
 from portal.social_value.models import Commitment, Offer, OfferEvent, OfferState
+from portal.workflow import Refused
 from tests.conftest import csrf_token_from
 from tests.factories import make_staff, make_supplier, sign_in
 from tests.social_value.conftest import add_offer, pledge, registered
@@ -74,7 +75,7 @@ def test_two_moves_at_once_leave_one_decision(fresh_app, database_kind, first, s
                     services.transition(offer, name, actor=actor, revision=revision, message="Our reason.")
                     db.session.commit()
                     outcomes.append(name)
-                except services.MoveRefused as refused:
+                except Refused as refused:
                     db.session.rollback()
                     outcomes.append(str(refused))
                 db.session.remove()

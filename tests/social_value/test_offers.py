@@ -19,6 +19,7 @@ from portal.social_value import services, steps
 from portal.social_value.models import DeliveryReport, Offer, OfferEvent, OfferState, Outcome, offer_outcomes
 from portal.time import london_today, utcnow
 from portal.voluntary.models import DirectoryEntry, NeedState
+from portal.workflow import Refused
 from tests.conftest import count_queries, post_form, session_csrf_token
 from tests.factories import make_supplier, sign_in
 from tests.social_value.conftest import (
@@ -264,7 +265,7 @@ def test_a_submitted_offer_is_withdrawn_not_deleted(app, client, member):
         assert response.headers["Location"] == f"/social-value/offers/{offer_id}"
     assert "a submitted offer can be withdrawn instead" in html_of(client, f"/social-value/offers/{offer_id}")
     assert offer_of(app, offer_id).state == OfferState.SUBMITTED
-    with app.app_context(), pytest.raises(services.MoveRefused):
+    with app.app_context(), pytest.raises(Refused):
         services.delete_draft(db.session.get(Offer, offer_id), user=db.session.get(User, member.id))
 
 

@@ -271,8 +271,14 @@ def test_declining_needs_a_reason(app, officer_client, submitted):
     officer_move(officer_client, submitted, "pick_up")
     for reason in ("", "   "):
         response = officer_move(officer_client, submitted, "decline", reason)
-        page = text_of(officer_client.get(response.headers["Location"]).get_data(as_text=True))
-        assert "Write the words the move needs." in page
+        assert response.status_code == 200  # the page again, not a redirect
+        html = response.get_data(as_text=True)
+        summary = html[
+            html.index("govuk-error-summary") : html.index("</ul>", html.index("govuk-error-summary"))
+        ]
+        assert 'href="#message-decline"' in summary and "Enter the reason for declining" in summary
+        assert re.search(r'<p id="message-decline-error" class="govuk-error-message">', html)
+        assert text_of(html).startswith("Error: ") or "<title>Error: " in html
         assert offer_of(app, submitted).state == S.UNDER_REVIEW
     officer_move(officer_client, submitted, "decline", "It repeats an offer you made last year.")
     offer = offer_of(app, submitted)
@@ -280,11 +286,20 @@ def test_declining_needs_a_reason(app, officer_client, submitted):
     assert count_of(app, Commitment) == 0
 
 
-def test_a_message_with_control_characters_is_refused_with_nothing_changed(app, officer_client, submitted):
+def test_a_refused_message_is_shown_again_as_typed_at_its_own_field(app, officer_client, submitted):
     officer_move(officer_client, submitted, "pick_up")
-    response = officer_move(officer_client, submitted, "ask", "Ring \x07 me")
-    page = text_of(officer_client.get(response.headers["Location"]).get_data(as_text=True))
-    assert "The message is too long or has characters the portal cannot keep: nothing was changed." in page
+    typed = "Ring \x07 me about the apprentices, please & thank you"
+    response = officer_move(officer_client, submitted, "ask", typed)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and 'href="#message-ask"' in html
+    # What was typed stays in the question's box; the other moves' boxes stay empty.
+    asked = re.search(r'<textarea[^>]*id="message-ask"[^>]*>(.*?)</textarea>', html, re.S)
+    assert "about the apprentices, please &amp; thank you" in asked.group(1)
+    for other in ("accept", "decline"):
+        box = re.search(rf'<textarea[^>]*id="message-{other}"[^>]*>(.*?)</textarea>', html, re.S)
+        assert box.group(1).strip() == "", other
+    assert 'aria-describedby="message-ask-error"' in html or "message-ask-error" in html
     assert offer_of(app, submitted).state == S.UNDER_REVIEW
 
 
