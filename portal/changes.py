@@ -6,20 +6,32 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import flash
+from wtforms import Field
 
 from portal.extensions import db
 from portal.workflow import Refused
 
 
-def committed(change: Callable[[], object], done: str, *, clash: str | None = None) -> bool:
+def committed(
+    change: Callable[[], object],
+    done: str,
+    *,
+    clash: str | None = None,
+    fields: dict[str, Field] | None = None,
+) -> bool:
     """Make a change and commit it, saying `done`; or, where the rules refuse it, roll it back
     and say why. With `clash`, a commit a unique constraint refuses (another officer made the
-    same change at the same moment) is rolled back with that message. Whether it was made."""
+    same change at the same moment) is rolled back with that message. A refusal that belongs to
+    one of `fields` (by the name the refusal gives, e.g. "note") is shown at that field instead,
+    for the page to render its form again with what was typed. Whether it was made."""
     try:
         change()
     except Refused as error:
         db.session.rollback()
-        flash(f"{error}.")
+        if error.field in (fields or {}):
+            fields[error.field].errors.append(str(error))
+        else:
+            flash(f"{error}.")
         return False
     try:
         db.session.commit()

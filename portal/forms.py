@@ -41,6 +41,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from portal.widgets import WRITERS
 
@@ -292,3 +293,11 @@ def bind_filters(form_class: type[FilterForm]) -> tuple[FilterForm, dict[str, ob
 
 class ConfirmForm(FlaskForm):
     """A button and its CSRF token: sign out, stay signed in, confirm an email address."""
+
+
+class RevisionForm(FlaskForm):
+    """A form that makes a workflow move: `revision` is the record's when the page was drawn, so a
+    move made from a page older than the record's last change is refused (portal.workflow). A post
+    without one is judged by the record's state alone."""
+
+    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -57,6 +57,7 @@ class Move:
     by: frozenset[str]  # who may make it: "supplier", "officer", "system"
     note: str | None = None  # None, "optional" or "required"
     note_missing: str = "Enter a note"  # the message when a required note is missing
+    wrong_state: str | None = None  # its refusal from another state, where not the table's
     checks: tuple[Hook, ...] = ()
     effects: tuple[Hook, ...] = ()
     emails: tuple[Hook, ...] = ()
@@ -134,7 +135,7 @@ def transition(
     if revision is not None and revision != record.revision:
         raise Refused(table.stale.format(**words))
     if record.state not in chosen.sources:
-        raise Refused(table.wrong_state.format(**words))
+        raise Refused((chosen.wrong_state or table.wrong_state).format(**words))
     if chosen.note == "required" and not change.note:
         raise Refused(chosen.note_missing, field="note")
     for check in chosen.checks:

@@ -240,6 +240,7 @@ def fresh_app(fresh_database: str, request) -> Iterator[Flask]:
 # --- requests --------------------------------------------------------------------------------
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+REVISION_INPUT = re.compile(r'<input[^>]*name="revision"[^>]*value="(\d+)"')
 
 
 def csrf_token_from(html: str) -> str:
@@ -258,10 +259,13 @@ def session_csrf_token(client: FlaskClient) -> str:
 
 
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
-    """Load the form's page (by default the URL itself), take its CSRF token, and post `data`."""
-    form_page = client.get(page or url)
-    token = csrf_token_from(form_page.get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+    """Load the form's page (by default the URL itself), take its CSRF token and, as a browser
+    would, the record's revision a workflow form carries; post them with `data`, which wins."""
+    html = client.get(page or url).get_data(as_text=True)
+    carried = {"csrf_token": csrf_token_from(html)}
+    if revision := REVISION_INPUT.search(html):
+        carried["revision"] = revision.group(1)
+    return client.post(url, data={**carried, **data}, **kwargs)
 
 
 @contextmanager

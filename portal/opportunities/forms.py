@@ -21,6 +21,7 @@ from portal.forms import (
     FilterForm,
     GovDateField,
     MoneyField,
+    RevisionForm,
     WholeNumberField,
     select_field,
     text_area,
@@ -147,7 +148,7 @@ class LotForm(FlaskForm):
         with_divisions(self, "cpv_division")
 
 
-class CloseForm(FlaskForm):
+class CloseForm(RevisionForm):
     reason = text_area(
         "Why is it closing early?", required="Say why the opportunity is closing early", length=1000
     )

@@ -107,12 +107,17 @@ class Opportunity(db.Model):
     # When the alert broadcast was queued: once an opportunity, however often it is edited.
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     division: Mapped[CpvDivision] = relationship(lazy="joined")
     lots: Mapped[list[Lot]] = relationship(
         back_populates="opportunity", order_by="Lot.number", cascade="all, delete-orphan"
     )
     created_by: Mapped[User] = relationship()
+
+    # Every UPDATE checks and bumps the revision: of two officers publishing or closing at once,
+    # one wins (portal.opportunities.workflow).
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012  (SQLAlchemy reads a plain dict)
 
 
 class Lot(db.Model):

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from portal.changes import committed
 from portal.extensions import db
-from portal.forms import ConfirmForm, bind_filters
+from portal.forms import ConfirmForm, RevisionForm, bind_filters
 from portal.opportunities import officer_bp, rules, services
 from portal.opportunities.forms import (
     CloseForm,
@@ -177,9 +177,12 @@ def opportunity(opportunity_id: int):
 @officer_bp.post("/opportunities/<int:opportunity_id>/publish")
 def publish_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
-    if ConfirmForm().validate_on_submit():
+    form = RevisionForm()
+    if form.validate_on_submit():
         committed(
-            lambda: services.publish(shown, actor=current_user._get_current_object()),
+            lambda: services.publish(
+                shown, actor=current_user._get_current_object(), revision=form.revision.data
+            ),
             f"“{shown.title}” is published: anyone can find it, and organisations alerted about "
             f"{shown.division.title} are being emailed.",
         )
@@ -189,13 +192,20 @@ def publish_opportunity(opportunity_id: int):
 @officer_bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
 def close_opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
-    form = CloseForm()
+    form = CloseForm(revision=shown.revision)
     if form.validate_on_submit():
-        committed(
-            lambda: services.close(shown, actor=current_user._get_current_object(), reason=form.reason.data),
+        made = committed(
+            lambda: services.close(
+                shown,
+                actor=current_user._get_current_object(),
+                reason=form.reason.data,
+                revision=form.revision.data,
+            ),
             f"“{shown.title}” is closed. It stays readable.",
+            fields={"note": form.reason},
         )
-        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
+        if made or not form.errors:  # made, or refused for a reason the opportunity's page shows
+            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template("opportunities/officers/close.html", form=form, opportunity=shown)
 
 

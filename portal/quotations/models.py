@@ -56,12 +56,16 @@ class QuotationExercise(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     has_local_invitee: Mapped[bool | None]
     not_feasible_reason: Mapped[str | None] = mapped_column(sa.Text)
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     opportunity: Mapped[Opportunity] = relationship()
     invitees: Mapped[list[QuotationInvitee]] = relationship(
         back_populates="exercise", order_by="QuotationInvitee.id", cascade="all, delete-orphan"
     )
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    # Every UPDATE checks and bumps the revision: of two officers completing at once, one wins.
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012  (SQLAlchemy reads a plain dict)
 
 
 class QuotationInvitee(db.Model):

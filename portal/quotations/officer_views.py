@@ -15,13 +15,22 @@ from wtforms.validators import InputRequired, Regexp
 
 from portal.changes import committed
 from portal.extensions import db
-from portal.forms import ConfirmForm, FilterForm, bind_filters, email_field, text_area, text_field
+from portal.forms import (
+    ConfirmForm,
+    FilterForm,
+    RevisionForm,
+    bind_filters,
+    email_field,
+    text_area,
+    text_field,
+)
 from portal.opportunities.models import Opportunity, Procedure
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
 from portal.quotations import officer_bp
 from portal.quotations.models import QuotationExercise, QuotationState
+from portal.quotations.rules import invitee_is_local, needs_reason, quotes_invited
 from portal.quotations.services import (
     MOST_INVITEES,
     complete,
@@ -29,12 +38,8 @@ from portal.quotations.services import (
     exercise_rows,
     invite_named,
     invite_organisation,
-    invitee_is_local,
     local_share,
     named_problem,
-    needs_reason,
-    quotes_invited,
-    reason_problem,
     remove_invitee,
     search,
     start,
@@ -62,7 +67,7 @@ class NamedSupplierForm(FlaskForm):
     submit = SubmitField("Invite this supplier", widget=GovSubmitInput())
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(RevisionForm):
     reason = text_area("Why was inviting a Cheshire supplier not feasible?", length=2000)
     submit = SubmitField("Save as complete", widget=GovSubmitInput())
 
@@ -207,17 +212,20 @@ def complete_quotation_exercise(opportunity_id: int):
     exercise = exercise_of(opportunity.id)
     if exercise is None or exercise.state is not QuotationState.IN_PROGRESS:
         return _back(opportunity)
-    form = CompleteForm()
+    form = CompleteForm(revision=exercise.revision)
     if form.validate_on_submit():
-        problem = reason_problem(exercise, form.reason.data)
-        if problem:
-            form.reason.errors.append(problem)
-        else:
-            committed(
-                lambda: complete(exercise, form.reason.data, actor=current_user._get_current_object()),
-                "The quotation exercise is complete.",
-                clash=CLASH,
-            )
+        made = committed(
+            lambda: complete(
+                exercise,
+                form.reason.data,
+                actor=current_user._get_current_object(),
+                revision=form.revision.data,
+            ),
+            "The quotation exercise is complete.",
+            clash=CLASH,
+            fields={"note": form.reason},
+        )
+        if made or not form.errors:  # made, or refused for a reason the exercise's page shows
             return _back(opportunity)
     return render_template(
         "quotations/complete.html",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
+from portal import workflow
 from portal.accounts.models import User
 from portal.database import any_like, contains_pattern, fixed_limit
 from portal.extensions import db
@@ -25,43 +26,12 @@ from portal.organisations.models import (
     Organisation,
     organisation_cpv_divisions,
 )
-from portal.organisations.services import current_decisions
+from portal.quotations import workflow as _tables  # noqa: F401  (registers the exercises' moves)
 from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
-from portal.reference.figures import figures_on
-from portal.time import utcnow
 
 # "More where market conditions permit", within a bound that keeps the invitees one short list.
 MOST_INVITEES = 20
 SUGGESTIONS_PER_PAGE = 10
-
-
-# --- the rule --------------------------------------------------------------------------------
-
-
-def is_local(organisation: Organisation) -> bool:
-    """Counts as a Cheshire supplier for the rule: an officer's current decision wins; else local
-    by its postcodes, or declared local (to be verified), as the suggestions offer it. Reads the
-    organisation's decisions: load them with it."""
-    decided = current_decisions(organisation).get(Classification.LOCAL)
-    if decided is not None:
-        return decided.decided_value
-    return organisation.local_status in (LocalStatus.LOCAL, LocalStatus.DECLARED)
-
-
-def invitee_is_local(invitee: QuotationInvitee) -> bool:
-    """A supplier not on the portal has no status the portal knows, so it never counts."""
-    return invitee.organisation is not None and is_local(invitee.organisation)
-
-
-def quotes_invited() -> int:
-    """The policy's number of quotes (three), from the reference figures in force today."""
-    return int(figures_on()["quotation.quotes_invited"])
-
-
-def needs_reason(local_flags: list[bool], quotes: int) -> bool:
-    """`quotes` or more invited and none of them local: the officer must say why a Cheshire
-    supplier was not feasible."""
-    return len(local_flags) >= quotes and not any(local_flags)
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -144,38 +114,12 @@ def remove_invitee(exercise: QuotationExercise, invitee: QuotationInvitee, *, ac
     )
 
 
-def reason_problem(exercise: QuotationExercise, reason: str | None) -> str | None:
-    """The reason field's message when the rule needs a reason and none is given."""
-    if (
-        needs_reason([invitee_is_local(invitee) for invitee in exercise.invitees], quotes_invited())
-        and not reason
-    ):
-        return "Say why inviting a Cheshire supplier was not feasible"
-    return None
-
-
-def complete(exercise: QuotationExercise, reason: str | None, *, actor: User) -> None:
+def complete(
+    exercise: QuotationExercise, reason: str | None, *, actor: User, revision: int | None = None
+) -> None:
     """Save the exercise as complete: who, when, whether a local supplier was invited and, where
-    none was, the reason (kept only then)."""
-    if exercise.state is not QuotationState.IN_PROGRESS:
-        raise Refused("This quotation exercise is already complete")
-    quotes = quotes_invited()
-    if len(exercise.invitees) < quotes:
-        raise Refused(f"Invite at least {quotes} suppliers before completing the exercise")
-    problem = reason_problem(exercise, reason)
-    if problem:
-        raise Refused(problem)
-    local = sum(invitee_is_local(invitee) for invitee in exercise.invitees)
-    exercise.state = QuotationState.COMPLETE
-    exercise.completed_at, exercise.completed_by_id = utcnow(), actor.id
-    exercise.has_local_invitee = local > 0
-    exercise.not_feasible_reason = None if local else reason
-    _audit(
-        exercise,
-        "quotation.completed",
-        actor,
-        {"invitees": len(exercise.invitees), "local": local, "reason": exercise.not_feasible_reason},
-    )
+    none was, the reason (kept only then). :raise Refused:"""
+    workflow.transition(exercise, "complete", actor=actor, note=reason, revision=revision)
 
 
 # --- reads -----------------------------------------------------------------------------------

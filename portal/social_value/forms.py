@@ -19,7 +19,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -29,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import GovDateField, MoneyField, PlainText, strip_text, text_area
+from portal.forms import GovDateField, MoneyField, PlainText, RevisionForm, strip_text, text_area
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import london_today
 
@@ -163,10 +162,9 @@ class PartnerForm(FlaskForm):
     submit = continue_button()
 
 
-class MoveForm(FlaskForm):
-    """A move on the offer; `revision` is the offer's when the page was drawn."""
+class MoveForm(RevisionForm):
+    """A move on the offer, with its words where it takes any."""
 
-    revision = HiddenField()
     message = text_area("Message", required=None, length=4000)
 
 

@@ -234,7 +234,7 @@ def apply_move(offer: Offer, move: str, *, done: str) -> MoveForm | None:
                 offer,
                 move,
                 actor=current_user._get_current_object(),
-                revision=int(form.revision.data or 0),
+                revision=form.revision.data,
                 message=form.message.data or "",
             )
         except Refused as error:

@@ -18,6 +18,7 @@ from portal.opportunities.models import Opportunity, Procedure
 from portal.opportunities.services import Refused
 from portal.organisations.models import Classification, ClassificationDecision, LocalStatus, Organisation
 from portal.organisations.rules import LegalForm
+from portal.quotations import rules as quotation_rules
 from portal.quotations import services as quotations
 from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
 from portal.quotations.officer_views import NOT_ON_PORTAL
@@ -129,13 +130,13 @@ def text(response) -> str:
     ],
 )
 def test_a_reason_is_needed_only_when_three_or_more_are_invited_and_none_is_local(flags, expected):
-    assert quotations.needs_reason(flags, 3) is expected
+    assert quotation_rules.needs_reason(flags, 3) is expected
 
 
 def test_the_number_of_quotes_is_the_policy_s_reference_figure(app, transaction):
     with app.app_context():
-        assert quotations.quotes_invited() == 3
-    assert quotations.needs_reason([False, False, False], 4) is False  # another figure, another rule
+        assert quotation_rules.quotes_invited() == 3
+    assert quotation_rules.needs_reason([False, False, False], 4) is False  # another figure, another rule
 
 
 def invite_three(app, officer_client, local: int) -> int:

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, workflow
 from portal.accounts.models import Role, User
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
 from portal.opportunities import rules
+from portal.opportunities import workflow as _tables  # noqa: F401  (registers the opportunities' moves)
 from portal.opportunities.models import (
     AlertOptOut,
     Interest,
@@ -28,9 +29,9 @@ from portal.opportunities.models import (
 from portal.organisations.models import Organisation
 from portal.organisations.rules import gbp
 from portal.outbox.audiences import Recipient, audience
-from portal.outbox.services import link, queue_broadcast
+from portal.outbox.services import link
 from portal.reference.figures import figures_on
-from portal.time import london_datetime, london_today, utcnow
+from portal.time import london_today, utcnow
 from portal.tokens import ALERTS_UNSUBSCRIBE, make_token
 from portal.workflow import Refused
 
@@ -139,35 +140,10 @@ def record_change(opportunity: Opportunity, action: str, actor: User, details: d
     audit.record(action, opportunity, actor=actor, **(details or {}))
 
 
-def publish(opportunity: Opportunity, *, actor: User) -> None:
+def publish(opportunity: Opportunity, *, actor: User, revision: int | None = None) -> None:
     """Publish a draft: the public can find it, and the organisations alerted about its category
-    are sent one email each member (once, however often it is changed later)."""
-    if opportunity.state is not OpportunityState.DRAFT:
-        raise Refused("This opportunity has already been published")
-    if opportunity.closes_at <= utcnow():
-        raise Refused("The closing date has passed: change it before publishing")
-    opportunity.state = OpportunityState.PUBLISHED
-    opportunity.published_at = opportunity.updated_at = utcnow()
-    record_change(opportunity, "opportunity.published", actor)
-    if opportunity.alerted_at is None:
-        opportunity.alerted_at = utcnow()
-        queue_broadcast(
-            "opportunities/alert",
-            audience="opportunity_alert",
-            audience_params={"opportunity_id": opportunity.id, "division": opportunity.cpv_division},
-            subject=f"New opportunity: {opportunity.title}",
-            context={
-                "title": opportunity.title,
-                "reference": opportunity.reference,
-                "summary": opportunity.summary,
-                "division": opportunity.division.title,
-                "value": gbp(opportunity.value_ex_vat),
-                "closes": london_datetime(opportunity.closes_at),
-                "link": link("opportunities.opportunity", opportunity_id=opportunity.id),
-                "alerts_link": link("opportunities.alerts"),
-            },
-            cause=opportunity,
-        )
+    are sent one email each member (once, however often it is changed later). :raise Refused:"""
+    workflow.transition(opportunity, "publish", actor=actor, revision=revision)
 
 
 @audience("opportunity_alert")
@@ -205,15 +181,9 @@ def alert_recipients(params: dict, after_key: int | None, limit: int) -> list[Re
     ]
 
 
-def close(opportunity: Opportunity, *, actor: User, reason: str) -> None:
-    """Close a published opportunity before its closing time; it stays readable."""
-    if opportunity.state is not OpportunityState.PUBLISHED:
-        raise Refused("Only a published opportunity can be closed")
-    if opportunity.closes_at <= utcnow():
-        raise Refused("This opportunity has already reached its closing time")
-    opportunity.state = OpportunityState.CLOSED
-    opportunity.closed_at = opportunity.updated_at = utcnow()
-    record_change(opportunity, "opportunity.closed", actor, {"reason": reason})
+def close(opportunity: Opportunity, *, actor: User, reason: str, revision: int | None = None) -> None:
+    """Close a published opportunity before its closing time; it stays readable. :raise Refused:"""
+    workflow.transition(opportunity, "close", actor=actor, note=reason, revision=revision)
 
 
 def is_open(opportunity: Opportunity) -> bool:

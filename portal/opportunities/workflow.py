@@ -1,0 +1,70 @@
+"""Opportunities' moves: an officer publishes a draft, and may close a published one before its
+closing time (with the reason). Reaching the closing time is no move: `services.is_open` reads it."""
+
+from __future__ import annotations
+
+from portal.opportunities import emails
+from portal.opportunities.models import Opportunity
+from portal.opportunities.models import OpportunityState as S
+from portal.time import utcnow
+from portal.workflow import Change, Move, Refused, Workflow, register
+
+
+def _closing_ahead(change: Change) -> None:
+    if change.record.closes_at <= utcnow():
+        raise Refused(
+            "The closing date has passed: change it before publishing"
+            if change.move.name == "publish"
+            else "This opportunity has already reached its closing time"
+        )
+
+
+def _published(change: Change) -> None:
+    change.record.published_at = change.record.updated_at = utcnow()
+
+
+def _closed(change: Change) -> None:
+    change.record.closed_at = change.record.updated_at = utcnow()
+
+
+def _alert_once(change: Change) -> None:
+    """The alert goes once an opportunity, however often it is changed later."""
+    if change.record.alerted_at is None:
+        change.record.alerted_at = utcnow()
+        emails.alert(change.record)
+
+
+OPPORTUNITIES = register(
+    Opportunity,
+    Workflow(
+        noun="opportunity",
+        moves={
+            move.name: move
+            for move in (
+                Move(
+                    "publish",
+                    frozenset({S.DRAFT}),
+                    S.PUBLISHED,
+                    frozenset({"officer"}),
+                    wrong_state="This opportunity has already been published",
+                    checks=(_closing_ahead,),
+                    effects=(_published,),
+                    emails=(_alert_once,),
+                ),
+                Move(
+                    "close",
+                    frozenset({S.PUBLISHED}),
+                    S.CLOSED,
+                    frozenset({"officer"}),
+                    note="required",
+                    note_missing="Say why the opportunity is closing early",
+                    wrong_state="Only a published opportunity can be closed",
+                    checks=(_closing_ahead,),
+                    effects=(_closed,),
+                ),
+            )
+        },
+        audit_action="{noun}.{target}",
+        audit_details=lambda change: {"reason": change.note} if change.note else {},
+    ),
+)
