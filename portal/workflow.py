@@ -58,6 +58,7 @@ class Move:
     note: str | None = None  # None, "optional" or "required"
     note_missing: str = "Enter a note"  # the message when a required note is missing
     wrong_state: str | None = None  # its refusal from another state, where not the table's
+    audited_as: str | None = None  # its audit action, where not the table's
     checks: tuple[Hook, ...] = ()
     effects: tuple[Hook, ...] = ()
     emails: tuple[Hook, ...] = ()
@@ -148,7 +149,9 @@ def transition(
         db.session.flush()  # the revision check: a concurrent move makes this one stale
     except StaleDataError as error:
         raise Refused(table.clash.format(**words)) from error
-    action = table.audit_action.format(noun=table.noun, move=chosen.name, target=chosen.target.value)
+    action = (chosen.audited_as or table.audit_action).format(
+        noun=table.noun, move=chosen.name, target=chosen.target.value
+    )
     audit.record(action, table.audit_under(record), actor=actor, **table.audit_details(change))
     for email in chosen.emails:
         email(change)

@@ -20,7 +20,11 @@ def _closing_ahead(change: Change) -> None:
 
 
 def _published(change: Change) -> None:
-    change.record.published_at = change.record.updated_at = utcnow()
+    """Published now; the alert goes once an opportunity, however often it is changed later."""
+    opportunity, now = change.record, utcnow()
+    opportunity.published_at = opportunity.updated_at = now
+    if opportunity.alerted_at is None:
+        opportunity.alerted_at = now
 
 
 def _closed(change: Change) -> None:
@@ -28,9 +32,7 @@ def _closed(change: Change) -> None:
 
 
 def _alert_once(change: Change) -> None:
-    """The alert goes once an opportunity, however often it is changed later."""
-    if change.record.alerted_at is None:
-        change.record.alerted_at = utcnow()
+    if change.record.alerted_at == change.record.published_at:  # stamped by this publication
         emails.alert(change.record)
 
 

@@ -256,12 +256,8 @@ def submit_need(need: Need, *, actor: User) -> Need:
 
 
 def resubmit_need(need: Need, *, actor: User) -> None:
-    """A changed need is approved again before the public sees the change."""
-    was_published = need.state == NeedState.PUBLISHED
-    need.state = NeedState.PENDING
-    need.decided_by_id = need.decided_at = need.decline_reason = None
-    audit.record("need.changed", need, actor=actor, was_published=was_published)
-    emails.need_awaiting_approval_email(need, changed=True)
+    """A changed need is approved again before the public sees the change. :raise Refused:"""
+    transition(need, "change", actor=actor)
 
 
 def move(need: Need, name: str, *, actor: User | None, reason: str = "", revision: int | None = None) -> None:
