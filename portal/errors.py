@@ -8,13 +8,14 @@ import secrets
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
-PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
+PAGES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
 
 
 def _render(code: int, **context):
@@ -33,6 +34,14 @@ def handle_http_error(error: HTTPException):
 
 def handle_csrf_error(error: CSRFError):
     return _render(400, csrf=True)
+
+
+def handle_concurrent_change(error: StaleDataError):
+    """Two people saved the same record at once and the other's reached the database first (a
+    model's revision, `version_id_col`): nothing of this request was kept. A workflow move says so
+    on its own page (portal.workflow); any other change lands here."""
+    db.session.rollback()
+    return _render(409)
 
 
 def handle_database_unavailable(error: DBAPIError):
@@ -62,4 +71,5 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_unavailable)
+    app.register_error_handler(StaleDataError, handle_concurrent_change)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

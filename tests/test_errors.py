@@ -4,6 +4,7 @@ import pytest
 from flask import abort
 from flask_wtf import FlaskForm
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import TooManyRequests
 
 from portal.accounts.access import public
@@ -33,6 +34,11 @@ def error_app(app_factory):
         FlaskForm().validate_on_submit()
         return "ok"
 
+    @app.get("/fail/concurrent")
+    @public
+    def concurrent():
+        raise StaleDataError("UPDATE statement on table 'opportunities' expected to update 1 row(s)")
+
     @app.get("/fail/database")
     @public
     def database():
@@ -49,6 +55,7 @@ def error_app(app_factory):
         (403, "You do not have permission"),
         (404, "Page not found"),
         (405, "that action is not available"),
+        (409, "Someone else changed this at the same moment"),
         (413, "too large"),
         (429, "Too many attempts"),
     ],
@@ -110,6 +117,11 @@ def test_a_crash_shows_a_reference_that_is_also_logged_and_never_the_trace(error
 def test_an_unreachable_database_is_a_503_page(app_factory):
     app = app_factory("postgresql+psycopg://nobody@127.0.0.1:1/nothing", PROPAGATE_EXCEPTIONS=False)
 
+    @app.get("/fail/concurrent")
+    @public
+    def concurrent():
+        raise StaleDataError("UPDATE statement on table 'opportunities' expected to update 1 row(s)")
+
     @app.get("/fail/database")
     @public
     def database():
@@ -119,3 +131,13 @@ def test_an_unreachable_database_is_a_503_page(app_factory):
     response = app.test_client().get("/fail/database")
     assert response.status_code == 503
     assert "the service is unavailable" in response.get_data(as_text=True)
+
+
+def test_a_change_that_lost_a_race_is_a_conflict_not_a_fault(error_app, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = error_app.test_client().get("/fail/concurrent")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this at the same moment" in html and "Nothing you sent was saved" in html
+    assert "expected to update" not in html
+    assert not [record for record in caplog.records if "unhandled error" in record.getMessage()]

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, tokens
+from portal.accounts import emails
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password, hasher, verify_password
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrganisationInvitation
-from portal.outbox import link, notify
+from portal.outbox import link
 from portal.time import utcnow
 
 
@@ -44,7 +45,7 @@ def register_supplier(
         raise ValueError("an invitation joins only the address it was sent to")
     password_hash = hash_password(password)  # before the look-up: both paths take as long
     if find_user(address) is not None:
-        _tell_owner_of_existing_account(address)
+        emails.already_registered(address)
         return None
     organisation = invitation.organisation if invitation else Organisation(name=organisation_name)
     user = User(
@@ -59,7 +60,7 @@ def register_supplier(
             db.session.add_all([organisation, user])
             user.organisation = organisation  # once both are in the session (an invitation's already is)
     except IntegrityError:
-        _tell_owner_of_existing_account(address)
+        emails.already_registered(address)
         return None
     details = {"organisation_id": organisation.id}
     if invitation is not None:
@@ -70,24 +71,12 @@ def register_supplier(
     return user
 
 
-def _tell_owner_of_existing_account(address: str) -> None:
-    notify(
-        "accounts/already_registered",
-        to=address,
-        subject="You already have a Supplier Portal account",
-        context={"login_url": link("accounts.login"), "reset_url": link("accounts.forgot_password")},
-    )
-
-
 def send_verification(user: User) -> None:
     token = tokens.make_token(tokens.VERIFY_EMAIL, {"user": user.id, "email": user.email})
-    notify(
-        "accounts/verify_email",
-        to=(user.name, user.email),
-        subject="Confirm your email address",
-        context={"name": user.name, "link": link("accounts.verify_email", token=token)},
-        cause=user,
-        secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.VERIFY_EMAIL],
+    emails.verify_email(
+        user,
+        link("accounts.verify_email", token=token),
+        utcnow() + tokens.LIFETIMES[tokens.VERIFY_EMAIL],
     )
 
 
@@ -131,20 +120,12 @@ def request_password_reset(email: str) -> None:
     page and the same work either way."""
     user = find_user(email)
     if user is None or user.is_disabled:
-        notify(
-            "accounts/reset_no_account",
-            to=normalise_email(email),
-            subject="Reset your password",
-            context={"register_url": link("accounts.register")},
-        )
+        emails.reset_no_account(normalise_email(email))
         return
-    notify(
-        "accounts/reset_password",
-        to=(user.name, user.email),
-        subject="Reset your password",
-        context={"name": user.name, "link": password_link(user, tokens.RESET_PASSWORD)},
-        cause=user,
-        secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD],
+    emails.reset_password(
+        user,
+        password_link(user, tokens.RESET_PASSWORD),
+        utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD],
     )
 
 
@@ -157,13 +138,7 @@ def set_password(user: User, password: str, *, reason: str) -> None:
     audit.record(f"account.password_{reason}", user, actor=user)
     if reason == "invitation":
         return  # a first password, chosen from the invitation: nothing to warn about
-    notify(
-        "accounts/password_changed",
-        to=(user.name, user.email),
-        subject="Your password has been changed",
-        context={"name": user.name, "reset_url": link("accounts.forgot_password")},
-        cause=user,
-    )
+    emails.password_changed(user)
 
 
 def end_sessions(user: User) -> None:
@@ -208,18 +183,11 @@ def create_staff(
         "account.staff_created", user, actor=actor, source="cli", role=role.value, invited=password is None
     )
     if password is None:
-        notify(
-            "accounts/invitation",
-            to=(user.name, user.email),
-            subject="You have been invited to the Supplier Portal",
-            context={
-                "name": user.name,
-                "role": role.value,
-                "inviter": actor.name if actor else None,
-                "link": password_link(user, tokens.INVITATION),
-            },
-            cause=user,
-            secret_expires_at=utcnow() + tokens.LIFETIMES[tokens.INVITATION],
+        emails.staff_invitation(
+            user,
+            actor,
+            password_link(user, tokens.INVITATION),
+            utcnow() + tokens.LIFETIMES[tokens.INVITATION],
         )
     return user
 

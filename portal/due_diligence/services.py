@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.accounts.models import User
+from portal.due_diligence import emails
 from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
 from portal.due_diligence.rules import RANK, Assessment, RiskRating, Rules, assess, load_rules
 from portal.extensions import db
 from portal.organisations.models import Accreditation, AccreditationKind, Organisation
-from portal.organisations.services import needs_statement, notify_procurement
-from portal.outbox import link
+from portal.organisations.services import needs_statement
 from portal.time import london_today, utcnow
 
 RULES_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "due-diligence-rules.toml"
@@ -115,18 +115,7 @@ def save_answers(
         rules_version=rules.version,
     )
     if assessment.rating == RiskRating.HIGH and before != RiskRating.HIGH:
-        notify_procurement(
-            "due_diligence/rated_high",
-            organisation,
-            subject=f"Modern slavery risk rated high: {organisation.name}",
-            context={
-                "assessment": assessment,
-                "answers": row,
-                "link": link(
-                    "due_diligence_officers.due_diligence_organisation", organisation_id=organisation.id
-                ),
-            },
-        )
+        emails.rated_high(organisation, row, assessment)
     return row, assessment
 
 

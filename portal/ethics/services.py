@@ -22,13 +22,12 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.accounts.models import Role, User
 from portal.database import fixed_limit
+from portal.ethics import emails
 from portal.ethics.content import ContentError, Document, digest, normalise, parse
 from portal.ethics.models import CodeVersion, Pledge
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.organisations.services import notify_procurement
 from portal.outbox.audiences import Recipient, audience
-from portal.outbox.services import link, notify, queue_broadcast
 from portal.time import london_today
 
 # Crockford's base 32 without I, L, O, U: a reference read aloud or typed is hard to get wrong.
@@ -198,18 +197,7 @@ def publish_version(
         sha256=version.text_sha256,
     )
     if latest is not None:  # version 1 has no pledges to put out of date
-        queue_broadcast(
-            "ethics/new_version",
-            audience="organisation_members",
-            subject=f"Sign the new Supplier Code of Ethics (version {version.number})",
-            cause=version,
-            context={
-                "number": version.number,
-                "effective_on": f"{effective_on:%-d %B %Y}",
-                "summary": version.summary,
-                "link": link("ethics.code"),
-            },
-        )
+        emails.new_version(version)
     return version
 
 
@@ -416,20 +404,7 @@ def sign(
         reference=pledge.reference,
         supersedes=supersedes.reference if supersedes else None,
     )
-    context = {"pledge": pledge, "version": version, "signer": signer}
-    notify_procurement(
-        "ethics/signed_inbox",
-        organisation,
-        subject=f"Code of Ethics {'corrected' if supersedes else 'signed'}: {organisation.name}",
-        context={**context, "link": link("ethics_officers.pledge", reference=pledge.reference)},
-    )
-    notify(
-        "ethics/signed_confirmation",
-        to=(signer.name, signer.email),
-        subject=f"You signed the Supplier Code of Ethics for {organisation.name}",
-        cause=pledge,
-        context={**context, "organisation": organisation, "link": link("ethics.certificate")},
-    )
+    emails.signed(organisation, pledge, version, signer, corrected=supersedes is not None)
     return pledge
 
 

@@ -23,9 +23,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs import daily_task
+from portal.organisations import emails
 from portal.organisations.models import ACCREDITATION_NAMES, Accreditation, Organisation
-from portal.organisations.services import email_members
-from portal.outbox import link
 from portal.time import LONDON, london_today
 
 # Accreditation reminders, by stage: (days before expiry from which it is due, column).
@@ -133,20 +132,8 @@ def remind_accreditations(now: datetime) -> int:
         name = accreditation_name(accreditation)
         expires = f"{accreditation.expires_on:%-d %B %Y}"
         subject = subject_for(days_left, name, organisation.name, expires)
-        sent += email_members(
-            organisation,
-            "organisations/accreditation_expiring",
-            subject=subject,
-            cause=accreditation,
-            context={
-                "organisation_name": organisation.name,
-                "accreditation_name": name,
-                "certificate_number": accreditation.certificate_number,
-                "expires": expires,
-                "days_left": days_left,
-                "stage": stage,
-                "link": link("organisations.accreditations"),
-            },
+        sent += emails.accreditation_expiring(
+            accreditation, name=name, subject=subject, expires=expires, days_left=days_left, stage=stage
         )
         setattr(accreditation, STAGE_COLUMNS[stage], now)
     db.session.flush()
@@ -178,17 +165,7 @@ def remind_size_figures(now: datetime) -> int:
     today = london_today(now)
     sent = 0
     for organisation in db.session.scalars(due_size_reminders(today)):
-        sent += email_members(
-            organisation,
-            "organisations/size_figures_old",
-            subject=f"Update the size figures for {organisation.name}",
-            cause=organisation,
-            context={
-                "organisation_name": organisation.name,
-                "financial_year_end": f"{organisation.financial_year_end:%-d %B %Y}",
-                "link": link("organisations.step", slug="size"),
-            },
-        )
+        sent += emails.size_figures_old(organisation)
         organisation.size_reminded_at = now
     db.session.flush()
     return sent

@@ -6,8 +6,8 @@ from __future__ import annotations
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
+from portal.organisations.emails import email_members
 from portal.organisations.models import Organisation
-from portal.organisations.services import email_members
 from portal.outbox.services import link, notify, notify_procurement
 from portal.social_value.models import Commitment, DeliveryReport, Offer, OfferEvent
 from portal.time import london_datetime

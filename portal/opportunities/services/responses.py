@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.opportunities import emails
 from portal.opportunities.models import (
     Award,
     ConflictDeclaration,
@@ -25,8 +26,6 @@ from portal.opportunities.models import (
 from portal.opportunities.rules import plain_number
 from portal.opportunities.services import Refused, has_closed, is_open, record_change
 from portal.organisations.models import Organisation
-from portal.organisations.services import email_members
-from portal.outbox.services import link
 from portal.social_value import services as offers
 from portal.social_value.models import Offer, OfferState
 from portal.time import utcnow
@@ -215,7 +214,7 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
             if offer.state is OfferState.SEALED:
                 move = "award" if response.organisation.id in won else "not_awarded"
                 offers.transition(offer, move, actor=officer, revision=offer.revision)
-        _tell_responder(opportunity, response, won=response.organisation.id in won)
+        emails.awarded(opportunity, response, won=response.organisation.id in won)
     record_change(
         opportunity,
         "opportunity.awarded",
@@ -223,25 +222,6 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
         {"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},
     )
     return awards
-
-
-def _tell_responder(opportunity: Opportunity, response: Response, *, won: bool) -> None:
-    email_members(
-        response.organisation,
-        "opportunities/awarded",
-        subject=f"{opportunity.reference}: {'your organisation has been awarded' if won else 'the outcome'}",
-        cause=opportunity,
-        context={
-            "title": opportunity.title,
-            "reference": opportunity.reference,
-            "won": won,
-            "score": response.score.score if response.score else None,
-            "weighted": plain_number(response.weighted) if response.score else None,
-            "weighting": plain_number(opportunity.weighting),
-            "comment": response.score.comment if response.score else "",
-            "link": link("social_value.offer", offer_id=response.offers[0].id),
-        },
-    )
 
 
 @dataclass(frozen=True)

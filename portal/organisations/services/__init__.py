@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import audit, outbox
+from portal import audit
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.organisations import rules
+from portal.organisations import emails, rules
 from portal.organisations.models import (
     Accreditation,
     AccreditationKind,
@@ -20,7 +20,6 @@ from portal.organisations.models import (
     Organisation,
     OrganisationSite,
 )
-from portal.outbox import link, notify
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
 from portal.reference.figures import figures_on
 from portal.time import utcnow
@@ -132,12 +131,7 @@ def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor
                 before=_jsonable(before),
                 after=_jsonable(after),
             )
-            notify_procurement(
-                "organisations/classification_changed",
-                organisation,
-                subject=f"Classification changed: {organisation.name}",
-                context={"before": before, "after": after},
-            )
+            emails.classification_changed(organisation, before, after)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -151,26 +145,7 @@ def register(organisation: Organisation, *, actor: User) -> None:
     """ "Check your answers" confirmed: the organisation is registered and the officers told."""
     organisation.registered_at = utcnow()
     audit.record("organisation.registered", organisation, actor=actor)
-    notify_procurement(
-        "organisations/registered",
-        organisation,
-        subject=f"New registration: {organisation.name}",
-        context={"classifications": classify(organisation)},
-    )
-
-
-def notify_procurement(template: str, organisation: Organisation, *, subject: str, context: dict) -> None:
-    """Tell the procurement inbox about an organisation, with a link to its officers' page."""
-    outbox.notify_procurement(
-        template,
-        subject=subject,
-        cause=organisation,
-        context={
-            "organisation": organisation,
-            "link": link("organisations_officers.organisation", organisation_id=organisation.id),
-            **context,
-        },
-    )
+    emails.registered(organisation, classify(organisation))
 
 
 def number_taken(column: sa.Column, value: str | None, organisation: Organisation) -> bool:
@@ -248,44 +223,15 @@ def decide_classification(
         computed=str(computed),
         note=note[:500],
     )
-    email_members(
+    emails.classification_decided(
         organisation,
-        "organisations/classification_decided",
-        subject=f"The procurement team has {verb} your organisation's {LABELS[classification]} status",
-        cause=decision,
-        context={
-            "organisation": organisation,
-            "verb": verb,
-            "label": LABELS[classification],
-            "value": DECISION_WORDS[value],
-            "note": note,
-            "link": link("organisations.profile"),
-        },
+        decision,
+        verb=verb,
+        label=LABELS[classification],
+        value=DECISION_WORDS[value],
+        note=note,
     )
     return decision
-
-
-def active_members(organisation: Organisation) -> list[User]:
-    """The members who can be written to (not disabled, email confirmed), oldest account first."""
-    return sorted(
-        (m for m in organisation.members if not m.is_disabled and m.is_verified), key=lambda m: m.id
-    )
-
-
-def email_members(
-    organisation: Organisation, template: str, *, subject: str, cause: Any, context: dict
-) -> int:
-    """Queue `template` to each active member, with their name in its context; how many."""
-    members = active_members(organisation)
-    for member in members:
-        notify(
-            template,
-            to=(member.name, member.email),
-            subject=subject,
-            cause=cause,
-            context={**context, "name": member.name},
-        )
-    return len(members)
 
 
 LABELS = {

@@ -24,8 +24,9 @@ from portal import audit, tokens
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.organisations import emails
 from portal.organisations.models import Organisation, OrganisationInvitation
-from portal.outbox import link, notify
+from portal.outbox import link
 from portal.time import utcnow
 
 LIFETIME = tokens.LIFETIMES[tokens.COLLEAGUE_INVITATION]
@@ -133,18 +134,11 @@ def invite_colleague(organisation: Organisation, email: str, *, actor: User) -> 
         "organisation.invitation_sent", organisation, actor=actor, invitation_id=invitation.id, email=address
     )
     token = tokens.make_token(tokens.COLLEAGUE_INVITATION, {"invitation": invitation.id, "email": address})
-    notify(
-        "organisations/invitation",
-        to=address,
-        subject=f"{actor.name} has invited you to join {organisation.name}",
-        context={
-            "inviter": actor.name,
-            "organisation": organisation.name,
-            "link": link("organisations.join", token=token),
-            "expires_at": expires_at(invitation),
-        },
-        cause=invitation,
-        secret_expires_at=expires_at(invitation),
+    emails.colleague_invitation(
+        invitation,
+        inviter=actor,
+        join_link=link("organisations.join", token=token),
+        expires=expires_at(invitation),
     )
     return invitation
 
@@ -215,19 +209,7 @@ def remove_member(member: User, *, actor: User) -> Organisation:
         new_organisation_id=own.id,
         cancelled_invitations=cancelled,
     )
-    notify(
-        "organisations/member_removed",
-        to=(member.name, member.email),
-        subject=f"You have been removed from {organisation.name} on the Supplier Portal",
-        context={
-            "name": member.name,
-            "organisation": organisation.name,
-            "remover": actor.name,
-            "own": own.name,
-            "login_url": link("accounts.login"),
-        },
-        cause=member,
-    )
+    emails.member_removed(organisation, member, remover=actor, own=own)
     return own
 
 
