@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
+from portal.extensions import Timestamp, db, str_enum
 from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class Opportunity(db.Model):
     value_ex_vat: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
     vat_rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
     procedure: Mapped[Procedure] = mapped_column(str_enum(Procedure, "procedure"))
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime]
     notice_url: Mapped[str | None] = mapped_column(sa.String(300))
     suitable_sme: Mapped[bool] = mapped_column(default=False)
     suitable_vcse: Mapped[bool] = mapped_column(default=False)
@@ -145,7 +145,7 @@ class Interest(db.Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    registered_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship()
     registered_by: Mapped[User] = relationship()
@@ -167,7 +167,7 @@ class AlertOptOut(db.Model):
     __tablename__ = "opportunity_alert_opt_outs"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opted_out_at: Mapped[Timestamp]
 
 
 class ConflictDeclaration(db.Model):
@@ -188,7 +188,7 @@ class ConflictDeclaration(db.Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declared_at: Mapped[Timestamp]
 
 
 class ResponseScore(db.Model):
@@ -207,7 +207,7 @@ class ResponseScore(db.Model):
     score: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text)
     scored_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scored_at: Mapped[Timestamp]
 
     scored_by: Mapped[User] = relationship()
 
@@ -226,7 +226,7 @@ class Award(db.Model):
     lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("opportunity_lots.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     awarded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    awarded_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship()
     lot: Mapped[Lot | None] = relationship()

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
+from portal.extensions import Timestamp, db, str_enum
 from portal.organisations.rules import LegalForm
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
-from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -104,9 +103,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(
         sa.String(200)
     )  # as the organisation is known: trading, else legal name
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
     # Set once the supplier confirms "check your answers"; the organisation is then registered.
-    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registered_at: Mapped[datetime | None]
 
     # About the organisation
     legal_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -137,7 +136,7 @@ class Organisation(db.Model):
     turnover: Mapped[Decimal | None] = mapped_column(sa.Numeric(15, 2))
     balance_sheet_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(15, 2))
     financial_year_end: Mapped[date | None]
-    size_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    size_reminded_at: Mapped[datetime | None]
 
     # VCSE and the other Procurement Act flags
     vcse_declared: Mapped[bool | None]
@@ -146,7 +145,7 @@ class Organisation(db.Model):
 
     living_wage: Mapped[LivingWage | None] = mapped_column(str_enum(LivingWage, "living_wage"))
     modern_slavery_statement_url: Mapped[str | None] = mapped_column(sa.String(300))
-    tax_compliance_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tax_compliance_declared_at: Mapped[datetime | None]
     tax_compliance_declared_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True)
     )
@@ -213,9 +212,9 @@ class Accreditation(db.Model):
     evidence_type: Mapped[str | None] = mapped_column(sa.String(40))
     evidence_size: Mapped[int | None]
     # Reminders sent (30 and 7 days before, and on expiry): each once.
-    reminded_30_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reminded_7_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reminded_expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_30_at: Mapped[datetime | None]
+    reminded_7_at: Mapped[datetime | None]
+    reminded_expired_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="accreditations")
 
@@ -234,7 +233,7 @@ class ClassificationDecision(db.Model):
     decided_value: Mapped[bool]
     note: Mapped[str] = mapped_column(sa.Text)
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship(back_populates="decisions")
     officer: Mapped[User] = relationship(lazy="joined")
@@ -253,7 +252,7 @@ class OrganisationInvitation(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(sa.String(254))
     invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    accepted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
