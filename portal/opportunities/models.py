@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.enums import LabelledEnum
 from portal.extensions import Timestamp, db, str_enum
 from portal.time import UTCDateTime, utcnow
 
@@ -20,17 +21,13 @@ if TYPE_CHECKING:
     from portal.reference.models import CpvDivision
 
 
-class Procedure(enum.StrEnum):
-    QUOTATION = "quotation"
-    TENDER = "tender"
-    CALL_OFF = "call_off"
+class Procedure(LabelledEnum):
+    QUOTATION = "quotation", "Quotation (three quotes invited)"
+    TENDER = "tender", "Tender (advertised)"
+    CALL_OFF = "call_off", "Framework call-off"
 
 
-PROCEDURE_NAMES = {
-    Procedure.QUOTATION: "Quotation (three quotes invited)",
-    Procedure.TENDER: "Tender (advertised)",
-    Procedure.CALL_OFF: "Framework call-off",
-}
+PROCEDURE_NAMES = Procedure.labels()
 
 
 class OpportunityState(enum.StrEnum):
@@ -39,17 +36,14 @@ class OpportunityState(enum.StrEnum):
     CLOSED = "closed"  # closed by an officer before its closing time
 
 
-class ResponseRoute(enum.StrEnum):
+class ResponseRoute(LabelledEnum):
     """Where a supplier makes its social value response."""
 
-    PORTAL = "portal"
-    TENDER_BOX = "tender_box"
+    PORTAL = "portal", "On this portal, as a social value offer for this opportunity"
+    TENDER_BOX = "tender_box", "In the tender box, with the rest of the bid"
 
 
-ROUTE_NAMES = {
-    ResponseRoute.PORTAL: "On this portal, as a social value offer for this opportunity",
-    ResponseRoute.TENDER_BOX: "In the tender box, with the rest of the bid",
-}
+ROUTE_NAMES = ResponseRoute.labels()
 
 # The search's own objects, made by migrations for each database (portal.opportunities.search):
 # the migration check leaves them alone, since no model declares them.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.enums import LabelledEnum
 from portal.extensions import Timestamp, db, str_enum
 from portal.organisations.rules import LegalForm
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
@@ -23,20 +24,20 @@ class LivingWage(enum.StrEnum):
     NOT_YET = "not_yet"
 
 
-class AccreditationKind(enum.StrEnum):
+class AccreditationKind(LabelledEnum):
     """The Ethical Procurement Policy's list (2d), and "other"."""
 
-    ISO_14001 = "iso_14001"
-    EMAS = "emas"
-    GLOBALGAP = "globalgap"
-    FAIRTRADE = "fairtrade"
-    RAINFOREST_ALLIANCE = "rainforest_alliance"
-    TEA_SOURCING_PARTNERSHIP = "tea_sourcing_partnership"
-    SOIL_ASSOCIATION = "soil_association_organic"
-    FSC = "fsc"
-    PEFC = "pefc"
-    SEDEX = "sedex"
-    OTHER = "other"
+    ISO_14001 = "iso_14001", "ISO 14001 (environmental management)"
+    EMAS = "emas", "EMAS (Eco-Management and Audit Scheme)"
+    GLOBALGAP = "globalgap", "GlobalGAP (good agricultural practice)"
+    FAIRTRADE = "fairtrade", "Fairtrade"
+    RAINFOREST_ALLIANCE = "rainforest_alliance", "Rainforest Alliance"
+    TEA_SOURCING_PARTNERSHIP = "tea_sourcing_partnership", "Tea Sourcing Partnership (TSP)"
+    SOIL_ASSOCIATION = "soil_association_organic", "Soil Association organic"
+    FSC = "fsc", "FSC (Forest Stewardship Council)"
+    PEFC = "pefc", "PEFC (Programme for the Endorsement of Forest Certification)"
+    SEDEX = "sedex", "SEDEX (supply chain ethical data)"
+    OTHER = "other", "Other"
 
 
 # The answer "none of these" to "which council area are the premises in?".
@@ -56,19 +57,7 @@ class LocalStatus(enum.StrEnum):
     NOT_LOCAL = "not_local"
 
 
-ACCREDITATION_NAMES = {
-    AccreditationKind.ISO_14001: "ISO 14001 (environmental management)",
-    AccreditationKind.EMAS: "EMAS (Eco-Management and Audit Scheme)",
-    AccreditationKind.GLOBALGAP: "GlobalGAP (good agricultural practice)",
-    AccreditationKind.FAIRTRADE: "Fairtrade",
-    AccreditationKind.RAINFOREST_ALLIANCE: "Rainforest Alliance",
-    AccreditationKind.TEA_SOURCING_PARTNERSHIP: "Tea Sourcing Partnership (TSP)",
-    AccreditationKind.SOIL_ASSOCIATION: "Soil Association organic",
-    AccreditationKind.FSC: "FSC (Forest Stewardship Council)",
-    AccreditationKind.PEFC: "PEFC (Programme for the Endorsement of Forest Certification)",
-    AccreditationKind.SEDEX: "SEDEX (supply chain ethical data)",
-    AccreditationKind.OTHER: "Other",
-}
+ACCREDITATION_NAMES = AccreditationKind.labels()
 
 
 class Classification(enum.StrEnum):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
+from portal.enums import LabelledEnum
 from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
@@ -21,27 +22,18 @@ if TYPE_CHECKING:
     from portal.voluntary.models import DirectoryEntry, Need
 
 
-class Unit(enum.StrEnum):
-    HOURS = "hours"
-    PEOPLE = "people"
-    PLACEMENTS = "placements"
-    WEEKS = "weeks"
-    GBP = "gbp"
-    TONNES = "tonnes"
-    TONNES_CO2E = "tonnes_co2e"
-    PERCENT = "percent"
+class Unit(LabelledEnum):
+    HOURS = "hours", "hours"
+    PEOPLE = "people", "people"
+    PLACEMENTS = "placements", "placements"
+    WEEKS = "weeks", "weeks"
+    GBP = "gbp", "GBP"
+    TONNES = "tonnes", "tonnes"
+    TONNES_CO2E = "tonnes_co2e", "tonnes CO2e"
+    PERCENT = "percent", "percent"
 
 
-UNIT_NAMES = {
-    Unit.HOURS: "hours",
-    Unit.PEOPLE: "people",
-    Unit.PLACEMENTS: "placements",
-    Unit.WEEKS: "weeks",
-    Unit.GBP: "GBP",
-    Unit.TONNES: "tonnes",
-    Unit.TONNES_CO2E: "tonnes CO2e",
-    Unit.PERCENT: "percent",
-}
+UNIT_NAMES = Unit.labels()
 WHOLE_UNITS = {Unit.PEOPLE, Unit.PLACEMENTS}  # counted, never halved
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.enums import LabelledEnum
 from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
@@ -27,23 +28,16 @@ AREAS: dict[str, str] = {
 }
 
 
-class NeedKind(enum.StrEnum):
-    VOLUNTEERING = "volunteering_hours"
-    MENTORING = "mentoring"
-    PLACEMENTS = "work_placements"
-    GOODS = "goods"
-    SKILLS = "skills"
-    FUNDING = "funding"
+class NeedKind(LabelledEnum):
+    VOLUNTEERING = "volunteering_hours", "Volunteering hours"
+    MENTORING = "mentoring", "Mentoring"
+    PLACEMENTS = "work_placements", "Work placements"
+    GOODS = "goods", "Goods"
+    SKILLS = "skills", "Skills"
+    FUNDING = "funding", "Funding"
 
 
-NEED_KIND_NAMES = {
-    NeedKind.VOLUNTEERING: "Volunteering hours",
-    NeedKind.MENTORING: "Mentoring",
-    NeedKind.PLACEMENTS: "Work placements",
-    NeedKind.GOODS: "Goods",
-    NeedKind.SKILLS: "Skills",
-    NeedKind.FUNDING: "Funding",
-}
+NEED_KIND_NAMES = NeedKind.labels()
 
 
 class NeedState(enum.StrEnum):
