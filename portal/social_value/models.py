@@ -50,15 +50,20 @@ class Theme(db.Model):
     indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position", back_populates="theme")
 
 
-class Outcome(db.Model):
-    __tablename__ = "social_value_outcomes"
-    __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_outcomes_place"),)
+class ThemeItem:
+    """A line of the matrix's wording under a theme, in its place; retired, never deleted, since
+    offers name it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[str] = mapped_column(sa.ForeignKey("social_value_themes.id"))
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.String(500))
     retired_at: Mapped[datetime | None]
+
+
+class Outcome(ThemeItem, db.Model):
+    __tablename__ = "social_value_outcomes"
+    __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_outcomes_place"),)
 
     theme: Mapped[Theme] = relationship(back_populates="outcomes")
 
@@ -74,15 +79,9 @@ measure_indicators = sa.Table(
 )
 
 
-class Indicator(db.Model):
+class Indicator(ThemeItem, db.Model):
     __tablename__ = "social_value_indicators"
     __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_indicators_place"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    theme_id: Mapped[str] = mapped_column(sa.ForeignKey("social_value_themes.id"))
-    position: Mapped[int]
-    text: Mapped[str] = mapped_column(sa.String(500))
-    retired_at: Mapped[datetime | None]
 
     theme: Mapped[Theme] = relationship(back_populates="indicators")
     measures: Mapped[list[Measure]] = relationship(
