@@ -6,15 +6,13 @@ whose keys look like one.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
-from portal.extensions import db
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -32,7 +30,7 @@ class AuditRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    occurred_at: Mapped[Timestamp]
     # The account that decided, where a person did; None for the system (worker, daily jobs).
     actor_id: Mapped[int | None]
     # How the actor acted, for reading the log without a join: "officer", "supplier", "cli", "system".

@@ -1,6 +1,8 @@
 """Extensions, created unbound and bound to the app in `create_app`."""
 
 import enum
+from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
 from flask_limiter import Limiter
@@ -11,7 +13,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+from portal.time import UTCDateTime, utcnow
 
 # Named constraints, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -24,7 +28,18 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every `Mapped[datetime]` column is a timezone-aware UTC time, so none can be declared naive.
+    # The map is given to the registry, not as the base's `type_annotation_map`, which
+    # Flask-SQLAlchemy's subclass of the base refuses (pallets-eco/flask-sqlalchemy#1361).
+    registry = sa.orm.registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+# A time the row is stamped with when it is written, unless the writer gives one: `created_at`,
+# `signed_at` and the like (`Mapped[Timestamp]`).
+Timestamp = Annotated[datetime, mapped_column(default=utcnow)]
 
 
 def str_enum(cls: type[enum.StrEnum], name: str, length: int = 20) -> sa.Enum:

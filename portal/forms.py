@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -24,6 +25,7 @@ from wtforms import (
     EmailField,
     Field,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -126,6 +128,31 @@ def select_field(label: str, options: list[tuple[str, str]]) -> SelectField:
         widget=GovSelect(),
         choices=[SelectChoice("", "Any"), *(SelectChoice(value, text) for value, text in options)],
         validators=[Optional()],
+    )
+
+
+def yes_no(label: str, message: str, **kwargs) -> RadioField:
+    """Yes and No radios, required with the message given."""
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message=message)],
+        **kwargs,
+    )
+
+
+def area_field(label: str, areas: dict[str, str], *, required: str, **kwargs) -> SelectField:
+    """A required drop-down of council areas (`areas`: code to name), "Choose an area" first."""
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        choices=[
+            SelectChoice("", "Choose an area"),
+            *(SelectChoice(code, name) for code, name in areas.items()),
+        ],
+        validators=[InputRequired(message=required)],
+        **kwargs,
     )
 
 

@@ -18,8 +18,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from portal.time import UTCDateTime, london_today, utcnow
+from portal.extensions import Timestamp, db
+from portal.time import london_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     run_on: Mapped[date]
-    finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[Timestamp]
 
 
 def daily_task(name: str) -> Callable[[DailyTask], DailyTask]:

@@ -5,6 +5,7 @@ one does. Pages are addressed by `before=<id>` (older) or `after=<id>` (newer)."
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,30 @@ PAGE_SIZE = 25
 @dataclass
 class Page:
     items: list[Any]
-    older: int | None  # pass as before= for the next, older page
-    newer: int | None  # pass as after= for the previous, newer page
+    older: int | str | None  # pass as before= for the next, older page
+    newer: int | str | None  # pass as after= for the previous, newer page
+
+
+def keyset_page(
+    rows: Sequence[Any], size: int, cursor: Callable[[Any], int | str], *, ahead: bool, from_place: bool
+) -> Page:
+    """The page of `rows`, which a keyset query fetched one more of than `size` to know whether
+    more lie beyond. `ahead`: read towards the list's start from a cursor (`after=`), so the rows
+    came in reverse; `from_place`: read on from a cursor (`before=`), so rows lie ahead of the
+    page. `cursor` gives a row's place, for the links to the pages either side."""
+    if ahead:
+        more_ahead = len(rows) > size
+        items = list(reversed(rows[:size]))
+        more_following = bool(items)
+    else:
+        items = list(rows[:size])
+        more_following = len(rows) > size
+        more_ahead = from_place and bool(items)
+    return Page(
+        items=items,
+        older=cursor(items[-1]) if items and more_following else None,
+        newer=cursor(items[0]) if items and more_ahead else None,
+    )
 
 
 def _cursor(name: str) -> int | None:
@@ -49,19 +72,12 @@ def newest_first(
         rows = plain_rows(statement, params)
     else:
         rows = db.session.scalars(_page(query, id_column, size, kind), params).all()
-    if after is not None:
-        newer_exists = len(rows) > size
-        items = list(reversed(rows[:size]))
-        older_exists = bool(items)
-    else:
-        items = rows[:size]
-        older_exists = len(rows) > size
-        newer_exists = before is not None and bool(items)
-    ids = [_id_of(item, id_column) for item in items]
-    return Page(
-        items=items,
-        older=ids[-1] if items and older_exists else None,
-        newer=ids[0] if items and newer_exists else None,
+    return keyset_page(
+        rows,
+        size,
+        lambda item: getattr(item, id_column.key),
+        ahead=after is not None,
+        from_place=before is not None,
     )
 
 
@@ -80,10 +96,6 @@ def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -
 
 # For queries built once: a handful per list, each with its three kinds of page.
 _prebuilt_page = functools.lru_cache(maxsize=256)(_page)
-
-
-def _id_of(item: Any, id_column: sa.ColumnElement) -> int:
-    return getattr(item, id_column.key)
 
 
 _ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built

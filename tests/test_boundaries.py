@@ -40,6 +40,7 @@ SHARED = {
     "files",
     "pagination",
     "time",
+    "enums",
     "security",
     "errors",
     "append_only",

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
     from portal.organisations.models import Organisation
@@ -39,12 +38,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.SUPPLIER)
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
-    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_verified_at: Mapped[datetime | None]
     is_disabled: Mapped[bool] = mapped_column(default=False)
     # Bumped by sign-out and a password change: a session cookie carrying an older version is refused.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    password_changed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(
         back_populates="members", foreign_keys=[organisation_id]

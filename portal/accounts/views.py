@@ -103,6 +103,14 @@ def register_by_invitation(token: str):
     return render_template("accounts/register.html", form=form, invitation=invitation, join_url=join_url)
 
 
+def _link_problem(error: tokens.InvalidLink, purpose: str) -> tuple[str, int]:
+    """The page for a link that is not, or no longer, good: expired, used or changed."""
+    page = render_template(
+        "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose=purpose
+    )
+    return page, 400
+
+
 @bp.get("/verify-email/<token>")
 @public
 def verify_email(token: str):
@@ -110,9 +118,7 @@ def verify_email(token: str):
     try:
         user = services.user_for_verification(token)
     except tokens.InvalidLink as error:
-        return render_template(
-            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="verify"
-        ), 400
+        return _link_problem(error, "verify")
     return render_template("accounts/verify_email.html", form=ConfirmForm(), user=user)
 
 
@@ -123,9 +129,7 @@ def confirm_email(token: str):
     try:
         user = services.user_for_verification(token)
     except tokens.InvalidLink as error:
-        return render_template(
-            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose="verify"
-        ), 400
+        return _link_problem(error, "verify")
     if not form.validate_on_submit():
         return render_template("accounts/verify_email.html", form=form, user=user), 400
     outcome = services.verify_email(user)
@@ -211,9 +215,7 @@ def set_password_from_link(token: str, purpose: str):
     try:
         user = services.user_for_password_link(token, purpose)
     except tokens.InvalidLink as error:
-        return render_template(
-            "accounts/link_problem.html", expired=isinstance(error, tokens.ExpiredLink), purpose=kind
-        ), 400
+        return _link_problem(error, kind)
     form = ResetPasswordForm(known_email=user.email, known_name=user.name)
     if form.validate_on_submit():
         services.set_password(user, form.password.data, reason=kind)

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
-from portal.forms import PlainText, select_field, strip_text
+from portal.forms import PlainText, select_field, strip_text, yes_no
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",
@@ -58,16 +58,6 @@ TRAINING_NAMES = {
     Training.NO: "No",
 }
 RATING_NAMES = {RiskRating.LOW: "Low", RiskRating.MEDIUM: "Medium", RiskRating.HIGH: "High"}
-
-
-def yes_no(label: str, message: str, **kwargs) -> RadioField:
-    return RadioField(
-        label,
-        widget=GovRadioInput(),
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-        validators=[InputRequired(message=message)],
-        **kwargs,
-    )
 
 
 def _choices(names: dict) -> list[SelectChoice]:

@@ -8,7 +8,6 @@ was given, even after the profile or the rules change. Follow-ups are records: a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -16,8 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.append_only import append_only
 from portal.due_diligence.rules import RANK, RiskRating, Sector, Training
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -61,7 +59,7 @@ class DueDiligenceAnswers(db.Model):
     rating: Mapped[RiskRating] = mapped_column(str_enum(RiskRating, "due_diligence_rating"))
     rating_rank: Mapped[int]
     raised_by: Mapped[list[str]] = mapped_column(sa.JSON)  # the ids of the rules that applied
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[Timestamp]
     answered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
 
     organisation: Mapped[Organisation] = relationship()
@@ -101,6 +99,6 @@ class DueDiligenceFollowUp(db.Model):
     # The rating the officer was looking at, as the note may only make sense beside it.
     rating: Mapped[RiskRating] = mapped_column(str_enum(RiskRating, "due_diligence_rating"))
     note: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
     officer: Mapped[User] = relationship()

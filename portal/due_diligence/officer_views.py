@@ -3,11 +3,12 @@ first, and one organisation's answers with its follow-ups."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.due_diligence import officer_bp, queries, services
-from portal.due_diligence.forms import FollowUpForm, RatingFilterForm, answer_rows
+from portal.due_diligence.forms import FollowUpForm, RatingFilterForm
+from portal.due_diligence.views import answers_shown
 from portal.extensions import db
 from portal.forms import bind_filters
 
@@ -25,9 +26,7 @@ def due_diligence():
 
 @officer_bp.route("/due-diligence/<int:organisation_id>", methods=["GET", "POST"])
 def due_diligence_organisation(organisation_id: int):
-    answers = db.session.scalar(queries.organisation_answers(organisation_id))
-    if answers is None:
-        abort(404)
+    answers = db.first_or_404(queries.organisation_answers(organisation_id))
     form = FollowUpForm()
     if form.validate_on_submit():
         services.record_follow_up(answers, form.note.data, officer=current_user)
@@ -36,16 +35,12 @@ def due_diligence_organisation(organisation_id: int):
         return redirect(
             url_for("due_diligence_officers.due_diligence_organisation", organisation_id=organisation_id)
         )
-    rules = services.rules_in_force()
     org = answers.organisation
     follow_ups = db.session.scalars(queries.follow_ups(organisation_id).limit(FOLLOW_UPS_SHOWN + 1)).all()
     return render_template(
         "due_diligence/officer_organisation.html",
         org=org,
-        answers=answers,
-        answer_rows=answer_rows(answers),
-        rules=rules,
-        assessment=services.explain(answers, rules),
+        **answers_shown(answers),
         facts=services.profile_facts(org),
         follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
         more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,

@@ -10,7 +10,6 @@ back up it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,19 +20,12 @@ from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowU
 from portal.due_diligence.rules import RANK, RiskRating
 from portal.extensions import db
 from portal.organisations.models import Organisation
+from portal.pagination import PAGE_SIZE, Page, keyset_page
 
-PAGE_SIZE = 25
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^([1-3])\.(\d{1,17})\.(\d{1,10})\Z", re.ASCII)
 
 Key = tuple[int, datetime, int]
-
-
-@dataclass
-class Page:
-    items: list[DueDiligenceAnswers]
-    next: str | None  # pass as before= for the page below
-    previous: str | None  # pass as after= for the page above
 
 
 def cursor_of(row: DueDiligenceAnswers) -> str:
@@ -99,24 +91,13 @@ def highest_first(query: sa.Select, before: str | None, after: str | None, size:
     """One page of `query`, highest rating first, from the cursor given (none: the first page)."""
     above, below = parse_cursor(after), parse_cursor(before)
     if above is not None:
-        rows = db.session.scalars(
-            query.where(_above(above)).order_by(*(column.asc() for column in ORDER)).limit(size + 1)
-        ).all()
-        items = list(reversed(rows[:size]))
-        return Page(
-            items=items,
-            next=cursor_of(items[-1]) if items else None,
-            previous=cursor_of(items[0]) if len(rows) > size else None,
-        )
-    if below is not None:
-        query = query.where(_below(below))
-    rows = db.session.scalars(query.order_by(*(column.desc() for column in ORDER)).limit(size + 1)).all()
-    items = list(rows[:size])
-    return Page(
-        items=items,
-        next=cursor_of(items[-1]) if len(rows) > size else None,
-        previous=cursor_of(items[0]) if below is not None and items else None,
-    )
+        query = query.where(_above(above)).order_by(*(column.asc() for column in ORDER))
+    else:
+        if below is not None:
+            query = query.where(_below(below))
+        query = query.order_by(*(column.desc() for column in ORDER))
+    rows = db.session.scalars(query.limit(size + 1)).all()
+    return keyset_page(rows, size, cursor_of, ahead=above is not None, from_place=below is not None)
 
 
 def organisation_answers(organisation_id: int) -> sa.Select:

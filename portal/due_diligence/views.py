@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.due_diligence import bp, services
 from portal.due_diligence.forms import DueDiligenceForm, answer_rows
+from portal.due_diligence.models import DueDiligenceAnswers
 from portal.extensions import db
 
 
@@ -39,15 +40,23 @@ def due_diligence_result():
     saved = services.answers_of(org)
     if saved is None:
         return redirect(url_for("due_diligence.due_diligence"))
-    rules = services.rules_in_force()
     facts = services.profile_facts(org)
     return render_template(
         "due_diligence/result.html",
         org=org,
-        answers=saved,
-        answer_rows=answer_rows(saved),
-        rules=rules,
-        assessment=services.explain(saved, rules),
+        **answers_shown(saved),
         facts=facts,
         profile_changed=facts.differ_from(saved),
     )
+
+
+def answers_shown(answers: DueDiligenceAnswers) -> dict[str, object]:
+    """What the result page and the officers' page show of a set of answers: each answer, the
+    rules in force and the rating they give, with its reasons."""
+    rules = services.rules_in_force()
+    return {
+        "answers": answers,
+        "answer_rows": answer_rows(answers),
+        "rules": rules,
+        "assessment": services.explain(answers, rules),
+    }

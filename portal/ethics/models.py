@@ -7,7 +7,7 @@ names the one it supersedes).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
 from portal.ethics.content import Document, parse
-from portal.extensions import db
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -34,7 +33,7 @@ class CodeVersion(db.Model):
     text_sha256: Mapped[str] = mapped_column(sa.String(64))
     effective_on: Mapped[date]
     summary: Mapped[str] = mapped_column(sa.String(500), default="")  # what changed, for the email
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[Timestamp]
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the CLI or seed
 
     @property
@@ -75,7 +74,7 @@ class Pledge(db.Model):
     # The typed signature differs from the representative's name and the signer confirmed it.
     signature_differs: Mapped[bool] = mapped_column(default=False)
     authority_confirmed: Mapped[bool]
-    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    signed_at: Mapped[Timestamp]
     client_address: Mapped[str] = mapped_column(sa.String(45))
     user_agent: Mapped[str] = mapped_column(sa.String(400))
     # A correction names the pledge it corrects; each pledge is corrected at most once.

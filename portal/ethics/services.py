@@ -7,7 +7,6 @@ Later areas ask one question before a supplier submits an offer or registers int
 
 from __future__ import annotations
 
-import enum
 import functools
 import secrets
 import unicodedata
@@ -22,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.accounts.models import Role, User
 from portal.database import fixed_limit
+from portal.enums import LabelledEnum
 from portal.ethics import emails
 from portal.ethics.content import ContentError, Document, digest, normalise, parse
 from portal.ethics.models import CodeVersion, Pledge
@@ -34,17 +34,13 @@ from portal.time import london_today
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class PledgeState(enum.StrEnum):
-    CURRENT = "current"
-    OUT_OF_DATE = "out_of_date"
-    NONE = "none"
+class PledgeState(LabelledEnum):
+    CURRENT = "current", "Current"
+    OUT_OF_DATE = "out_of_date", "Out of date"
+    NONE = "none", "Not signed"
 
 
-PLEDGE_STATE_LABELS = {
-    PledgeState.CURRENT: "Current",
-    PledgeState.OUT_OF_DATE: "Out of date",
-    PledgeState.NONE: "Not signed",
-}
+PLEDGE_STATE_LABELS = PledgeState.labels()
 
 
 @dataclass(frozen=True)

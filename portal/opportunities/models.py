@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
+from portal.enums import LabelledEnum
+from portal.extensions import Timestamp, db, str_enum
 from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -20,17 +21,13 @@ if TYPE_CHECKING:
     from portal.reference.models import CpvDivision
 
 
-class Procedure(enum.StrEnum):
-    QUOTATION = "quotation"
-    TENDER = "tender"
-    CALL_OFF = "call_off"
+class Procedure(LabelledEnum):
+    QUOTATION = "quotation", "Quotation (three quotes invited)"
+    TENDER = "tender", "Tender (advertised)"
+    CALL_OFF = "call_off", "Framework call-off"
 
 
-PROCEDURE_NAMES = {
-    Procedure.QUOTATION: "Quotation (three quotes invited)",
-    Procedure.TENDER: "Tender (advertised)",
-    Procedure.CALL_OFF: "Framework call-off",
-}
+PROCEDURE_NAMES = Procedure.labels()
 
 
 class OpportunityState(enum.StrEnum):
@@ -39,17 +36,14 @@ class OpportunityState(enum.StrEnum):
     CLOSED = "closed"  # closed by an officer before its closing time
 
 
-class ResponseRoute(enum.StrEnum):
+class ResponseRoute(LabelledEnum):
     """Where a supplier makes its social value response."""
 
-    PORTAL = "portal"
-    TENDER_BOX = "tender_box"
+    PORTAL = "portal", "On this portal, as a social value offer for this opportunity"
+    TENDER_BOX = "tender_box", "In the tender box, with the rest of the bid"
 
 
-ROUTE_NAMES = {
-    ResponseRoute.PORTAL: "On this portal, as a social value offer for this opportunity",
-    ResponseRoute.TENDER_BOX: "In the tender box, with the rest of the bid",
-}
+ROUTE_NAMES = ResponseRoute.labels()
 
 # The search's own objects, made by migrations for each database (portal.opportunities.search):
 # the migration check leaves them alone, since no model declares them.
@@ -87,7 +81,7 @@ class Opportunity(db.Model):
     value_ex_vat: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
     vat_rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
     procedure: Mapped[Procedure] = mapped_column(str_enum(Procedure, "procedure"))
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime]
     notice_url: Mapped[str | None] = mapped_column(sa.String(300))
     suitable_sme: Mapped[bool] = mapped_column(default=False)
     suitable_vcse: Mapped[bool] = mapped_column(default=False)
@@ -150,7 +144,7 @@ class Interest(db.Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    registered_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship()
     registered_by: Mapped[User] = relationship()
@@ -172,7 +166,7 @@ class AlertOptOut(db.Model):
     __tablename__ = "opportunity_alert_opt_outs"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opted_out_at: Mapped[Timestamp]
 
 
 class ConflictDeclaration(db.Model):
@@ -193,7 +187,7 @@ class ConflictDeclaration(db.Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declared_at: Mapped[Timestamp]
 
 
 class ResponseScore(db.Model):
@@ -212,7 +206,7 @@ class ResponseScore(db.Model):
     score: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text)
     scored_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scored_at: Mapped[Timestamp]
 
     scored_by: Mapped[User] = relationship()
 
@@ -231,7 +225,7 @@ class Award(db.Model):
     lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("opportunity_lots.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     awarded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    awarded_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship()
     lot: Mapped[Lot | None] = relationship()

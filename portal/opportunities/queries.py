@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.opportunities.forms import VALUE_BANDS
 from portal.opportunities.models import Opportunity, OpportunityState, Procedure
 from portal.opportunities.search import keyword_condition, search_as_typed, search_value, search_words
-from portal.pagination import PAGE_SIZE, Page
+from portal.pagination import PAGE_SIZE, Page, keyset_page
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
 
@@ -166,19 +166,7 @@ def by_closing_date(
             rows = matches
     if rows is None:
         rows = plain_rows(_page(_listing(dialect, filters, closed, suitable), closed, kind, size), params)
-    if kind == "ahead":
-        more_ahead = len(rows) > size
-        items = list(reversed(rows[:size]))
-        more_following = bool(items)
-    else:
-        items = rows[:size]
-        more_following = len(rows) > size
-        more_ahead = kind == "following" and bool(items)
-    return Page(
-        items=items,
-        older=cursor_of(items[-1]) if items and more_following else None,
-        newer=cursor_of(items[0]) if items and more_ahead else None,
-    )
+    return keyset_page(rows, size, cursor_of, ahead=kind == "ahead", from_place=kind == "following")
 
 
 def _keyset(latest_first: bool, kind: str) -> tuple[list[sa.ColumnElement], tuple[sa.ColumnElement, ...]]:

@@ -42,10 +42,9 @@ from portal.due_diligence.models import DueDiligenceAnswers
 from portal.ethics import services as ethics
 from portal.ethics.models import Pledge
 from portal.extensions import db
-from portal.organisations import bp, services
+from portal.organisations import bp, queries, services
 from portal.organisations.models import (
     ACCREDITATION_NAMES,
-    ClassificationDecision,
     Organisation,
     OrganisationInvitation,
     council_area_name,
@@ -77,18 +76,9 @@ def _computed(value: str) -> Any:
 
 
 def load(organisation_id: int) -> Organisation:
-    """The organisation with everything the export reads, in one query per collection."""
-    return db.session.scalars(
-        sa.select(Organisation)
-        .where(Organisation.id == organisation_id)
-        .options(
-            selectinload(Organisation.members),
-            selectinload(Organisation.sites),
-            selectinload(Organisation.divisions),
-            selectinload(Organisation.accreditations),
-            selectinload(Organisation.decisions).joinedload(ClassificationDecision.officer),
-        )
-    ).one()
+    """The organisation with everything the export reads (what its officers' page shows), in one
+    query per collection."""
+    return db.session.scalars(queries.organisation(organisation_id)).one()
 
 
 def pending_invitations(organisation_id: int) -> list[OrganisationInvitation]:

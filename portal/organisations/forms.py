@@ -39,6 +39,7 @@ from portal.forms import (
     select_field,
     strip_text,
     text_field,
+    yes_no,
 )
 from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
 from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
@@ -47,16 +48,6 @@ COMPANIES_HOUSE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})\Z", re.ASCII)
 CHARITY = re.compile(r"^(\d{6,8}|SC\d{6})\Z", re.ASCII)
 COMPANY_FORMS = {LegalForm.PRIVATE_LIMITED, LegalForm.PUBLIC_LIMITED, LegalForm.LLP, LegalForm.CIC}
 CHARITY_FORMS = {LegalForm.CHARITY, LegalForm.CIO}
-
-
-def yes_no(label: str, message: str, **kwargs) -> RadioField:
-    return RadioField(
-        label,
-        widget=GovRadioInput(),
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-        validators=[InputRequired(message=message)],
-        **kwargs,
-    )
 
 
 def upper_no_spaces(value: object) -> object:
@@ -302,12 +293,7 @@ class DecisionForm(FlaskForm):
     """Verify or override one classification, always with a note."""
 
     classification = HiddenField(validators=[InputRequired(), AnyOf(["local", "sme", "vcse"])])
-    value = RadioField(
-        "Decision",
-        widget=GovRadioInput(),
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-        validators=[InputRequired(message="Select yes or no")],
-    )
+    value = yes_no("Decision", "Select yes or no")
     note = TextAreaField(
         "Note",
         widget=GovTextArea(),

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
+from portal.enums import LabelledEnum
+from portal.extensions import Timestamp, db, str_enum
 from portal.organisations.rules import LegalForm
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
-from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -24,20 +24,20 @@ class LivingWage(enum.StrEnum):
     NOT_YET = "not_yet"
 
 
-class AccreditationKind(enum.StrEnum):
+class AccreditationKind(LabelledEnum):
     """The Ethical Procurement Policy's list (2d), and "other"."""
 
-    ISO_14001 = "iso_14001"
-    EMAS = "emas"
-    GLOBALGAP = "globalgap"
-    FAIRTRADE = "fairtrade"
-    RAINFOREST_ALLIANCE = "rainforest_alliance"
-    TEA_SOURCING_PARTNERSHIP = "tea_sourcing_partnership"
-    SOIL_ASSOCIATION = "soil_association_organic"
-    FSC = "fsc"
-    PEFC = "pefc"
-    SEDEX = "sedex"
-    OTHER = "other"
+    ISO_14001 = "iso_14001", "ISO 14001 (environmental management)"
+    EMAS = "emas", "EMAS (Eco-Management and Audit Scheme)"
+    GLOBALGAP = "globalgap", "GlobalGAP (good agricultural practice)"
+    FAIRTRADE = "fairtrade", "Fairtrade"
+    RAINFOREST_ALLIANCE = "rainforest_alliance", "Rainforest Alliance"
+    TEA_SOURCING_PARTNERSHIP = "tea_sourcing_partnership", "Tea Sourcing Partnership (TSP)"
+    SOIL_ASSOCIATION = "soil_association_organic", "Soil Association organic"
+    FSC = "fsc", "FSC (Forest Stewardship Council)"
+    PEFC = "pefc", "PEFC (Programme for the Endorsement of Forest Certification)"
+    SEDEX = "sedex", "SEDEX (supply chain ethical data)"
+    OTHER = "other", "Other"
 
 
 # The answer "none of these" to "which council area are the premises in?".
@@ -57,19 +57,7 @@ class LocalStatus(enum.StrEnum):
     NOT_LOCAL = "not_local"
 
 
-ACCREDITATION_NAMES = {
-    AccreditationKind.ISO_14001: "ISO 14001 (environmental management)",
-    AccreditationKind.EMAS: "EMAS (Eco-Management and Audit Scheme)",
-    AccreditationKind.GLOBALGAP: "GlobalGAP (good agricultural practice)",
-    AccreditationKind.FAIRTRADE: "Fairtrade",
-    AccreditationKind.RAINFOREST_ALLIANCE: "Rainforest Alliance",
-    AccreditationKind.TEA_SOURCING_PARTNERSHIP: "Tea Sourcing Partnership (TSP)",
-    AccreditationKind.SOIL_ASSOCIATION: "Soil Association organic",
-    AccreditationKind.FSC: "FSC (Forest Stewardship Council)",
-    AccreditationKind.PEFC: "PEFC (Programme for the Endorsement of Forest Certification)",
-    AccreditationKind.SEDEX: "SEDEX (supply chain ethical data)",
-    AccreditationKind.OTHER: "Other",
-}
+ACCREDITATION_NAMES = AccreditationKind.labels()
 
 
 class Classification(enum.StrEnum):
@@ -104,9 +92,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(
         sa.String(200)
     )  # as the organisation is known: trading, else legal name
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
     # Set once the supplier confirms "check your answers"; the organisation is then registered.
-    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registered_at: Mapped[datetime | None]
 
     # About the organisation
     legal_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -137,7 +125,7 @@ class Organisation(db.Model):
     turnover: Mapped[Decimal | None] = mapped_column(sa.Numeric(15, 2))
     balance_sheet_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(15, 2))
     financial_year_end: Mapped[date | None]
-    size_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    size_reminded_at: Mapped[datetime | None]
 
     # VCSE and the other Procurement Act flags
     vcse_declared: Mapped[bool | None]
@@ -146,7 +134,7 @@ class Organisation(db.Model):
 
     living_wage: Mapped[LivingWage | None] = mapped_column(str_enum(LivingWage, "living_wage"))
     modern_slavery_statement_url: Mapped[str | None] = mapped_column(sa.String(300))
-    tax_compliance_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tax_compliance_declared_at: Mapped[datetime | None]
     tax_compliance_declared_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True)
     )
@@ -213,9 +201,9 @@ class Accreditation(db.Model):
     evidence_type: Mapped[str | None] = mapped_column(sa.String(40))
     evidence_size: Mapped[int | None]
     # Reminders sent (30 and 7 days before, and on expiry): each once.
-    reminded_30_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reminded_7_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reminded_expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_30_at: Mapped[datetime | None]
+    reminded_7_at: Mapped[datetime | None]
+    reminded_expired_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="accreditations")
 
@@ -234,7 +222,7 @@ class ClassificationDecision(db.Model):
     decided_value: Mapped[bool]
     note: Mapped[str] = mapped_column(sa.Text)
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[Timestamp]
 
     organisation: Mapped[Organisation] = relationship(back_populates="decisions")
     officer: Mapped[User] = relationship(lazy="joined")
@@ -253,7 +241,7 @@ class OrganisationInvitation(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(sa.String(254))
     invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    accepted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()

@@ -33,9 +33,7 @@ def organisations():
 
 @officer_bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 def organisation(organisation_id: int):
-    org = db.session.scalar(queries.organisation(organisation_id))
-    if org is None:
-        abort(404)
+    org = db.first_or_404(queries.organisation(organisation_id))
     form = DecisionForm()
     if form.validate_on_submit():
         decision = services.decide_classification(

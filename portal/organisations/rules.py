@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from portal.enums import LabelledEnum
+
 Figures = Mapping[str, Decimal]
 
 
@@ -103,21 +105,21 @@ def needs_modern_slavery_statement(turnover: Decimal | None, figures: Figures) -
     )
 
 
-class LegalForm(enum.StrEnum):
+class LegalForm(LabelledEnum):
     """Legal forms, named as the Central Digital Platform names them where it has a name."""
 
-    PRIVATE_LIMITED = "private_limited_company"
-    PUBLIC_LIMITED = "public_limited_company"
-    LLP = "limited_liability_partnership"
-    PARTNERSHIP = "partnership"
-    SOLE_TRADER = "sole_trader"
-    CHARITY = "registered_charity"
-    CIO = "charitable_incorporated_organisation"
-    CIC = "community_interest_company"
-    COOPERATIVE = "cooperative_society"
-    COMMUNITY_BENEFIT = "community_benefit_society"
-    UNINCORPORATED = "unincorporated_association"
-    OTHER = "other"
+    PRIVATE_LIMITED = "private_limited_company", "Private limited company"
+    PUBLIC_LIMITED = "public_limited_company", "Public limited company"
+    LLP = "limited_liability_partnership", "Limited liability partnership"
+    PARTNERSHIP = "partnership", "Partnership"
+    SOLE_TRADER = "sole_trader", "Sole trader"
+    CHARITY = "registered_charity", "Registered charity"
+    CIO = "charitable_incorporated_organisation", "Charitable incorporated organisation (CIO)"
+    CIC = "community_interest_company", "Community interest company (CIC)"
+    COOPERATIVE = "cooperative_society", "Co-operative society"
+    COMMUNITY_BENEFIT = "community_benefit_society", "Community benefit society"
+    UNINCORPORATED = "unincorporated_association", "Voluntary or community group (unincorporated)"
+    OTHER = "other", "Other"
 
 
 # Forms that are a voluntary, community or social enterprise by what they are (Ethical
@@ -151,17 +153,4 @@ def classify_vcse(legal_form: LegalForm | None, declared: bool | None) -> Result
     return Result(False, f"Not a VCSE: {LEGAL_FORM_NAMES[legal_form].lower()}, not declared one")
 
 
-LEGAL_FORM_NAMES = {
-    LegalForm.PRIVATE_LIMITED: "Private limited company",
-    LegalForm.PUBLIC_LIMITED: "Public limited company",
-    LegalForm.LLP: "Limited liability partnership",
-    LegalForm.PARTNERSHIP: "Partnership",
-    LegalForm.SOLE_TRADER: "Sole trader",
-    LegalForm.CHARITY: "Registered charity",
-    LegalForm.CIO: "Charitable incorporated organisation (CIO)",
-    LegalForm.CIC: "Community interest company (CIC)",
-    LegalForm.COOPERATIVE: "Co-operative society",
-    LegalForm.COMMUNITY_BENEFIT: "Community benefit society",
-    LegalForm.UNINCORPORATED: "Voluntary or community group (unincorporated)",
-    LegalForm.OTHER: "Other",
-}
+LEGAL_FORM_NAMES = LegalForm.labels()

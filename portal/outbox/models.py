@@ -7,8 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db, str_enum
 
 
 class MessageState(enum.StrEnum):
@@ -44,8 +43,8 @@ class Broadcast(db.Model):
     recipients_written: Mapped[int] = mapped_column(default=0)
     cause_type: Mapped[str | None] = mapped_column(sa.String(60))
     cause_id: Mapped[str | None] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    completed_at: Mapped[datetime | None]
 
 
 class OutboxMessage(db.Model):
@@ -71,17 +70,17 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     # Verification, reset and invitation links: never shown to officers, purged once sent or expired.
     has_secret: Mapped[bool] = mapped_column(default=False)
-    secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    secret_expires_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
     state: Mapped[MessageState] = mapped_column(
         str_enum(MessageState, "message_state"), default=MessageState.QUEUED
     )
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[Timestamp]
+    claimed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    sent_at: Mapped[datetime | None]
     cause_type: Mapped[str | None] = mapped_column(sa.String(60))
     cause_id: Mapped[str | None] = mapped_column(sa.String(64))
     broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_broadcasts.id"))

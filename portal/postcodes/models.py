@@ -9,8 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.extensions import Timestamp, db, str_enum
 
 # Local authority codes ("E06000049") and normalised postcodes ("AA9A 9AA") at their longest.
 AUTHORITY_LENGTH = 9
@@ -81,5 +80,5 @@ class PostcodeImport(db.Model):
     row_count: Mapped[int]  # postcodes now in the live table
     terminated_count: Mapped[int]  # rows skipped because `doterm` had a value
     rejected_count: Mapped[int]  # rows without a usable postcode or authority code, or repeated
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime]
+    imported_at: Mapped[Timestamp]

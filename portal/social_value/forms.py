@@ -20,15 +20,23 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.forms import GovDateField, MoneyField, PlainText, RevisionForm, strip_text, text_area
+from portal.forms import (
+    GovDateField,
+    MoneyField,
+    PlainText,
+    RevisionForm,
+    area_field,
+    strip_text,
+    text_area,
+    text_field,
+)
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import london_today
 
@@ -122,14 +130,10 @@ class QuantityForm(FlaskForm):
 
 
 class WhereForm(FlaskForm):
-    authority = SelectField(
+    authority = area_field(
         "Where in Cheshire?",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Choose an area"),
-            *(SelectChoice(c, n) for c, n in FORCE_AREA_AUTHORITIES.items()),
-        ],
-        validators=[InputRequired(message="Select where in Cheshire the social value will be delivered")],
+        FORCE_AREA_AUTHORITIES,
+        required="Select where in Cheshire the social value will be delivered",
         invalid_choice_message="Select where in Cheshire the social value will be delivered",
     )
     submit = continue_button()
@@ -196,16 +200,7 @@ class DeliveryReportForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
-    name = StringField(
-        "Name",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            DataRequired(message="Enter the measure's name"),
-            Length(max=200, message="Name must be 200 characters or fewer"),
-            PlainText(),
-        ],
-    )
+    name = text_field("Name", required="Enter the measure's name")
     proxy_gbp = MoneyField("Proxy value per unit (optional)", limit=Decimal("9999999999.99"))
     proxy_source = StringField(
         "Source of the proxy value",

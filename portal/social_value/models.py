@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.enums import LabelledEnum
+from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -22,27 +22,18 @@ if TYPE_CHECKING:
     from portal.voluntary.models import DirectoryEntry, Need
 
 
-class Unit(enum.StrEnum):
-    HOURS = "hours"
-    PEOPLE = "people"
-    PLACEMENTS = "placements"
-    WEEKS = "weeks"
-    GBP = "gbp"
-    TONNES = "tonnes"
-    TONNES_CO2E = "tonnes_co2e"
-    PERCENT = "percent"
+class Unit(LabelledEnum):
+    HOURS = "hours", "hours"
+    PEOPLE = "people", "people"
+    PLACEMENTS = "placements", "placements"
+    WEEKS = "weeks", "weeks"
+    GBP = "gbp", "GBP"
+    TONNES = "tonnes", "tonnes"
+    TONNES_CO2E = "tonnes_co2e", "tonnes CO2e"
+    PERCENT = "percent", "percent"
 
 
-UNIT_NAMES = {
-    Unit.HOURS: "hours",
-    Unit.PEOPLE: "people",
-    Unit.PLACEMENTS: "placements",
-    Unit.WEEKS: "weeks",
-    Unit.GBP: "GBP",
-    Unit.TONNES: "tonnes",
-    Unit.TONNES_CO2E: "tonnes CO2e",
-    Unit.PERCENT: "percent",
-}
+UNIT_NAMES = Unit.labels()
 WHOLE_UNITS = {Unit.PEOPLE, Unit.PLACEMENTS}  # counted, never halved
 
 
@@ -59,15 +50,20 @@ class Theme(db.Model):
     indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position", back_populates="theme")
 
 
-class Outcome(db.Model):
-    __tablename__ = "social_value_outcomes"
-    __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_outcomes_place"),)
+class ThemeItem:
+    """A line of the matrix's wording under a theme, in its place; retired, never deleted, since
+    offers name it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[str] = mapped_column(sa.ForeignKey("social_value_themes.id"))
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.String(500))
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None]
+
+
+class Outcome(ThemeItem, db.Model):
+    __tablename__ = "social_value_outcomes"
+    __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_outcomes_place"),)
 
     theme: Mapped[Theme] = relationship(back_populates="outcomes")
 
@@ -83,15 +79,9 @@ measure_indicators = sa.Table(
 )
 
 
-class Indicator(db.Model):
+class Indicator(ThemeItem, db.Model):
     __tablename__ = "social_value_indicators"
     __table_args__ = (sa.UniqueConstraint("theme_id", "position", name="uq_social_value_indicators_place"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    theme_id: Mapped[str] = mapped_column(sa.ForeignKey("social_value_themes.id"))
-    position: Mapped[int]
-    text: Mapped[str] = mapped_column(sa.String(500))
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     theme: Mapped[Theme] = relationship(back_populates="indicators")
     measures: Mapped[list[Measure]] = relationship(
@@ -112,7 +102,7 @@ class Measure(db.Model):
     proxy_gbp: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     proxy_source: Mapped[str | None] = mapped_column(sa.String(300))
     proxy_dated: Mapped[date | None]
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None]
 
     indicators: Mapped[list[Indicator]] = relationship(
         secondary=measure_indicators, back_populates="measures"
@@ -188,14 +178,14 @@ class Offer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
     state: Mapped[OfferState] = mapped_column(
         str_enum(OfferState, "offer_state", length=30), default=OfferState.DRAFT
     )
     # Bumped by every change of state: a form carries it, so a stale form is refused.
     revision: Mapped[int] = mapped_column(default=1)
     # When it last entered the officers' queue (submitted or resubmitted): the queue's order.
-    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None]
 
     theme_id: Mapped[str | None] = mapped_column(sa.ForeignKey("social_value_themes.id"))
     indicator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("social_value_indicators.id"))
@@ -212,7 +202,7 @@ class Offer(db.Model):
     partner_answered: Mapped[bool] = mapped_column(default=False)  # the optional step was seen
 
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
     theme: Mapped[Theme | None] = relationship()
@@ -245,7 +235,7 @@ class OfferEvent(db.Model):
     to_state: Mapped[str] = mapped_column(sa.String(30))
     actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    occurred_at: Mapped[Timestamp]
 
     offer: Mapped[Offer] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()
@@ -266,11 +256,11 @@ class Commitment(db.Model):
     measure_id: Mapped[int] = mapped_column(sa.ForeignKey("social_value_measures.id"))
     quantity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
     due_on: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
     # Verified delivery so far, kept with the reports so lists need no sum.
     delivered_quantity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=Decimal(0))
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when verified delivery reached it
-    overdue_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None]  # when verified delivery reached it
+    overdue_reminded_at: Mapped[datetime | None]
 
     offer: Mapped[Offer] = relationship(back_populates="commitment")
     measure: Mapped[Measure] = relationship()
@@ -302,15 +292,15 @@ class DeliveryReport(db.Model):
     delivered_on: Mapped[date]
     description: Mapped[str] = mapped_column(sa.Text)
     reported_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reported_at: Mapped[Timestamp]
     evidence_name: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     evidence_filename: Mapped[str | None] = mapped_column(sa.String(200))
     evidence_type: Mapped[str | None] = mapped_column(sa.String(40))
     evidence_size: Mapped[int | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # the partner's member
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # an officer
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None]
     state: Mapped[ReportState] = mapped_column(
         str_enum(ReportState, "report_state"), default=ReportState.SUBMITTED, server_default="submitted"
     )

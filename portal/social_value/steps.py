@@ -28,6 +28,17 @@ class Step:
     choose: Callable[[Offer, FlaskForm], None] = lambda offer, form: None  # fill in the choices
 
 
+def _one_answer(slug: str, title: str, form: type[FlaskForm], name: str) -> Step:
+    """A step of one field, kept as it is in the offer's column of the same name."""
+    return Step(
+        slug,
+        title,
+        form,
+        lambda offer: {name: getattr(offer, name)},
+        lambda offer, answered: setattr(offer, name, answered[name].data),
+    )
+
+
 def _choose_theme(offer: Offer, form) -> None:
     themes = db.session.scalars(sa.select(Theme).order_by(Theme.position)).all()
     form.theme_id.choices = [SelectChoice(t.id, f"{t.name}: {t.aim.lower()}") for t in themes]
@@ -127,13 +138,7 @@ STEPS: list[Step] = [
         _save_indicator,
         _choose_indicator,
     ),
-    Step(
-        "description",
-        "Description",
-        forms.DescriptionForm,
-        lambda o: {"description": o.description},
-        lambda o, f: setattr(o, "description", f.description.data),
-    ),
+    _one_answer("description", "Description", forms.DescriptionForm, "description"),
     Step(
         "quantity",
         "How much",
@@ -142,20 +147,8 @@ STEPS: list[Step] = [
         _save_quantity,
         _choose_measure,
     ),
-    Step(
-        "where",
-        "Where",
-        forms.WhereForm,
-        lambda o: {"authority": o.authority},
-        lambda o, f: setattr(o, "authority", f.authority.data),
-    ),
-    Step(
-        "when",
-        "By when",
-        forms.WhenForm,
-        lambda o: {"due_on": o.due_on},
-        lambda o, f: setattr(o, "due_on", f.due_on.data),
-    ),
+    _one_answer("where", "Where", forms.WhereForm, "authority"),
+    _one_answer("when", "By when", forms.WhenForm, "due_on"),
     Step(
         "partner",
         "Voluntary-sector partner",

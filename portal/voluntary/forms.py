@@ -26,6 +26,7 @@ from portal.forms import (
     FilterForm,
     GovDateField,
     PlainText,
+    area_field,
     email_field,
     select_field,
     strip_text,
@@ -125,15 +126,7 @@ class NeedForm(FlaskForm):
         choices=[SelectChoice(kind.value, name) for kind, name in NEED_KIND_NAMES.items()],
         validators=[InputRequired(message="Select the kind of help you need")],
     )
-    authority = SelectField(
-        "Area",
-        widget=GovSelect(),
-        choices=[
-            SelectChoice("", "Choose an area"),
-            *(SelectChoice(code, name) for code, name in AREA_OPTIONS),
-        ],
-        validators=[InputRequired(message="Select the area the help is for")],
-    )
+    authority = area_field("Area", AREAS, required="Select the area the help is for")
     starts_on = GovDateField("From", required_message="Enter the date the help is needed from")
     ends_on = GovDateField("Until", required_message="Enter the date the need ends")
     outcome_id = SelectField(

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
-from portal.time import UTCDateTime, utcnow
+from portal.enums import LabelledEnum
+from portal.extensions import Timestamp, db, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -28,23 +28,16 @@ AREAS: dict[str, str] = {
 }
 
 
-class NeedKind(enum.StrEnum):
-    VOLUNTEERING = "volunteering_hours"
-    MENTORING = "mentoring"
-    PLACEMENTS = "work_placements"
-    GOODS = "goods"
-    SKILLS = "skills"
-    FUNDING = "funding"
+class NeedKind(LabelledEnum):
+    VOLUNTEERING = "volunteering_hours", "Volunteering hours"
+    MENTORING = "mentoring", "Mentoring"
+    PLACEMENTS = "work_placements", "Work placements"
+    GOODS = "goods", "Goods"
+    SKILLS = "skills", "Skills"
+    FUNDING = "funding", "Funding"
 
 
-NEED_KIND_NAMES = {
-    NeedKind.VOLUNTEERING: "Volunteering hours",
-    NeedKind.MENTORING: "Mentoring",
-    NeedKind.PLACEMENTS: "Work placements",
-    NeedKind.GOODS: "Goods",
-    NeedKind.SKILLS: "Skills",
-    NeedKind.FUNDING: "Funding",
-}
+NEED_KIND_NAMES = NeedKind.labels()
 
 
 class NeedState(enum.StrEnum):
@@ -80,8 +73,8 @@ class DirectoryEntry(db.Model):
     checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # A registered VCSE organisation whose members act for this body (post needs).
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), unique=True)
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None]
+    created_at: Mapped[Timestamp]
 
     area_rows = relationship("DirectoryEntryArea", cascade="all, delete-orphan", lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship()
@@ -138,10 +131,10 @@ class Need(db.Model):
     outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("social_value_outcomes.id"))
     posted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    closed_at: Mapped[datetime | None]
     revision: Mapped[int] = mapped_column(default=1)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -172,7 +165,7 @@ class NeedResponse(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
     need: Mapped[Need] = relationship(back_populates="responses")
     organisation: Mapped[Organisation] = relationship()
