@@ -21,14 +21,7 @@ def already_registered(address: str) -> None:
 
 
 def verify_email(user: User, verify_link: str, expires_at: datetime) -> None:
-    notify(
-        "accounts/verify_email",
-        to=(user.name, user.email),
-        subject="Confirm your email address",
-        context={"name": user.name, "link": verify_link},
-        cause=user,
-        secret_expires_at=expires_at,
-    )
+    _link_for(user, "accounts/verify_email", "Confirm your email address", verify_link, expires_at)
 
 
 def reset_no_account(address: str) -> None:
@@ -42,11 +35,16 @@ def reset_no_account(address: str) -> None:
 
 
 def reset_password(user: User, reset_link: str, expires_at: datetime) -> None:
+    _link_for(user, "accounts/reset_password", "Reset your password", reset_link, expires_at)
+
+
+def _link_for(user: User, template: str, subject: str, secret_link: str, expires_at: datetime) -> None:
+    """To the account's owner: a link that acts for them, erased from the outbox once it expires."""
     notify(
-        "accounts/reset_password",
+        template,
         to=(user.name, user.email),
-        subject="Reset your password",
-        context={"name": user.name, "link": reset_link},
+        subject=subject,
+        context={"name": user.name, "link": secret_link},
         cause=user,
         secret_expires_at=expires_at,
     )

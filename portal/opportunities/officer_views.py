@@ -25,8 +25,6 @@ from portal.opportunities.forms import (
     award_form,
 )
 from portal.opportunities.models import (
-    PROCEDURE_NAMES,
-    ROUTE_NAMES,
     Award,
     Interest,
     Opportunity,
@@ -36,7 +34,6 @@ from portal.opportunities.models import (
 )
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.organisations.rules import gbp
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
 from portal.social_value.rules import area_name, quantity_text
@@ -53,7 +50,6 @@ def opportunities():
         form=form,
         page=page,
         link=row_link("opportunities_officers.opportunity", "opportunity_id"),
-        gbp=gbp,
     )
 
 
@@ -168,9 +164,6 @@ def opportunity(opportunity_id: int):
         if shown.awarded_at
         else [],
         form=ConfirmForm(),
-        procedures=PROCEDURE_NAMES,
-        routes=ROUTE_NAMES,
-        gbp=gbp,
     )
 
 
@@ -230,7 +223,7 @@ def new_lot(opportunity_id: int):
             db.session.commit()
             flash(f"Lot {lot.number}, “{lot.title}”, is added.", "success")
             return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
-    return render_template("opportunities/officers/lot.html", form=form, opportunity=shown, gbp=gbp)
+    return render_template("opportunities/officers/lot.html", form=form, opportunity=shown)
 
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")

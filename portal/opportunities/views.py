@@ -18,7 +18,7 @@ from portal.filters import filter_fields, read_filters
 from portal.forms import ConfirmForm
 from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
-from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, AlertOptOut, Interest, Opportunity
+from portal.opportunities.models import PROCEDURE_NAMES, AlertOptOut, Interest, Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.rules import gbp
 from portal.pagination import row_link
@@ -91,9 +91,6 @@ def opportunity(opportunity_id: int):
         takes_responses=responses.takes_responses(shown),
         interest=interest,
         form=ConfirmForm(),
-        procedures=PROCEDURE_NAMES,
-        routes=ROUTE_NAMES,
-        gbp=gbp,
     )
 
 

@@ -4,9 +4,11 @@ the officers' list of organisations and their decisions on each classification."
 from flask import Blueprint
 
 from portal.accounts.access import members_only, officer_blueprint
+from portal.organisations.rules import gbp
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 bp.before_request(members_only)
 officer_bp = officer_blueprint("organisations_officers", __name__)
+bp.add_app_template_global(gbp, "gbp")  # money as every page writes it
 
 from portal.organisations import colleague_views, data_export, officer_views, views  # noqa: E402,F401  (views register on the blueprints)

@@ -27,7 +27,7 @@ from portal.organisations.models import (
     OrganisationSite,
     council_area_name,
 )
-from portal.organisations.rules import VCSE_FORMS, LegalForm, gbp
+from portal.organisations.rules import VCSE_FORMS, LegalForm
 from portal.organisations.steps import (
     BY_SLUG,
     STEPS,
@@ -128,7 +128,6 @@ def step(slug: str):
         field_params=FIELD_PARAMS,
         # The rules' figures, for the steps that quote them (never written into the templates).
         figures=figures_on() if step.slug in {"size", "modern-slavery"} else None,
-        gbp=gbp,
     )
 
 

@@ -27,12 +27,7 @@ def offer_moved_by_supplier(offer: Offer, event: OfferEvent) -> None:
         f"social_value/offer_{event.action}",
         subject=f"Social value offer {_TO_PROCUREMENT[event.action]}: {offer.organisation.name}",
         cause=event,
-        context={
-            "offer": offer,
-            "event": event,
-            "organisation": offer.organisation,
-            "link": link("social_value_officers.offer", offer_id=offer.id),
-        },
+        context=_offer_context(offer, event, "social_value_officers.offer"),
     )
 
 
@@ -44,13 +39,18 @@ def offer_moved_by_officer(offer: Offer, event: OfferEvent) -> None:
         to=(creator.name, creator.email),
         subject=f"Your social value offer: {_TO_SUPPLIER[event.action]}",
         cause=event,
-        context={
-            "offer": offer,
-            "event": event,
-            "organisation": offer.organisation,
-            "link": link("social_value.offer", offer_id=offer.id),
-        },
+        context=_offer_context(offer, event, "social_value.offer"),
     )
+
+
+def _offer_context(offer: Offer, event: OfferEvent, endpoint: str) -> dict:
+    """The offer, the move and a link to the offer's page for the reader (`endpoint`)."""
+    return {
+        "offer": offer,
+        "event": event,
+        "organisation": offer.organisation,
+        "link": link(endpoint, offer_id=offer.id),
+    }
 
 
 def sealed_response_moved(opportunity: Opportunity, event: OfferEvent) -> None:
