@@ -86,6 +86,9 @@ class CheckedPage:
         self.assert_reflows()
 
     def scan(self) -> None:
+        # A click's navigation can change the URL before the new document has loaded: scan the
+        # page once it has, not the half-parsed one.
+        self.page.wait_for_load_state("load")
         results = AXE.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         self.scanned.add(self._key(self.page.url))
         assert results.violations_count == 0, f"axe on {self.page.url}:\n{results.generate_report()}"
