@@ -26,6 +26,7 @@ from portal.forms import (
     FilterForm,
     GovDateField,
     PlainText,
+    RevisionForm,
     area_field,
     email_field,
     select_field,
@@ -167,7 +168,7 @@ class ResponseForm(FlaskForm):
     submit = SubmitField("Send your offer", widget=GovSubmitInput())
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(RevisionForm):
     decision = RadioField(
         "Decision",
         widget=GovRadioInput(),

@@ -140,7 +140,7 @@ def needs_queue():
 @officer_bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
 def need(need_id: int):
     shown = _need_or_404(need_id)
-    form = DecisionForm()
+    form = DecisionForm(revision=shown.revision)
     if form.validate_on_submit():
         try:
             services.move(
@@ -148,6 +148,7 @@ def need(need_id: int):
                 form.decision.data,
                 actor=current_user._get_current_object(),
                 reason=form.reason.data or "",
+                revision=form.revision.data,
             )
         except Refused as error:
             # Shown on the form, beside what the officer typed (the reason is kept).

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.organisations.rules import LegalForm
 from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
 from portal.workflow import transition
-from tests.conftest import count_queries, csrf_token_from, post_form, session_csrf_token
+from tests.conftest import REVISION_INPUT, count_queries, csrf_token_from, post_form, session_csrf_token
 from tests.factories import make_staff, make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
 from tests.voluntary.conftest import (
@@ -420,6 +420,31 @@ def test_a_decision_another_officer_got_to_first_is_refused_on_the_form_with_the
     assert "Not for this board yet." in html  # what the officer typed is kept
     assert get_need(app, pending).state == NeedState.PUBLISHED
     assert [r.action for r in audits(app, "needs", pending)].count("need.declined") == 0
+
+
+def test_a_decision_from_a_page_older_than_the_needs_last_change_is_refused_with_the_reason_kept(
+    app, pending, officer_client
+):
+    page = officer_client.get(officer_url(pending)).get_data(as_text=True)
+    token, revision = csrf_token_from(page), REVISION_INPUT.search(page).group(1)
+    with app.app_context():
+        need = db.session.get(Need, pending)
+        need.title = "Changed by its poster meanwhile"
+        db.session.commit()
+    refused = officer_client.post(
+        officer_url(pending),
+        data={
+            "csrf_token": token,
+            "revision": revision,
+            "decision": "approve",
+            "reason": "Looks right to me.",
+        },
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "This need has changed since you opened the page: see where it is now" in error_summary(html)
+    assert "Looks right to me." in html
+    assert get_need(app, pending).state == NeedState.PENDING
 
 
 def test_an_officer_declines_a_need_with_a_reason_the_poster_is_told(app, client, pending, officer_client):
