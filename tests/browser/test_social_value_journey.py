@@ -236,6 +236,7 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Enter your question to the supplier")
     officer.axe()
+    screenshot(officer.page, "offer-question-refused")
     summary.get_by_role("link", name="Enter your question to the supplier").click()
     question = officer.page.get_by_label("Your question to the supplier", exact=True)
     expect(question).to_be_focused()
