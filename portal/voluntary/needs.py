@@ -15,7 +15,7 @@ from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
-from portal.voluntary.models import AREAS, NEED_KIND_NAMES, Need, NeedKind, NeedResponse, NeedState
+from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
 from portal.voluntary.workflow import OPEN_STATES
 from portal.workflow import Refused
 
@@ -43,8 +43,6 @@ def needs():
         form=form,
         page=page,
         need_link=row_link("voluntary.need", "need_id"),
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         can_post=_poster() is not None,
     )
 
@@ -83,13 +81,10 @@ def need(need_id: int):
     return render_template(
         "voluntary/need.html",
         need=shown,
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         manages=manages,
         responses=_responses(shown) if manages else [],
         can_respond=_can_respond(shown),
         response_form=ResponseForm(),
-        tel_link=services.tel_link,
     )
 
 
@@ -136,14 +131,11 @@ def respond(need_id: int):
     return render_template(
         "voluntary/need.html",
         need=shown,
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         manages=False,
         responses=[],
         can_respond=True,
         response_form=form,
         form=form,
-        tel_link=services.tel_link,
     )
 
 
@@ -227,9 +219,7 @@ def my_needs():
     )
     page = newest_first(query, Need.id)
     counts = _response_counts([need.id for need in page.items])
-    return render_template(
-        "voluntary/my_needs.html", page=page, organisation=organisation, counts=counts, kinds=NEED_KIND_NAMES
-    )
+    return render_template("voluntary/my_needs.html", page=page, organisation=organisation, counts=counts)
 
 
 def _response_counts(need_ids: list[int]) -> dict[int, int]:
