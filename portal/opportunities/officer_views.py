@@ -33,6 +33,7 @@ from portal.opportunities.models import (
     ResponseRoute,
 )
 from portal.opportunities.services import responses
+from portal.opportunities.views import opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
@@ -150,10 +151,7 @@ def opportunity(opportunity_id: int):
     )
     return render_template(
         "opportunities/officers/opportunity.html",
-        opportunity=shown,
-        rulings=services.rulings(shown),
-        including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
-        is_open=services.is_open(shown),
+        **opportunity_summary(shown),
         interests=interests,
         statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
         responses=responses.responses(shown, current_user._get_current_object()),
