@@ -37,7 +37,6 @@ from portal.opportunities.views import opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
-from portal.social_value.rules import area_name, quantity_text
 from portal.time import LONDON
 
 
@@ -280,8 +279,6 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
         response=response,
         declaration=declaration,
         form=declaration if declaration.errors else form,
-        area_name=area_name,
-        quantity_text=quantity_text,
     )
 
 

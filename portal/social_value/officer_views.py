@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.filters import filter_fields, read_filters
 from portal.forms import ConfirmForm, FilterForm, select_field, text_field
 from portal.pagination import row_link
-from portal.social_value import officer_bp, queries, rules, services, workflow
+from portal.social_value import officer_bp, queries, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
 from portal.social_value.models import (
     Commitment,
@@ -134,12 +134,7 @@ def delivery_reports():
             joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
         )
     ).all()
-    return render_template(
-        "social_value/officers/reports.html",
-        reports=reports,
-        form=ConfirmForm(),
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/officers/reports.html", reports=reports, form=ConfirmForm())
 
 
 @officer_bp.post("/social-value/reports/<int:report_id>/verify")
@@ -165,12 +160,7 @@ def _is_ours(referrer: str | None) -> bool:
 
 @officer_bp.get("/social-value/totals")
 def social_value_totals():
-    return render_template(
-        "social_value/totals.html",
-        rows=queries.totals(),
-        organisation=None,
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/totals.html", rows=queries.totals(), organisation=None)
 
 
 @officer_bp.get("/social-value/matrix")
