@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from portal import audit, rows
 from portal.accounts.access import admin_required
+from portal.changes import committed
 from portal.extensions import db
 from portal.filters import filter_fields, read_filters
 from portal.forms import ConfirmForm, FilterForm, select_field, text_field
@@ -31,7 +32,6 @@ from portal.social_value.models import (
 )
 from portal.social_value.views import apply_move, offer_page
 from portal.time import utcnow
-from portal.workflow import Refused
 
 
 class QueueFilterForm(FilterForm):
@@ -141,14 +141,10 @@ def delivery_reports():
 def verify_report(report_id: int):
     report = db.get_or_404(DeliveryReport, report_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.verify_report(report, officer=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("The report is verified: it counts towards the commitment.", "success")
+        committed(
+            lambda: services.verify_report(report, officer=current_user._get_current_object()),
+            "The report is verified: it counts towards the commitment.",
+        )
     return redirect(
         request.referrer if _is_ours(request.referrer) else url_for("social_value_officers.delivery_reports")
     )

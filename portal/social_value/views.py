@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import files, rows
 from portal.accounts.access import member_organisation, public
+from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
@@ -297,14 +298,10 @@ def confirm_report(report_id: int):
     if queries.partner_organisation_id(report.commitment) != organisation.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.confirm_report(report, user=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("Thank you: the delivery is confirmed.", "success")
+        committed(
+            lambda: services.confirm_report(report, user=current_user._get_current_object()),
+            "Thank you: the delivery is confirmed.",
+        )
     return redirect(url_for("social_value.partner_reports"))
 
 

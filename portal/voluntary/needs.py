@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from portal.accounts.access import public
+from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.pagination import newest_first, row_link
@@ -17,7 +18,6 @@ from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
 from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
 from portal.voluntary.workflow import OPEN_STATES
-from portal.workflow import Refused
 
 NEED_FIELDS = (
     "title",
@@ -119,14 +119,12 @@ def respond(need_id: int):
         abort(403)
     form = ResponseForm()
     if form.validate_on_submit():
-        try:
-            services.respond(shown, user=current_user._get_current_object(), message=form.message.data)
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash(f"Your offer has been sent to {shown.contact_name}, who will contact you.", "success")
+        committed(
+            lambda: services.respond(
+                shown, user=current_user._get_current_object(), message=form.message.data
+            ),
+            f"Your offer has been sent to {shown.contact_name}, who will contact you.",
+        )
         return redirect(url_for("voluntary.need", need_id=shown.id))
     return render_template(
         "voluntary/need.html",
@@ -241,12 +239,8 @@ def close_need(need_id: int, move: str):
     if not (current_user.is_authenticated and services.can_manage(shown, current_user)):
         abort(404 if not _visible(shown) else 403)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.move(shown, move, actor=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("The need is marked as met." if move == "met" else "The need is closed.", "success")
+        committed(
+            lambda: services.move(shown, move, actor=current_user._get_current_object()),
+            "The need is marked as met." if move == "met" else "The need is closed.",
+        )
     return redirect(url_for("voluntary.need", need_id=shown.id))
