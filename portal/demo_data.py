@@ -23,8 +23,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import insert
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs import refresh_statistics
+from portal.time import utcnow
 
 Seeder = Callable[[int, random.Random], int]
 
@@ -67,6 +69,15 @@ def insert_in_chunks(target: Any, rows: Iterable[dict[str, Any]], chunk_size: in
         db.session.commit()
         written += len(chunk)
     return written
+
+
+def demo_user(**fields: Any) -> User:
+    """A verified account for the demo rows that need an author (`fields`: its email, name, role
+    and organisation), flushed so it has its id."""
+    user = User(email_verified_at=utcnow(), **fields)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def seeder_rng(seed: int, name: str) -> random.Random:

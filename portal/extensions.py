@@ -2,7 +2,7 @@
 
 import enum
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_limiter import Limiter
@@ -63,3 +63,14 @@ login_manager = LoginManager()
 # Storage from RATELIMIT_STORAGE_URI; the client address is the proxy's X-Forwarded-For only when
 # TRUSTED_PROXY_COUNT says a proxy is there (ProxyFix in the factory).
 limiter = Limiter(get_remote_address)
+
+
+def link_table(name: str, *, owner: tuple[str, str], linked: tuple[str, Any], index: str) -> sa.Table:
+    """A many-to-many table: `owner`, its column and the key it references, whose links go when
+    it goes; `linked`, its column and that column's foreign key or type. The two make the primary
+    key, and the index `index` leads with the linked column, to find the owners of one."""
+    owner_column = sa.Column(owner[0], sa.ForeignKey(owner[1], ondelete="CASCADE"), primary_key=True)
+    linked_column = sa.Column(linked[0], linked[1], primary_key=True)
+    return sa.Table(
+        name, db.metadata, owner_column, linked_column, sa.Index(index, linked_column.name, owner_column.name)
+    )

@@ -5,8 +5,10 @@ the query string, and the one-button confirmation form."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app, request
 from flask_wtf import FlaskForm
@@ -97,12 +99,22 @@ def _choices_call(self, field, **kwargs) -> Markup:
 GovIterableBase.__call__ = _choices_call
 
 
-def text_field(label: str, *, required: str | None = None, length: int = 200, **kwargs) -> StringField:
-    """A one-line text input: trimmed, at most `length` characters, no control characters;
-    required with the message given, else optional."""
+def text_field(
+    label: str,
+    *,
+    required: str | None = None,
+    length: int = 200,
+    noun: str | None = None,
+    checks: Sequence[Callable[[Any, Field], None]] | None = None,
+    **kwargs,
+) -> StringField:
+    """A one-line text input: trimmed, at most `length` characters, then `checks` (by default, no
+    control characters); required with the message given, else optional. The message that it is
+    too long names it by `noun`, where that is not its label."""
     # DataRequired reads the trimmed value: only spaces is as good as nothing.
     validators = [DataRequired(message=required)] if required else [Optional()]
-    validators += [Length(max=length, message=f"{label} must be {length} characters or fewer"), PlainText()]
+    validators.append(Length(max=length, message=f"{noun or label} must be {length} characters or fewer"))
+    validators += [PlainText()] if checks is None else checks
     return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
 
 
@@ -283,16 +295,11 @@ def web_address(_form, field) -> None:
 
 
 def website_field(label: str = "Website (optional)") -> StringField:
-    return StringField(
+    return text_field(
         label,
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=300, message="Website must be 300 characters or fewer"),
-            web_address,
-            URL(message="Enter the website's full address, starting https://"),
-        ],
+        length=300,
+        noun="Website",
+        checks=[web_address, URL(message="Enter the website's full address, starting https://")],
     )
 
 

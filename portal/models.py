@@ -1,81 +1,17 @@
-"""Every table of the portal, imported by the factory so the metadata (and Alembic) knows them."""
+"""Every table of the portal, imported by the factory so the metadata (and Alembic) knows them:
+importing a module declares each of its tables."""
 
-from portal.accounts.models import User
-from portal.audit import AuditRecord
-from portal.due_diligence.models import DueDiligenceAnswers, DueDiligenceFollowUp
-from portal.ethics.models import CodeVersion, Pledge
-from portal.jobs import JobRun
-from portal.opportunities.models import (
-    AlertOptOut,
-    Award,
-    ConflictDeclaration,
-    Interest,
-    Lot,
-    Opportunity,
-    ResponseScore,
-)
-from portal.organisations.models import (
-    Accreditation,
-    ClassificationDecision,
-    Organisation,
-    OrganisationInvitation,
-    OrganisationSite,
-)
-from portal.outbox.models import Broadcast, OutboxMessage
-from portal.postcodes.models import Postcode, PostcodeDistrict, PostcodeImport
-from portal.quotations.models import QuotationExercise, QuotationInvitee
-from portal.reference.models import CpvDivision, ReferenceFigure
-from portal.social_value.models import (
-    Commitment,
-    DeliveryReport,
-    Indicator,
-    Measure,
-    Offer,
-    OfferEvent,
-    Outcome,
-    Theme,
-)
-from portal.voluntary.models import DirectoryEntry, DirectoryEntryArea, Need, NeedResponse
-
-__all__ = [
-    "Accreditation",
-    "AlertOptOut",
-    "AuditRecord",
-    "Award",
-    "Broadcast",
-    "ClassificationDecision",
-    "CodeVersion",
-    "Commitment",
-    "ConflictDeclaration",
-    "CpvDivision",
-    "DeliveryReport",
-    "DirectoryEntry",
-    "DirectoryEntryArea",
-    "DueDiligenceAnswers",
-    "DueDiligenceFollowUp",
-    "Indicator",
-    "Interest",
-    "JobRun",
-    "Lot",
-    "Measure",
-    "Need",
-    "NeedResponse",
-    "Offer",
-    "OfferEvent",
-    "Opportunity",
-    "Organisation",
-    "OrganisationInvitation",
-    "OrganisationSite",
-    "OutboxMessage",
-    "Outcome",
-    "Pledge",
-    "Postcode",
-    "PostcodeDistrict",
-    "PostcodeImport",
-    "QuotationExercise",
-    "QuotationInvitee",
-    "ReferenceFigure",
-    "ResponseScore",
-    "Theme",
-    "User",
-]
+# ruff: noqa: F401  (imported for the tables they declare)
+import portal.accounts.models
+import portal.audit
+import portal.due_diligence.models
+import portal.ethics.models
+import portal.jobs
+import portal.opportunities.models
+import portal.organisations.models
+import portal.outbox.models
+import portal.postcodes.models
+import portal.quotations.models
+import portal.reference.models
+import portal.social_value.models
+import portal.voluntary.models

@@ -88,11 +88,18 @@ class Workflow:
     kind_check: Hook | None = None
 
 
+# Who may make a move (`Move.by`): one of these, or their union.
+SUPPLIER = frozenset({"supplier"})
+OFFICER = frozenset({"officer"})
+SYSTEM = frozenset({"system"})  # the portal's own jobs
+
 # Who may make a move, in the words of the refusal to anyone else.
-_MAKERS = {
-    frozenset({"officer"}): "the procurement unit",
-    frozenset({"supplier"}): "the supplier",
-}
+_MAKERS = {OFFICER: "the procurement unit", SUPPLIER: "the supplier"}
+
+
+def by_name(*moves: Move) -> dict[str, Move]:
+    """A table's moves (`Workflow.moves`), each under its name, in the order given."""
+    return {move.name: move for move in moves}
 
 
 _TABLES: dict[type, Workflow] = {}
@@ -128,7 +135,7 @@ def transition(
         raise Refused(f"There is no such step for a {table.noun}")
     words = {"noun": table.noun, "state": record.state.value, "target": chosen.target.value}
     if kind_of(actor) not in chosen.by:
-        makers = _MAKERS.get(chosen.by - {"system"}, "the supplier or the procurement unit")
+        makers = _MAKERS.get(chosen.by - SYSTEM, "the supplier or the procurement unit")
         raise Refused(table.not_yours.format(makers=makers, **words))
     change = Change(record, chosen, record.state, actor, (note or "").strip())
     if table.kind_check is not None:

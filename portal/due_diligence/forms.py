@@ -7,10 +7,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
-from portal.forms import PlainText, select_field, strip_text, yes_no
+from portal.forms import PlainText, select_field, strip_text, text_field, yes_no
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",
@@ -90,16 +90,11 @@ class DueDiligenceForm(FlaskForm):
         "Select where your goods are made or sourced, or that you supply services only",
         description="Select all that apply, including the raw materials where you know.",
     )
-    countries = StringField(
+    countries = text_field(
         "Which countries outside the UK? (optional)",
-        widget=GovTextInput(),
+        length=300,
+        noun="Countries",
         description="For example, Bangladesh, Turkey, Viet Nam.",
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=300, message="Countries must be 300 characters or fewer"),
-            PlainText(),
-        ],
     )
     agency_labour = yes_no(
         "Does your organisation use agency workers or subcontracted labour?",

@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo_data import insert_in_chunks, seeder
+from portal.demo_data import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
 from portal.reference.models import CpvDivision
@@ -104,12 +104,8 @@ def seed_opportunities(rows: int, rng: random.Random) -> int:
 
 
 def _demo_officer(rng: random.Random) -> User:
-    user = User(
+    return demo_user(
         email=f"demo-officer-{rng.getrandbits(32):08x}@procurement.example.org",
         name="Demo Officer",
         role=Role.OFFICER,
-        email_verified_at=utcnow(),
     )
-    db.session.add(user)
-    db.session.flush()
-    return user

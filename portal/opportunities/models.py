@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.enums import LabelledEnum
-from portal.extensions import Timestamp, db, str_enum
+from portal.extensions import Timestamp, db, link_table, str_enum
 from portal.time import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -151,12 +151,11 @@ class Interest(db.Model):
 
 
 # The categories an organisation is alerted about when an opportunity is published in them.
-alert_divisions = sa.Table(
+alert_divisions = link_table(
     "opportunity_alert_divisions",
-    db.metadata,
-    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("cpv_division", sa.ForeignKey("cpv_divisions.division"), primary_key=True),
-    sa.Index("ix_opportunity_alert_divisions_division", "cpv_division", "organisation_id"),
+    owner=("organisation_id", "organisations.id"),
+    linked=("cpv_division", sa.ForeignKey("cpv_divisions.division")),
+    index="ix_opportunity_alert_divisions_division",
 )
 
 

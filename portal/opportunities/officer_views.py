@@ -33,10 +33,10 @@ from portal.opportunities.models import (
     ResponseRoute,
 )
 from portal.opportunities.services import responses
+from portal.opportunities.views import opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
-from portal.social_value.rules import area_name, quantity_text
 from portal.time import LONDON
 
 
@@ -150,10 +150,7 @@ def opportunity(opportunity_id: int):
     )
     return render_template(
         "opportunities/officers/opportunity.html",
-        opportunity=shown,
-        rulings=services.rulings(shown),
-        including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
-        is_open=services.is_open(shown),
+        **opportunity_summary(shown),
         interests=interests,
         statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
         responses=responses.responses(shown, current_user._get_current_object()),
@@ -282,8 +279,6 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
         response=response,
         declaration=declaration,
         form=declaration if declaration.errors else form,
-        area_name=area_name,
-        quantity_text=quantity_text,
     )
 
 

@@ -71,6 +71,17 @@ def shown_opportunity(opportunity_id: int) -> Opportunity:
     return opportunity
 
 
+def opportunity_summary(opportunity: Opportunity) -> dict[str, object]:
+    """What the public page and the officers' page of an opportunity both show of it: its
+    details, with the rules as they applied and its value with VAT, and whether it is open."""
+    return {
+        "opportunity": opportunity,
+        "rulings": services.rulings(opportunity),
+        "including_vat": rules.value_including_vat(opportunity.value_ex_vat, opportunity.vat_rate),
+        "is_open": services.is_open(opportunity),
+    }
+
+
 @bp.get("/opportunities/<int:opportunity_id>")
 @public
 def opportunity(opportunity_id: int):
@@ -84,10 +95,7 @@ def opportunity(opportunity_id: int):
         )
     return render_template(
         "opportunities/opportunity.html",
-        opportunity=shown,
-        rulings=services.rulings(shown),
-        including_vat=rules.value_including_vat(shown.value_ex_vat, shown.vat_rate),
-        is_open=services.is_open(shown),
+        **opportunity_summary(shown),
         takes_responses=responses.takes_responses(shown),
         interest=interest,
         form=ConfirmForm(),

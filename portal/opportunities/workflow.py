@@ -7,7 +7,7 @@ from portal.opportunities import emails
 from portal.opportunities.models import Opportunity
 from portal.opportunities.models import OpportunityState as S
 from portal.time import utcnow
-from portal.workflow import Change, Move, Refused, Workflow, register
+from portal.workflow import OFFICER, Change, Move, Refused, Workflow, by_name, register
 
 
 def _closing_ahead(change: Change) -> None:
@@ -40,32 +40,29 @@ OPPORTUNITIES = register(
     Opportunity,
     Workflow(
         noun="opportunity",
-        moves={
-            move.name: move
-            for move in (
-                Move(
-                    "publish",
-                    frozenset({S.DRAFT}),
-                    S.PUBLISHED,
-                    frozenset({"officer"}),
-                    wrong_state="This opportunity has already been published",
-                    checks=(_closing_ahead,),
-                    effects=(_published,),
-                    emails=(_alert_once,),
-                ),
-                Move(
-                    "close",
-                    frozenset({S.PUBLISHED}),
-                    S.CLOSED,
-                    frozenset({"officer"}),
-                    note="required",
-                    note_missing="Say why the opportunity is closing early",
-                    wrong_state="Only a published opportunity can be closed",
-                    checks=(_closing_ahead,),
-                    effects=(_closed,),
-                ),
-            )
-        },
+        moves=by_name(
+            Move(
+                "publish",
+                frozenset({S.DRAFT}),
+                S.PUBLISHED,
+                OFFICER,
+                wrong_state="This opportunity has already been published",
+                checks=(_closing_ahead,),
+                effects=(_published,),
+                emails=(_alert_once,),
+            ),
+            Move(
+                "close",
+                frozenset({S.PUBLISHED}),
+                S.CLOSED,
+                OFFICER,
+                note="required",
+                note_missing="Say why the opportunity is closing early",
+                wrong_state="Only a published opportunity can be closed",
+                checks=(_closing_ahead,),
+                effects=(_closed,),
+            ),
+        ),
         audit_action="{noun}.{target}",
         audit_details=lambda change: {"reason": change.note} if change.note else {},
     ),

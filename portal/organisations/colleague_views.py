@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal import tokens
 from portal.accounts.access import public
 from portal.accounts.models import User
+from portal.changes import committed
 from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.organisations import bp
@@ -91,15 +92,10 @@ def remove_colleague(user_id: int):
         return redirect(url_for("organisations.colleagues"))
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = member.name
-        try:
-            remove_member(member, actor=current_user._get_current_object())
-        except Refused as refusal:
-            db.session.rollback()
-            flash(f"{refusal}.")
-            return redirect(url_for("organisations.colleagues"))
-        db.session.commit()
-        flash(f"{name} has been removed from {org.name}, signed out and emailed.", "success")
+        committed(
+            lambda: remove_member(member, actor=current_user._get_current_object()),
+            f"{member.name} has been removed from {org.name}, signed out and emailed.",
+        )
         return redirect(url_for("organisations.colleagues"))
     return render_template("organisations/colleagues_remove.html", org=org, member=member, form=form)
 

@@ -54,6 +54,15 @@ def upper_no_spaces(value: object) -> object:
     return re.sub(r"\s+", "", value).upper() if isinstance(value, str) else value
 
 
+def register_number(label: str, description: str, length: Length) -> StringField:
+    """A number in a public register (Companies House's, the charity regulators'), read without
+    spaces in capitals. No Optional(): it would stop the check that an organisation of a legal form
+    that has one gives it (the form's validate_ method)."""
+    return StringField(
+        label, widget=GovTextInput(), description=description, filters=[upper_no_spaces], validators=[length]
+    )
+
+
 class StepForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
@@ -72,30 +81,21 @@ class AboutForm(StepForm):
         choices=[SelectChoice(form.value, LEGAL_FORM_NAMES[form]) for form in LegalForm],
         validators=[InputRequired(message="Select your organisation's legal form")],
     )
-    companies_house_number = StringField(
+    companies_house_number = register_number(
         "Companies House number",
-        widget=GovTextInput(),
-        description="If it is a company, LLP or CIC: 8 characters, like 01234567 or SC123456.",
-        filters=[upper_no_spaces],
-        # No Optional(): it would stop the check that a company gives its number.
-        validators=[Length(max=8, message="Companies House number must be 8 characters")],
+        "If it is a company, LLP or CIC: 8 characters, like 01234567 or SC123456.",
+        Length(max=8, message="Companies House number must be 8 characters"),
     )
-    charity_number = StringField(
+    charity_number = register_number(
         "Charity number",
-        widget=GovTextInput(),
-        description="If it is a registered charity or CIO, like 1234567 or SC012345.",
-        filters=[upper_no_spaces],
-        validators=[Length(max=20, message="Charity number must be 20 characters or fewer")],
+        "If it is a registered charity or CIO, like 1234567 or SC012345.",
+        Length(max=20, message="Charity number must be 20 characters or fewer"),
     )
-    website = StringField(
+    website = text_field(
         "Website (optional)",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=300, message="Website must be 300 characters or fewer"),
-            URL(message="Enter the website's full address, starting https://"),
-        ],
+        length=300,
+        noun="Website",
+        checks=[URL(message="Enter the website's full address, starting https://")],
     )
     ppon = text_field(
         "Central Digital Platform identifier (PPON) (optional)",

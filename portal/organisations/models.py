@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.enums import LabelledEnum
-from portal.extensions import Timestamp, db, str_enum
+from portal.extensions import Timestamp, db, link_table, str_enum
 from portal.organisations.rules import LegalForm
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 
@@ -66,12 +66,11 @@ class Classification(enum.StrEnum):
     VCSE = "vcse"
 
 
-organisation_cpv_divisions = sa.Table(
+organisation_cpv_divisions = link_table(
     "organisation_cpv_divisions",
-    db.metadata,
-    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("division", sa.ForeignKey("cpv_divisions.division"), primary_key=True),
-    sa.Index("ix_organisation_cpv_divisions_division", "division", "organisation_id"),
+    owner=("organisation_id", "organisations.id"),
+    linked=("division", sa.ForeignKey("cpv_divisions.division")),
+    index="ix_organisation_cpv_divisions_division",
 )
 
 

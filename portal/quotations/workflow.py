@@ -7,7 +7,7 @@ from portal.quotations.models import QuotationExercise
 from portal.quotations.models import QuotationState as S
 from portal.quotations.rules import invitee_is_local, quotes_invited, reason_problem
 from portal.time import utcnow
-from portal.workflow import Change, Move, Refused, Workflow, register
+from portal.workflow import OFFICER, Change, Move, Refused, Workflow, by_name, register
 
 
 def _enough_invited(change: Change) -> None:
@@ -35,18 +35,18 @@ EXERCISES = register(
     QuotationExercise,
     Workflow(
         noun="quotation exercise",
-        moves={
-            "complete": Move(
+        moves=by_name(
+            Move(
                 "complete",
                 frozenset({S.IN_PROGRESS}),
                 S.COMPLETE,
-                frozenset({"officer"}),
+                OFFICER,
                 note="optional",
                 wrong_state="This quotation exercise is already complete",
                 checks=(_enough_invited, _reason_where_needed),
                 effects=(_completed,),
             )
-        },
+        ),
         audit_action="quotation.completed",
         # Filed under the opportunity, whose history holds its exercise's too.
         audit_under=lambda exercise: exercise.opportunity,

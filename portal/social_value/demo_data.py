@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal.accounts.models import Role, User
-from portal.demo_data import insert_in_chunks, seeder
+from portal.accounts.models import Role
+from portal.demo_data import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -43,7 +43,13 @@ def seed_offers(rows: int, rng: random.Random) -> int:
     outcomes: dict[str, list[int]] = {}
     for theme_id, outcome_id in db.session.execute(sa.select(Outcome.theme_id, Outcome.id)):
         outcomes.setdefault(theme_id, []).append(outcome_id)
-    author = _demo_author(organisations[0])
+    # The member of the first demo organisation who wrote the demo offers.
+    author = demo_user(
+        email=f"demo-offers-{organisations[0]}@example.org",
+        name="Demo Author",
+        role=Role.SUPPLIER,
+        organisation_id=organisations[0],
+    ).id
     now = utcnow()
     today = now.date()
     first_id = (db.session.scalar(sa.select(sa.func.max(Offer.id))) or 0) + 1
@@ -107,17 +113,3 @@ def seed_offers(rows: int, rng: random.Random) -> int:
         ),
     )
     return written
-
-
-def _demo_author(organisation_id: int) -> int:
-    """The member of the first demo organisation who wrote the demo offers."""
-    user = User(
-        email=f"demo-offers-{organisation_id}@example.org",
-        name="Demo Author",
-        role=Role.SUPPLIER,
-        organisation_id=organisation_id,
-        email_verified_at=utcnow(),
-    )
-    db.session.add(user)
-    db.session.flush()
-    return user.id

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.append_only import append_only
 from portal.enums import LabelledEnum
-from portal.extensions import Timestamp, db, str_enum
+from portal.extensions import Timestamp, db, link_table, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -68,14 +68,11 @@ class Outcome(ThemeItem, db.Model):
     theme: Mapped[Theme] = relationship(back_populates="outcomes")
 
 
-measure_indicators = sa.Table(
+measure_indicators = link_table(
     "social_value_measure_indicators",
-    db.metadata,
-    sa.Column("measure_id", sa.ForeignKey("social_value_measures.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "indicator_id", sa.ForeignKey("social_value_indicators.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Index("ix_social_value_measure_indicators_indicator", "indicator_id", "measure_id"),
+    owner=("measure_id", "social_value_measures.id"),
+    linked=("indicator_id", sa.ForeignKey("social_value_indicators.id", ondelete="CASCADE")),
+    index="ix_social_value_measure_indicators_indicator",
 )
 
 
@@ -132,12 +129,11 @@ class OfferState(enum.StrEnum):
     SEALED = "sealed"
 
 
-offer_outcomes = sa.Table(
+offer_outcomes = link_table(
     "social_value_offer_outcomes",
-    db.metadata,
-    sa.Column("offer_id", sa.ForeignKey("social_value_offers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("outcome_id", sa.ForeignKey("social_value_outcomes.id"), primary_key=True),
-    sa.Index("ix_social_value_offer_outcomes_outcome", "outcome_id", "offer_id"),
+    owner=("offer_id", "social_value_offers.id"),
+    linked=("outcome_id", sa.ForeignKey("social_value_outcomes.id")),
+    index="ix_social_value_offer_outcomes_outcome",
 )
 
 

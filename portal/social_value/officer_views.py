@@ -13,11 +13,12 @@ from wtforms import SelectChoice
 
 from portal import audit, rows
 from portal.accounts.access import admin_required
+from portal.changes import committed
 from portal.extensions import db
 from portal.filters import filter_fields, read_filters
 from portal.forms import ConfirmForm, FilterForm, select_field, text_field
 from portal.pagination import row_link
-from portal.social_value import officer_bp, queries, rules, services, workflow
+from portal.social_value import officer_bp, queries, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
 from portal.social_value.models import (
     Commitment,
@@ -31,7 +32,6 @@ from portal.social_value.models import (
 )
 from portal.social_value.views import apply_move, offer_page
 from portal.time import utcnow
-from portal.workflow import Refused
 
 
 class QueueFilterForm(FilterForm):
@@ -134,26 +134,17 @@ def delivery_reports():
             joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
         )
     ).all()
-    return render_template(
-        "social_value/officers/reports.html",
-        reports=reports,
-        form=ConfirmForm(),
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/officers/reports.html", reports=reports, form=ConfirmForm())
 
 
 @officer_bp.post("/social-value/reports/<int:report_id>/verify")
 def verify_report(report_id: int):
     report = db.get_or_404(DeliveryReport, report_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.verify_report(report, officer=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("The report is verified: it counts towards the commitment.", "success")
+        committed(
+            lambda: services.verify_report(report, officer=current_user._get_current_object()),
+            "The report is verified: it counts towards the commitment.",
+        )
     return redirect(
         request.referrer if _is_ours(request.referrer) else url_for("social_value_officers.delivery_reports")
     )
@@ -165,12 +156,7 @@ def _is_ours(referrer: str | None) -> bool:
 
 @officer_bp.get("/social-value/totals")
 def social_value_totals():
-    return render_template(
-        "social_value/totals.html",
-        rows=queries.totals(),
-        organisation=None,
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/totals.html", rows=queries.totals(), organisation=None)
 
 
 @officer_bp.get("/social-value/matrix")

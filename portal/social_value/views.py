@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import files, rows
 from portal.accounts.access import member_organisation, public
+from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
@@ -22,6 +23,9 @@ from portal.workflow import Refused
 
 # Each state's tag, for the offers' pages (lists show one a row).
 bp.add_app_template_global(workflow.STATE_TAGS, "offer_state_tags")
+# How every page that shows an offer, a commitment or a report writes its area and amounts.
+bp.add_app_template_global(rules.area_name, "area_name")
+bp.add_app_template_global(rules.quantity_text, "quantity_text")
 
 
 @bp.get("/matrix")
@@ -138,8 +142,6 @@ def check_offer(offer_id: int):
         missing=rules.incomplete(offer),
         problems=rules.matrix_problems(offer),
         form=MoveForm(revision=offer.revision),
-        area_name=rules.area_name,
-        quantity_text=rules.quantity_text,
     )
 
 
@@ -158,13 +160,7 @@ def delete_draft(offer_id: int):
         db.session.commit()
         flash("Your draft offer has been deleted.", "success")
         return redirect(url_for("social_value.offers"))
-    return render_template(
-        "social_value/delete_draft.html",
-        offer=shown,
-        form=form,
-        area_name=rules.area_name,
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/delete_draft.html", offer=shown, form=form)
 
 
 @bp.get("/offers/<int:offer_id>")
@@ -195,8 +191,6 @@ def offer_page(template: str, offer: Offer, role: str, refused: MoveForm | None 
         refused=refused and refused.move,
         blank=MoveForm(formdata=None),
         names=workflow.STATE_NAMES,
-        area_name=rules.area_name,
-        quantity_text=rules.quantity_text,
         commitment_state=services.commitment_state,
         **context,
     )
@@ -272,13 +266,7 @@ def report_delivery(offer_id: int):
             db.session.commit()
             flash("Your delivery report has been sent for the procurement unit to verify.", "success")
             return redirect(url_for("social_value.offer", offer_id=shown.id))
-    return render_template(
-        "social_value/report.html",
-        form=form,
-        offer=shown,
-        commitment=commitment,
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/report.html", form=form, offer=shown, commitment=commitment)
 
 
 @bp.get("/reports/<int:report_id>/evidence")
@@ -300,12 +288,7 @@ def partner_reports():
     """Delivery reports naming a directory body the member's organisation acts for."""
     organisation = member_organisation()
     reports = db.session.scalars(queries.reports_for_partner(organisation.id)).all()
-    return render_template(
-        "social_value/partner_reports.html",
-        reports=reports,
-        form=ConfirmForm(),
-        quantity_text=rules.quantity_text,
-    )
+    return render_template("social_value/partner_reports.html", reports=reports, form=ConfirmForm())
 
 
 @bp.post("/reports/<int:report_id>/confirm")
@@ -315,14 +298,10 @@ def confirm_report(report_id: int):
     if queries.partner_organisation_id(report.commitment) != organisation.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.confirm_report(report, user=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("Thank you: the delivery is confirmed.", "success")
+        committed(
+            lambda: services.confirm_report(report, user=current_user._get_current_object()),
+            "Thank you: the delivery is confirmed.",
+        )
     return redirect(url_for("social_value.partner_reports"))
 
 
@@ -330,8 +309,5 @@ def confirm_report(report_id: int):
 def totals():
     organisation = member_organisation()
     return render_template(
-        "social_value/totals.html",
-        rows=queries.totals(organisation.id),
-        organisation=organisation,
-        quantity_text=rules.quantity_text,
+        "social_value/totals.html", rows=queries.totals(organisation.id), organisation=organisation
     )

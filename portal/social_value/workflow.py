@@ -14,7 +14,7 @@ from portal.social_value.models import OfferState as S
 from portal.social_value.rules import incomplete, matrix_problems
 from portal.time import utcnow
 from portal.widgets import tags
-from portal.workflow import Change, Move, Refused, Workflow, register
+from portal.workflow import OFFICER, SUPPLIER, Change, Move, Refused, Workflow, by_name, register
 
 # Each kind of offer makes only its own moves: a response to an opportunity is sealed until it
 # closes, then awarded or not by the award (portal.opportunities.services.responses), which tells
@@ -104,8 +104,6 @@ def _tell_procurement_sealed(change: Change) -> None:
     emails.sealed_response_moved(change.record.opportunity, change.record.events[-1])
 
 
-SUPPLIER = frozenset({"supplier"})
-OFFICER = frozenset({"officer"})
 SENDING = (_answered, _pledged)  # the checks before an offer reaches officers
 ASKED = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.CLARIFICATION, S.RESUBMITTED})
 
@@ -113,112 +111,109 @@ OFFERS = register(
     Offer,
     Workflow(
         noun="offer",
-        moves={
-            move.name: move
-            for move in (
-                Move(
-                    "submit",
-                    frozenset({S.DRAFT}),
-                    S.SUBMITTED,
-                    SUPPLIER,
-                    checks=SENDING,
-                    effects=(_recorded, _queued),
-                    emails=(_tell_procurement,),
-                ),
-                Move(
-                    "pick_up",
-                    frozenset({S.SUBMITTED, S.RESUBMITTED}),
-                    S.UNDER_REVIEW,
-                    OFFICER,
-                    effects=(_recorded, _picked_up),
-                    emails=(_tell_author,),
-                ),
-                Move(
-                    "ask",
-                    frozenset({S.UNDER_REVIEW}),
-                    S.CLARIFICATION,
-                    OFFICER,
-                    note="required",
-                    note_missing="Enter your question to the supplier",
-                    effects=(_recorded,),
-                    emails=(_tell_author,),
-                ),
-                Move(
-                    "resubmit",
-                    frozenset({S.CLARIFICATION}),
-                    S.RESUBMITTED,
-                    SUPPLIER,
-                    note="required",
-                    note_missing="Enter your answer to the procurement unit's question",
-                    checks=SENDING,
-                    effects=(_recorded, _queued),
-                    emails=(_tell_procurement,),
-                ),
-                Move(
-                    "accept",
-                    frozenset({S.UNDER_REVIEW}),
-                    S.ACCEPTED,
-                    OFFICER,
-                    note="optional",
-                    effects=(_recorded, _decided, _committed),
-                    emails=(_tell_author,),
-                ),
-                Move(
-                    "decline",
-                    frozenset({S.UNDER_REVIEW}),
-                    S.DECLINED,
-                    OFFICER,
-                    note="required",
-                    note_missing="Enter the reason for declining",
-                    effects=(_recorded, _decided),
-                    emails=(_tell_author,),
-                ),
-                Move(
-                    "withdraw",
-                    ASKED,
-                    S.WITHDRAWN,
-                    SUPPLIER,
-                    note="optional",
-                    effects=(_recorded,),
-                    emails=(_tell_procurement,),
-                ),
-                Move(
-                    "seal",
-                    frozenset({S.DRAFT}),
-                    S.SEALED,
-                    SUPPLIER,
-                    checks=(_while_open, *SENDING),
-                    effects=(_recorded, _queued),
-                    emails=(_tell_procurement_sealed,),
-                ),
-                Move(
-                    "withdraw_response",
-                    frozenset({S.SEALED}),
-                    S.WITHDRAWN,
-                    SUPPLIER,
-                    note="optional",
-                    checks=(_while_open,),
-                    effects=(_recorded,),
-                    emails=(_tell_procurement_sealed,),
-                ),
-                Move(
-                    "award",
-                    frozenset({S.SEALED}),
-                    S.ACCEPTED,
-                    OFFICER,
-                    checks=(_after_closing,),
-                    effects=(_recorded, _decided, _committed),
-                ),
-                Move(
-                    "not_awarded",
-                    frozenset({S.SEALED}),
-                    S.DECLINED,
-                    OFFICER,
-                    checks=(_after_closing,),
-                    effects=(_recorded, _decided),
-                ),
-            )
-        },
+        moves=by_name(
+            Move(
+                "submit",
+                frozenset({S.DRAFT}),
+                S.SUBMITTED,
+                SUPPLIER,
+                checks=SENDING,
+                effects=(_recorded, _queued),
+                emails=(_tell_procurement,),
+            ),
+            Move(
+                "pick_up",
+                frozenset({S.SUBMITTED, S.RESUBMITTED}),
+                S.UNDER_REVIEW,
+                OFFICER,
+                effects=(_recorded, _picked_up),
+                emails=(_tell_author,),
+            ),
+            Move(
+                "ask",
+                frozenset({S.UNDER_REVIEW}),
+                S.CLARIFICATION,
+                OFFICER,
+                note="required",
+                note_missing="Enter your question to the supplier",
+                effects=(_recorded,),
+                emails=(_tell_author,),
+            ),
+            Move(
+                "resubmit",
+                frozenset({S.CLARIFICATION}),
+                S.RESUBMITTED,
+                SUPPLIER,
+                note="required",
+                note_missing="Enter your answer to the procurement unit's question",
+                checks=SENDING,
+                effects=(_recorded, _queued),
+                emails=(_tell_procurement,),
+            ),
+            Move(
+                "accept",
+                frozenset({S.UNDER_REVIEW}),
+                S.ACCEPTED,
+                OFFICER,
+                note="optional",
+                effects=(_recorded, _decided, _committed),
+                emails=(_tell_author,),
+            ),
+            Move(
+                "decline",
+                frozenset({S.UNDER_REVIEW}),
+                S.DECLINED,
+                OFFICER,
+                note="required",
+                note_missing="Enter the reason for declining",
+                effects=(_recorded, _decided),
+                emails=(_tell_author,),
+            ),
+            Move(
+                "withdraw",
+                ASKED,
+                S.WITHDRAWN,
+                SUPPLIER,
+                note="optional",
+                effects=(_recorded,),
+                emails=(_tell_procurement,),
+            ),
+            Move(
+                "seal",
+                frozenset({S.DRAFT}),
+                S.SEALED,
+                SUPPLIER,
+                checks=(_while_open, *SENDING),
+                effects=(_recorded, _queued),
+                emails=(_tell_procurement_sealed,),
+            ),
+            Move(
+                "withdraw_response",
+                frozenset({S.SEALED}),
+                S.WITHDRAWN,
+                SUPPLIER,
+                note="optional",
+                checks=(_while_open,),
+                effects=(_recorded,),
+                emails=(_tell_procurement_sealed,),
+            ),
+            Move(
+                "award",
+                frozenset({S.SEALED}),
+                S.ACCEPTED,
+                OFFICER,
+                checks=(_after_closing,),
+                effects=(_recorded, _decided, _committed),
+            ),
+            Move(
+                "not_awarded",
+                frozenset({S.SEALED}),
+                S.DECLINED,
+                OFFICER,
+                checks=(_after_closing,),
+                effects=(_recorded, _decided),
+            ),
+        ),
         audit_details=lambda change: {"from": change.before.value, "to": change.move.target.value},
         kind_check=_kind_fits,
         clash="Someone else has moved this {noun} on meanwhile: see where it is now",
@@ -300,15 +295,15 @@ REPORTS = register(
     DeliveryReport,
     Workflow(
         noun="delivery",
-        moves={
-            "verify": Move(
+        moves=by_name(
+            Move(
                 "verify",
                 frozenset({ReportState.SUBMITTED}),
                 ReportState.VERIFIED,
                 OFFICER,
                 effects=(_count_towards_commitment,),
             )
-        },
+        ),
         audit_action="{noun}.{target}",
         audit_details=lambda change: {"commitment": change.record.commitment_id},
         wrong_state="This report is {state} already",

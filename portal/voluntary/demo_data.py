@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo_data import insert_in_chunks, seeder
+from portal.demo_data import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.organisations.rules import LegalForm
@@ -81,13 +81,9 @@ def _demo_poster(rng: random.Random) -> User:
     organisation = Organisation(
         name="Demo Voluntary Trust", legal_form=LegalForm.CHARITY, registered_at=utcnow(), created_at=utcnow()
     )
-    user = User(
+    return demo_user(
         email=f"demo-poster-{rng.getrandbits(32):08x}@voluntary.example.org",
         name="Demo Poster",
         role=Role.SUPPLIER,
         organisation=organisation,
-        email_verified_at=utcnow(),
     )
-    db.session.add(user)
-    db.session.flush()
-    return user

@@ -51,16 +51,7 @@ def phone_number(_form, field) -> None:
 
 
 def phone_field(label: str) -> StringField:
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=30, message=f"{label.removesuffix(' (optional)')} must be 30 characters or fewer"),
-            phone_number,
-        ],
-    )
+    return text_field(label, length=30, noun=label.removesuffix(" (optional)"), checks=[phone_number])
 
 
 class EntryForm(FlaskForm):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.enums import LabelledEnum
-from portal.extensions import Timestamp, db, str_enum
+from portal.extensions import Timestamp, db, link_table, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -48,12 +48,11 @@ class NeedState(enum.StrEnum):
     CLOSED = "closed"  # past its end date, or closed by the poster
 
 
-entry_areas = sa.Table(
+entry_areas = link_table(
     "directory_entry_areas",
-    db.metadata,
-    sa.Column("entry_id", sa.ForeignKey("directory_entries.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("authority", sa.String(9), primary_key=True),
-    sa.Index("ix_directory_entry_areas_authority", "authority", "entry_id"),
+    owner=("entry_id", "directory_entries.id"),
+    linked=("authority", sa.String(9)),
+    index="ix_directory_entry_areas_authority",
 )
 
 

@@ -9,15 +9,15 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from portal.accounts.access import public
+from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
-from portal.voluntary.models import AREAS, NEED_KIND_NAMES, Need, NeedKind, NeedResponse, NeedState
+from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
 from portal.voluntary.workflow import OPEN_STATES
-from portal.workflow import Refused
 
 NEED_FIELDS = (
     "title",
@@ -43,8 +43,6 @@ def needs():
         form=form,
         page=page,
         need_link=row_link("voluntary.need", "need_id"),
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         can_post=_poster() is not None,
     )
 
@@ -83,13 +81,10 @@ def need(need_id: int):
     return render_template(
         "voluntary/need.html",
         need=shown,
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         manages=manages,
         responses=_responses(shown) if manages else [],
         can_respond=_can_respond(shown),
         response_form=ResponseForm(),
-        tel_link=services.tel_link,
     )
 
 
@@ -124,26 +119,21 @@ def respond(need_id: int):
         abort(403)
     form = ResponseForm()
     if form.validate_on_submit():
-        try:
-            services.respond(shown, user=current_user._get_current_object(), message=form.message.data)
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash(f"Your offer has been sent to {shown.contact_name}, who will contact you.", "success")
+        committed(
+            lambda: services.respond(
+                shown, user=current_user._get_current_object(), message=form.message.data
+            ),
+            f"Your offer has been sent to {shown.contact_name}, who will contact you.",
+        )
         return redirect(url_for("voluntary.need", need_id=shown.id))
     return render_template(
         "voluntary/need.html",
         need=shown,
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
         manages=False,
         responses=[],
         can_respond=True,
         response_form=form,
         form=form,
-        tel_link=services.tel_link,
     )
 
 
@@ -227,9 +217,7 @@ def my_needs():
     )
     page = newest_first(query, Need.id)
     counts = _response_counts([need.id for need in page.items])
-    return render_template(
-        "voluntary/my_needs.html", page=page, organisation=organisation, counts=counts, kinds=NEED_KIND_NAMES
-    )
+    return render_template("voluntary/my_needs.html", page=page, organisation=organisation, counts=counts)
 
 
 def _response_counts(need_ids: list[int]) -> dict[int, int]:
@@ -251,12 +239,8 @@ def close_need(need_id: int, move: str):
     if not (current_user.is_authenticated and services.can_manage(shown, current_user)):
         abort(404 if not _visible(shown) else 403)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.move(shown, move, actor=current_user._get_current_object())
-        except Refused as error:
-            db.session.rollback()
-            flash(str(error) + ".")
-        else:
-            db.session.commit()
-            flash("The need is marked as met." if move == "met" else "The need is closed.", "success")
+        committed(
+            lambda: services.move(shown, move, actor=current_user._get_current_object()),
+            "The need is marked as met." if move == "met" else "The need is closed.",
+        )
     return redirect(url_for("voluntary.need", need_id=shown.id))

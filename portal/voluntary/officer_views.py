@@ -15,7 +15,7 @@ from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, te
 from portal.pagination import newest_first
 from portal.voluntary import officer_bp, services
 from portal.voluntary.forms import AREA_OPTIONS, DecisionForm, EntryForm, NeedForm
-from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry, Need, NeedState
+from portal.voluntary.models import DirectoryEntry, Need, NeedState
 from portal.voluntary.needs import _need_or_404, _responses, choose_outcomes, fill_need
 from portal.workflow import Refused
 
@@ -39,7 +39,7 @@ def directory_entries():
     elif chosen["status"] == "retired":
         query = query.where(DirectoryEntry.retired_at.is_not(None))
     page = newest_first(query.options(selectinload(DirectoryEntry.organisation)), DirectoryEntry.id)
-    return render_template("voluntary/officers/entries.html", form=form, page=page, areas=AREAS)
+    return render_template("voluntary/officers/entries.html", form=form, page=page)
 
 
 def _entry_values(form: EntryForm) -> dict:
@@ -132,9 +132,7 @@ def needs_queue():
         .options(selectinload(Need.entry), selectinload(Need.organisation))
     )
     page = newest_first(query, Need.id)
-    return render_template(
-        "voluntary/officers/needs.html", form=form, page=page, state=state, areas=AREAS, kinds=NEED_KIND_NAMES
-    )
+    return render_template("voluntary/officers/needs.html", form=form, page=page, state=state)
 
 
 @officer_bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
@@ -162,15 +160,7 @@ def need(need_id: int):
                 "success",
             )
             return redirect(url_for("voluntary_officers.needs_queue"))
-    return render_template(
-        "voluntary/officers/need.html",
-        need=shown,
-        form=form,
-        responses=_responses(shown),
-        areas=AREAS,
-        kinds=NEED_KIND_NAMES,
-        tel_link=services.tel_link,
-    )
+    return render_template("voluntary/officers/need.html", need=shown, form=form, responses=_responses(shown))
 
 
 class OfficerNeedForm(NeedForm):

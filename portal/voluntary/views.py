@@ -13,9 +13,9 @@ from portal.extensions import db
 from portal.forms import bind_filters
 from portal.pagination import newest_first, row_link
 from portal.time import long_date
-from portal.voluntary import bp, services
+from portal.voluntary import bp, officer_bp, services
 from portal.voluntary.forms import DirectorySearchForm, PostcodeForm
-from portal.voluntary.models import AREAS, DirectoryEntry
+from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry
 
 
 @bp.get("/")
@@ -39,8 +39,15 @@ def directory():
         found=found,
         page=page,
         entry_link=row_link("voluntary.entry", "entry_id"),
-        areas=AREAS,
     )
+
+
+@bp.context_processor
+@officer_bp.context_processor
+def page_words() -> dict[str, object]:
+    """What the directory's and the needs board's pages, public and officers', write areas, kinds
+    of help and phone numbers with."""
+    return {"areas": AREAS, "kinds": NEED_KIND_NAMES, "tel_link": services.tel_link}
 
 
 @bp.app_template_global()
@@ -68,4 +75,4 @@ def entry(entry_id: int):
     shown = db.get_or_404(DirectoryEntry, entry_id)
     if shown.retired_at is not None and not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
-    return render_template("voluntary/entry.html", entry=shown, areas=AREAS, tel_link=services.tel_link)
+    return render_template("voluntary/entry.html", entry=shown)

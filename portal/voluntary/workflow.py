@@ -8,7 +8,7 @@ from portal.time import utcnow
 from portal.voluntary.emails import need_awaiting_approval_email, need_decided_email
 from portal.voluntary.models import Need
 from portal.voluntary.models import NeedState as S
-from portal.workflow import Change, Move, Workflow, register
+from portal.workflow import OFFICER, SUPPLIER, SYSTEM, Change, Move, Workflow, by_name, register
 
 
 def _decided(change: Change) -> None:
@@ -44,53 +44,50 @@ NEEDS = register(
     Need,
     Workflow(
         noun="need",
-        moves={
-            move.name: move
-            for move in (
-                Move(
-                    "approve",
-                    frozenset({S.PENDING}),
-                    S.PUBLISHED,
-                    frozenset({"officer"}),
-                    effects=(_decided,),
-                    emails=(_tell_contact,),
-                ),
-                Move(
-                    "decline",
-                    frozenset({S.PENDING}),
-                    S.DECLINED,
-                    frozenset({"officer"}),
-                    note="required",
-                    note_missing="Say why the need is declined",
-                    effects=(_decided,),
-                    emails=(_tell_contact,),
-                ),
-                # The public sees a change only once it is approved again.
-                Move(
-                    "change",
-                    frozenset({S.PENDING, S.PUBLISHED}),
-                    S.PENDING,
-                    frozenset({"supplier", "officer"}),
-                    audited_as="need.changed",
-                    effects=(_undecided,),
-                    emails=(_tell_procurement,),
-                ),
-                Move(
-                    "met",
-                    frozenset({S.PUBLISHED}),
-                    S.MET,
-                    frozenset({"supplier", "officer"}),
-                    effects=(_closed,),
-                ),
-                Move(
-                    "close",
-                    frozenset({S.PENDING, S.PUBLISHED}),
-                    S.CLOSED,
-                    frozenset({"supplier", "officer", "system"}),
-                    effects=(_closed,),
-                ),
-            )
-        },
+        moves=by_name(
+            Move(
+                "approve",
+                frozenset({S.PENDING}),
+                S.PUBLISHED,
+                OFFICER,
+                effects=(_decided,),
+                emails=(_tell_contact,),
+            ),
+            Move(
+                "decline",
+                frozenset({S.PENDING}),
+                S.DECLINED,
+                OFFICER,
+                note="required",
+                note_missing="Say why the need is declined",
+                effects=(_decided,),
+                emails=(_tell_contact,),
+            ),
+            # The public sees a change only once it is approved again.
+            Move(
+                "change",
+                frozenset({S.PENDING, S.PUBLISHED}),
+                S.PENDING,
+                SUPPLIER | OFFICER,
+                audited_as="need.changed",
+                effects=(_undecided,),
+                emails=(_tell_procurement,),
+            ),
+            Move(
+                "met",
+                frozenset({S.PUBLISHED}),
+                S.MET,
+                SUPPLIER | OFFICER,
+                effects=(_closed,),
+            ),
+            Move(
+                "close",
+                frozenset({S.PENDING, S.PUBLISHED}),
+                S.CLOSED,
+                SUPPLIER | OFFICER | SYSTEM,
+                effects=(_closed,),
+            ),
+        ),
         audit_action="{noun}.{target}",
         audit_details=_audit_details,
         wrong_state="This {noun} is {state}: it cannot be {target} now",
