@@ -200,7 +200,7 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     second.page.get_by_role("button", name="Save decision").click()
     expect(second.page.locator(".govuk-error-summary")).to_be_focused()
     expect(second.page.locator(".govuk-error-summary")).to_contain_text(
-        "This need is published: it cannot be declined now"
+        "This need has changed since you opened the page: see where it is now"
     )
     expect(second.page.get_by_label("Reason", exact=False).first).to_have_value(
         "Please say which project it is for."
