@@ -20,20 +20,18 @@ def _closing_ahead(change: Change) -> None:
 
 
 def _published(change: Change) -> None:
-    """Published now; the alert goes once an opportunity, however often it is changed later."""
+    """Published now, and its alert sent now: no move leads back to a draft, so an opportunity is
+    published, and its alert goes, once however often it is changed later."""
     opportunity, now = change.record, utcnow()
-    opportunity.published_at = opportunity.updated_at = now
-    if opportunity.alerted_at is None:
-        opportunity.alerted_at = now
+    opportunity.published_at = opportunity.updated_at = opportunity.alerted_at = now
 
 
 def _closed(change: Change) -> None:
     change.record.closed_at = change.record.updated_at = utcnow()
 
 
-def _alert_once(change: Change) -> None:
-    if change.record.alerted_at == change.record.published_at:  # stamped by this publication
-        emails.alert(change.record)
+def _alert(change: Change) -> None:
+    emails.alert(change.record)
 
 
 OPPORTUNITIES = register(
@@ -49,7 +47,7 @@ OPPORTUNITIES = register(
                 wrong_state="This opportunity has already been published",
                 checks=(_closing_ahead,),
                 effects=(_published,),
-                emails=(_alert_once,),
+                emails=(_alert,),
             ),
             Move(
                 "close",

@@ -182,14 +182,15 @@ def _offer_page(shown: Offer, refused: MoveForm | None = None) -> str:
 def offer_page(template: str, offer: Offer, role: str, refused: MoveForm | None = None, **context) -> str:
     """An offer's page for `role` ("supplier" or "officer"): its answers, timeline and the moves
     that role may make; after a refused move, its form as posted with the error at the field."""
+    blank = MoveForm(formdata=None)
     return render_template(
         template,
         offer=offer,
         moves=workflow.allowed(offer, role),
         labels=workflow.LABELS,
-        form=refused or MoveForm(formdata=None),
+        form=refused or blank,
         refused=refused and refused.move,
-        blank=MoveForm(formdata=None),
+        blank=blank,
         names=workflow.STATE_NAMES,
         commitment_state=services.commitment_state,
         **context,
@@ -223,23 +224,18 @@ def apply_move(offer: Offer, move: str, *, done: str) -> MoveForm | None:
     form.move = move
     form.message.id = f"message-{move}"  # the error summary links to this move's field
     if form.validate_on_submit():
-        try:
-            services.transition(
+        made = committed(
+            lambda: services.transition(
                 offer,
                 move,
                 actor=current_user._get_current_object(),
                 revision=form.revision.data,
                 message=form.message.data or "",
-            )
-        except Refused as error:
-            db.session.rollback()
-            if error.field != "note":
-                flash(f"{error}.")
-                return None
-            form.message.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(done, "success")
+            ),
+            done,
+            fields={"note": form.message},
+        )
+        if made or not form.errors:  # made, or refused for a reason the offer's page shows
             return None
     return form
 
