@@ -5,7 +5,7 @@ the query string, and the one-button confirmation form."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -23,6 +24,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from markupsafe import Markup
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     Field,
@@ -143,15 +145,27 @@ def select_field(label: str, options: list[tuple[str, str]]) -> SelectField:
     )
 
 
-def yes_no(label: str, message: str, **kwargs) -> RadioField:
-    """Yes and No radios, required with the message given."""
+def radios(label: str, *, required: str, choices: Iterable[tuple[str, str]] = (), **kwargs) -> RadioField:
+    """Radios that must be answered, with the message given; `choices` as (value, text), or none
+    where the page sets them from the database."""
     return RadioField(
         label,
         widget=GovRadioInput(),
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-        validators=[InputRequired(message=message)],
+        choices=[SelectChoice(str(value), text) for value, text in choices] or None,
+        validators=[InputRequired(message=required)],
         **kwargs,
     )
+
+
+def yes_no(label: str, message: str, **kwargs) -> RadioField:
+    """Yes and No radios, required with the message given."""
+    return radios(label, required=message, choices=(("yes", "Yes"), ("no", "No")), **kwargs)
+
+
+def checkbox(label: str, *, required: str | None = None) -> BooleanField:
+    """One checkbox; where it must be ticked, `required` says what to confirm."""
+    validators = [InputRequired(message=required)] if required else []
+    return BooleanField(label, widget=GovCheckboxInput(), validators=validators)
 
 
 def area_field(label: str, areas: dict[str, str], *, required: str, **kwargs) -> SelectField:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
-from portal.forms import PlainText, select_field, strip_text, text_field, yes_no
+from portal.forms import PlainText, radios, select_field, strip_text, text_field, yes_no
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",
@@ -78,11 +78,10 @@ def _exclusive(field: SelectMultipleField, value: str, message: str) -> None:
 
 
 class DueDiligenceForm(FlaskForm):
-    sector = RadioField(
+    sector = radios(
         "Which sector does your organisation mainly work in?",
-        widget=GovRadioInput(),
-        choices=_choices(SECTOR_NAMES),
-        validators=[InputRequired(message="Select the sector your organisation mainly works in")],
+        choices=SECTOR_NAMES.items(),
+        required="Select the sector your organisation mainly works in",
     )
     sourcing = _checkboxes(
         "Where are the goods you supply made or sourced?",
@@ -126,11 +125,10 @@ class DueDiligenceForm(FlaskForm):
         description="For example, through an independent helpline, a whistleblowing service or a trade union "
         "route, without fear of losing their job.",
     )
-    training = RadioField(
+    training = radios(
         "Have your staff been trained on modern slavery in the last 2 years?",
-        widget=GovRadioInput(),
-        choices=_choices(TRAINING_NAMES),
-        validators=[InputRequired(message="Select whether your staff have been trained on modern slavery")],
+        choices=TRAINING_NAMES.items(),
+        required="Select whether your staff have been trained on modern slavery",
     )
     submit = SubmitField("Save and see your rating", widget=GovSubmitInput())
 

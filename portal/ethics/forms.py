@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea
-from wtforms import BooleanField, HiddenField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
 from portal.ethics.services import PLEDGE_STATE_LABELS, VersionRef
-from portal.forms import FilterForm, GovDateField, PlainText, select_field, text_field
+from portal.forms import FilterForm, GovDateField, PlainText, checkbox, select_field, text_field
 
 
 def area_field_name(number: int) -> str:
@@ -34,13 +34,10 @@ class SignForm(FlaskForm):
         required="Type the representative's full name as the signature",
         length=100,
     )
-    signature_confirmed = BooleanField(
-        "The signature is right, although it is not written as the name above", widget=GovCheckboxInput()
-    )
-    authority = BooleanField(
+    signature_confirmed = checkbox("The signature is right, although it is not written as the name above")
+    authority = checkbox(
         "I confirm I have the authority to sign this pledge for the organisation",
-        widget=GovCheckboxInput(),
-        validators=[InputRequired(message="Confirm you have the authority to sign for the organisation")],
+        required="Confirm you have the authority to sign for the organisation",
     )
     submit = SubmitField("Sign the Code of Ethics", widget=GovSubmitInput())
 
@@ -58,12 +55,9 @@ def sign_form(version: CodeVersion | VersionRef, **kwargs) -> SignForm:
         setattr(
             VersionSignForm,
             area_field_name(area.number),
-            BooleanField(
+            checkbox(
                 f"We commit to area {area.number}: {area.title}",
-                widget=GovCheckboxInput(),
-                validators=[
-                    InputRequired(message=f"Confirm your organisation commits to area {area.number}")
-                ],
+                required=f"Confirm your organisation commits to area {area.number}",
             ),
         )
     return VersionSignForm(**kwargs)

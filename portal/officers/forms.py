@@ -2,24 +2,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
     GovSubmitInput,
 )
 from wtforms import (
-    BooleanField,
     SubmitField,
 )
 
-from portal.forms import FilterForm, email_field, select_field, text_field
+from portal.forms import FilterForm, checkbox, email_field, select_field, text_field
 from portal.outbox.models import MessageState
 
 
 class InviteOfficerForm(FlaskForm):
     name = text_field("Full name", required="Enter the officer's full name")
     email = email_field("Work email address", "Enter the officer's work email address")
-    is_admin = BooleanField(
+    is_admin = checkbox(
         "Make them an admin (head of procurement): they can invite officers and disable accounts",
-        widget=GovCheckboxInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 

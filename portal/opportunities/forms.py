@@ -9,12 +9,10 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovCheckboxInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
 )
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField, SubmitField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.forms import (
@@ -23,6 +21,8 @@ from portal.forms import (
     MoneyField,
     RevisionForm,
     WholeNumberField,
+    checkbox,
+    radios,
     select_field,
     text_area,
     text_field,
@@ -78,17 +78,15 @@ class OpportunityForm(FlaskForm):
         "Estimated value, excluding VAT",
         validators=[InputRequired(message="Enter the estimated value, excluding VAT")],
     )
-    vat_rate = RadioField(
+    vat_rate = radios(
         "VAT rate that applies",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(value, text) for value, text in VAT_RATES],
-        validators=[InputRequired(message="Select the VAT rate that applies")],
+        choices=VAT_RATES,
+        required="Select the VAT rate that applies",
     )
-    procedure = RadioField(
+    procedure = radios(
         "Procedure",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(procedure.value, name) for procedure, name in PROCEDURE_NAMES.items()],
-        validators=[InputRequired(message="Select the procedure")],
+        choices=PROCEDURE_NAMES.items(),
+        required="Select the procedure",
     )
     closing_date = GovDateField("Closing date", required_message="Enter the closing date")
     closing_time = text_field("Closing time (UK time)", required="Enter the closing time", length=5)
@@ -99,11 +97,10 @@ class OpportunityForm(FlaskForm):
         choices=[SelectChoice(value, text) for value, text in SUITABLE],
         validators=[Optional()],
     )
-    response_route = RadioField(
+    response_route = radios(
         "Where suppliers make their social value response",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(route.value, text) for route, text in ROUTE_NAMES.items()],
-        validators=[InputRequired(message="Select where suppliers make their social value response")],
+        choices=ROUTE_NAMES.items(),
+        required="Select where suppliers make their social value response",
     )
     weighting = text_field("Social value weighting, percent of the total score (optional)", length=7)
     weighting_reason = text_area("Reason for a weighting under the default", length=2000)
@@ -196,10 +193,9 @@ class AlertsForm(FlaskForm):
 
 
 class DeclarationForm(FlaskForm):
-    no_conflict = BooleanField(
+    no_conflict = checkbox(
         "I have no conflict of interest with this organisation",
-        widget=GovCheckboxInput(),
-        validators=[InputRequired(message="Confirm you have no conflict of interest with the organisation")],
+        required="Confirm you have no conflict of interest with the organisation",
     )
     submit = SubmitField("Record my declaration", widget=GovSubmitInput())
 

@@ -8,19 +8,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovCheckboxInput,
     GovFileInput,
-    GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
 from wtforms import (
-    BooleanField,
     HiddenField,
     IntegerField,
-    RadioField,
-    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -35,7 +30,9 @@ from portal.forms import (
     MoneyField,
     PlainText,
     WholeNumberField,
+    checkbox,
     email_field,
+    radios,
     select_field,
     strip_text,
     text_field,
@@ -75,11 +72,10 @@ class AboutForm(StepForm):
         "or your own name if you are a sole trader.",
     )
     trading_name = text_field("Trading name (optional)", description="Only if it trades under another name.")
-    legal_form = RadioField(
+    legal_form = radios(
         "Legal form",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(form.value, LEGAL_FORM_NAMES[form]) for form in LegalForm],
-        validators=[InputRequired(message="Select your organisation's legal form")],
+        choices=((form, LEGAL_FORM_NAMES[form]) for form in LegalForm),
+        required="Select your organisation's legal form",
     )
     companies_house_number = register_number(
         "Companies House number",
@@ -151,10 +147,9 @@ class SiteForm(AddressForm):
 class AuthorityForm(StepForm):
     """Which force-area authority the premises are in, where the postcode cannot tell."""
 
-    authority = RadioField(
+    authority = radios(
         "Which council area are the premises in?",
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the council area the premises are in")],
+        required="Select the council area the premises are in",
     )
 
 
@@ -211,15 +206,14 @@ class VcseForm(StepForm):
 
 
 class LivingWageForm(StepForm):
-    living_wage = RadioField(
+    living_wage = radios(
         "Does your organisation pay the Real Living Wage?",
-        widget=GovRadioInput(),
-        choices=[
-            SelectChoice(LivingWage.ACCREDITED.value, "Yes, we are an accredited Living Wage Employer"),
-            SelectChoice(LivingWage.PLAN.value, "We have a written plan to work towards it"),
-            SelectChoice(LivingWage.NOT_YET.value, "Not yet"),
-        ],
-        validators=[InputRequired(message="Select your organisation's Real Living Wage position")],
+        choices=(
+            (LivingWage.ACCREDITED, "Yes, we are an accredited Living Wage Employer"),
+            (LivingWage.PLAN, "We have a written plan to work towards it"),
+            (LivingWage.NOT_YET, "Not yet"),
+        ),
+        required="Select your organisation's Real Living Wage position",
     )
 
 
@@ -237,10 +231,9 @@ class ModernSlaveryForm(StepForm):
 
 
 class TaxForm(StepForm):
-    declared = BooleanField(
+    declared = checkbox(
         "I confirm the organisation has met its obligations to pay taxes and social security contributions in the UK",
-        widget=GovCheckboxInput(),
-        validators=[InputRequired(message="Confirm the organisation has met its tax obligations")],
+        required="Confirm the organisation has met its tax obligations",
     )
 
 
@@ -249,11 +242,10 @@ class ConfirmRegistrationForm(FlaskForm):
 
 
 class AccreditationForm(FlaskForm):
-    kind = RadioField(
+    kind = radios(
         "Accreditation",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(kind.value, ACCREDITATION_NAMES[kind]) for kind in AccreditationKind],
-        validators=[InputRequired(message="Select the accreditation")],
+        choices=((kind, ACCREDITATION_NAMES[kind]) for kind in AccreditationKind),
+        required="Select the accreditation",
     )
     other_name = StringField(
         "Name of the accreditation, if you chose other",

@@ -56,9 +56,9 @@ LONGEST_INPUT = 20  # "  AA9A   9AA  " and the like; anything longer is not a po
 class PostcodeAnswer:
     postcode: str | None  # normalised ("CW7 2UA"); None when the text was not a postcode
     status: Status
-    authorities: tuple[tuple[str, str], ...]  # (code, name) of the force-area authorities it can be in
-    source: str | None  # DIRECTORY, DISTRICT_TABLE, or None when nothing could be looked up
     explanation: str  # one plain-English sentence for the supplier and the officer
+    authorities: tuple[tuple[str, str], ...] = ()  # (code, name) of the force-area authorities it can be in
+    source: str | None = None  # DIRECTORY, DISTRICT_TABLE, or None when nothing could be looked up
 
     @property
     def district(self) -> str | None:
@@ -82,8 +82,6 @@ def lookup_postcode(postcode: str) -> PostcodeAnswer:
         return PostcodeAnswer(
             postcode=None,
             status="ask",
-            authorities=(),
-            source=None,
             explanation="That is not a UK postcode: say which council area the premises are in.",
         )
     district = normalised.split(" ")[0]
@@ -127,7 +125,6 @@ def directory_answer(postcode: str, authority: str, imported: str) -> PostcodeAn
     return PostcodeAnswer(
         postcode=postcode,
         status="outside",
-        authorities=(),
         source=DIRECTORY,
         explanation=(
             f"{postcode} is outside the force area: it is in local authority {authority} "
@@ -149,7 +146,6 @@ def district_answer(
         return PostcodeAnswer(
             postcode=postcode,
             status="outside",
-            authorities=(),
             source=DISTRICT_TABLE,
             explanation=(
                 f"{postcode} is outside the force area: postcode district {district} is not one of "

@@ -10,16 +10,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovCheckboxInput,
     GovFileInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
-    BooleanField,
-    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,6 +29,8 @@ from portal.forms import (
     PlainText,
     RevisionForm,
     area_field,
+    checkbox,
+    radios,
     strip_text,
     text_area,
     text_field,
@@ -64,10 +62,9 @@ def continue_button() -> SubmitField:
 
 
 class ThemeForm(FlaskForm):
-    theme_id = RadioField(
+    theme_id = radios(
         "Which theme is your offer for?",
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the theme your offer is for")],
+        required="Select the theme your offer is for",
         invalid_choice_message="Select one of the themes shown",
     )
     submit = continue_button()
@@ -85,11 +82,10 @@ class OutcomesForm(FlaskForm):
 
 
 class IndicatorForm(FlaskForm):
-    indicator_id = RadioField(
+    indicator_id = radios(
         "What will your organisation offer?",
-        widget=GovRadioInput(),
         coerce=int,
-        validators=[InputRequired(message="Select what your organisation will offer")],
+        required="Select what your organisation will offer",
         invalid_choice_message="Select one of the theme's indicators shown",
     )
     submit = continue_button()
@@ -105,11 +101,10 @@ class DescriptionForm(FlaskForm):
 
 
 class QuantityForm(FlaskForm):
-    measure_id = RadioField(
+    measure_id = radios(
         "How will you measure it?",
-        widget=GovRadioInput(),
         coerce=int,
-        validators=[InputRequired(message="Select how you will measure what you offer")],
+        required="Select how you will measure what you offer",
         invalid_choice_message="Select one of the measures shown: they are the ones that evidence what you offer",
     )
     quantity = StringField(
@@ -209,9 +204,7 @@ class MeasureForm(FlaskForm):
         validators=[Length(max=300, message="Source must be 300 characters or fewer"), PlainText()],
     )
     proxy_dated = GovDateField("Date of the proxy value")
-    retired = BooleanField(
-        "Retire it: new offers cannot choose it (offers that used it keep it)", widget=GovCheckboxInput()
-    )
+    retired = checkbox("Retire it: new offers cannot choose it (offers that used it keep it)")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def validate_proxy_source(self, field) -> None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
 from wtforms import (
-    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -29,6 +27,7 @@ from portal.forms import (
     RevisionForm,
     area_field,
     email_field,
+    radios,
     select_field,
     strip_text,
     text_area,
@@ -112,11 +111,10 @@ class NeedForm(FlaskForm):
         required="Say what help you need, who it helps and what difference it makes",
         length=4000,
     )
-    kind = RadioField(
+    kind = radios(
         "Kind of help",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(kind.value, name) for kind, name in NEED_KIND_NAMES.items()],
-        validators=[InputRequired(message="Select the kind of help you need")],
+        choices=NEED_KIND_NAMES.items(),
+        required="Select the kind of help you need",
     )
     authority = area_field("Area", AREAS, required="Select the area the help is for")
     starts_on = GovDateField("From", required_message="Enter the date the help is needed from")
@@ -160,11 +158,10 @@ class ResponseForm(FlaskForm):
 
 
 class DecisionForm(RevisionForm):
-    decision = RadioField(
+    decision = radios(
         "Decision",
-        widget=GovRadioInput(),
-        choices=[SelectChoice("approve", "Approve and publish it"), SelectChoice("decline", "Decline it")],
-        validators=[InputRequired(message="Select whether to approve or decline the need")],
+        choices=(("approve", "Approve and publish it"), ("decline", "Decline it")),
+        required="Select whether to approve or decline the need",
     )
     reason = TextAreaField(
         "Reason (required to decline; sent to the poster)",
