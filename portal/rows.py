@@ -16,11 +16,11 @@ from flask import current_app
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 
+from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.time import london_datetime
 
 # Who acted, where no account did.
 SYSTEM_ACTORS = {"cli": "Command line", "system": "The portal"}
-LOCAL_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
 
 
 def _escape(value: object) -> str:
@@ -121,7 +121,7 @@ def organisations(organisations: Iterable, link: tuple[str, str]) -> Markup:
         )
         + "</td>"
         f'\n              <td class="govuk-table__cell">'
-        f"{_escape(LOCAL_WORDS.get(org.local_status.value if org.local_status else '', 'Not known'))}</td>"
+        f"{_escape(LOCAL_STATUS_WORDS.get(org.local_status.value if org.local_status else '', 'Not known'))}</td>"
         f'\n              <td class="govuk-table__cell">{registered(org)}</td>'
         "\n            </tr>"
         for org in organisations

@@ -13,6 +13,8 @@ from decimal import Decimal
 from portal.enums import LabelledEnum
 
 Figures = Mapping[str, Decimal]
+# A local status (its value) in words, wherever the portal names one.
+LOCAL_STATUS_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
 
 
 @dataclass(frozen=True)
