@@ -6,15 +6,17 @@ and the rule it applied, because the portal shows them wherever it classifies.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from portal.enums import LabelledEnum
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, PostcodeAnswer
 
 Figures = Mapping[str, Decimal]
 # A local status (its value) in words, wherever the portal names one.
 LOCAL_STATUS_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
+FORCE_AREA = ", ".join(sorted(FORCE_AREA_AUTHORITIES.values()))
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,78 @@ def gbp(amount: Decimal | int) -> str:
     if amount >= 1_000_000 and amount % 10_000 == 0:
         return f"GBP {(amount / 1_000_000).normalize():f}m"
     return f"GBP {amount:,.2f}".removesuffix(".00")
+
+
+@dataclass(frozen=True)
+class Premises:
+    """One of an organisation's premises as the local rule reads it."""
+
+    what: str  # "the registered address", or a site's label
+    postcode: str
+    answer: PostcodeAnswer  # what the postcode look-up made of it
+    declared_authority: str | None  # the council area the supplier says it is in, where asked
+
+    @property
+    def needs_council_area(self) -> bool:
+        """Its postcode cannot tell, and the supplier has not said which council area it is in."""
+        return self.answer.status == "ask" and self.declared_authority is None
+
+    @property
+    def declared_in(self) -> str | None:
+        """The force-area council the supplier says it is in, where its postcode cannot tell."""
+        return FORCE_AREA_AUTHORITIES.get(self.declared_authority) if self.answer.status == "ask" else None
+
+
+def classify_local(premises: Sequence[Premises]) -> Result | None:
+    """Local if any premises is in the force area by its postcode. Otherwise not known while a
+    premises whose postcode cannot tell has no answer to "which council area?"; declared (to be
+    verified) if the supplier says one is in the force area; not local if none is. The value is
+    a local status's ("local", "declared", "not_local") or None; no premises, no result."""
+    for rule in (_local, _not_known, _declared_local, _not_local):
+        if (result := rule(premises)) is not None:
+            return result
+    return None
+
+
+def _local(premises: Sequence[Premises]) -> Result | None:
+    local = [place for place in premises if place.answer.status == "local"]
+    if not local:
+        return None
+    return Result("local", f"Local: {local[0].what} is in the force area. {local[0].answer.explanation}")
+
+
+def _not_known(premises: Sequence[Premises]) -> Result | None:
+    unanswered = [f"{place.what} ({place.postcode})" for place in premises if place.needs_council_area]
+    if not unanswered:
+        return None
+    verb = "is" if len(unanswered) == 1 else "are"
+    return Result(
+        None, f"Local: not known until you say which council area {' and '.join(unanswered)} {verb} in."
+    )
+
+
+def _declared_local(premises: Sequence[Premises]) -> Result | None:
+    declared = [
+        f"{place.what} ({place.postcode}) is in {place.declared_in}"
+        for place in premises
+        if place.declared_in
+    ]
+    if not declared:
+        return None
+    return Result(
+        "declared",
+        f"Declared local, to be verified: you say {'; '.join(declared)}, which its postcode cannot confirm.",
+    )
+
+
+def _not_local(premises: Sequence[Premises]) -> Result | None:
+    """Asked last: every premises is outside the force area."""
+    if not premises:
+        return None
+    postcodes = ", ".join(place.postcode for place in premises)
+    return Result(
+        "not_local", f"Not local: no premises in the force area ({FORCE_AREA}); postcodes {postcodes}."
+    )
 
 
 class SizeBand(enum.StrEnum):
