@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo_data import demo_user, insert_in_chunks, seeder
+from portal.demo import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.organisations.rules import LegalForm

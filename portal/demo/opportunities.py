@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo_data import demo_user, insert_in_chunks, seeder
+from portal.demo import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
 from portal.reference.models import CpvDivision

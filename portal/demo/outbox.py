@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from portal.audit import AuditRecord
-from portal.demo_data import insert_in_chunks, seeder
+from portal.demo import insert_in_chunks, seeder
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.time import utcnow
 

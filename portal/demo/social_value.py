@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import Role
-from portal.demo_data import demo_user, insert_in_chunks, seeder
+from portal.demo import demo_user, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (

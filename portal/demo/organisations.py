@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal.demo_data import insert_in_chunks, seeder
+from portal.demo import insert_in_chunks, seeder
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
