@@ -131,17 +131,25 @@ def classify_sme(
     turnover_ok = turnover is not None and turnover <= figures["sme.max_turnover"]
     balance_ok = balance_sheet is not None and balance_sheet <= figures["sme.max_balance_sheet"]
     is_sme = few_enough and (turnover_ok or balance_ok)
+    verdict = "SME" if is_sme else "not an SME"
+    return Result(is_sme, f"{verdict}: {_size_inputs(staff, turnover, balance_sheet)} ({_sme_rule(figures)})")
+
+
+def _size_inputs(staff: int, turnover: Decimal | None, balance_sheet: Decimal | None) -> str:
+    """ "42 staff, turnover GBP 3.1m": the figures given."""
     inputs = [f"{staff:,} staff"]
     if turnover is not None:
         inputs.append(f"turnover {gbp(turnover)}")
     if balance_sheet is not None:
         inputs.append(f"balance sheet {gbp(balance_sheet)}")
-    verdict = "SME" if is_sme else "not an SME"
-    rule = (
+    return ", ".join(inputs)
+
+
+def _sme_rule(figures: Figures) -> str:
+    return (
         f"Procurement Act 2023 test: fewer than {int(figures['sme.staff_fewer_than']):,} staff and turnover "
         f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}"
     )
-    return Result(is_sme, f"{verdict}: {', '.join(inputs)} ({rule})")
 
 
 def size_band(
@@ -153,18 +161,24 @@ def size_band(
             None, "Size band: not known until headcount, turnover and balance sheet total are given"
         )
     for band in (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM):
-        met = sum(
-            [
-                turnover <= figures[f"size.{band}.max_turnover"],
-                balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
-                staff <= figures[f"size.{band}.max_staff"],
-            ]
-        )
-        if met >= 2:
+        if _limits_met(band, staff, turnover, balance_sheet, figures) >= 2:
             return Result(
                 band, f"{band.value.capitalize()} (Companies Act 2006: meets 2 of the 3 {band.value} limits)"
             )
     return Result(SizeBand.LARGE, "Large (Companies Act 2006: over the medium limits on 2 of the 3 tests)")
+
+
+def _limits_met(
+    band: SizeBand, staff: int, turnover: Decimal, balance_sheet: Decimal, figures: Figures
+) -> int:
+    """How many of the band's three limits (turnover, balance sheet, staff) the figures are within."""
+    return sum(
+        [
+            turnover <= figures[f"size.{band}.max_turnover"],
+            balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
+            staff <= figures[f"size.{band}.max_staff"],
+        ]
+    )
 
 
 def needs_modern_slavery_statement(turnover: Decimal | None, figures: Figures) -> Result:
