@@ -72,8 +72,11 @@ def work_out_local_status(organisation: Organisation) -> None:
     """Look up each premises' postcode, mark those whose council area the supplier must say, and
     apply the local rule (`rules.classify_local`)."""
     result = rules.classify_local([_looked_up(what, place) for what, place in premises(organisation)])
-    organisation.local_status = LocalStatus(result.value) if result and result.value else None
-    organisation.local_explanation = result.explanation if result else None
+    if result is None:  # no premises with a postcode
+        organisation.local_status, organisation.local_explanation = None, None
+    else:
+        organisation.local_status = LocalStatus(result.value) if result.value else None
+        organisation.local_explanation = result.explanation
 
 
 def _looked_up(what: str, place: Organisation | OrganisationSite) -> rules.Premises:
