@@ -138,18 +138,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     import portal.ethics.seed
-    import portal.opportunities.demo_data
-    import portal.organisations.demo_data
     import portal.organisations.reminders  # registers its daily tasks
-    import portal.outbox.demo_data
     import portal.postcodes.seed
     import portal.reference.seed
-    import portal.social_value.demo_data
     import portal.social_value.seed
-    import portal.voluntary.demo_data
     import portal.voluntary.seed  # noqa: F401  (registers its seed steps)
     from portal.accounts.cli import users_cli
-    from portal.demo_data import demo_data_command
+    from portal.demo import demo_data_command
     from portal.ethics.cli import ethics_cli
     from portal.jobs import jobs_cli
     from portal.outbox.cli import outbox_cli

@@ -1,4 +1,4 @@
-"""The benchmark anchors (portal/bench.py), the demo-data registry (portal/demo_data.py) and the
+"""The benchmark anchors (portal/bench.py), the demo-data registry (portal/demo/) and the
 helpers bench/run.py measures the accounts area with."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from bench import run as bench_run
-from portal import demo_data
+from portal import demo
 from portal.accounts.models import User
 from portal.bench import EPOCH, bench_rows, create_bench_table, fill_bench_rows
-from portal.demo_data import demo_data_command, insert_in_chunks, seeder
+from portal.demo import demo_data_command, insert_in_chunks, seeder
 from portal.extensions import db
 from portal.time import utcnow
 from tests.conftest import count_queries, csrf_token_from, make_app, post_form
@@ -99,7 +99,7 @@ def test_minimal_is_a_bare_document_and_shell_is_the_portal_page(bench_app):
 def empty_registry(monkeypatch) -> dict:
     """An empty SEEDERS for the test, so the areas' own seeders neither run nor are disturbed."""
     registry: dict = {}
-    monkeypatch.setattr(demo_data, "SEEDERS", registry)
+    monkeypatch.setattr(demo, "SEEDERS", registry)
     return registry
 
 
@@ -135,7 +135,7 @@ def seeded_rows(app: Flask, seed: int) -> list[tuple]:
 
 
 def test_demo_data_runs_registered_seeders_deterministically(bench_app, empty_registry, monkeypatch):
-    monkeypatch.setattr(demo_data, "CHUNK_SIZE", 50)  # 120 rows: three chunks, three commits
+    monkeypatch.setattr(demo, "CHUNK_SIZE", 50)  # 120 rows: three chunks, three commits
     register_bench_seeder()
     first = seeded_rows(bench_app, seed=1)
     again = seeded_rows(bench_app, seed=1)
@@ -430,13 +430,13 @@ def test_bench_officer_is_staff_without_an_organisation(app, client):
 
 
 def test_organisations_seeder_writes_complete_organisations(fresh_app):
-    from portal.organisations.demo_data import seed_organisations
+    from portal.demo.organisations import seed_organisations
     from portal.organisations.models import Organisation
     from portal.organisations.steps import steps_for
 
     with fresh_app.app_context():
-        written = seed_organisations(40, demo_data.seeder_rng(0, "organisations"))
-        again = seed_organisations(40, demo_data.seeder_rng(0, "organisations"))  # no clash
+        written = seed_organisations(40, demo.seeder_rng(0, "organisations"))
+        again = seed_organisations(40, demo.seeder_rng(0, "organisations"))  # no clash
         organisations = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
         assert len(organisations) == 80
         assert written == again > 40  # the organisations and their sites, accreditations, divisions

@@ -46,7 +46,6 @@ SHARED = {
     "append_only",
     "jobs",
     "seed",
-    "demo_data",
     "rows",
     "filters",
     "widgets",

@@ -11,4 +11,10 @@ bp.before_request(members_only)
 officer_bp = officer_blueprint("organisations_officers", __name__)
 bp.add_app_template_global(gbp, "gbp")  # money as every page writes it
 
-from portal.organisations import colleague_views, data_export, officer_views, views  # noqa: E402,F401  (views register on the blueprints)
+from portal.organisations import (  # noqa: E402,F401  (views register on the blueprints)
+    colleague_views,
+    collection_views,
+    data_export,
+    officer_views,
+    views,
+)

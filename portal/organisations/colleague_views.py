@@ -14,7 +14,7 @@ from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.organisations import bp
 from portal.organisations.forms import CancelInvitationForm, InviteColleagueForm
-from portal.organisations.models import OrganisationInvitation
+from portal.organisations.models import Organisation, OrganisationInvitation
 from portal.organisations.services.colleagues import (
     JoinProblem,
     Refused,
@@ -40,18 +40,12 @@ def _invite_limit_key() -> str:
 def colleagues():
     org = current_user.organisation
     form = InviteColleagueForm()
-    if form.validate_on_submit():
-        try:
-            invitation = invite_colleague(org, form.email.data, actor=current_user)
-        except Refused as refusal:
-            form.email.errors.append(str(refusal))
-        else:
-            db.session.commit()
-            flash(
-                f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
-                "success",
-            )
-            return redirect(url_for("organisations.colleagues"))
+    if form.validate_on_submit() and (invitation := invite(org, form)) is not None:
+        flash(
+            f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
+            "success",
+        )
+        return redirect(url_for("organisations.colleagues"))
     return render_template(
         "organisations/colleagues.html",
         org=org,
@@ -61,6 +55,17 @@ def colleagues():
         expires_at=expires_at,
         cancel_form=ConfirmForm(),
     )
+
+
+def invite(org: Organisation, form: InviteColleagueForm) -> OrganisationInvitation | None:
+    """The invitation sent, or None with the refusal on the form's email field."""
+    try:
+        invitation = invite_colleague(org, form.email.data, actor=current_user)
+    except Refused as refusal:
+        form.email.errors.append(str(refusal))
+        return None
+    db.session.commit()
+    return invitation
 
 
 @bp.post("/colleagues/cancel-invitation")
@@ -115,7 +120,11 @@ def join(token: str):
         if request.method == "POST":
             return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
         return _join_page(invitation, token, None)
-    user = current_user._get_current_object()
+    return join_as(current_user._get_current_object(), invitation, token)
+
+
+def join_as(user: User, invitation: OrganisationInvitation, token: str):
+    """A signed-in person joins with the button, where nothing stops them; else the page says why."""
     problem = join_problem(invitation, user)
     form = ConfirmForm()
     if problem is None and form.validate_on_submit():

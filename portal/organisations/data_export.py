@@ -45,8 +45,11 @@ from portal.extensions import db
 from portal.organisations import bp, queries, services
 from portal.organisations.models import (
     ACCREDITATION_NAMES,
+    Accreditation,
+    ClassificationDecision,
     Organisation,
     OrganisationInvitation,
+    OrganisationSite,
     council_area_name,
 )
 from portal.time import utcnow
@@ -94,119 +97,177 @@ def pending_invitations(organisation_id: int) -> list[OrganisationInvitation]:
     )
 
 
+def due_diligence_answers(organisation_id: int) -> DueDiligenceAnswers | None:
+    return db.session.scalar(
+        sa.select(DueDiligenceAnswers)
+        .where(DueDiligenceAnswers.organisation_id == organisation_id)
+        .options(selectinload(DueDiligenceAnswers.answered_by))
+    )
+
+
 def organisation_data(
     organisation: Organisation,
     invitations: list[OrganisationInvitation],
     pledges: list[Pledge] = (),
     due_diligence: DueDiligenceAnswers | None = None,
 ) -> dict:
-    members = {member.id: member for member in organisation.members}
-
-    def member_name(user_id: int | None) -> str | None:
-        member = members.get(user_id)
-        return member.name if member is not None else None
-
-    classifications = services.classify(organisation)
-    still_applying = {decision.id for decision in services.current_decisions(organisation).values()}
+    """Everything the portal holds about the organisation, as the module's notes list it."""
+    names = {member.id: member.name for member in organisation.members}  # None for one who has left
     return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": _value(utcnow()),
-        "organisation": {
-            "id": organisation.id,
-            "name": organisation.name,
-            "created_at": _value(organisation.created_at),
-            "registered_at": _value(organisation.registered_at),
-            "legal_name": organisation.legal_name,
-            "trading_name": organisation.trading_name,
-            "legal_form": _value(organisation.legal_form),
-            "companies_house_number": organisation.companies_house_number,
-            "charity_number": organisation.charity_number,
-            "website": organisation.website,
-            "ppon": organisation.ppon,
-            "registered_address": {
-                "address_line_1": organisation.address_line_1,
-                "address_line_2": organisation.address_line_2,
-                "town": organisation.town,
-                "postcode": organisation.postcode,
-                "declared_authority": _authority(organisation.declared_authority),
-            },
-            "size": {
-                "staff_headcount": organisation.staff_headcount,
-                "turnover_gbp": _value(organisation.turnover),
-                "balance_sheet_total_gbp": _value(organisation.balance_sheet_total),
-                "financial_year_end": _value(organisation.financial_year_end),
-                "size_reminder_sent_at": _value(organisation.size_reminded_at),
-            },
-            "vcse_declared": organisation.vcse_declared,
-            "supported_employment_provider": organisation.supported_employment_provider,
-            "public_service_mutual": organisation.public_service_mutual,
-            "living_wage": _value(organisation.living_wage),
-            "modern_slavery_statement_url": organisation.modern_slavery_statement_url,
-            "tax_compliance": {
-                "declared_at": _value(organisation.tax_compliance_declared_at),
-                # None when the member who declared it has left the organisation.
-                "declared_by": member_name(organisation.tax_compliance_declared_by_id),
-            },
-            "accreditations_answered": organisation.accreditations_answered,
+        "organisation": {**_identity(organisation), **_answers(organisation, names)},
+        **_records(organisation),
+        **_classifications(organisation),
+        **_people(organisation, invitations, names),
+        "code_of_ethics_pledges": [_pledge(pledge) for pledge in reversed(pledges)],
+        "modern_slavery_due_diligence": None if due_diligence is None else _due_diligence(due_diligence),
+    }
+
+
+def _identity(organisation: Organisation) -> dict:
+    return {
+        "id": organisation.id,
+        "name": organisation.name,
+        "created_at": _value(organisation.created_at),
+        "registered_at": _value(organisation.registered_at),
+        "legal_name": organisation.legal_name,
+        "trading_name": organisation.trading_name,
+        "legal_form": _value(organisation.legal_form),
+        "companies_house_number": organisation.companies_house_number,
+        "charity_number": organisation.charity_number,
+        "website": organisation.website,
+        "ppon": organisation.ppon,
+    }
+
+
+def _answers(organisation: Organisation, names: dict[int, str]) -> dict:
+    """The profile's answers after its identity: address, size and declarations."""
+    return {
+        "registered_address": _address(organisation),
+        "size": _size(organisation),
+        "vcse_declared": organisation.vcse_declared,
+        "supported_employment_provider": organisation.supported_employment_provider,
+        "public_service_mutual": organisation.public_service_mutual,
+        "living_wage": _value(organisation.living_wage),
+        "modern_slavery_statement_url": organisation.modern_slavery_statement_url,
+        "tax_compliance": {
+            "declared_at": _value(organisation.tax_compliance_declared_at),
+            # None when the member who declared it has left the organisation.
+            "declared_by": names.get(organisation.tax_compliance_declared_by_id),
         },
-        "sites": [
-            {
-                "label": site.label,
-                "address_line_1": site.address_line_1,
-                "town": site.town,
-                "postcode": site.postcode,
-                "declared_authority": _authority(site.declared_authority),
-            }
-            for site in organisation.sites
-        ],
+        "accreditations_answered": organisation.accreditations_answered,
+    }
+
+
+def _address(organisation: Organisation) -> dict:
+    return {
+        "address_line_1": organisation.address_line_1,
+        "address_line_2": organisation.address_line_2,
+        "town": organisation.town,
+        "postcode": organisation.postcode,
+        "declared_authority": _authority(organisation.declared_authority),
+    }
+
+
+def _size(organisation: Organisation) -> dict:
+    return {
+        "staff_headcount": organisation.staff_headcount,
+        "turnover_gbp": _value(organisation.turnover),
+        "balance_sheet_total_gbp": _value(organisation.balance_sheet_total),
+        "financial_year_end": _value(organisation.financial_year_end),
+        "size_reminder_sent_at": _value(organisation.size_reminded_at),
+    }
+
+
+def _records(organisation: Organisation) -> dict:
+    """Its other sites, CPV divisions and accreditations."""
+    return {
+        "sites": [_site(site) for site in organisation.sites],
         "cpv_divisions": [
             {"division": division.division, "code": division.code, "title": division.title}
             for division in organisation.divisions
         ],
-        "accreditations": [
-            {
-                "kind": _value(accreditation.kind),
-                "name": accreditation.other_name or ACCREDITATION_NAMES[accreditation.kind],
-                "certificate_number": accreditation.certificate_number,
-                "expires_on": _value(accreditation.expires_on),
-                "evidence": None
-                if accreditation.evidence_name is None
-                else {
-                    "filename": accreditation.evidence_filename,
-                    "content_type": accreditation.evidence_type,
-                    "size_bytes": accreditation.evidence_size,
-                },
-                "reminders_sent": {
-                    "30_days_before": _value(accreditation.reminded_30_at),
-                    "7_days_before": _value(accreditation.reminded_7_at),
-                    "expired": _value(accreditation.reminded_expired_at),
-                },
-            }
-            for accreditation in organisation.accreditations
-        ],
-        "classifications": {
-            name: {"value": _value(result.value), "explanation": result.explanation}
-            for name, result in (
-                ("local", classifications.local),
-                ("sme", classifications.sme),
-                ("size_band", classifications.size_band),
-                ("vcse", classifications.vcse),
-                ("modern_slavery_statement_required", classifications.modern_slavery),
-            )
+        "accreditations": [_accreditation(accreditation) for accreditation in organisation.accreditations],
+    }
+
+
+def _site(site: OrganisationSite) -> dict:
+    return {
+        "label": site.label,
+        "address_line_1": site.address_line_1,
+        "town": site.town,
+        "postcode": site.postcode,
+        "declared_authority": _authority(site.declared_authority),
+    }
+
+
+def _accreditation(accreditation: Accreditation) -> dict:
+    """The accreditation with its evidence file (named, not its contents) and reminders sent."""
+    return {
+        "kind": _value(accreditation.kind),
+        "name": accreditation.other_name or ACCREDITATION_NAMES[accreditation.kind],
+        "certificate_number": accreditation.certificate_number,
+        "expires_on": _value(accreditation.expires_on),
+        "evidence": None if accreditation.evidence_name is None else _evidence(accreditation),
+        "reminders_sent": {
+            "30_days_before": _value(accreditation.reminded_30_at),
+            "7_days_before": _value(accreditation.reminded_7_at),
+            "expired": _value(accreditation.reminded_expired_at),
         },
+    }
+
+
+def _evidence(accreditation: Accreditation) -> dict:
+    return {
+        "filename": accreditation.evidence_filename,
+        "content_type": accreditation.evidence_type,
+        "size_bytes": accreditation.evidence_size,
+    }
+
+
+def _classifications(organisation: Organisation) -> dict:
+    """Each classification as the rules give it today, and the officers' decisions on them."""
+    still_applying = {decision.id for decision in services.current_decisions(organisation).values()}
+    return {
+        "classifications": _rules_say(services.classify(organisation)),
         "classification_decisions": [
-            {
-                "classification": _value(decision.classification),
-                "decision": decision.decided_value,
-                "note": decision.note,
-                "decided_at": _value(decision.decided_at),
-                "decided_by": decision.officer.name,
-                "rules_said_then": _computed(decision.computed_value),
-                "still_applies": decision.id in still_applying,
-            }
-            for decision in organisation.decisions
+            _decision(decision, decision.id in still_applying) for decision in organisation.decisions
         ],
+    }
+
+
+def _rules_say(classifications: services.Classifications) -> dict:
+    return {
+        name: {"value": _value(result.value), "explanation": result.explanation}
+        for name, result in (
+            ("local", classifications.local),
+            ("sme", classifications.sme),
+            ("size_band", classifications.size_band),
+            ("vcse", classifications.vcse),
+            ("modern_slavery_statement_required", classifications.modern_slavery),
+        )
+    }
+
+
+def _decision(decision: ClassificationDecision, still_applies: bool) -> dict:
+    return {
+        "classification": _value(decision.classification),
+        "decision": decision.decided_value,
+        "note": decision.note,
+        "decided_at": _value(decision.decided_at),
+        "decided_by": decision.officer.name,
+        "rules_said_then": _computed(decision.computed_value),
+        "still_applies": still_applies,
+    }
+
+
+def _people(
+    organisation: Organisation, invitations: list[OrganisationInvitation], names: dict[int, str]
+) -> dict:
+    """Its members, and the invitations still waiting with the member who sent each."""
+    return {
         "members": [
             {"name": member.name, "email": member.email}
             for member in sorted(organisation.members, key=lambda m: m.id)
@@ -215,43 +276,44 @@ def organisation_data(
             {
                 "email": invitation.email,
                 "invited_at": _value(invitation.created_at),
-                "invited_by": member_name(invitation.invited_by_id),
+                "invited_by": names.get(invitation.invited_by_id),
             }
             for invitation in invitations
         ],
-        "code_of_ethics_pledges": [
-            {
-                "reference": pledge.reference,
-                "version": pledge.version.number,
-                "text_sha256": pledge.text_sha256,
-                "areas_acknowledged": pledge.acknowledged_areas,
-                "representative_name": pledge.representative_name,
-                "representative_position": pledge.representative_position,
-                "signature": pledge.signature,
-                "signed_at": _value(pledge.signed_at),
-                "signed_by": pledge.user.name,
-                "corrects": pledge.supersedes.reference if pledge.supersedes_id else None,
-            }
-            for pledge in reversed(pledges)
-        ],
-        "modern_slavery_due_diligence": None
-        if due_diligence is None
-        else {
-            "sector": _value(due_diligence.sector),
-            "sourcing": due_diligence.sourcing,
-            "countries": due_diligence.countries,
-            "agency_labour": due_diligence.agency_labour,
-            "agency_checks": due_diligence.agency_checks,
-            "social_audits": due_diligence.social_audits,
-            "other_audit": due_diligence.other_audit,
-            "grievance_route": due_diligence.grievance_route,
-            "training": _value(due_diligence.training),
-            "rating": _value(due_diligence.rating),
-            "score": due_diligence.score,
-            "raised_by": due_diligence.raised_by,
-            "answered_at": _value(due_diligence.answered_at),
-            "answered_by": due_diligence.answered_by.name,
-        },
+    }
+
+
+def _pledge(pledge: Pledge) -> dict:
+    return {
+        "reference": pledge.reference,
+        "version": pledge.version.number,
+        "text_sha256": pledge.text_sha256,
+        "areas_acknowledged": pledge.acknowledged_areas,
+        "representative_name": pledge.representative_name,
+        "representative_position": pledge.representative_position,
+        "signature": pledge.signature,
+        "signed_at": _value(pledge.signed_at),
+        "signed_by": pledge.user.name,
+        "corrects": pledge.supersedes.reference if pledge.supersedes_id else None,
+    }
+
+
+def _due_diligence(answers: DueDiligenceAnswers) -> dict:
+    return {
+        "sector": _value(answers.sector),
+        "sourcing": answers.sourcing,
+        "countries": answers.countries,
+        "agency_labour": answers.agency_labour,
+        "agency_checks": answers.agency_checks,
+        "social_audits": answers.social_audits,
+        "other_audit": answers.other_audit,
+        "grievance_route": answers.grievance_route,
+        "training": _value(answers.training),
+        "rating": _value(answers.rating),
+        "score": answers.score,
+        "raised_by": answers.raised_by,
+        "answered_at": _value(answers.answered_at),
+        "answered_by": answers.answered_by.name,
     }
 
 
@@ -263,15 +325,16 @@ def data_download():
         organisation,
         pending_invitations(organisation.id),
         ethics.pledges_of(organisation.id, limit=1000),
-        db.session.scalar(
-            sa.select(DueDiligenceAnswers)
-            .where(DueDiligenceAnswers.organisation_id == organisation.id)
-            .options(selectinload(DueDiligenceAnswers.answered_by))
-        ),
+        due_diligence_answers(organisation.id),
     )
+    return _attachment(data, f"organisation-{organisation.id}.json")
+
+
+def _attachment(data: dict, filename: str):
+    """`data` as an indented JSON file to download, never cached."""
     response = current_app.response_class(
         json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json"
     )
-    response.headers["Content-Disposition"] = f"attachment; filename=organisation-{organisation.id}.json"
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     response.headers["Cache-Control"] = "no-store"
     return response

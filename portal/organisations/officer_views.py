@@ -36,20 +36,7 @@ def organisation(organisation_id: int):
     org = db.first_or_404(queries.organisation(organisation_id))
     form = DecisionForm()
     if form.validate_on_submit():
-        decision = services.decide_classification(
-            org,
-            Classification(form.classification.data),
-            form.value.data == "yes",
-            form.note.data,
-            officer=current_user,
-        )
-        db.session.commit()
-        flash(
-            f"Decision recorded: {services.LABELS[decision.classification]}. "
-            "The organisation's members have been emailed.",
-            "success",
-        )
-        return redirect(url_for("organisations_officers.organisation", organisation_id=org.id))
+        return decide(org, form)
     return render_template(
         "organisations/officers/organisation.html",
         org=org,
@@ -59,6 +46,24 @@ def organisation(organisation_id: int):
         decisions=services.current_decisions(org),
         Classification=Classification,
     )
+
+
+def decide(org: Organisation, form: DecisionForm):
+    """Record the officer's decision on a classification, which emails the members."""
+    decision = services.decide_classification(
+        org,
+        Classification(form.classification.data),
+        form.value.data == "yes",
+        form.note.data,
+        officer=current_user,
+    )
+    db.session.commit()
+    flash(
+        f"Decision recorded: {services.LABELS[decision.classification]}. "
+        "The organisation's members have been emailed.",
+        "success",
+    )
+    return redirect(url_for("organisations_officers.organisation", organisation_id=org.id))
 
 
 @officer_bp.get("/organisations/<int:organisation_id>/accreditations/<int:accreditation_id>/evidence")

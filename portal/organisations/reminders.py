@@ -86,19 +86,11 @@ def stage_for(days_left: int) -> str | None:
 def due_accreditations(today: date) -> sa.Select:
     """Accreditations whose current stage's reminder has not been sent, with their registered
     organisation (joined) and its members (one more query)."""
-    week = today + timedelta(days=SEVEN_DAYS)
-    month = today + timedelta(days=THIRTY_DAYS)
-    expires_on = Accreditation.expires_on
-    due = sa.or_(
-        sa.and_(expires_on <= today, Accreditation.reminded_expired_at.is_(None)),
-        sa.and_(expires_on > today, expires_on <= week, Accreditation.reminded_7_at.is_(None)),
-        sa.and_(expires_on > week, expires_on <= month, Accreditation.reminded_30_at.is_(None)),
-    )
     return (
         sa.select(Accreditation)
         .join(Accreditation.organisation)
         .where(
-            due,
+            _reminder_due(today),
             Organisation.registered_at.is_not(None),
             # An organisation nobody can be emailed at is left for when someone can: the reminder
             # due then goes out at once.
@@ -106,6 +98,18 @@ def due_accreditations(today: date) -> sa.Select:
         )
         .options(contains_eager(Accreditation.organisation).selectinload(Organisation.members))
         .order_by(Accreditation.id)
+    )
+
+
+def _reminder_due(today: date) -> sa.ColumnElement[bool]:
+    """The stage `today` puts the expiry date in (see `stage_for`), its reminder not yet sent."""
+    week = today + timedelta(days=SEVEN_DAYS)
+    month = today + timedelta(days=THIRTY_DAYS)
+    expires_on = Accreditation.expires_on
+    return sa.or_(
+        sa.and_(expires_on <= today, Accreditation.reminded_expired_at.is_(None)),
+        sa.and_(expires_on > today, expires_on <= week, Accreditation.reminded_7_at.is_(None)),
+        sa.and_(expires_on > week, expires_on <= month, Accreditation.reminded_30_at.is_(None)),
     )
 
 
@@ -128,16 +132,20 @@ def remind_accreditations(now: datetime) -> int:
         stage = stage_for(days_left)
         if stage is None or getattr(accreditation, STAGE_COLUMNS[stage]) is not None:
             continue  # cannot happen with the query above; never send twice all the same
-        organisation = accreditation.organisation
-        name = accreditation_name(accreditation)
-        expires = f"{accreditation.expires_on:%-d %B %Y}"
-        subject = subject_for(days_left, name, organisation.name, expires)
-        sent += emails.accreditation_expiring(
-            accreditation, name=name, subject=subject, expires=expires, days_left=days_left, stage=stage
-        )
+        sent += _remind(accreditation, days_left, stage)
         setattr(accreditation, STAGE_COLUMNS[stage], now)
     db.session.flush()
     return sent
+
+
+def _remind(accreditation: Accreditation, days_left: int, stage: str) -> int:
+    """Email the stage's reminder to the organisation's active members; how many were emailed."""
+    name = accreditation_name(accreditation)
+    expires = f"{accreditation.expires_on:%-d %B %Y}"
+    subject = subject_for(days_left, name, accreditation.organisation.name, expires)
+    return emails.accreditation_expiring(
+        accreditation, name=name, subject=subject, expires=expires, days_left=days_left, stage=stage
+    )
 
 
 def due_size_reminders(today: date) -> sa.Select:

@@ -6,15 +6,17 @@ and the rule it applied, because the portal shows them wherever it classifies.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from portal.enums import LabelledEnum
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, PostcodeAnswer
 
 Figures = Mapping[str, Decimal]
 # A local status (its value) in words, wherever the portal names one.
 LOCAL_STATUS_WORDS = {"local": "Local", "declared": "Declared, to be verified", "not_local": "Not local"}
+FORCE_AREA = ", ".join(sorted(FORCE_AREA_AUTHORITIES.values()))
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,78 @@ def gbp(amount: Decimal | int) -> str:
     return f"GBP {amount:,.2f}".removesuffix(".00")
 
 
+@dataclass(frozen=True)
+class Premises:
+    """One of an organisation's premises as the local rule reads it."""
+
+    what: str  # "the registered address", or a site's label
+    postcode: str
+    answer: PostcodeAnswer  # what the postcode look-up made of it
+    declared_authority: str | None  # the council area the supplier says it is in, where asked
+
+    @property
+    def needs_council_area(self) -> bool:
+        """Its postcode cannot tell, and the supplier has not said which council area it is in."""
+        return self.answer.status == "ask" and self.declared_authority is None
+
+    @property
+    def declared_in(self) -> str | None:
+        """The force-area council the supplier says it is in, where its postcode cannot tell."""
+        return FORCE_AREA_AUTHORITIES.get(self.declared_authority) if self.answer.status == "ask" else None
+
+
+def classify_local(premises: Sequence[Premises]) -> Result | None:
+    """Local if any premises is in the force area by its postcode. Otherwise not known while a
+    premises whose postcode cannot tell has no answer to "which council area?"; declared (to be
+    verified) if the supplier says one is in the force area; not local if none is. The value is
+    a local status's ("local", "declared", "not_local") or None; no premises, no result."""
+    for rule in (_local, _not_known, _declared_local, _not_local):
+        if (result := rule(premises)) is not None:
+            return result
+    return None
+
+
+def _local(premises: Sequence[Premises]) -> Result | None:
+    local = [place for place in premises if place.answer.status == "local"]
+    if not local:
+        return None
+    return Result("local", f"Local: {local[0].what} is in the force area. {local[0].answer.explanation}")
+
+
+def _not_known(premises: Sequence[Premises]) -> Result | None:
+    unanswered = [f"{place.what} ({place.postcode})" for place in premises if place.needs_council_area]
+    if not unanswered:
+        return None
+    verb = "is" if len(unanswered) == 1 else "are"
+    return Result(
+        None, f"Local: not known until you say which council area {' and '.join(unanswered)} {verb} in."
+    )
+
+
+def _declared_local(premises: Sequence[Premises]) -> Result | None:
+    declared = [
+        f"{place.what} ({place.postcode}) is in {place.declared_in}"
+        for place in premises
+        if place.declared_in
+    ]
+    if not declared:
+        return None
+    return Result(
+        "declared",
+        f"Declared local, to be verified: you say {'; '.join(declared)}, which its postcode cannot confirm.",
+    )
+
+
+def _not_local(premises: Sequence[Premises]) -> Result | None:
+    """Asked last: every premises is outside the force area."""
+    if not premises:
+        return None
+    postcodes = ", ".join(place.postcode for place in premises)
+    return Result(
+        "not_local", f"Not local: no premises in the force area ({FORCE_AREA}); postcodes {postcodes}."
+    )
+
+
 class SizeBand(enum.StrEnum):
     MICRO = "micro"
     SMALL = "small"
@@ -57,17 +131,25 @@ def classify_sme(
     turnover_ok = turnover is not None and turnover <= figures["sme.max_turnover"]
     balance_ok = balance_sheet is not None and balance_sheet <= figures["sme.max_balance_sheet"]
     is_sme = few_enough and (turnover_ok or balance_ok)
+    verdict = "SME" if is_sme else "not an SME"
+    return Result(is_sme, f"{verdict}: {_size_inputs(staff, turnover, balance_sheet)} ({_sme_rule(figures)})")
+
+
+def _size_inputs(staff: int, turnover: Decimal | None, balance_sheet: Decimal | None) -> str:
+    """ "42 staff, turnover GBP 3.1m": the figures given."""
     inputs = [f"{staff:,} staff"]
     if turnover is not None:
         inputs.append(f"turnover {gbp(turnover)}")
     if balance_sheet is not None:
         inputs.append(f"balance sheet {gbp(balance_sheet)}")
-    verdict = "SME" if is_sme else "not an SME"
-    rule = (
+    return ", ".join(inputs)
+
+
+def _sme_rule(figures: Figures) -> str:
+    return (
         f"Procurement Act 2023 test: fewer than {int(figures['sme.staff_fewer_than']):,} staff and turnover "
         f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}"
     )
-    return Result(is_sme, f"{verdict}: {', '.join(inputs)} ({rule})")
 
 
 def size_band(
@@ -79,18 +161,24 @@ def size_band(
             None, "Size band: not known until headcount, turnover and balance sheet total are given"
         )
     for band in (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM):
-        met = sum(
-            [
-                turnover <= figures[f"size.{band}.max_turnover"],
-                balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
-                staff <= figures[f"size.{band}.max_staff"],
-            ]
-        )
-        if met >= 2:
+        if _limits_met(band, staff, turnover, balance_sheet, figures) >= 2:
             return Result(
                 band, f"{band.value.capitalize()} (Companies Act 2006: meets 2 of the 3 {band.value} limits)"
             )
     return Result(SizeBand.LARGE, "Large (Companies Act 2006: over the medium limits on 2 of the 3 tests)")
+
+
+def _limits_met(
+    band: SizeBand, staff: int, turnover: Decimal, balance_sheet: Decimal, figures: Figures
+) -> int:
+    """How many of the band's three limits (turnover, balance sheet, staff) the figures are within."""
+    return sum(
+        [
+            turnover <= figures[f"size.{band}.max_turnover"],
+            balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
+            staff <= figures[f"size.{band}.max_staff"],
+        ]
+    )
 
 
 def needs_modern_slavery_statement(turnover: Decimal | None, figures: Figures) -> Result:

@@ -1,32 +1,22 @@
+"""The supplier's profile in steps: the list of steps, each form step's page, the council area
+question where a postcode cannot tell, and "check your answers", which registers the
+organisation. The steps that keep lists of records (other sites, accreditations) have their pages
+in collection_views."""
+
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import files
 from portal.extensions import db
-from portal.forms import ConfirmForm
 from portal.organisations import bp, services
-from portal.organisations.forms import (
-    AccreditationForm,
-    AuthorityForm,
-    ConfirmRegistrationForm,
-    SiteForm,
-    VcseForm,
-)
+from portal.organisations.forms import AuthorityForm, ConfirmRegistrationForm, VcseForm
 from portal.organisations.loading import COLLECTIONS, organisation, page_organisation, read_only_organisation
-from portal.organisations.models import (
-    ACCREDITATION_NAMES,
-    OUTSIDE_FORCE_AREA,
-    Accreditation,
-    Organisation,
-    OrganisationSite,
-    council_area_name,
-)
+from portal.organisations.models import ACCREDITATION_NAMES, OUTSIDE_FORCE_AREA, Organisation
 from portal.organisations.rules import VCSE_FORMS, LegalForm
 from portal.organisations.steps import (
     BY_SLUG,
@@ -43,8 +33,6 @@ from portal.reference.cpv import division_choices
 from portal.reference.figures import figures_on
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
-
-Owned = TypeVar("Owned", OrganisationSite, Accreditation)
 
 FIELD_PARAMS = {
     "legal_name": {"autocomplete": "organization"},
@@ -103,23 +91,21 @@ def profile():
 @bp.route("/profile/<slug>", methods=["GET", "POST"])
 def step(slug: str):
     step = BY_SLUG.get(slug)
-    if step is None or step.form is None:
-        if step is not None:
-            return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
+    if step is None:
         abort(404)
+    if step.form is None:  # a step with pages of its own
+        return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
     org = page_organisation(*(column for column in step.columns if column in COLLECTIONS))
     if not step.applies(org):
         return redirect(url_for("organisations.profile"))
     form = step.form(data=None if request.method == "POST" else answers(org, step))
     prepare(form, org)
-    if form.validate_on_submit():
-        changes = changes_from(form, step, org)
-        if changes is not None:
-            services.update_profile(org, changes, actor=current_user)
-            db.session.commit()
-            if step.slug == "address" and lookup_postcode(org.postcode).status == "ask":
-                return redirect(url_for("organisations.council", **request.args))
-            return after_step(org, step)
+    if form.validate_on_submit() and (changes := changes_from(form, step, org)) is not None:
+        return save_step(org, step, changes)
+    return step_page(form, step, org)
+
+
+def step_page(form, step: Step, org: Profile) -> str:
     return render_template(
         "organisations/step.html",
         form=form,
@@ -129,6 +115,15 @@ def step(slug: str):
         # The rules' figures, for the steps that quote them (never written into the templates).
         figures=figures_on() if step.slug in {"size", "modern-slavery"} else None,
     )
+
+
+def save_step(org: Organisation, step: Step, changes: dict[str, Any]):
+    """Save the step's answers; ask for the council area where the new postcode cannot tell."""
+    services.update_profile(org, changes, actor=current_user)
+    db.session.commit()
+    if step.slug == "address" and lookup_postcode(org.postcode).status == "ask":
+        return redirect(url_for("organisations.council", **request.args))
+    return after_step(org, step)
 
 
 def prepare(form, org: Profile) -> None:
@@ -141,31 +136,46 @@ def prepare(form, org: Profile) -> None:
 
 def changes_from(form, step: Step, org: Organisation) -> dict[str, Any] | None:
     """The form's answers as column values; None (with the form's errors set) if refused."""
-    changes: dict[str, Any] = {}
-    for column in step.columns:
-        if column not in form:
-            continue
-        field = form[column]
-        value = getattr(field, "amount", field.data)
-        if isinstance(value, str):
-            value = value or None
-        changes[column] = value
+    changes = _form_answers(form, step)
     if "legal_form" in changes:
         changes["legal_form"] = LegalForm(changes["legal_form"])
-        for column, what in (
-            ("companies_house_number", "Companies House number"),
-            ("charity_number", "charity number"),
-        ):
-            if services.number_taken(getattr(Organisation, column), changes[column], org):
-                form[column].errors.append(TAKEN.format(what=what))
-                return None
+        if _number_taken(form, changes, org):
+            return None
     if "postcode" in changes and changes["postcode"] != org.postcode:
-        changes["declared_authority"] = None
+        changes["declared_authority"] = None  # the council area was the old postcode's
     if "divisions" in changes:
         chosen = set(changes["divisions"] or [])
         changes["divisions"] = db.session.scalars(
             sa.select(CpvDivision).where(CpvDivision.division.in_(chosen))
         ).all()
+    _yes_no_and_declaration(changes)
+    return changes
+
+
+def _form_answers(form, step: Step) -> dict[str, Any]:
+    """The step's columns the form asks, as typed (money as its amount, blank text as None)."""
+    changes: dict[str, Any] = {}
+    for column in step.columns:
+        if column in form:
+            value = getattr(form[column], "amount", form[column].data)
+            changes[column] = (value or None) if isinstance(value, str) else value
+    return changes
+
+
+def _number_taken(form, changes: dict[str, Any], org: Organisation) -> bool:
+    """Is a registration number given already another organisation's? Says so on its field."""
+    for column, what in (
+        ("companies_house_number", "Companies House number"),
+        ("charity_number", "charity number"),
+    ):
+        if services.number_taken(getattr(Organisation, column), changes[column], org):
+            form[column].errors.append(TAKEN.format(what=what))
+            return True
+    return False
+
+
+def _yes_no_and_declaration(changes: dict[str, Any]) -> None:
+    """Yes/no answers as booleans; the tax declaration as when and by whom it was made."""
     for column in ("vcse_declared", "supported_employment_provider", "public_service_mutual"):
         if column in changes:
             changes[column] = changes[column] == "yes"
@@ -173,7 +183,6 @@ def changes_from(form, step: Step, org: Organisation) -> dict[str, Any] | None:
         del changes["declared"]
         changes["tax_compliance_declared_at"] = utcnow()
         changes["tax_compliance_declared_by_id"] = current_user.id
-    return changes
 
 
 @bp.route("/profile/address/council", methods=["GET", "POST"])
@@ -187,18 +196,6 @@ def council():
         BY_SLUG["address"],
         "The registered address",
     )
-
-
-@bp.route("/profile/sites/<int:site_id>/council", methods=["GET", "POST"])
-def site_council(site_id: int):
-    org = organisation()
-    site = own(OrganisationSite, site_id, org)
-
-    def change(code: str | None) -> dict[str, Any]:
-        site.declared_authority = code
-        return {"sites": org.sites}
-
-    return ask_council(org, site.postcode, change, BY_SLUG["sites"], site.label)
 
 
 def ask_council(org: Organisation, postcode: str | None, change, step: Step, what: str):
@@ -219,54 +216,6 @@ def ask_council(org: Organisation, postcode: str | None, change, step: Step, wha
     return render_template("organisations/council.html", form=form, answer=answer, what=what, step=step)
 
 
-def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
-    """One of this organisation's records (a site, an accreditation); another organisation's is
-    simply not found, so its existence is never confirmed."""
-    record = db.session.get(model, record_id)
-    if record is None or record.organisation_id != org.id:
-        abort(404)
-    return record
-
-
-@bp.route("/profile/sites", methods=["GET", "POST"])
-def sites():
-    org = page_organisation("sites")
-    form = SiteForm()
-    if form.validate_on_submit():
-        site = OrganisationSite(
-            label=form.label.data,
-            address_line_1=form.address_line_1.data,
-            town=form.town.data or None,
-            postcode=form.postcode.data,
-        )
-        services.update_profile(org, {"sites": [*org.sites, site]}, actor=current_user)
-        db.session.commit()
-        if lookup_postcode(site.postcode).status == "ask":
-            return redirect(url_for("organisations.site_council", site_id=site.id, **request.args))
-        flash(f"{site.label} added.", "success")
-        return redirect(url_for("organisations.sites", **request.args))
-    return render_template(
-        "organisations/sites.html",
-        form=form,
-        org=org,
-        step=BY_SLUG["sites"],
-        council_area_name=council_area_name,
-        remove_form=ConfirmForm(),
-        next_url=after_step_url(org, BY_SLUG["sites"]),
-    )
-
-
-@bp.post("/profile/sites/<int:site_id>/remove")
-def remove_site(site_id: int):
-    org = organisation()
-    site = own(OrganisationSite, site_id, org)
-    if ConfirmForm().validate_on_submit():
-        services.update_profile(org, {"sites": [s for s in org.sites if s.id != site.id]}, actor=current_user)
-        db.session.commit()
-        flash(f"{site.label} removed.", "success")
-    return redirect(url_for("organisations.sites", **request.args))
-
-
 @bp.route("/profile/check", methods=["GET", "POST"])
 def check_answers():
     org = page_organisation("sites", "divisions", "accreditations")
@@ -281,6 +230,10 @@ def check_answers():
             db.session.commit()
         flash("Your organisation is registered. The procurement team has been told.", "success")
         return redirect(url_for("accounts.account"))
+    return check_answers_page(org, form, steps)
+
+
+def check_answers_page(org: Profile, form: ConfirmRegistrationForm, steps: list[Step]) -> str:
     # One URL built, the others from it (a slug is letters and hyphens): a url_for a section cost
     # more than the section's rows.
     pattern = url_for("organisations.step", slug="SLUG", **{"from": "check"})
@@ -305,59 +258,3 @@ def section_rows(org: Profile, step: Step):
     from portal.organisations.steps import section_rows as rows
 
     return rows(org, step)
-
-
-@bp.route("/profile/accreditations", methods=["GET", "POST"])
-def accreditations():
-    org = page_organisation("accreditations")
-    form = AccreditationForm()
-    if form.validate_on_submit():
-        upload = form.evidence.data
-        try:
-            stored = files.store(upload) if upload and upload.filename else None
-        except files.EvidenceRefused as refusal:
-            form.evidence.errors.append(str(refusal))
-        else:
-            services.add_accreditation(org, form, stored, actor=current_user)
-            db.session.commit()
-            flash("Accreditation added.", "success")
-            return redirect(url_for("organisations.accreditations", **request.args))
-        finally:
-            if upload:
-                upload.close()  # a large upload is spooled to a temporary file
-    return render_template(
-        "organisations/accreditations.html",
-        form=form,
-        org=org,
-        step=BY_SLUG["accreditations"],
-        action_form=ConfirmForm(),
-    )
-
-
-@bp.post("/profile/accreditations/done")
-def accreditations_done():
-    org = organisation()
-    if ConfirmForm().validate_on_submit():
-        services.update_profile(org, {"accreditations_answered": True}, actor=current_user)
-        db.session.commit()
-    return after_step(org, BY_SLUG["accreditations"])
-
-
-@bp.post("/profile/accreditations/<int:accreditation_id>/remove")
-def remove_accreditation(accreditation_id: int):
-    org = organisation()
-    accreditation = own(Accreditation, accreditation_id, org)
-    if ConfirmForm().validate_on_submit():
-        services.remove_accreditation(accreditation, actor=current_user)
-        db.session.commit()
-        files.remove(accreditation.evidence_name)
-        flash("Accreditation removed.", "success")
-    return redirect(url_for("organisations.accreditations", **request.args))
-
-
-@bp.get("/accreditations/<int:accreditation_id>/evidence")
-def accreditation_evidence(accreditation_id: int):
-    accreditation = own(Accreditation, accreditation_id, organisation())
-    if not accreditation.evidence_name:
-        abort(404)
-    return files.send(accreditation)

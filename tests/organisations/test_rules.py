@@ -8,13 +8,16 @@ import pytest
 
 from portal.organisations.rules import (
     LegalForm,
+    Premises,
     SizeBand,
+    classify_local,
     classify_sme,
     classify_vcse,
     gbp,
     needs_modern_slavery_statement,
     size_band,
 )
+from portal.postcodes.lookup import PostcodeAnswer
 
 M = Decimal(1_000_000)
 
@@ -123,3 +126,47 @@ def test_vcse_is_unknown_without_a_legal_form():
 )
 def test_money_in_explanations(amount, words):
     assert gbp(amount) == words
+
+
+def premises(what: str, postcode: str, status: str, declared: str | None = None) -> Premises:
+    answer = PostcodeAnswer(postcode, status, f"{postcode} looked up.")
+    return Premises(what, postcode, answer, declared)
+
+
+LOCAL = premises("Depot", "CW7 2UA", "local")
+OUTSIDE = premises("the registered address", "M1 1AE", "outside")
+ASKED = premises("Office", "CW12 1AA", "ask")
+DECLARED = premises("Shop", "CW12 1AB", "ask", declared="E06000049")
+DECLARED_OUTSIDE = premises("Yard", "CW12 1AC", "ask", declared="outside")
+
+
+@pytest.mark.parametrize(
+    ("found", "value", "explanation"),
+    [
+        ([OUTSIDE, ASKED, LOCAL], "local", "Local: Depot is in the force area. CW7 2UA looked up."),
+        (
+            [OUTSIDE, ASKED, DECLARED],
+            None,
+            "Local: not known until you say which council area Office (CW12 1AA) is in.",
+        ),
+        (
+            [OUTSIDE, DECLARED, DECLARED_OUTSIDE],
+            "declared",
+            "Declared local, to be verified: you say Shop (CW12 1AB) is in Cheshire East, which its "
+            "postcode cannot confirm.",
+        ),
+        (
+            [OUTSIDE, DECLARED_OUTSIDE],
+            "not_local",
+            "Not local: no premises in the force area (Cheshire East, Cheshire West and Chester, Halton, "
+            "Warrington); postcodes M1 1AE, CW12 1AC.",
+        ),
+    ],
+)
+def test_local_from_the_premises_in_order_local_unknown_declared_not_local(found, value, explanation):
+    result = classify_local(found)
+    assert (result.value, result.explanation) == (value, explanation)
+
+
+def test_local_has_no_result_without_premises():
+    assert classify_local([]) is None

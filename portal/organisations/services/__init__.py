@@ -20,7 +20,7 @@ from portal.organisations.models import (
     Organisation,
     OrganisationSite,
 )
-from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.postcodes.lookup import lookup_postcode
 from portal.reference.figures import figures_on
 from portal.time import utcnow
 
@@ -69,45 +69,20 @@ def premises(organisation: Organisation) -> list[tuple[str, Organisation | Organ
 
 
 def work_out_local_status(organisation: Organisation) -> None:
-    """Local if any premises is in the force area by its postcode. Otherwise not known while a
-    premises whose postcode cannot tell has no answer to "which council area?"; declared (to be
-    verified) if the supplier says one is in the force area; not local if none is."""
-    declared: list[str] = []
-    outside: list[str] = []
-    unanswered: list[str] = []
-    local: str | None = None
-    for what, place in premises(organisation):
-        answer = lookup_postcode(place.postcode)
-        place.needs_council_area = answer.status == "ask" and place.declared_authority is None
-        if answer.status == "local":
-            local = local or f"Local: {what} is in the force area. {answer.explanation}"
-        elif place.needs_council_area:
-            unanswered.append(f"{what} ({place.postcode})")
-        elif answer.status == "ask" and place.declared_authority in FORCE_AREA_AUTHORITIES:
-            declared.append(
-                f"{what} ({place.postcode}) is in {FORCE_AREA_AUTHORITIES[place.declared_authority]}"
-            )
-        else:
-            outside.append(place.postcode)
-    if local:
-        organisation.local_status, organisation.local_explanation = LocalStatus.LOCAL, local
-    elif unanswered:
-        organisation.local_status = None
-        organisation.local_explanation = (
-            f"Local: not known until you say which council area {' and '.join(unanswered)} "
-            f"{'is' if len(unanswered) == 1 else 'are'} in."
-        )
-    elif declared:
-        organisation.local_status = LocalStatus.DECLARED
-        organisation.local_explanation = f"Declared local, to be verified: you say {'; '.join(declared)}, which its postcode cannot confirm."
-    elif outside:
-        organisation.local_status = LocalStatus.NOT_LOCAL
-        organisation.local_explanation = (
-            f"Not local: no premises in the force area (Cheshire East, Cheshire West and Chester, Halton, "
-            f"Warrington); postcodes {', '.join(outside)}."
-        )
-    else:
+    """Look up each premises' postcode, mark those whose council area the supplier must say, and
+    apply the local rule (`rules.classify_local`)."""
+    result = rules.classify_local([_looked_up(what, place) for what, place in premises(organisation)])
+    if result is None:  # no premises with a postcode
         organisation.local_status, organisation.local_explanation = None, None
+    else:
+        organisation.local_status = LocalStatus(result.value) if result.value else None
+        organisation.local_explanation = result.explanation
+
+
+def _looked_up(what: str, place: Organisation | OrganisationSite) -> rules.Premises:
+    found = rules.Premises(what, place.postcode, lookup_postcode(place.postcode), place.declared_authority)
+    place.needs_council_area = found.needs_council_area
+    return found
 
 
 def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor: User) -> None:
@@ -122,16 +97,22 @@ def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor
         organisation.name = organisation.trading_name or organisation.legal_name or organisation.name
     db.session.flush()
     if before is not None:
-        after = classify(organisation).values()
-        if after != before:
-            audit.record(
-                "organisation.classification_changed",
-                organisation,
-                actor=actor,
-                before=_jsonable(before),
-                after=_jsonable(after),
-            )
-            emails.classification_changed(organisation, before, after)
+        _report_classification_change(organisation, before, actor=actor)
+
+
+def _report_classification_change(organisation: Organisation, before: dict[str, Any], *, actor: User) -> None:
+    """Audit and tell the procurement inbox where the answers changed a classification."""
+    after = classify(organisation).values()
+    if after == before:
+        return
+    audit.record(
+        "organisation.classification_changed",
+        organisation,
+        actor=actor,
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+    emails.classification_changed(organisation, before, after)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -163,6 +144,22 @@ def number_taken(column: sa.Column, value: str | None, organisation: Organisatio
 
 
 def add_accreditation(organisation: Organisation, form, stored, *, actor: User) -> Accreditation:
+    accreditation = _accreditation_from(form, stored)
+    organisation.accreditations.append(accreditation)
+    organisation.accreditations_answered = True
+    db.session.flush()
+    audit.record(
+        "organisation.accreditation_added",
+        organisation,
+        actor=actor,
+        accreditation_id=accreditation.id,
+        kind=accreditation.kind.value,
+    )
+    return accreditation
+
+
+def _accreditation_from(form, stored) -> Accreditation:
+    """The form's answers, with the evidence file `stored` (portal.files.store's answer) if any."""
     accreditation = Accreditation(
         kind=AccreditationKind(form.kind.data),
         other_name=form.other_name.data if form.kind.data == AccreditationKind.OTHER.value else None,
@@ -174,16 +171,6 @@ def add_accreditation(organisation: Organisation, form, stored, *, actor: User) 
         accreditation.evidence_filename = stored.filename
         accreditation.evidence_type = stored.content_type
         accreditation.evidence_size = stored.size
-    organisation.accreditations.append(accreditation)
-    organisation.accreditations_answered = True
-    db.session.flush()
-    audit.record(
-        "organisation.accreditation_added",
-        organisation,
-        actor=actor,
-        accreditation_id=accreditation.id,
-        kind=accreditation.kind.value,
-    )
     return accreditation
 
 
@@ -214,24 +201,25 @@ def decide_classification(
     )
     db.session.add(decision)
     db.session.flush()
-    verb = "verified" if _agrees(computed, value) else "overridden"
+    _record_decision(decision, "verified" if _agrees(computed, value) else "overridden", officer=officer)
+    return decision
+
+
+def _record_decision(decision: ClassificationDecision, verb: str, *, officer: User) -> None:
+    """The decision's audit record and its email to the organisation's members."""
+    organisation, classification = decision.organisation, decision.classification
     audit.record(
         f"organisation.{classification.value}_{verb}",
         organisation,
         actor=officer,
-        decided=value,
-        computed=str(computed),
-        note=note[:500],
+        decided=decision.decided_value,
+        computed=decision.computed_value,
+        note=decision.note[:500],
     )
+    label, value = LABELS[classification], DECISION_WORDS[decision.decided_value]
     emails.classification_decided(
-        organisation,
-        decision,
-        verb=verb,
-        label=LABELS[classification],
-        value=DECISION_WORDS[value],
-        note=note,
+        organisation, decision, verb=verb, label=label, value=value, note=decision.note
     )
-    return decision
 
 
 LABELS = {
@@ -262,9 +250,13 @@ def current_decisions(organisation: Organisation) -> dict[Classification, Classi
     return current
 
 
-# (yes, no) for each classification, as lists beside a record say them.
+# (yes, no) for each classification, as lists beside a record say them; the local ones are the
+# rules' words for a local status.
 STATUS_WORDS = {
-    Classification.LOCAL: ("Local", "Not local"),
+    Classification.LOCAL: (
+        rules.LOCAL_STATUS_WORDS[LocalStatus.LOCAL],
+        rules.LOCAL_STATUS_WORDS[LocalStatus.NOT_LOCAL],
+    ),
     Classification.SME: ("SME", "Not an SME"),
     Classification.VCSE: ("VCSE", "Not a VCSE"),
 }
@@ -274,23 +266,23 @@ def status_words(organisation: Organisation) -> dict[Classification, str]:
     """Local, SME and VCSE status in a word or two each, an officer's decision winning over the
     rules' answer ("Local (officer decision)"), for lists of organisations beside a record.
     Reads the organisation's decisions: load them with the organisations (selectinload)."""
-    computed = classify(organisation)
+    computed = classify(organisation).values()
     decided = current_decisions(organisation)
-    words = {}
-    for classification, value in (
-        (Classification.LOCAL, computed.local.value),
-        (Classification.SME, computed.sme.value),
-        (Classification.VCSE, computed.vcse.value),
-    ):
-        yes, no = STATUS_WORDS[classification]
-        if classification in decided:
-            words[classification] = (
-                f"{yes if decided[classification].decided_value else no} (officer decision)"
-            )
-        elif value == LocalStatus.DECLARED:
-            words[classification] = "Local: declared, to be verified"
-        elif value is None:
-            words[classification] = f"{yes}: not known"
-        else:
-            words[classification] = yes if value in (True, LocalStatus.LOCAL) else no
-    return words
+    return {
+        classification: _status_word(
+            classification, computed[classification.value], decided.get(classification)
+        )
+        for classification in STATUS_WORDS
+    }
+
+
+def _status_word(classification: Classification, value: Any, decision: ClassificationDecision | None) -> str:
+    yes, no = STATUS_WORDS[classification]
+    if decision is not None:
+        return f"{yes if decision.decided_value else no} (officer decision)"
+    if value == LocalStatus.DECLARED:
+        # "Local: declared, to be verified": named, as the SME and VCSE words beside it are.
+        return f"{yes}: {rules.LOCAL_STATUS_WORDS[LocalStatus.DECLARED].lower()}"
+    if value is None:
+        return f"{yes}: not known"
+    return yes if value in (True, LocalStatus.LOCAL) else no

@@ -121,26 +121,37 @@ def invite_colleague(organisation: Organisation, email: str, *, actor: User) -> 
     """Record the invitation and email its link. :raise Refused: the address is already a member
     here, or already has an invitation waiting here."""
     address = accounts.normalise_email(email)
-    member = sa.select(User.id).where(User.email == address, User.organisation_id == organisation.id)
-    if db.session.scalar(member) is not None:
-        raise Refused(f"This person is already a member of {organisation.name}")
-    waiting = db.session.scalar(_pending(organisation).where(OrganisationInvitation.email == address))
-    if waiting is not None:
-        raise Refused("You have already invited this person. Cancel that invitation below to send a new one")
+    _refuse_invitation(organisation, address)
     invitation = OrganisationInvitation(organisation=organisation, email=address, invited_by_id=actor.id)
     db.session.add(invitation)
     db.session.flush()
     audit.record(
         "organisation.invitation_sent", organisation, actor=actor, invitation_id=invitation.id, email=address
     )
-    token = tokens.make_token(tokens.COLLEAGUE_INVITATION, {"invitation": invitation.id, "email": address})
+    _send_invitation(invitation, inviter=actor)
+    return invitation
+
+
+def _refuse_invitation(organisation: Organisation, address: str) -> None:
+    """:raise Refused: `address` is a member here already, or has an invitation waiting here."""
+    member = sa.select(User.id).where(User.email == address, User.organisation_id == organisation.id)
+    if db.session.scalar(member) is not None:
+        raise Refused(f"This person is already a member of {organisation.name}")
+    waiting = db.session.scalar(_pending(organisation).where(OrganisationInvitation.email == address))
+    if waiting is not None:
+        raise Refused("You have already invited this person. Cancel that invitation below to send a new one")
+
+
+def _send_invitation(invitation: OrganisationInvitation, *, inviter: User) -> None:
+    """Email the invitation's signed link to the address invited."""
+    payload = {"invitation": invitation.id, "email": invitation.email}
+    token = tokens.make_token(tokens.COLLEAGUE_INVITATION, payload)
     emails.colleague_invitation(
         invitation,
-        inviter=actor,
+        inviter=inviter,
         join_link=link("organisations.join", token=token),
         expires=expires_at(invitation),
     )
-    return invitation
 
 
 def cancel_invitation(invitation: OrganisationInvitation, *, actor: User) -> None:
@@ -181,25 +192,44 @@ def join_organisation(invitation: OrganisationInvitation, user: User) -> None:
 def remove_member(member: User, *, actor: User) -> Organisation:
     """Move `member` out of the actor's organisation into a new draft of their own, end their
     sessions and tell them. Returns the new draft. :raise Refused:"""
-    organisation = db.session.scalar(
+    organisation = _locked_organisation(actor.organisation_id)
+    db.session.refresh(member)  # both as committed now that the organisation is locked
+    db.session.refresh(actor)
+    _refuse_removal(organisation, member, actor)
+    cancelled = _cancel_invitations_sent_by(member, organisation)
+    own = Organisation(name=member.name)
+    member.organisation = own
+    accounts.end_sessions(member)
+    db.session.flush()
+    _record_removal(organisation, member, own, cancelled, actor=actor)
+    return own
+
+
+def _locked_organisation(organisation_id: int | None) -> Organisation | None:
+    """The organisation as committed, its row locked until the transaction ends."""
+    return db.session.scalar(
         sa.select(Organisation)
-        .where(Organisation.id == actor.organisation_id)
+        .where(Organisation.id == organisation_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    db.session.refresh(member)  # both as committed now that the organisation is locked
-    db.session.refresh(actor)
+
+
+def _refuse_removal(organisation: Organisation | None, member: User, actor: User) -> None:
+    """:raise Refused: the actor removing themselves, a member no longer in the actor's
+    organisation, or the organisation's last member."""
     if member.id == actor.id:
         raise Refused(self_removal_words(organisation))
     if organisation is None or {member.organisation_id, actor.organisation_id} != {organisation.id}:
         raise Refused("This person is no longer a member of your organisation")
     if count_members(organisation) < 2:
         raise Refused(f"{organisation.name} must keep at least one member")
-    cancelled = _cancel_invitations_sent_by(member, organisation)
-    own = Organisation(name=member.name)
-    member.organisation = own
-    accounts.end_sessions(member)
-    db.session.flush()
+
+
+def _record_removal(
+    organisation: Organisation, member: User, own: Organisation, cancelled: list[int], *, actor: User
+) -> None:
+    """The removal's audit record, and the email to the member removed."""
     audit.record(
         "organisation.member_removed",
         organisation,
@@ -210,7 +240,6 @@ def remove_member(member: User, *, actor: User) -> Organisation:
         cancelled_invitations=cancelled,
     )
     emails.member_removed(organisation, member, remover=actor, own=own)
-    return own
 
 
 def self_removal_words(organisation: Organisation) -> str:

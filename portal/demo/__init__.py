@@ -1,6 +1,5 @@
-"""Demo data for benchmarks and demonstrations: a registry of seeders and `flask demo-data`.
-
-An area registers a seeder in its own `demo_data` module, which `register_commands` imports:
+"""Demo data for benchmarks and demonstrations: `flask demo-data` and its seeders, one module
+of this package for each area's tables, registered by name:
 
     @seeder("outbox")
     def seed_outbox(rows: int, rng: random.Random) -> int:
@@ -8,6 +7,8 @@ An area registers a seeder in its own `demo_data` module, which `register_comman
 
 `flask demo-data --rows N [--seed S]` runs every seeder in name order. Each seeder gets its own
 generator, derived from the seed and its name, so adding a seeder never changes another's data.
+The seeders write rows straight into the areas' tables (an executemany a chunk, no services), so
+they read the areas' models and rules, and no area imports them.
 """
 
 from __future__ import annotations
@@ -111,3 +112,6 @@ def demo_data_command(rows: int, seed: int) -> None:
     refresh_statistics()
     elapsed = time.perf_counter() - started
     click.echo(f"{sum(written.values())} rows from {len(written)} seeders in {elapsed:.2f}s")
+
+
+from portal.demo import opportunities, organisations, outbox, social_value, voluntary  # noqa: E402,F401  (the seeders register)
