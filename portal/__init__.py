@@ -19,7 +19,6 @@ from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.filters import filter_fields
 from portal.pages.facts import load_force_facts
-from portal.rows import summary_rows
 from portal.security import init_security
 from portal.time import london_datetime, spoken_duration
 
@@ -70,7 +69,6 @@ def register_templates(app: Flask) -> None:
     WTFormsHelpers(app)
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
-    app.jinja_env.globals["summary_rows"] = summary_rows
     app.jinja_env.globals["filter_fields"] = filter_fields
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
 

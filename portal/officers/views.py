@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import rows
 from portal.accounts import services as accounts
 from portal.accounts.access import admin_required
 from portal.accounts.models import Role, User
@@ -28,6 +27,8 @@ RECORD_LABELS = {
     "outbox_messages": "Email",
     "classification_decisions": "Decision",
 }
+# Who acted, where no account did.
+SYSTEM_ACTORS = {"cli": "Command line", "system": "The portal"}
 
 
 # Each state's tag, written once rather than by a macro call per row.
@@ -119,7 +120,8 @@ def outbox_messages():
         "officers/outbox.html",
         form=form,
         page=page,
-        rows=rows.outbox(page.items, row_link("officers.outbox_message", "message_id"), STATE_TAGS),
+        link=row_link("officers.outbox_message", "message_id"),
+        state_tags=STATE_TAGS,
     )
 
 
@@ -157,5 +159,9 @@ def audit():
     )
     page = newest_first(query, AuditRecord.id, values=values)
     return render_template(
-        "officers/audit.html", form=form, page=page, rows=rows.audit(page.items, RECORD_LABELS)
+        "officers/audit.html",
+        form=form,
+        page=page,
+        record_labels=RECORD_LABELS,
+        system_actors=SYSTEM_ACTORS,
     )

@@ -9,7 +9,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from portal import rows
 from portal.accounts.access import member_organisation, public
 from portal.accounts.models import User
 from portal.changes import committed
@@ -18,9 +17,8 @@ from portal.filters import filter_fields, read_filters
 from portal.forms import ConfirmForm
 from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
-from portal.opportunities.models import PROCEDURE_NAMES, AlertOptOut, Interest, Opportunity
+from portal.opportunities.models import AlertOptOut, Interest, Opportunity
 from portal.opportunities.services import responses
-from portal.organisations.rules import gbp
 from portal.pagination import row_link
 from portal.reference.cpv import division_reading
 from portal.time import utcnow
@@ -49,13 +47,8 @@ def opportunities():
         closed=chosen["status"] == "closed",
         page=page,
         searched=bool(chosen["q"]) and not queries.search_words(chosen["q"]),
-        results=rows.opportunity_results(
-            page.items,
-            row_link("opportunities.opportunity", "opportunity_id"),
-            PROCEDURE_NAMES,
-            utcnow(),
-            gbp,
-        ),
+        link=row_link("opportunities.opportunity", "opportunity_id"),
+        now=utcnow(),
     )
 
 

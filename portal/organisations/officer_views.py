@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal import files, rows
+from portal import files
 from portal.extensions import db
 from portal.forms import bind_filters
 from portal.organisations import officer_bp, queries, services
 from portal.organisations.forms import DecisionForm, OrganisationFilterForm
 from portal.organisations.models import Accreditation, Classification, Organisation
+from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.organisations.steps import steps_for
 from portal.pagination import newest_first, row_link
 
@@ -25,9 +26,8 @@ def organisations():
         "organisations/officers/organisations.html",
         form=form,
         page=page,
-        rows=rows.organisations(
-            page.items, row_link("organisations_officers.organisation", "organisation_id")
-        ),
+        link=row_link("organisations_officers.organisation", "organisation_id"),
+        local_status_words=LOCAL_STATUS_WORDS,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from portal import audit, rows
+from portal import audit
 from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
@@ -86,9 +86,7 @@ def offers_queue():
         form=filters.form,
         fields=filters.fields,
         page=page,
-        rows=rows.offer_queue(
-            page.items, row_link("social_value_officers.offer", "offer_id"), workflow.STATE_TAGS
-        ),
+        link=row_link("social_value_officers.offer", "offer_id"),
     )
 
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import files, rows
+from portal import files
 from portal.accounts.access import member_organisation, public
 from portal.changes import committed
 from portal.extensions import db
@@ -57,9 +57,7 @@ def offers():
     return render_template(
         "social_value/offers.html",
         page=page,
-        rows=rows.organisation_offers(
-            page.items, row_link("social_value.offer", "offer_id"), workflow.STATE_TAGS
-        ),
+        link=row_link("social_value.offer", "offer_id"),
         organisation=organisation,
     )
 
