@@ -213,7 +213,17 @@ def import_rows(
     """Load the file's live rows, swap them in and record the import, committing the three together."""
     counts = Counts()
     row_count = load_and_swap(directory_rows(reader, layout, counts), batch_size, progress, file_name)
-    summary = ImportSummary(
+    summary = summarise(file_name, layout, counts, row_count, started_at)
+    record_import(summary)
+    db.session.commit()  # the swap and its record, together
+    return summary
+
+
+def summarise(
+    file_name: str, layout: Layout, counts: Counts, row_count: int, started_at: datetime
+) -> ImportSummary:
+    """The import's record: the rows now live, and how many of the file's were left out."""
+    return ImportSummary(
         file_name=file_name[:255],
         file_format=layout.file_format,
         row_count=row_count,
@@ -222,9 +232,6 @@ def import_rows(
         started_at=started_at,
         imported_at=utcnow(),
     )
-    record_import(summary)
-    db.session.commit()  # the swap and its record, together
-    return summary
 
 
 def record_import(summary: ImportSummary) -> None:
