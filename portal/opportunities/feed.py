@@ -177,21 +177,13 @@ def _release_json(
 
 
 def _tender(row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | None) -> dict:
-    # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
-    # "the bid submission deadline has passed"); evaluation and award are the award stage's.
-    # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
-    status = "complete" if ended_at else "active"
+    status = _tender_status(ended_at)
     tender = {
         "id": row.reference,
         "title": row.title,
         "description": row.summary,
         "status": status,
-        # amount excludes VAT; amountGross (UK extension) includes it, as Find a Tender's do.
-        "value": {
-            "amount": float(row.value_ex_vat),
-            "amountGross": float(value_including_vat(row.value_ex_vat, row.vat_rate)),
-            "currency": "GBP",
-        },
+        "value": _value(row),
         "procurementMethod": METHODS[row.procedure],
         "procurementMethodDetails": PROCEDURE_NAMES[row.procedure],
         "items": _items(row, lots),
@@ -199,25 +191,40 @@ def _tender(row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | 
         "suitability": {"sme": row.suitable_sme, "vcse": row.suitable_vcse},
     }
     if lots:
-        tender["lots"] = [
-            {
-                "id": str(lot.number),
-                "title": lot.title,
-                "value": {"amount": lot.value_ex_vat, "currency": "GBP"},
-                "status": status,
-            }
-            for lot in lots
-        ]
+        tender["lots"] = [_lot(lot, status) for lot in lots]
     if row.notice_url:
-        tender["documents"] = [
-            {
-                "id": "notice",
-                "documentType": "tenderNotice",
-                "title": "Notice where bids are made",
-                "url": row.notice_url,
-            }
-        ]
+        tender["documents"] = [_notice(row.notice_url)]
     return tender
+
+
+def _tender_status(ended_at: datetime | None) -> str:
+    # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
+    # "the bid submission deadline has passed"); evaluation and award are the award stage's.
+    # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
+    return "complete" if ended_at else "active"
+
+
+def _value(row: OpportunityRow) -> dict:
+    # amount excludes VAT; amountGross (UK extension) includes it, as Find a Tender's do.
+    return {
+        "amount": float(row.value_ex_vat),
+        "amountGross": float(value_including_vat(row.value_ex_vat, row.vat_rate)),
+        "currency": "GBP",
+    }
+
+
+def _lot(lot: LotRow, status: str) -> dict:
+    return {
+        "id": str(lot.number),
+        "title": lot.title,
+        "value": {"amount": lot.value_ex_vat, "currency": "GBP"},
+        "status": status,
+    }
+
+
+def _notice(url: str) -> dict:
+    """The tender notice, where bids are made."""
+    return {"id": "notice", "documentType": "tenderNotice", "title": "Notice where bids are made", "url": url}
 
 
 def _items(row: OpportunityRow, lots: tuple[LotRow, ...]) -> list[dict]:
