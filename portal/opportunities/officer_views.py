@@ -251,34 +251,44 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
     """Declare no conflict of interest, then read and score the organisation's response."""
     shown = _opportunity(opportunity_id)
     response = _respondent(shown, organisation_id)
-    officer = current_user._get_current_object()
     declaration = DeclarationForm(prefix="declare")
-    data = {"score": response.score.score, "comment": response.score.comment} if response.score else None
-    form = ScoreForm(data=data if request.method == "GET" else None)
-    if request.method == "POST" and "declare-submit" in request.form:
-        if declaration.validate_on_submit():
-            responses.declare_no_conflict(shown, response.organisation, officer=officer)
-            db.session.commit()
-            flash(
-                f"Your declaration is recorded: you can score {response.organisation.name}'s response.",
-                "success",
-            )
-            return redirect(request.path)
-    elif form.validate_on_submit():
-        scored = committed(
-            lambda: responses.score(
-                response, shown, officer=officer, value=form.score.data, comment=form.comment.data
-            ),
-            f"{response.organisation.name}'s response is scored.",
-        )
-        if scored:
-            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
+    form = _score_form(response)
+    declaring = request.method == "POST" and "declare-submit" in request.form
+    if declaring and declaration.validate_on_submit():
+        return _declare_no_conflict(shown, response)
+    if not declaring and form.validate_on_submit() and _score(shown, response, form):
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/response.html",
         opportunity=shown,
         response=response,
         declaration=declaration,
         form=declaration if declaration.errors else form,
+    )
+
+
+def _score_form(response: responses.Response) -> ScoreForm:
+    """The score form, first drawn with the response's score and comment where it has them."""
+    data = {"score": response.score.score, "comment": response.score.comment} if response.score else None
+    return ScoreForm(data=data if request.method == "GET" else None)
+
+
+def _declare_no_conflict(shown: Opportunity, response: responses.Response):
+    officer = current_user._get_current_object()
+    responses.declare_no_conflict(shown, response.organisation, officer=officer)
+    db.session.commit()
+    flash(f"Your declaration is recorded: you can score {response.organisation.name}'s response.", "success")
+    return redirect(request.path)
+
+
+def _score(shown: Opportunity, response: responses.Response, form: ScoreForm) -> bool:
+    """Score the response from the form; whether it was scored (a refusal is said)."""
+    officer = current_user._get_current_object()
+    return committed(
+        lambda: responses.score(
+            response, shown, officer=officer, value=form.score.data, comment=form.comment.data
+        ),
+        f"{response.organisation.name}'s response is scored.",
     )
 
 
