@@ -74,18 +74,7 @@ def claim(limit: int, now: datetime) -> list[int]:
 
     PostgreSQL skips rows another worker has locked; SQLite serialises writers (one worker).
     """
-    stale = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.or_(
-        sa.and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= now),
-        sa.and_(OutboxMessage.state == MessageState.SENDING, OutboxMessage.claimed_at < stale),
-    )
-    ids = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    ids = _due_ids(limit, now)
     if ids:
         db.session.execute(
             sa.update(OutboxMessage)
@@ -94,6 +83,23 @@ def claim(limit: int, now: datetime) -> list[int]:
         )
     db.session.commit()
     return list(ids)
+
+
+def _due_ids(limit: int, now: datetime) -> list[int]:
+    """Up to `limit` due messages, oldest first: queued ones whose time has come, and claimed ones
+    whose claim has expired (their worker died). Locked until the claim commits."""
+    stale = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
+    due = sa.or_(
+        sa.and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.state == MessageState.SENDING, OutboxMessage.claimed_at < stale),
+    )
+    return db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
 
 
 def build_message(message: OutboxMessage) -> Message:
