@@ -60,7 +60,7 @@ def outer(a):
 '''
     assert sorted(function_lengths(source, "example.py")) == [
         (2, "example.py:9 inner"),
-        (7, "example.py:4 outer"),
+        (9, "example.py:4 outer"),
     ]
 
 
