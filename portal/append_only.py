@@ -43,38 +43,35 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
 
 def create_append_only_triggers(op, table: str) -> None:
     """For a migration: database triggers that refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL)."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            sa.text(
-                f"""
-                CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$
-                BEGIN
-                    RAISE EXCEPTION '{table} rows are append-only' USING ERRCODE = 'P0001';
-                END;
-                $$ LANGUAGE plpgsql
-                """
-            )
-        )
-        op.execute(
-            sa.text(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-            )
-        )
-        op.execute(
-            sa.text(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-            )
-        )
-        return
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(
-            sa.text(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
-            )
-        )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in (_postgresql_triggers if postgres else _sqlite_triggers)(table):
+        op.execute(sa.text(statement))
+
+
+def _postgresql_triggers(table: str) -> list[str]:
+    """One function that raises, run before each row's UPDATE or DELETE and before a TRUNCATE."""
+    return [
+        f"""
+        CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION '{table} rows are append-only' USING ERRCODE = 'P0001';
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
+    ]
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    """A trigger for each of UPDATE and DELETE that aborts the statement (SQLite has no TRUNCATE)."""
+    return [
+        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+        for verb in ("UPDATE", "DELETE")
+    ]
 
 
 def drop_append_only_triggers(op, table: str) -> None:

@@ -27,12 +27,22 @@ def committed(
     try:
         change()
     except Refused as error:
-        db.session.rollback()
-        if error.field in (fields or {}):
-            fields[error.field].errors.append(str(error))
-        else:
-            flash(f"{error}.")
+        _roll_back(error, fields or {})
         return False
+    return _commit(done, clash)
+
+
+def _roll_back(refusal: Refused, fields: dict[str, Field]) -> None:
+    """Undo the refused change and say why, at its field where the page has it."""
+    db.session.rollback()
+    if refusal.field in fields:
+        fields[refusal.field].errors.append(str(refusal))
+    else:
+        flash(f"{refusal}.")
+
+
+def _commit(done: str, clash: str | None) -> bool:
+    """Commit and say `done`; or, with `clash`, roll back what a unique constraint refuses and say that."""
     try:
         db.session.commit()
     except sa.exc.IntegrityError:

@@ -51,26 +51,27 @@ def run_daily(now: datetime | None = None) -> dict[str, str]:
     """Run each task not yet run today; returns each task's outcome."""
     now = now or utcnow()
     today = london_today(now)
-    outcomes: dict[str, str] = {}
-    for name in sorted(DAILY_TASKS):
-        done = db.session.scalar(sa.select(JobRun.id).where(JobRun.name == name, JobRun.run_on == today))
-        if done:
-            outcomes[name] = "already ran today"
-            continue
-        try:
-            db.session.add(JobRun(name=name, run_on=today))
-            db.session.flush()  # a concurrent run of the same task fails here, before any work
-            DAILY_TASKS[name](now)
-            db.session.commit()
-            outcomes[name] = "done"
-        except IntegrityError:
-            db.session.rollback()
-            outcomes[name] = "already ran today"
-        except Exception:
-            db.session.rollback()
-            log.exception("daily task %s failed; it will run again next time", name)
-            outcomes[name] = "failed"
-    return outcomes
+    return {name: _run_once_a_day(name, now, today) for name in sorted(DAILY_TASKS)}
+
+
+def _run_once_a_day(name: str, now: datetime, today: date) -> str:
+    """Run the task with its run record, unless it ran today; its outcome."""
+    done = db.session.scalar(sa.select(JobRun.id).where(JobRun.name == name, JobRun.run_on == today))
+    if done:
+        return "already ran today"
+    try:
+        db.session.add(JobRun(name=name, run_on=today))
+        db.session.flush()  # a concurrent run of the same task fails here, before any work
+        DAILY_TASKS[name](now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return "already ran today"
+    except Exception:
+        db.session.rollback()
+        log.exception("daily task %s failed; it will run again next time", name)
+        return "failed"
+    return "done"
 
 
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")

@@ -130,36 +130,65 @@ def transition(
     state, the move's effects, the audit record and its emails, in the caller's transaction.
     :raise Refused:"""
     table = table_of(record)
+    chosen = _move_for(table, record, move, actor)
+    change = Change(record, chosen, record.state, actor, (note or "").strip())
+    _check_allowed(table, change, revision)
+    _apply(table, change)
+    _record(table, change)
+    return chosen
+
+
+def _words(table: Workflow, move: Move, state: enum.Enum) -> dict[str, str]:
+    """What a refusal's message may say: {noun}, {state} (before the move) and {target}."""
+    return {"noun": table.noun, "state": state.value, "target": move.target.value}
+
+
+def _move_for(table: Workflow, record: Any, move: str, actor: User | None) -> Move:
+    """The table's move of that name, where this kind of actor may make it. :raise Refused:"""
     chosen = table.moves.get(move)
     if chosen is None:
         raise Refused(f"There is no such step for a {table.noun}")
-    words = {"noun": table.noun, "state": record.state.value, "target": chosen.target.value}
     if kind_of(actor) not in chosen.by:
         makers = _MAKERS.get(chosen.by - SYSTEM, "the supplier or the procurement unit")
-        raise Refused(table.not_yours.format(makers=makers, **words))
-    change = Change(record, chosen, record.state, actor, (note or "").strip())
+        raise Refused(table.not_yours.format(makers=makers, **_words(table, chosen, record.state)))
+    return chosen
+
+
+def _check_allowed(table: Workflow, change: Change, revision: int | None) -> None:
+    """Refuse another kind of record's move, a stale page, a move from another state, a missing
+    required note, and whatever the move's own checks refuse. :raise Refused:"""
+    move, words = change.move, _words(table, change.move, change.before)
     if table.kind_check is not None:
         table.kind_check(change)
-    if revision is not None and revision != record.revision:
+    if revision is not None and revision != change.record.revision:
         raise Refused(table.stale.format(**words))
-    if record.state not in chosen.sources:
-        raise Refused((chosen.wrong_state or table.wrong_state).format(**words))
-    if chosen.note == "required" and not change.note:
-        raise Refused(chosen.note_missing, field="note")
-    for check in chosen.checks:
+    if change.before not in move.sources:
+        raise Refused((move.wrong_state or table.wrong_state).format(**words))
+    if move.note == "required" and not change.note:
+        raise Refused(move.note_missing, field="note")
+    for check in move.checks:
         check(change)
+
+
+def _apply(table: Workflow, change: Change) -> None:
+    """The new state and the move's effects, flushed together.
+    :raise Refused: someone else moved the record meanwhile."""
     with db.session.no_autoflush:  # the state and its effects reach the database together
-        record.state = chosen.target
-        for effect in chosen.effects:
+        change.record.state = change.move.target
+        for effect in change.move.effects:
             effect(change)
     try:
         db.session.flush()  # the revision check: a concurrent move makes this one stale
     except StaleDataError as error:
-        raise Refused(table.clash.format(**words)) from error
-    action = (chosen.audited_as or table.audit_action).format(
-        noun=table.noun, move=chosen.name, target=chosen.target.value
+        raise Refused(table.clash.format(**_words(table, change.move, change.before))) from error
+
+
+def _record(table: Workflow, change: Change) -> None:
+    """The move's audit record, then its emails."""
+    move = change.move
+    action = (move.audited_as or table.audit_action).format(
+        noun=table.noun, move=move.name, target=move.target.value
     )
-    audit.record(action, table.audit_under(record), actor=actor, **table.audit_details(change))
-    for email in chosen.emails:
+    audit.record(action, table.audit_under(change.record), actor=change.actor, **table.audit_details(change))
+    for email in move.emails:
         email(change)
-    return chosen

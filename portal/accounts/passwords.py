@@ -29,20 +29,24 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
     lowered = password.lower()
-    # A common password stays common with digits or symbols added at the end, or repeated.
-    stem = re.sub(r"[\d\W_]+$", "", lowered)
-    repeated = re.fullmatch(r"(.+?)\1+", lowered)
-    unit = repeated.group(1) if repeated else ""
-    if (
-        lowered in common_passwords()
-        or (len(stem) >= 6 and stem in common_passwords())
-        or (repeated and (len(unit) <= 3 or unit in common_passwords()))
-    ):
+    if _too_common(lowered):
         return "Password is too easy to guess: choose a less common password, such as three random words"
     personal = {email.lower(), email.lower().split("@")[0], name.lower().replace(" ", "")} - {""}
     if any(part and part in lowered.replace(" ", "") for part in personal if len(part) >= 4):
         return "Password must not contain your name or email address"
     return None
+
+
+def _too_common(lowered: str) -> bool:
+    """A common password stays common with digits or symbols added at the end, or repeated."""
+    stem = re.sub(r"[\d\W_]+$", "", lowered)
+    repeated = re.fullmatch(r"(.+?)\1+", lowered)
+    unit = repeated.group(1) if repeated else ""
+    return bool(
+        lowered in common_passwords()
+        or (len(stem) >= 6 and stem in common_passwords())
+        or (repeated and (len(unit) <= 3 or unit in common_passwords()))
+    )
 
 
 def hasher() -> PasswordHasher:

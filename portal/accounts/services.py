@@ -44,10 +44,17 @@ def register_supplier(
     if invitation is not None and invitation.email != address:
         raise ValueError("an invitation joins only the address it was sent to")
     password_hash = hash_password(password)  # before the look-up: both paths take as long
-    if find_user(address) is not None:
+    organisation = invitation.organisation if invitation else Organisation(name=organisation_name)
+    user = None if find_user(address) else _add_supplier(address, name, password_hash, organisation)
+    if user is None:
         emails.already_registered(address)
         return None
-    organisation = invitation.organisation if invitation else Organisation(name=organisation_name)
+    _record_registration(user, invitation)
+    return user
+
+
+def _add_supplier(address: str, name: str, password_hash: str, organisation: Organisation) -> User | None:
+    """The new account, a member of `organisation`; None where the address got an account meanwhile."""
     user = User(
         email=address,
         name=name,
@@ -60,15 +67,19 @@ def register_supplier(
             db.session.add_all([organisation, user])
             user.organisation = organisation  # once both are in the session (an invitation's already is)
     except IntegrityError:
-        emails.already_registered(address)
         return None
-    details = {"organisation_id": organisation.id}
+    return user
+
+
+def _record_registration(user: User, invitation: OrganisationInvitation | None) -> None:
+    """Audit the registration and send the verification link, unless an invitation's link proved
+    the address (its caller accepts the invitation)."""
+    details = {"organisation_id": user.organisation.id}
     if invitation is not None:
         details["invitation_id"] = invitation.id
     audit.record("account.registered", user, actor=user, **details)
     if invitation is None:
-        send_verification(user)  # an invitation's link proved the address: its caller accepts it
-    return user
+        send_verification(user)
 
 
 def send_verification(user: User) -> None:
@@ -164,12 +175,26 @@ def create_staff(
 ) -> User:
     """A staff account (never in an organisation). Without a password, the person is emailed a
     link to set one. :raise ValueError: the address already has an account."""
+    user = _staff_account(normalise_email(email), name, role, password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "account.staff_created", user, actor=actor, source="cli", role=role.value, invited=password is None
+    )
+    if password is None:
+        _send_staff_invitation(user, actor)
+    return user
+
+
+def _staff_account(address: str, name: str, role: Role, password: str | None) -> User:
+    """With a password (given by whoever creates the account), the account is ready to use;
+    without, its owner sets one from the invitation, which also proves the address.
+    :raise ValueError: not a staff role, or the address already has an account."""
     if role not in {Role.OFFICER, Role.ADMIN}:
         raise ValueError("staff are officers or admins")
-    address = normalise_email(email)
     if find_user(address) is not None:
         raise ValueError(f"{address} already has an account")
-    user = User(
+    return User(
         email=address,
         name=name,
         role=role,
@@ -177,19 +202,11 @@ def create_staff(
         password_hash=hash_password(password) if password else None,
         password_changed_at=utcnow() if password else None,
     )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        "account.staff_created", user, actor=actor, source="cli", role=role.value, invited=password is None
-    )
-    if password is None:
-        emails.staff_invitation(
-            user,
-            actor,
-            password_link(user, tokens.INVITATION),
-            utcnow() + tokens.LIFETIMES[tokens.INVITATION],
-        )
-    return user
+
+
+def _send_staff_invitation(user: User, actor: User | None) -> None:
+    expires_at = utcnow() + tokens.LIFETIMES[tokens.INVITATION]
+    emails.staff_invitation(user, actor, password_link(user, tokens.INVITATION), expires_at)
 
 
 def user_for_password_link(token: str, purpose: str) -> User:

@@ -16,9 +16,11 @@ from portal.accounts.forms import (
     SignInForm,
 )
 from portal.accounts.limits import client_address, failed, submitted_email
+from portal.accounts.models import User
 from portal.ethics.services import pledge_status
 from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
+from portal.organisations.models import OrganisationInvitation
 from portal.organisations.services import colleagues
 
 SIGN_IN_LIMITS = {"methods": ["POST"], "deduct_when": failed}
@@ -78,29 +80,35 @@ def register_by_invitation(token: str):
     form = RegisterForm(email=invitation.email)
     del form.organisation_name
     join_url = url_for("organisations.join", token=token)
-    if form.validate_on_submit():
-        if services.normalise_email(form.email.data) != invitation.email:
-            form.email.errors.append(
-                f"Enter the email address your invitation was sent to, {invitation.email}"
-            )
-        else:
-            user = services.register_supplier(
-                name=form.name.data,
-                email=invitation.email,
-                password=form.password.data,
-                invitation=invitation,
-            )
-            if user is not None:
-                colleagues.accept_invitation(invitation, user)
-            db.session.commit()
-            organisation = invitation.organisation.name
-            if user is None:
-                flash(f"You already have an account with {invitation.email}. Sign in to join {organisation}.")
-                return redirect(url_for("accounts.login", next=join_url))
-            sessions.start_session(user)
-            flash(f"Your account is ready and you have joined {organisation}.", "success")
-            return redirect(url_for("organisations.colleagues"))
+    if form.validate_on_submit() and _is_invited_address(form, invitation):
+        return _join_by_registering(form, invitation, join_url)
     return render_template("accounts/register.html", form=form, invitation=invitation, join_url=join_url)
+
+
+def _is_invited_address(form: RegisterForm, invitation: OrganisationInvitation) -> bool:
+    """Whether the form gives the address the invitation was sent to; where not, the field says so."""
+    if services.normalise_email(form.email.data) == invitation.email:
+        return True
+    form.email.errors.append(f"Enter the email address your invitation was sent to, {invitation.email}")
+    return False
+
+
+def _join_by_registering(form: RegisterForm, invitation: OrganisationInvitation, join_url: str):
+    """Register the invited person as a member of the inviting organisation and sign them in; an
+    address with an account already is sent to sign in and join from there."""
+    user = services.register_supplier(
+        name=form.name.data, email=invitation.email, password=form.password.data, invitation=invitation
+    )
+    if user is not None:
+        colleagues.accept_invitation(invitation, user)
+    db.session.commit()
+    organisation = invitation.organisation.name
+    if user is None:
+        flash(f"You already have an account with {invitation.email}. Sign in to join {organisation}.")
+        return redirect(url_for("accounts.login", next=join_url))
+    sessions.start_session(user)
+    flash(f"Your account is ready and you have joined {organisation}.", "success")
+    return redirect(url_for("organisations.colleagues"))
 
 
 def _link_problem(error: tokens.InvalidLink, purpose: str) -> tuple[str, int]:
@@ -218,17 +226,22 @@ def set_password_from_link(token: str, purpose: str):
         return _link_problem(error, kind)
     form = ResetPasswordForm(known_email=user.email, known_name=user.name)
     if form.validate_on_submit():
-        services.set_password(user, form.password.data, reason=kind)
-        if not user.is_verified:
-            services.verify_email(user)  # the link reached this address, which proves it
-        db.session.commit()
-        sessions.end_session()
-        done = "changed" if kind == "reset" else "set"
-        flash(f"Your password has been {done}. Sign in with your new password.", "success")
-        return redirect(url_for("accounts.login"))
+        return _save_password(user, form.password.data, kind)
     return render_template(
         "accounts/reset_password.html", form=form, invitation=kind == "invitation", user=user
     )
+
+
+def _save_password(user: User, password: str, kind: str):
+    """Set the password chosen from a reset or invitation link, and send the person to sign in with it."""
+    services.set_password(user, password, reason=kind)
+    if not user.is_verified:
+        services.verify_email(user)  # the link reached this address, which proves it
+    db.session.commit()
+    sessions.end_session()
+    done = "changed" if kind == "reset" else "set"
+    flash(f"Your password has been {done}. Sign in with your new password.", "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.get("/account")

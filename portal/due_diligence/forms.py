@@ -216,13 +216,7 @@ class RatingFilterForm(FlaskForm):
 
 def answer_rows(row) -> list[tuple[str, str, str]]:
     """(question, answer, field id) for a summary list of saved answers."""
-    audits = [
-        f"{AUDIT_NAMES[SocialAudit.OTHER]}: {row.other_audit}"
-        if audit == SocialAudit.OTHER and row.other_audit
-        else AUDIT_NAMES[SocialAudit(audit)]
-        for audit in row.social_audits
-    ]
-    rows = [
+    return [
         ("Sector", SECTOR_NAMES[row.sector], "sector"),
         (
             "Where goods are made or sourced",
@@ -231,13 +225,26 @@ def answer_rows(row) -> list[tuple[str, str, str]]:
         ),
         ("Countries outside the UK", row.countries or "None named", "countries"),
         ("Agency workers or subcontracted labour", "Yes" if row.agency_labour else "No", "agency_labour"),
-    ]
-    if row.agency_labour:
-        checks = "; ".join(AGENCY_CHECK_NAMES[AgencyCheck(check)] for check in row.agency_checks)
-        rows.append(("Checks on every agency or subcontractor", checks, "agency_checks"))
-    return [
-        *rows,
-        ("Social audits in the last 3 years", "; ".join(audits), "social_audits"),
+        *_agency_checks_rows(row),
+        ("Social audits in the last 3 years", _audits_answer(row), "social_audits"),
         ("Confidential grievance route", "Yes" if row.grievance_route else "No", "grievance_route"),
         ("Modern slavery training in the last 2 years", TRAINING_NAMES[row.training], "training"),
     ]
+
+
+def _agency_checks_rows(row) -> list[tuple[str, str, str]]:
+    """The checks on agencies, asked only of an organisation that uses agency labour."""
+    if not row.agency_labour:
+        return []
+    checks = "; ".join(AGENCY_CHECK_NAMES[AgencyCheck(check)] for check in row.agency_checks)
+    return [("Checks on every agency or subcontractor", checks, "agency_checks")]
+
+
+def _audits_answer(row) -> str:
+    """The social audits named; "Other" with what the organisation wrote, where it wrote it."""
+    return "; ".join(
+        f"{AUDIT_NAMES[SocialAudit.OTHER]}: {row.other_audit}"
+        if audit == SocialAudit.OTHER and row.other_audit
+        else AUDIT_NAMES[SocialAudit(audit)]
+        for audit in row.social_audits
+    )

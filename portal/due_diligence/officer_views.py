@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.due_diligence import officer_bp, queries, services
 from portal.due_diligence.forms import FollowUpForm, RatingFilterForm
+from portal.due_diligence.models import DueDiligenceAnswers
 from portal.due_diligence.views import answers_shown
 from portal.extensions import db
 from portal.forms import bind_filters
@@ -29,12 +30,7 @@ def due_diligence_organisation(organisation_id: int):
     answers = db.first_or_404(queries.organisation_answers(organisation_id))
     form = FollowUpForm()
     if form.validate_on_submit():
-        services.record_follow_up(answers, form.note.data, officer=current_user)
-        db.session.commit()
-        flash("Follow-up recorded.", "success")
-        return redirect(
-            url_for("due_diligence_officers.due_diligence_organisation", organisation_id=organisation_id)
-        )
+        return _record_follow_up(answers, form)
     org = answers.organisation
     follow_ups = db.session.scalars(queries.follow_ups(organisation_id).limit(FOLLOW_UPS_SHOWN + 1)).all()
     return render_template(
@@ -45,4 +41,13 @@ def due_diligence_organisation(organisation_id: int):
         follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
         more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,
         form=form,
+    )
+
+
+def _record_follow_up(answers: DueDiligenceAnswers, form: FollowUpForm):
+    services.record_follow_up(answers, form.note.data, officer=current_user)
+    db.session.commit()
+    flash("Follow-up recorded.", "success")
+    return redirect(
+        url_for("due_diligence_officers.due_diligence_organisation", organisation_id=answers.organisation_id)
     )

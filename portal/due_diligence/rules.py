@@ -97,6 +97,10 @@ Answers = Mapping[str, Answer]
 Clause = Mapping[str, frozenset[str]]
 
 
+# The keys a [[rules]] entry may have.
+RULE_KEYS = frozenset({"id", "title", "points", "why", "lower", "when", "when_any", "unless", "after_any"})
+
+
 class RulesError(ValueError):
     """The rules file is not one the portal can apply."""
 
@@ -221,30 +225,10 @@ def parse_rules(data: Mapping[str, Any]) -> Rules:
 
 
 def _parse_rule(entry: Mapping[str, Any], number: int, earlier: set[str]) -> Rule:
+    """One [[rules]] entry. :raise RulesError: naming the rule and what is wrong."""
     where = f"rule {number} ({entry.get('id', 'no id')})"
-    for key in ("id", "title", "why", "lower"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise RulesError(f"{where}: {key} must be some text")
-    if entry["id"] in earlier:
-        raise RulesError(f"{where}: the id is used twice")
-    if not _is_int(entry.get("points")) or entry["points"] <= 0:
-        raise RulesError(f"{where}: points must be a whole number above 0")
-    unknown = set(entry) - {
-        "id",
-        "title",
-        "points",
-        "why",
-        "lower",
-        "when",
-        "when_any",
-        "unless",
-        "after_any",
-    }
-    if unknown:
-        raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+    _check_rule_entry(entry, where, earlier)
     after_any = tuple(entry.get("after_any", ()))
-    if any(rule_id not in earlier for rule_id in after_any):
-        raise RulesError(f"{where}: after_any must name rules listed before it")
     clauses = {
         key: _parse_clause(entry.get(key, {}), f"{where} {key}") for key in ("when", "when_any", "unless")
     }
@@ -259,6 +243,21 @@ def _parse_rule(entry: Mapping[str, Any], number: int, earlier: set[str]) -> Rul
         after_any=after_any,
         **clauses,
     )
+
+
+def _check_rule_entry(entry: Mapping[str, Any], where: str, earlier: set[str]) -> None:
+    """The entry's texts, id, points and keys, and that after_any names earlier rules only."""
+    for key in ("id", "title", "why", "lower"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise RulesError(f"{where}: {key} must be some text")
+    if entry["id"] in earlier:
+        raise RulesError(f"{where}: the id is used twice")
+    if not _is_int(entry.get("points")) or entry["points"] <= 0:
+        raise RulesError(f"{where}: points must be a whole number above 0")
+    if unknown := set(entry) - RULE_KEYS:
+        raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+    if any(rule_id not in earlier for rule_id in entry.get("after_any", ())):
+        raise RulesError(f"{where}: after_any must name rules listed before it")
 
 
 def _parse_clause(clause: Any, where: str) -> Clause:

@@ -93,17 +93,37 @@ def save_answers(
     if row is not None:
         assessment = _rate(row, answers, facts, rules, actor)
     else:
-        row = DueDiligenceAnswers(organisation_id=organisation.id)
-        assessment = _rate(row, answers, facts, rules, actor)
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-        except IntegrityError:
-            # A colleague's first answers were saved a moment ago: these, the later, replace them.
-            row = answers_of(organisation)
-            before = row.rating
-            assessment = _rate(row, answers, facts, rules, actor)
+        row, before, assessment = _add_first_answers(organisation, answers, facts, rules, actor)
     db.session.flush()
+    _record_answered(organisation, row, assessment, before, actor)
+    return row, assessment
+
+
+def _add_first_answers(
+    organisation: Organisation, answers: dict[str, Any], facts: ProfileFacts, rules: Rules, actor: User
+) -> tuple[DueDiligenceAnswers, RiskRating | None, Assessment]:
+    """The organisation's first answers, rated: the row, the rating it had before, the assessment."""
+    row = DueDiligenceAnswers(organisation_id=organisation.id)
+    assessment = _rate(row, answers, facts, rules, actor)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # A colleague's first answers were saved a moment ago: these, the later, replace them.
+        row = answers_of(organisation)
+        before = row.rating
+        return row, before, _rate(row, answers, facts, rules, actor)
+    return row, None, assessment
+
+
+def _record_answered(
+    organisation: Organisation,
+    row: DueDiligenceAnswers,
+    assessment: Assessment,
+    before: RiskRating | None,
+    actor: User,
+) -> None:
+    """Audit the answers, and tell the procurement inbox when the rating has just become high."""
     audit.record(
         "due_diligence.answered",
         organisation,
@@ -112,11 +132,10 @@ def save_answers(
         before=before.value if before else None,
         score=assessment.score,
         raised_by=row.raised_by,
-        rules_version=rules.version,
+        rules_version=row.rules_version,
     )
     if assessment.rating == RiskRating.HIGH and before != RiskRating.HIGH:
         emails.rated_high(organisation, row, assessment)
-    return row, assessment
 
 
 def _rate(

@@ -10,16 +10,14 @@ from portal.due_diligence import bp, services
 from portal.due_diligence.forms import DueDiligenceForm, answer_rows
 from portal.due_diligence.models import DueDiligenceAnswers
 from portal.extensions import db
+from portal.organisations.models import Organisation
 
 
 @bp.route("/due-diligence", methods=["GET", "POST"])
 def due_diligence():
     org = current_user.organisation
     if not org.is_registered:
-        if request.method == "POST":
-            flash("Finish your organisation's profile before you answer the due diligence questions.")
-            return redirect(url_for("due_diligence.due_diligence"))
-        return render_template("due_diligence/questionnaire.html", org=org, form=None)
+        return _profile_first(org)
     saved = services.answers_of(org)
     form = DueDiligenceForm(
         data=DueDiligenceForm.data_from(saved) if saved and request.method == "GET" else None
@@ -32,6 +30,14 @@ def due_diligence():
     return render_template(
         "due_diligence/questionnaire.html", org=org, form=form, facts=facts, rules=services.rules_in_force()
     )
+
+
+def _profile_first(org: Organisation):
+    """The questions wait for a finished profile: the page says so, and a post is turned back."""
+    if request.method == "POST":
+        flash("Finish your organisation's profile before you answer the due diligence questions.")
+        return redirect(url_for("due_diligence.due_diligence"))
+    return render_template("due_diligence/questionnaire.html", org=org, form=None)
 
 
 @bp.get("/due-diligence/result")

@@ -18,7 +18,7 @@ from portal.ethics.models import CodeVersion, Pledge
 from portal.ethics.services import PLEDGE_STATE_LABELS, PledgeState
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first
+from portal.pagination import Page, newest_first
 from portal.time import london_today
 
 
@@ -64,29 +64,44 @@ def newest_pledges(organisation_ids: list[int]) -> dict[int, Pledge]:
 def pledges():
     in_force, _ = services.versions_by_day()
     all_versions = services.all_versions()
+    form = _pledge_filter_form(all_versions)
+    valid = form.validate() if request.args else True
+    if valid and form.reference.data:
+        found = _pledge_with_reference(form)
+        if found is not None:
+            return redirect(url_for("ethics_officers.pledge", reference=found.reference))
+        valid = False
+    q, state, version = _chosen_filters(form, all_versions) if valid else ("", "", None)
+    page = newest_first(organisations_by_pledge(q, state, version, in_force), Organisation.id)
+    return _pledges_page(form, page, in_force)
+
+
+def _pledge_filter_form(all_versions: list[CodeVersion]) -> PledgeFilterForm:
     form = PledgeFilterForm(request.args)
     form.version.choices = [
         SelectChoice("", "Any"),
         *(SelectChoice(str(v.number), f"Version {v.number}") for v in all_versions),
     ]
-    valid = form.validate() if request.args else True
-    if valid and form.reference.data:
-        pledge = services.pledge_by_reference(form.reference.data)
-        if pledge is not None:
-            return redirect(url_for("ethics_officers.pledge", reference=pledge.reference))
+    return form
+
+
+def _pledge_with_reference(form: PledgeFilterForm) -> Pledge | None:
+    """The pledge the form's reference names; where none, the field says so."""
+    pledge = services.pledge_by_reference(form.reference.data)
+    if pledge is None:
         form.reference.errors.append(f"No pledge has the reference {form.reference.data}")
-        valid = False
-    chosen = {
-        "q": form.q.data if valid else "",
-        "state": form.state.data if valid else "",
-        "version": next((v for v in all_versions if str(v.number) == form.version.data), None)
-        if valid
-        else None,
-    }
-    page = newest_first(
-        organisations_by_pledge(chosen["q"] or "", chosen["state"] or "", chosen["version"], in_force),
-        Organisation.id,
-    )
+    return pledge
+
+
+def _chosen_filters(
+    form: PledgeFilterForm, all_versions: list[CodeVersion]
+) -> tuple[str, str, CodeVersion | None]:
+    """The search text, the pledge state and the version a valid form chose ("" or None: any)."""
+    version = next((v for v in all_versions if str(v.number) == form.version.data), None)
+    return form.q.data or "", form.state.data or "", version
+
+
+def _pledges_page(form: PledgeFilterForm, page: Page, in_force: CodeVersion | None) -> str:
     newest = newest_pledges([org.id for org in page.items])
     return render_template(
         "ethics/officers/pledges.html",

@@ -108,11 +108,8 @@ def ocds_release_package() -> Response:
     `after` is not an id: the schema needs at least one release, so no empty package is sent.
     """
     after = request.args.get("after")
-    if after is None:
-        start = 0
-    elif after.isascii() and after.isdigit() and len(after) <= 18:  # fits a 64-bit integer
-        start = int(after)
-    else:
+    start = _start(after)
+    if start is None:
         # Not page one: a harvester that sent a broken cursor must not start again unawares.
         return _not_found("No such page: after= takes an opportunity id, as links.next gives it.")
     rows = plain_rows(OPPORTUNITIES, {"after": start})
@@ -125,12 +122,18 @@ def ocds_release_package() -> Response:
     return _json(_package(page, _feed_url(after), following), 200)
 
 
+def _start(after: str | None) -> int | None:
+    """The id the page starts after: 0 without `after`; None when `after` is not an id."""
+    if after is None:
+        return 0
+    if after.isascii() and after.isdigit() and len(after) <= 18:  # fits a 64-bit integer
+        return int(after)
+    return None
+
+
 def _package(page: list[OpportunityRow], uri: str, following: str | None) -> str:
     """The package's JSON, its releases spliced in already encoded."""
-    lots_of = defaultdict(list)
-    for row in plain_rows(LOTS, {"first": page[0].id, "last": page[-1].id}):
-        lot = LotRow._make(row)
-        lots_of[lot.opportunity_id].append(lot)
+    lots_of = _lots_of(page)
     now = utcnow()
     prefix, publisher = current_app.config["OCDS_OCID_PREFIX"], current_app.config["OCDS_PUBLISHER_NAME"]
     ends = [_bidding_ended_at(row, now) for row in page]
@@ -138,17 +141,32 @@ def _package(page: list[OpportunityRow], uri: str, following: str | None) -> str
         _release_json(row, tuple(lots_of[row.id]), ended_at, prefix, publisher)
         for row, ended_at in zip(page, ends, strict=True)
     ]
+    # Made on demand, so dated by the latest change to what the page holds.
+    head = _head(uri, publisher, max(map(_changed_at, page, ends)), following)
+    return f'{_dumps(head)[:-1]},"releases":[{",".join(releases)}]}}'
+
+
+def _lots_of(page: list[OpportunityRow]) -> defaultdict[int, list[LotRow]]:
+    """The lots of the page's opportunities, by opportunity id."""
+    lots_of = defaultdict(list)
+    for row in plain_rows(LOTS, {"first": page[0].id, "last": page[-1].id}):
+        lot = LotRow._make(row)
+        lots_of[lot.opportunity_id].append(lot)
+    return lots_of
+
+
+def _head(uri: str, publisher: str, published: datetime, following: str | None) -> dict:
+    """The package's fields but its releases."""
     head = {
         "uri": uri,
         "version": "1.1",
         "extensions": EXTENSIONS,
-        # Made on demand, so dated by the latest change to what the page holds.
-        "publishedDate": _iso(max(map(_changed_at, page, ends))),
+        "publishedDate": _iso(published),
         "publisher": {"name": publisher},
     }
     if following:
         head["links"] = {"next": following}
-    return f'{_dumps(head)[:-1]},"releases":[{",".join(releases)}]}}'
+    return head
 
 
 # A release is a pure function of its rows, the time bidding ended and two settings, and never
@@ -177,21 +195,13 @@ def _release_json(
 
 
 def _tender(row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | None) -> dict:
-    # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
-    # "the bid submission deadline has passed"); evaluation and award are the award stage's.
-    # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
-    status = "complete" if ended_at else "active"
+    status = _tender_status(ended_at)
     tender = {
         "id": row.reference,
         "title": row.title,
         "description": row.summary,
         "status": status,
-        # amount excludes VAT; amountGross (UK extension) includes it, as Find a Tender's do.
-        "value": {
-            "amount": float(row.value_ex_vat),
-            "amountGross": float(value_including_vat(row.value_ex_vat, row.vat_rate)),
-            "currency": "GBP",
-        },
+        "value": _value(row),
         "procurementMethod": METHODS[row.procedure],
         "procurementMethodDetails": PROCEDURE_NAMES[row.procedure],
         "items": _items(row, lots),
@@ -199,25 +209,40 @@ def _tender(row: OpportunityRow, lots: tuple[LotRow, ...], ended_at: datetime | 
         "suitability": {"sme": row.suitable_sme, "vcse": row.suitable_vcse},
     }
     if lots:
-        tender["lots"] = [
-            {
-                "id": str(lot.number),
-                "title": lot.title,
-                "value": {"amount": lot.value_ex_vat, "currency": "GBP"},
-                "status": status,
-            }
-            for lot in lots
-        ]
+        tender["lots"] = [_lot(lot, status) for lot in lots]
     if row.notice_url:
-        tender["documents"] = [
-            {
-                "id": "notice",
-                "documentType": "tenderNotice",
-                "title": "Notice where bids are made",
-                "url": row.notice_url,
-            }
-        ]
+        tender["documents"] = [_notice(row.notice_url)]
     return tender
+
+
+def _tender_status(ended_at: datetime | None) -> str:
+    # The tender stage ends with the bid deadline (OCDS 1.2 defines tender status "complete" as
+    # "the bid submission deadline has passed"); evaluation and award are the award stage's.
+    # Not "cancelled" or "unsuccessful": a closed opportunity goes on to be awarded.
+    return "complete" if ended_at else "active"
+
+
+def _value(row: OpportunityRow) -> dict:
+    # amount excludes VAT; amountGross (UK extension) includes it, as Find a Tender's do.
+    return {
+        "amount": float(row.value_ex_vat),
+        "amountGross": float(value_including_vat(row.value_ex_vat, row.vat_rate)),
+        "currency": "GBP",
+    }
+
+
+def _lot(lot: LotRow, status: str) -> dict:
+    return {
+        "id": str(lot.number),
+        "title": lot.title,
+        "value": {"amount": lot.value_ex_vat, "currency": "GBP"},
+        "status": status,
+    }
+
+
+def _notice(url: str) -> dict:
+    """The tender notice, where bids are made."""
+    return {"id": "notice", "documentType": "tenderNotice", "title": "Notice where bids are made", "url": url}
 
 
 def _items(row: OpportunityRow, lots: tuple[LotRow, ...]) -> list[dict]:

@@ -222,15 +222,16 @@ def award_form(parts: list[tuple[str, str]], candidates: list[SelectChoice], for
         submit = SubmitField("Record the award", widget=GovSubmitInput())
 
     for name, label in parts:
-        setattr(
-            AwardForm,
-            name,
-            SelectMultipleField(
-                label,
-                widget=GovCheckboxesInput(),
-                choices=candidates,
-                coerce=int,
-                validators=[InputRequired(message=f"Choose who is awarded {label[0].lower()}{label[1:]}")],
-            ),
-        )
+        setattr(AwardForm, name, _winners_field(label, candidates))
     return AwardForm(formdata=formdata)
+
+
+def _winners_field(label: str, candidates: list[SelectChoice]) -> SelectMultipleField:
+    """One part's checkboxes of the candidates; `label` names the part ("Lot 1: Cleaning")."""
+    return SelectMultipleField(
+        label,
+        widget=GovCheckboxesInput(),
+        choices=candidates,
+        coerce=int,
+        validators=[InputRequired(message=f"Choose who is awarded {label[0].lower()}{label[1:]}")],
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -36,7 +37,7 @@ from portal.opportunities.services import responses
 from portal.opportunities.views import opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
-from portal.pagination import newest_first, row_link
+from portal.pagination import Page, newest_first, row_link
 from portal.time import LONDON
 
 
@@ -127,19 +128,36 @@ def edit_opportunity(opportunity_id: int | None):
         for name, message in problems.items():
             form[name].errors.append(message)
         if not problems:
-            saved = services.save(
-                opportunity or Opportunity(), details, actor=current_user._get_current_object()
-            )
-            db.session.commit()
-            flash(f"“{saved.title}” is saved.", "success")
-            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=saved.id))
+            return _save_opportunity(opportunity or Opportunity(), details)
     return render_template("opportunities/officers/form.html", form=form, opportunity=opportunity)
+
+
+def _save_opportunity(opportunity: Opportunity, details: services.Details):
+    saved = services.save(opportunity, details, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(f"“{saved.title}” is saved.", "success")
+    return redirect(url_for("opportunities_officers.opportunity", opportunity_id=saved.id))
 
 
 @officer_bp.get("/opportunities/<int:opportunity_id>")
 def opportunity(opportunity_id: int):
     shown = _opportunity(opportunity_id)
-    interests = newest_first(
+    interests = _interests(shown)
+    return render_template(
+        "opportunities/officers/opportunity.html",
+        **opportunity_summary(shown),
+        interests=interests,
+        statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
+        responses=responses.responses(shown, current_user._get_current_object()),
+        has_closed=services.has_closed(shown),
+        awards=_awards(shown),
+        form=ConfirmForm(),
+    )
+
+
+def _interests(shown: Opportunity) -> Page:
+    """A page of the organisations interested, newest first, with what the page shows of them."""
+    return newest_first(
         sa.select(Interest)
         .where(Interest.opportunity_id == shown.id)
         .options(
@@ -148,20 +166,15 @@ def opportunity(opportunity_id: int):
         ),
         Interest.id,
     )
-    return render_template(
-        "opportunities/officers/opportunity.html",
-        **opportunity_summary(shown),
-        interests=interests,
-        statuses={interest.id: status_words(interest.organisation) for interest in interests.items},
-        responses=responses.responses(shown, current_user._get_current_object()),
-        has_closed=services.has_closed(shown),
-        awards=db.session.scalars(
-            sa.select(Award).where(Award.opportunity_id == shown.id).options(selectinload(Award.organisation))
-        ).all()
-        if shown.awarded_at
-        else [],
-        form=ConfirmForm(),
-    )
+
+
+def _awards(shown: Opportunity) -> list[Award]:
+    """Who the opportunity is awarded to, once it is."""
+    if not shown.awarded_at:
+        return []
+    return db.session.scalars(
+        sa.select(Award).where(Award.opportunity_id == shown.id).options(selectinload(Award.organisation))
+    ).all()
 
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/publish")
@@ -207,20 +220,23 @@ def new_lot(opportunity_id: int):
     form = LotForm(data=None if request.method == "POST" else {"cpv_division": shown.cpv_division})
     if form.validate_on_submit():
         problem = services.lot_problem(shown, form.value_ex_vat.amount)
-        if problem:
-            form.value_ex_vat.errors.append(problem)
-        else:
-            lot = services.add_lot(
-                shown,
-                title=form.title.data,
-                value_ex_vat=form.value_ex_vat.amount,
-                cpv_division=form.cpv_division.data,
-                actor=current_user._get_current_object(),
-            )
-            db.session.commit()
-            flash(f"Lot {lot.number}, “{lot.title}”, is added.", "success")
-            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
+        if not problem:
+            return _add_lot(shown, form)
+        form.value_ex_vat.errors.append(problem)
     return render_template("opportunities/officers/lot.html", form=form, opportunity=shown)
+
+
+def _add_lot(shown: Opportunity, form: LotForm):
+    lot = services.add_lot(
+        shown,
+        title=form.title.data,
+        value_ex_vat=form.value_ex_vat.amount,
+        cpv_division=form.cpv_division.data,
+        actor=current_user._get_current_object(),
+    )
+    db.session.commit()
+    flash(f"Lot {lot.number}, “{lot.title}”, is added.", "success")
+    return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
 
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")
@@ -251,34 +267,44 @@ def evaluate_response(opportunity_id: int, organisation_id: int):
     """Declare no conflict of interest, then read and score the organisation's response."""
     shown = _opportunity(opportunity_id)
     response = _respondent(shown, organisation_id)
-    officer = current_user._get_current_object()
     declaration = DeclarationForm(prefix="declare")
-    data = {"score": response.score.score, "comment": response.score.comment} if response.score else None
-    form = ScoreForm(data=data if request.method == "GET" else None)
-    if request.method == "POST" and "declare-submit" in request.form:
-        if declaration.validate_on_submit():
-            responses.declare_no_conflict(shown, response.organisation, officer=officer)
-            db.session.commit()
-            flash(
-                f"Your declaration is recorded: you can score {response.organisation.name}'s response.",
-                "success",
-            )
-            return redirect(request.path)
-    elif form.validate_on_submit():
-        scored = committed(
-            lambda: responses.score(
-                response, shown, officer=officer, value=form.score.data, comment=form.comment.data
-            ),
-            f"{response.organisation.name}'s response is scored.",
-        )
-        if scored:
-            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
+    form = _score_form(response)
+    declaring = request.method == "POST" and "declare-submit" in request.form
+    if declaring and declaration.validate_on_submit():
+        return _declare_no_conflict(shown, response)
+    if not declaring and form.validate_on_submit() and _score(shown, response, form):
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/response.html",
         opportunity=shown,
         response=response,
         declaration=declaration,
         form=declaration if declaration.errors else form,
+    )
+
+
+def _score_form(response: responses.Response) -> ScoreForm:
+    """The score form, first drawn with the response's score and comment where it has them."""
+    data = {"score": response.score.score, "comment": response.score.comment} if response.score else None
+    return ScoreForm(data=data if request.method == "GET" else None)
+
+
+def _declare_no_conflict(shown: Opportunity, response: responses.Response):
+    officer = current_user._get_current_object()
+    responses.declare_no_conflict(shown, response.organisation, officer=officer)
+    db.session.commit()
+    flash(f"Your declaration is recorded: you can score {response.organisation.name}'s response.", "success")
+    return redirect(request.path)
+
+
+def _score(shown: Opportunity, response: responses.Response, form: ScoreForm) -> bool:
+    """Score the response from the form; whether it was scored (a refusal is said)."""
+    officer = current_user._get_current_object()
+    return committed(
+        lambda: responses.score(
+            response, shown, officer=officer, value=form.score.data, comment=form.comment.data
+        ),
+        f"{response.organisation.name}'s response is scored.",
     )
 
 
@@ -293,17 +319,20 @@ def award_opportunity(opportunity_id: int):
     ]
     choices = [SelectChoice(o.id, o.name) for o in responses.candidates(shown)]
     form = award_form(parts, choices, formdata=request.form if request.method == "POST" else None)
-    if form.validate_on_submit():
-        winners = {
-            (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
-            for name, _ in parts
-        }
-        awarded = committed(
-            lambda: responses.award(shown, winners, officer=current_user._get_current_object()),
-            "The award is recorded; each responding organisation has been emailed its feedback.",
-        )
-        if awarded:
-            return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
+    if form.validate_on_submit() and _record_award(shown, form, parts):
+        return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
     return render_template(
         "opportunities/officers/award.html", opportunity=shown, form=form, parts=parts, candidates=choices
+    )
+
+
+def _record_award(shown: Opportunity, form: FlaskForm, parts: list[tuple[str, str]]) -> bool:
+    """Award each part (a lot, or the whole) to the organisations chosen for it; whether it was."""
+    winners = {
+        (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
+        for name, _ in parts
+    }
+    return committed(
+        lambda: responses.award(shown, winners, officer=current_user._get_current_object()),
+        "The award is recorded; each responding organisation has been emailed its feedback.",
     )

@@ -36,19 +36,23 @@ def keyword_condition(dialect: str, *, any_plan: bool = False) -> sa.ColumnEleme
     query is a subquery, parsed once a statement rather than once a row tested: half the time
     of the walk. Without it the planner sees the words, and plans for how many rows match."""
     if dialect == "postgresql":
-        # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
-        # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
-        document = sa.literal_column(PG_DOCUMENT)
-        queries = [
-            sa.func.plainto_tsquery(sa.literal_column("'english'"), sa.bindparam(name))
-            for name in ("search", "search_as_typed")
-        ]
-        if any_plan:
-            queries = [sa.select(query).scalar_subquery() for query in queries]
-        return sa.or_(*(document.op("@@", return_type=sa.Boolean)(query) for query in queries))
+        return _postgresql_match(any_plan)
     return sa.literal_column("opportunities.id").in_(
         sa.text("SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search")
     )
+
+
+def _postgresql_match(any_plan: bool) -> sa.ColumnElement[bool]:
+    # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
+    # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
+    document = sa.literal_column(PG_DOCUMENT)
+    queries = [
+        sa.func.plainto_tsquery(sa.literal_column("'english'"), sa.bindparam(name))
+        for name in ("search", "search_as_typed")
+    ]
+    if any_plan:
+        queries = [sa.select(query).scalar_subquery() for query in queries]
+    return sa.or_(*(document.op("@@", return_type=sa.Boolean)(query) for query in queries))
 
 
 def search_value(dialect: str, words: list[str]) -> str:

@@ -19,6 +19,7 @@ from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import AlertOptOut, Interest, Opportunity
 from portal.opportunities.services import responses
+from portal.organisations.models import Organisation
 from portal.pagination import row_link
 from portal.reference.cpv import division_reading
 from portal.time import utcnow
@@ -114,19 +115,24 @@ def alerts():
     form = AlertsForm(data={"divisions": services.alert_division_codes(organisation)})
     opted_out = db.session.get(AlertOptOut, user.id) is not None
     if form.validate_on_submit():
-        chosen = set(form.divisions.data or [])
-        known = {choice.value for choice in form.divisions.choices}
-        services.set_alert_divisions(organisation, sorted(chosen & known), user=user)
-        services.opt_in(user)
-        db.session.commit()
-        flash(
-            "Alert categories saved: members of your organisation will be emailed about new opportunities in them."
-            if chosen
-            else "Alerts are off: nobody in your organisation will be emailed about new opportunities.",
-            "success",
-        )
-        return redirect(url_for("opportunities.alerts"))
+        return _save_alerts(form, organisation, user)
     return render_template("opportunities/alerts.html", form=form, opted_out=opted_out)
+
+
+def _save_alerts(form: AlertsForm, organisation: Organisation, user: User):
+    """Alerts about the categories chosen (of those offered), and again for a member who had opted out."""
+    chosen = set(form.divisions.data or [])
+    known = {choice.value for choice in form.divisions.choices}
+    services.set_alert_divisions(organisation, sorted(chosen & known), user=user)
+    services.opt_in(user)
+    db.session.commit()
+    flash(
+        "Alert categories saved: members of your organisation will be emailed about new opportunities in them."
+        if chosen
+        else "Alerts are off: nobody in your organisation will be emailed about new opportunities.",
+        "success",
+    )
+    return redirect(url_for("opportunities.alerts"))
 
 
 @bp.route("/opportunities/alerts/unsubscribe/<token>", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.outbox.services import notify, retry
-from portal.outbox.worker import purge_expired_secrets, run_batch, run_until_idle
+from portal.outbox.worker import Progress, purge_expired_secrets, run_batch, run_until_idle
 from portal.time import utcnow
 
 outbox_cli = AppGroup("outbox", help="Email outbox: the send worker and the queue.")
@@ -30,35 +30,41 @@ def work_command(poll: float | None) -> None:
     click.echo(
         f"Outbox worker delivering to {current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
     )
-    last_purge = 0.0
     try:
-        while not stopping:
-            if time.monotonic() - last_purge > 60:
-                purge_expired_secrets(utcnow())
-                db.session.commit()
-                last_purge = time.monotonic()
-            progress = run_batch()
-            if progress.anything:
-                click.echo(
-                    f"sent {progress.sent}, retrying {progress.retried}, failed {progress.failed}, "
-                    f"written from broadcasts {progress.expanded}"
-                )
-            if not progress.sent and not progress.expanded:
-                time.sleep(poll)
+        _deliver_until_stopped(stopping, poll)
     except KeyboardInterrupt:
         pass
     finally:
         db.session.remove()
 
 
-@outbox_cli.command("run-once")
-def run_once_command() -> None:
-    """Deliver everything due now, then stop (for cron)."""
-    progress = run_until_idle()
-    click.echo(
+def _deliver_until_stopped(stopping: list[bool], poll: float) -> None:
+    """Batch after batch, saying what each did; expired secrets are purged once a minute, and
+    when nothing was sent or written the worker waits `poll` seconds."""
+    last_purge = 0.0
+    while not stopping:
+        if time.monotonic() - last_purge > 60:
+            purge_expired_secrets(utcnow())
+            db.session.commit()
+            last_purge = time.monotonic()
+        progress = run_batch()
+        if progress.anything:
+            click.echo(_summary(progress))
+        if not progress.sent and not progress.expanded:
+            time.sleep(poll)
+
+
+def _summary(progress: Progress) -> str:
+    return (
         f"sent {progress.sent}, retrying {progress.retried}, failed {progress.failed}, "
         f"written from broadcasts {progress.expanded}"
     )
+
+
+@outbox_cli.command("run-once")
+def run_once_command() -> None:
+    """Deliver everything due now, then stop (for cron)."""
+    click.echo(_summary(run_until_idle()))
 
 
 @outbox_cli.command("status")
@@ -71,18 +77,22 @@ def status_command(limit: int) -> None:
         ).all()
     )
     click.echo("  ".join(f"{state.value}: {counts.get(state, 0)}" for state in MessageState))
-    unsent = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.state != MessageState.SENT)
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
-    ).all()
-    for message in unsent:
+    for message in _unsent(limit):
         click.echo(
             f"#{message.id} {message.state.value} attempts={message.attempts} "
             f"next={message.next_attempt_at:%Y-%m-%d %H:%M:%S} subject={message.subject!r} "
             f"error={message.last_error or '-'}"
         )
+
+
+def _unsent(limit: int) -> list[OutboxMessage]:
+    """The newest `limit` messages not sent (queued, being sent, or failed)."""
+    return db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.state != MessageState.SENT)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()
 
 
 @outbox_cli.command("retry")

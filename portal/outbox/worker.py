@@ -19,7 +19,7 @@ from flask_mail import BadHeaderError, Connection, Message
 
 from portal.extensions import db
 from portal.jobs import daily_task
-from portal.outbox.audiences import AUDIENCES
+from portal.outbox.audiences import AUDIENCES, Recipient
 from portal.outbox.models import Broadcast, BroadcastState, MessageState, OutboxMessage
 from portal.outbox.services import render_bodies
 from portal.time import utcnow
@@ -74,18 +74,7 @@ def claim(limit: int, now: datetime) -> list[int]:
 
     PostgreSQL skips rows another worker has locked; SQLite serialises writers (one worker).
     """
-    stale = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.or_(
-        sa.and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= now),
-        sa.and_(OutboxMessage.state == MessageState.SENDING, OutboxMessage.claimed_at < stale),
-    )
-    ids = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    ids = _due_ids(limit, now)
     if ids:
         db.session.execute(
             sa.update(OutboxMessage)
@@ -94,6 +83,23 @@ def claim(limit: int, now: datetime) -> list[int]:
         )
     db.session.commit()
     return list(ids)
+
+
+def _due_ids(limit: int, now: datetime) -> list[int]:
+    """Up to `limit` due messages, oldest first: queued ones whose time has come, and claimed ones
+    whose claim has expired (their worker died). Locked until the claim commits."""
+    stale = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
+    due = sa.or_(
+        sa.and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.state == MessageState.SENDING, OutboxMessage.claimed_at < stale),
+    )
+    return db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
 
 
 def build_message(message: OutboxMessage) -> Message:
@@ -144,71 +150,63 @@ def is_permanent(error: Exception) -> bool:
 def deliver(ids: list[int], now: datetime) -> Progress:
     """Send the claimed messages over one SMTP connection, committing each outcome."""
     progress = Progress()
-    rate = current_app.config["OUTBOX_RATE_PER_SECOND"]
     remaining = list(ids)
     try:
         with TimeoutConnection(current_app.extensions["mail"]) as connection:
             while remaining:
                 message = db.session.get(OutboxMessage, remaining[0])
                 started = time.monotonic()
-                try:
-                    connection.send(build_message(message))
-                except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
-                    # The server refused this message; the connection itself is still good.
-                    progress.add(mark_unsent(message, error, now, permanent=is_permanent(error)))
-                except BadHeaderError as error:
-                    progress.add(mark_unsent(message, error, now, permanent=True))
-                else:
-                    mark_sent(message, now)
-                    progress.sent += 1
+                progress.add(send(connection, message, now))
                 db.session.commit()
                 remaining.pop(0)
-                if rate:
-                    time.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+                keep_to_rate(started)
     except (OSError, smtplib.SMTPException) as error:
-        # The connection failed (refused, timed out, dropped): every message not yet settled
-        # goes back to the queue, or fails once it has used its attempts.
-        db.session.rollback()
-        current_app.logger.warning("SMTP delivery failed: %s", error)
-        for message_id in remaining:
-            progress.add(mark_unsent(db.session.get(OutboxMessage, message_id), error, now))
-        db.session.commit()
+        progress += settle_after_connection_failure(remaining, error, now)
+    return progress
+
+
+def send(connection: Connection, message: OutboxMessage, now: datetime) -> str:
+    """Send one message and mark the outcome, which it returns ("sent", "retried" or "failed").
+    A failed connection raises, leaving the message as it was."""
+    try:
+        connection.send(build_message(message))
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
+        # The server refused this message; the connection itself is still good.
+        return mark_unsent(message, error, now, permanent=is_permanent(error))
+    except BadHeaderError as error:
+        return mark_unsent(message, error, now, permanent=True)
+    mark_sent(message, now)
+    return "sent"
+
+
+def keep_to_rate(started: float) -> None:
+    """Wait out the rest of the message's share of a second at OUTBOX_RATE_PER_SECOND (0: no limit)."""
+    rate = current_app.config["OUTBOX_RATE_PER_SECOND"]
+    if rate:
+        time.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+
+
+def settle_after_connection_failure(ids: list[int], error: Exception, now: datetime) -> Progress:
+    """The connection failed (refused, timed out, dropped): every message not yet settled goes
+    back to the queue, or fails once it has used its attempts."""
+    db.session.rollback()
+    current_app.logger.warning("SMTP delivery failed: %s", error)
+    progress = Progress()
+    for message_id in ids:
+        progress.add(mark_unsent(db.session.get(OutboxMessage, message_id), error, now))
+    db.session.commit()
     return progress
 
 
 def expand_broadcast(now: datetime) -> int:
     """Write the next batch of one queued broadcast's messages; returns how many."""
-    broadcast = db.session.scalars(
-        sa.select(Broadcast)
-        .where(Broadcast.state == BroadcastState.QUEUED)
-        .order_by(Broadcast.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
+    broadcast = next_queued_broadcast()
     if broadcast is None:
         db.session.commit()
         return 0
     batch_size = current_app.config["OUTBOX_BROADCAST_BATCH_SIZE"]
     recipients = AUDIENCES[broadcast.audience](broadcast.audience_params, broadcast.cursor, batch_size)
-    for recipient in recipients:
-        body_text, body_html = render_bodies(
-            broadcast.template,
-            {**broadcast.context, **recipient.context, "recipient_name": recipient.name},
-        )
-        db.session.add(
-            OutboxMessage(
-                recipients=[recipient.address],
-                subject=broadcast.subject,
-                template=broadcast.template,
-                body_text=body_text,
-                body_html=body_html,
-                broadcast_id=broadcast.id,
-                recipient_key=recipient.key,
-                cause_type=broadcast.cause_type,
-                cause_id=broadcast.cause_id,
-                next_attempt_at=now,
-            )
-        )
+    db.session.add_all([broadcast_message(broadcast, recipient, now) for recipient in recipients])
     if recipients:
         broadcast.cursor = recipients[-1].key
         broadcast.recipients_written += len(recipients)
@@ -217,6 +215,36 @@ def expand_broadcast(now: datetime) -> int:
         broadcast.completed_at = now
     db.session.commit()
     return len(recipients)
+
+
+def next_queued_broadcast() -> Broadcast | None:
+    """The oldest queued broadcast no other worker holds, locked (PostgreSQL) until the commit."""
+    return db.session.scalars(
+        sa.select(Broadcast)
+        .where(Broadcast.state == BroadcastState.QUEUED)
+        .order_by(Broadcast.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+
+
+def broadcast_message(broadcast: Broadcast, recipient: Recipient, now: datetime) -> OutboxMessage:
+    """One recipient's message of the broadcast, rendered with their own values."""
+    body_text, body_html = render_bodies(
+        broadcast.template, {**broadcast.context, **recipient.context, "recipient_name": recipient.name}
+    )
+    return OutboxMessage(
+        recipients=[recipient.address],
+        subject=broadcast.subject,
+        template=broadcast.template,
+        body_text=body_text,
+        body_html=body_html,
+        broadcast_id=broadcast.id,
+        recipient_key=recipient.key,
+        cause_type=broadcast.cause_type,
+        cause_id=broadcast.cause_id,
+        next_attempt_at=now,
+    )
 
 
 @daily_task("outbox.purge_expired_secrets")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -30,20 +31,13 @@ def import_command(
     file: Path, postcode_column: str | None, authority_column: str | None, batch_size: int
 ) -> None:
     """Replace the postcode directory with FILE, an ONSPD or NSPL CSV (the portal keeps answering)."""
-    reported = [0]
-
-    def progress(rows: int) -> None:
-        if rows - reported[0] >= PROGRESS_EVERY:
-            reported[0] = rows
-            click.echo(f"... {rows:,} postcodes staged")
-
     try:
         record = import_directory(
             file,
             postcode_column=postcode_column,
             authority_column=authority_column,
             batch_size=batch_size,
-            progress=progress,
+            progress=_progress_report(),
         )
     except ImportRefused as error:
         raise click.ClickException(str(error)) from error
@@ -52,6 +46,18 @@ def import_command(
         f"in {record.seconds:.0f} s; skipped {record.terminated_count:,} terminated and "
         f"{record.rejected_count:,} without a usable postcode or authority, or repeated."
     )
+
+
+def _progress_report() -> Callable[[int], None]:
+    """Says how many postcodes are staged so far, every PROGRESS_EVERY."""
+    reported = [0]
+
+    def progress(rows: int) -> None:
+        if rows - reported[0] >= PROGRESS_EVERY:
+            reported[0] = rows
+            click.echo(f"... {rows:,} postcodes staged")
+
+    return progress
 
 
 @postcodes_cli.command("status")

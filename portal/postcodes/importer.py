@@ -20,48 +20,30 @@ and reasoning about the absent ones.
 How it loads, in constant memory: the CSV is read a row at a time and inserted into
 `postcodes_staging` with executemany in batches (`BATCH_SIZE` rows); the file is never held whole.
 
-How it swaps, so that readers keep answering throughout:
-
-- PostgreSQL: the whole import is one transaction. It locks the staging table (NOWAIT: a second
-  import at the same time is refused), empties and fills it, and analyses it; then it takes the
-  live table's lock (waiting at most `LOCK_TIMEOUT` at a time, a few times, so a long-running
-  reader never queues the portal behind the import for long), drops `postcodes`, renames the
-  staging table to `postcodes` (and its primary key to `pk_postcodes`), creates an empty staging
-  table and records the import, and commits. Readers read the old rows under MVCC while the
-  staging table fills; they wait only for the few catalogue changes at the end (milliseconds),
-  then see the new table. TRUNCATE + INSERT ... SELECT into the live table was rejected: it
-  holds TRUNCATE's exclusive lock while millions of rows are copied, so every lookup would wait
-  for the copy; DELETE + INSERT would not block readers but doubles the writing and leaves the
-  whole old table as dead rows to vacuum.
-- SQLite: each batch is its own short write transaction, so the portal's own writes (which wait
-  up to the busy timeout for the lock) slip in between batches instead of failing behind a
-  minute-long one. The swap (drop, rename, new staging table, import record) is one short write
-  transaction at the end; in WAL mode readers are never blocked and see the old directory until
-  it commits. A failed import leaves the live table as it was (and empties the staging table).
-
-A live table and a staging table therefore always both exist, as the migration made them, and
-`flask db check` finds no drift after an import. Nothing may hold a foreign key to `postcodes`.
+How it swaps the tables, so that readers keep answering throughout: see
+portal/postcodes/staging.py.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING, TextIO
 
 from portal import audit
 from portal.extensions import db
 from portal.postcodes.lookup import POSTCODE_SHAPE
-from portal.postcodes.models import Postcode, PostcodeImport, postcodes_staging
+from portal.postcodes.models import PostcodeImport
+from portal.postcodes.staging import ImportRefused, abandon, load_and_swap
 from portal.time import utcnow
+
+if TYPE_CHECKING:
+    from _csv import Reader  # what csv.reader returns
 
 POSTCODE_COLUMNS = ("pcds", "pcd", "pcd7", "pcd8", "pcd2")
 AUTHORITY_COLUMNS = {"oslaua": "ONSPD", "laua": "NSPL"}
@@ -69,19 +51,6 @@ TERMINATED_COLUMN = "doterm"
 AUTHORITY_SHAPE = re.compile(r"[A-Z][0-9]{8}")  # GSS code; ONSPD's pseudo codes (E99999999) fit too
 
 BATCH_SIZE = 50_000
-LOCK_TIMEOUT = "2s"
-LOCK_ATTEMPTS = 5
-LIVE = Postcode.__tablename__
-STAGING = postcodes_staging.name
-# Straight to the driver's executemany with plain tuples: no per-row work in SQLAlchemy.
-INSERT_STAGED = {
-    "sqlite": "INSERT INTO postcodes_staging (postcode, authority) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    "postgresql": "INSERT INTO postcodes_staging (postcode, authority) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-}
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported; the message says why, and nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -176,12 +145,6 @@ def directory_rows(records: Iterable[list[str]], layout: Layout, counts: Counts)
         yield f"{compact[:-3]} {compact[-3:]}", authority
 
 
-def batches(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def import_directory(
     path: str | Path,
     *,
@@ -196,123 +159,79 @@ def import_directory(
     """
     path = Path(path)
     started_at = utcnow()
+    with open_directory(path) as file:
+        reader = csv.reader(file)
+        layout = read_layout(read_header(reader, path.name), path.name, postcode_column, authority_column)
+        with abandoned_on_failure(reader, path.name):
+            return import_rows(reader, layout, path.name, started_at, batch_size, progress)
+
+
+def open_directory(path: Path) -> TextIO:
+    """The file, opened for the CSV reader. :raise ImportRefused: it cannot be opened."""
     try:
-        file = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+        return open(path, newline="", encoding="utf-8-sig")
     except OSError as error:
         raise ImportRefused(f"Cannot read {path.name}: {error.strerror}. Nothing was changed.") from error
-    with file:
-        reader = csv.reader(file)
-        try:
-            header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise ImportRefused(
-                f"{path.name} has no readable header row: {error}. Nothing was changed."
-            ) from error
-        if header is None:
-            raise ImportRefused(f"{path.name} is empty. Nothing was changed.")
-        layout = read_layout(header, path.name, postcode_column, authority_column)
-        counts = Counts()
-        try:
-            row_count = load_and_swap(directory_rows(reader, layout, counts), batch_size, progress, path.name)
-            summary = ImportSummary(
-                file_name=path.name[:255],
-                file_format=layout.file_format,
-                row_count=row_count,
-                terminated_count=counts.terminated,
-                rejected_count=counts.rejected + (counts.kept - row_count),  # repeated postcodes too
-                started_at=started_at,
-                imported_at=utcnow(),
-            )
-            record_import(summary)
-            db.session.commit()  # the swap and its record, together
-        except (csv.Error, UnicodeDecodeError) as error:
-            abandon()
-            raise ImportRefused(
-                f"{path.name} could not be read at line {reader.line_num}: {error}. Nothing was changed."
-            ) from error
-        except BaseException:
-            abandon()
-            raise
+
+
+def read_header(reader: Iterator[list[str]], file_name: str) -> list[str]:
+    """The file's first row. :raise ImportRefused: the file is empty or its first row unreadable."""
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ImportRefused(
+            f"{file_name} has no readable header row: {error}. Nothing was changed."
+        ) from error
+    if header is None:
+        raise ImportRefused(f"{file_name} is empty. Nothing was changed.")
+    return header
+
+
+@contextmanager
+def abandoned_on_failure(reader: Reader, file_name: str) -> Iterator[None]:
+    """Undo the import (`abandon`) when anything fails; a row that cannot be read refuses the file."""
+    try:
+        yield
+    except (csv.Error, UnicodeDecodeError) as error:
+        abandon()
+        raise ImportRefused(
+            f"{file_name} could not be read at line {reader.line_num}: {error}. Nothing was changed."
+        ) from error
+    except BaseException:
+        abandon()
+        raise
+
+
+def import_rows(
+    reader: Iterable[list[str]],
+    layout: Layout,
+    file_name: str,
+    started_at: datetime,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> ImportSummary:
+    """Load the file's live rows, swap them in and record the import, committing the three together."""
+    counts = Counts()
+    row_count = load_and_swap(directory_rows(reader, layout, counts), batch_size, progress, file_name)
+    summary = summarise(file_name, layout, counts, row_count, started_at)
+    record_import(summary)
+    db.session.commit()  # the swap and its record, together
     return summary
 
 
-def load_and_swap(
-    rows: Iterable[tuple[str, str]], batch_size: int, progress: Callable[[int], None] | None, file_name: str
-) -> int:
-    """Fill the staging table, then swap it in (see the module's notes); returns the rows now live."""
-    session = db.session
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        try:
-            with session.begin_nested():
-                session.connection().exec_driver_sql(f"LOCK TABLE {STAGING} IN ACCESS EXCLUSIVE MODE NOWAIT")
-        except OperationalError as error:
-            if not lock_not_available(error):
-                raise
-            raise ImportRefused("Another postcode import is running. Nothing was changed.") from error
-        session.connection().exec_driver_sql(f"TRUNCATE {STAGING}")
-    else:
-        session.execute(sa.delete(postcodes_staging))
-        session.commit()
-
-    insert = INSERT_STAGED[connection.dialect.name]
-    read = 0
-    for batch in batches(rows, batch_size):
-        session.connection().exec_driver_sql(insert, batch)
-        if not postgres:
-            session.commit()  # one short write transaction per batch (see the module's notes)
-        read += len(batch)
-        if progress:
-            progress(read)
-
-    connection = session.connection()
-    row_count = connection.scalar(sa.select(sa.func.count()).select_from(postcodes_staging))
-    if not row_count:
-        raise ImportRefused(f"{file_name} holds no live postcode. Nothing was changed.")
-    if postgres:
-        connection.exec_driver_sql(f"ANALYZE {STAGING}")
-        lock_live_table(session)
-    connection = session.connection()
-    connection.exec_driver_sql(f"DROP TABLE {LIVE}")
-    connection.exec_driver_sql(f"ALTER TABLE {STAGING} RENAME TO {LIVE}")
-    if postgres:
-        connection.exec_driver_sql(f"ALTER TABLE {LIVE} RENAME CONSTRAINT pk_{STAGING} TO pk_{LIVE}")
-    postcodes_staging.create(connection)
-    return row_count
-
-
-def lock_live_table(session) -> None:
-    """PostgreSQL: take the live table's exclusive lock for the swap. Each attempt waits at most
-    LOCK_TIMEOUT, because readers arriving meanwhile queue behind the waiting lock."""
-    session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    for attempt in range(1, LOCK_ATTEMPTS + 1):
-        try:
-            with session.begin_nested():
-                session.connection().exec_driver_sql(f"LOCK TABLE {LIVE} IN ACCESS EXCLUSIVE MODE")
-            break
-        except OperationalError as error:
-            if not lock_not_available(error):
-                raise
-            if attempt == LOCK_ATTEMPTS:
-                raise ImportRefused(
-                    f"The postcode directory stayed busy (a long transaction is reading it); "
-                    f"try again. Nothing was changed. ({error.orig})"
-                ) from error
-            time.sleep(1)
-    session.connection().exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
-
-
-def lock_not_available(error: OperationalError) -> bool:
-    return getattr(error.orig, "sqlstate", None) == "55P03"  # NOWAIT or lock_timeout
-
-
-def abandon() -> None:
-    """Roll back a failed import; on SQLite also empty what the committed batches staged."""
-    db.session.rollback()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.delete(postcodes_staging))
-        db.session.commit()
+def summarise(
+    file_name: str, layout: Layout, counts: Counts, row_count: int, started_at: datetime
+) -> ImportSummary:
+    """The import's record: the rows now live, and how many of the file's were left out."""
+    return ImportSummary(
+        file_name=file_name[:255],
+        file_format=layout.file_format,
+        row_count=row_count,
+        terminated_count=counts.terminated,
+        rejected_count=counts.rejected + (counts.kept - row_count),  # repeated postcodes too
+        started_at=started_at,
+        imported_at=utcnow(),
+    )
 
 
 def record_import(summary: ImportSummary) -> None:

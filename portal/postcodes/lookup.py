@@ -136,49 +136,37 @@ def directory_answer(postcode: str, authority: str, imported: str) -> PostcodeAn
 def district_answer(
     postcode: str, district: str, force_area: ForceArea | None, codes: tuple[str, ...], imported: str
 ) -> PostcodeAnswer:
+    """The district table's answer, for a postcode the directory does not hold (`codes` is empty
+    for a district not in the table)."""
     authorities = tuple(
         (code, FORCE_AREA_AUTHORITIES[code]) for code in codes if code in FORCE_AREA_AUTHORITIES
     )
-    names = " or ".join(name for _code, name in authorities)
+    status, sentence = district_status(postcode, district, force_area, authorities)
     # When a directory is imported, say that it did not hold the postcode (new, or mistyped).
     note = f"; {postcode} is not in the {DIRECTORY}{imported}" if imported else ""
-    if force_area is None:
-        return PostcodeAnswer(
-            postcode=postcode,
-            status="outside",
-            source=DISTRICT_TABLE,
-            explanation=(
-                f"{postcode} is outside the force area: postcode district {district} is not one of "
-                f"the force area's ({DISTRICT_TABLE}{note})."
-            ),
-        )
-    if force_area == ForceArea.INSIDE:
-        return PostcodeAnswer(
-            postcode=postcode,
-            status="local",
-            authorities=authorities,
-            source=DISTRICT_TABLE,
-            explanation=(
-                f"{postcode} is in {names}: postcode district {district} lies wholly inside the "
-                f"force area ({DISTRICT_TABLE}{note})."
-            ),
-        )
-    if force_area == ForceArea.UNCONFIRMED:
-        sentence = (
-            f"{district} is believed to be inside the force area, which is not confirmed: "
-            "say which council area the premises are in"
-        )
-    else:
-        sentence = (
-            f"{district} straddles the force area's boundary: say which council area the premises are in"
-        )
     return PostcodeAnswer(
         postcode=postcode,
-        status="ask",
+        status=status,
         authorities=authorities,
         source=DISTRICT_TABLE,
         explanation=f"{sentence} ({DISTRICT_TABLE}{note}).",
     )
+
+
+def district_status(
+    postcode: str, district: str, force_area: ForceArea | None, authorities: tuple[tuple[str, str], ...]
+) -> tuple[Status, str]:
+    """The status the district's row gives, and the sentence that says why."""
+    where = f"postcode district {district}"
+    ask = "say which council area the premises are in"
+    if force_area is None:
+        return "outside", f"{postcode} is outside the force area: {where} is not one of the force area's"
+    if force_area == ForceArea.INSIDE:
+        names = " or ".join(name for _code, name in authorities)
+        return "local", f"{postcode} is in {names}: {where} lies wholly inside the force area"
+    if force_area == ForceArea.UNCONFIRMED:
+        return "ask", f"{district} is believed to be inside the force area, which is not confirmed: {ask}"
+    return "ask", f"{district} straddles the force area's boundary: {ask}"
 
 
 def london_day(moment: datetime) -> str:

@@ -56,7 +56,7 @@ class Postcode(db.Model):
     authority: Mapped[str] = mapped_column(sa.String(AUTHORITY_LENGTH))  # ONSPD oslaua, NSPL laua
 
 
-# The import loads the next directory here, then renames it to `postcodes` (see importer.py). Its
+# The import loads the next directory here, then renames it to `postcodes` (see staging.py). Its
 # columns must stay exactly those of `postcodes`, and neither table may carry a secondary index:
 # after the rename the staging table's index would keep its staging name on SQLite.
 postcodes_staging = sa.Table(

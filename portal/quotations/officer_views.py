@@ -157,6 +157,12 @@ def invite_supplier(opportunity_id: int):
     organisation = db.session.get(Organisation, int(form.organisation_id.data))
     if organisation is None:
         abort(404)
+    _invite(opportunity, organisation)
+    return _back(opportunity, **back)
+
+
+def _invite(opportunity: Opportunity, organisation: Organisation) -> None:
+    """Invite a supplier on the portal, starting the exercise with its first invitation."""
     actor = current_user._get_current_object()
 
     def invite() -> None:
@@ -165,7 +171,6 @@ def invite_supplier(opportunity_id: int):
         )
 
     committed(invite, f"{organisation.name} is invited to quote.", clash=CLASH)
-    return _back(opportunity, **back)
 
 
 @officer_bp.route("/opportunities/<int:opportunity_id>/quotation/named", methods=["GET", "POST"])
@@ -175,19 +180,25 @@ def invite_named_supplier(opportunity_id: int):
     form = NamedSupplierForm()
     if form.validate_on_submit():
         problem = named_problem(exercise, form.name.data)
-        if problem:
-            form.name.errors.append(problem)
-        else:
-            actor = current_user._get_current_object()
-            committed(
-                lambda: invite_named(
-                    exercise or start(opportunity, actor=actor), form.name.data, form.email.data, actor=actor
-                ),
-                f"{form.name.data} is invited to quote.",
-                clash=CLASH,
-            )
+        if not problem:
+            _invite_named(opportunity, exercise, form)
             return _back(opportunity)
+        form.name.errors.append(problem)
     return render_template("quotations/named.html", form=form, opportunity=opportunity)
+
+
+def _invite_named(
+    opportunity: Opportunity, exercise: QuotationExercise | None, form: NamedSupplierForm
+) -> None:
+    """Invite a supplier not on the portal, by name and address, starting the exercise if need be."""
+    actor = current_user._get_current_object()
+    committed(
+        lambda: invite_named(
+            exercise or start(opportunity, actor=actor), form.name.data, form.email.data, actor=actor
+        ),
+        f"{form.name.data} is invited to quote.",
+        clash=CLASH,
+    )
 
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/quotation/invitees/<int:invitee_id>/remove")
@@ -214,17 +225,7 @@ def complete_quotation_exercise(opportunity_id: int):
         return _back(opportunity)
     form = CompleteForm(revision=exercise.revision)
     if form.validate_on_submit():
-        made = committed(
-            lambda: complete(
-                exercise,
-                form.reason.data,
-                actor=current_user._get_current_object(),
-                revision=form.revision.data,
-            ),
-            "The quotation exercise is complete.",
-            clash=CLASH,
-            fields={"note": form.reason},
-        )
+        made = _complete(exercise, form)
         if made or not form.errors:  # made, or refused for a reason the exercise's page shows
             return _back(opportunity)
     return render_template(
@@ -233,4 +234,16 @@ def complete_quotation_exercise(opportunity_id: int):
         opportunity=opportunity,
         exercise=exercise,
         **_invitees(exercise),
+    )
+
+
+def _complete(exercise: QuotationExercise, form: CompleteForm) -> bool:
+    """Complete the exercise, with the reason given; whether it was."""
+    return committed(
+        lambda: complete(
+            exercise, form.reason.data, actor=current_user._get_current_object(), revision=form.revision.data
+        ),
+        "The quotation exercise is complete.",
+        clash=CLASH,
+        fields={"note": form.reason},
     )

@@ -187,30 +187,36 @@ def retire_matrix_item(kind: str, item_id: int, action: str):
 @admin_required
 def edit_measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
-    data = None
-    if request.method == "GET":
-        data = {
-            "name": measure.name,
-            "proxy_gbp": measure.proxy_gbp,
-            "proxy_source": measure.proxy_source,
-            "proxy_dated": measure.proxy_dated,
-            "retired": measure.retired_at is not None,
-        }
-    form = MeasureForm(data=data)
+    form = MeasureForm(data=_measure_data(measure) if request.method == "GET" else None)
     if form.validate_on_submit():
-        services.change_measure(
-            measure,
-            admin=current_user._get_current_object(),
-            name=form.name.data,
-            proxy_gbp=form.proxy_gbp.amount,
-            proxy_source=form.proxy_source.data or None if form.proxy_gbp.amount is not None else None,
-            proxy_dated=form.proxy_dated.data if form.proxy_gbp.amount is not None else None,
-            retired=form.retired.data,
-        )
-        db.session.commit()
-        flash(f"{measure.name} is saved.", "success")
-        return redirect(url_for("social_value_officers.edit_matrix"))
+        return _save_measure(measure, form)
     return render_template("social_value/officers/measure.html", form=form, measure=measure)
+
+
+def _measure_data(measure: Measure) -> dict[str, object]:
+    return {
+        "name": measure.name,
+        "proxy_gbp": measure.proxy_gbp,
+        "proxy_source": measure.proxy_source,
+        "proxy_dated": measure.proxy_dated,
+        "retired": measure.retired_at is not None,
+    }
+
+
+def _save_measure(measure: Measure, form: MeasureForm):
+    """Save the measure; a proxy value's source and date are kept only with a value."""
+    services.change_measure(
+        measure,
+        admin=current_user._get_current_object(),
+        name=form.name.data,
+        proxy_gbp=form.proxy_gbp.amount,
+        proxy_source=form.proxy_source.data or None if form.proxy_gbp.amount is not None else None,
+        proxy_dated=form.proxy_dated.data if form.proxy_gbp.amount is not None else None,
+        retired=form.retired.data,
+    )
+    db.session.commit()
+    flash(f"{measure.name} is saved.", "success")
+    return redirect(url_for("social_value_officers.edit_matrix"))
 
 
 @officer_bp.route("/social-value/<any(outcome, indicator):kind>/<int:item_id>", methods=["GET", "POST"])

@@ -27,24 +27,17 @@ def area_name(code: str | None) -> str:
 
 def incomplete(offer: Offer) -> list[str]:
     """What the offer still lacks before it can be submitted (the steps' names)."""
-    missing = []
-    if offer.theme_id is None:
-        missing.append("theme")
-    if not offer.outcomes:
-        missing.append("outcomes")
-    if offer.indicator_id is None:
-        missing.append("indicator")
-    if not offer.description:
-        missing.append("description")
-    if offer.measure_id is None or offer.quantity is None:
-        missing.append("quantity")
-    if offer.authority is None:
-        missing.append("where")
-    if offer.due_on is None:
-        missing.append("when")
-    if not offer.partner_answered:
-        missing.append("partner")
-    return missing
+    lacking = {
+        "theme": offer.theme_id is None,
+        "outcomes": not offer.outcomes,
+        "indicator": offer.indicator_id is None,
+        "description": not offer.description,
+        "quantity": offer.measure_id is None or offer.quantity is None,
+        "where": offer.authority is None,
+        "when": offer.due_on is None,
+        "partner": not offer.partner_answered,
+    }
+    return [step for step, missing in lacking.items() if missing]
 
 
 def matrix_problems(offer: Offer) -> list[str]:

@@ -23,22 +23,25 @@ def seed_matrix() -> str:
         model: set(db.session.execute(sa.select(model.theme_id, model.position)).tuples())
         for model in (Outcome, Indicator)
     }
-    added = 0
-    for number, theme in enumerate(matrix["themes"]):
-        if theme["id"] not in themes:
-            db.session.add(
-                Theme(
-                    id=theme["id"], name=theme["name"], aim=theme["aim"], aims=theme["aims"], position=number
-                )
-            )
-            added += 1
-        for model, key in ((Outcome, "outcomes"), (Indicator, "indicators")):
-            for position, text in enumerate(theme[key], start=1):
-                if (theme["id"], position) not in places[model]:
-                    db.session.add(model(theme_id=theme["id"], position=position, text=text))
-                    added += 1
+    added = sum(_add_missing(theme, number, themes, places) for number, theme in enumerate(matrix["themes"]))
     forget_matrix_names()  # this process reads the names again
     return f"{added} added"
+
+
+def _add_missing(theme: dict, number: int, themes: set[str], places: dict[type, set[tuple[str, int]]]) -> int:
+    """Add the theme, its outcomes and its indicators where missing; how many were added."""
+    added = 0
+    if theme["id"] not in themes:
+        db.session.add(
+            Theme(id=theme["id"], name=theme["name"], aim=theme["aim"], aims=theme["aims"], position=number)
+        )
+        added += 1
+    for model, key in ((Outcome, "outcomes"), (Indicator, "indicators")):
+        for position, text in enumerate(theme[key], start=1):
+            if (theme["id"], position) not in places[model]:
+                db.session.add(model(theme_id=theme["id"], position=position, text=text))
+                added += 1
+    return added
 
 
 @seed_step("social value measures")
@@ -52,14 +55,17 @@ def seed_measures() -> str:
     for row in read_csv("social-value-measures.csv"):
         if row["key"] in known:
             continue
-        refs = (ref.split(":") for ref in row["indicators"].split(";"))
-        db.session.add(
-            Measure(
-                key=row["key"],
-                name=row["name"],
-                unit=Unit(row["unit"]),
-                indicators=[indicators[(theme, int(position))] for theme, position in refs],
-            )
-        )
+        db.session.add(_measure(row, indicators))
         added += 1
     return f"{added} added"
+
+
+def _measure(row: dict[str, str], indicators: dict[tuple[str, int], Indicator]) -> Measure:
+    """A measure from its row of the file; its indicators are listed as "theme:position;..."."""
+    refs = (ref.split(":") for ref in row["indicators"].split(";"))
+    return Measure(
+        key=row["key"],
+        name=row["name"],
+        unit=Unit(row["unit"]),
+        indicators=[indicators[(theme, int(position))] for theme, position in refs],
+    )

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
 from portal.opportunities.services import responses
+from portal.organisations.models import Organisation
 from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
@@ -68,15 +69,7 @@ def new_offer():
     need = _need_from(request.values.get("need", ""))
     opportunity = _opportunity_from(request.values.get("opportunity", ""))
     if request.method == "POST" and ConfirmForm().validate_on_submit():
-        offer = services.start_offer(organisation, user=current_user._get_current_object())
-        if opportunity is not None:
-            offer.opportunity_id = opportunity.id
-        if need is not None:
-            offer.need_id, offer.partner_entry_id = need.id, need.entry_id
-            if need.outcome is not None and need.outcome.retired_at is None:
-                offer.theme_id, offer.outcomes = need.outcome.theme_id, [need.outcome]
-        db.session.commit()
-        return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=steps.STEPS[0].slug))
+        return _start_offer(organisation, need, opportunity)
     return render_template(
         "social_value/new_offer.html",
         form=ConfirmForm(),
@@ -84,6 +77,20 @@ def new_offer():
         opportunity=opportunity,
         organisation=organisation,
     )
+
+
+def _start_offer(organisation: Organisation, need: Need | None, opportunity: Opportunity | None):
+    """A draft offer, for the opportunity or answering the need it was started from (with the
+    need's outcome, while the matrix has it), and on to its first step."""
+    offer = services.start_offer(organisation, user=current_user._get_current_object())
+    if opportunity is not None:
+        offer.opportunity_id = opportunity.id
+    if need is not None:
+        offer.need_id, offer.partner_entry_id = need.id, need.entry_id
+        if need.outcome is not None and need.outcome.retired_at is None:
+            offer.theme_id, offer.outcomes = need.outcome.theme_id, [need.outcome]
+    db.session.commit()
+    return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=steps.STEPS[0].slug))
 
 
 def _opportunity_from(value: str) -> Opportunity | None:
@@ -116,19 +123,24 @@ def offer_step(offer_id: int, slug: str):
     if form.validate_on_submit():
         step.save(offer, form)
         db.session.commit()
-        following = steps.next_step(step)
-        if (
-            request.args.get("from") == "check"
-            and not rules.incomplete(offer)
-            and not rules.matrix_problems(offer)
-        ):
-            following = None
-        if following is None:
-            return redirect(url_for("social_value.check_offer", offer_id=offer.id))
-        return redirect(url_for("social_value.offer_step", offer_id=offer.id, slug=following.slug))
+        return redirect(_after_step(offer, step))
     return render_template(
         "social_value/offer_step.html", form=form, offer=offer, step=step, steps=steps.STEPS
     )
+
+
+def _after_step(offer: Offer, step: steps.Step) -> str:
+    """The next step; after the last, the check page, and straight back to it where the step was
+    changed from there and the offer is complete again."""
+    following = steps.next_step(step)
+    back_to_check = (
+        request.args.get("from") == "check"
+        and not rules.incomplete(offer)
+        and not rules.matrix_problems(offer)
+    )
+    if following is None or back_to_check:
+        return url_for("social_value.check_offer", offer_id=offer.id)
+    return url_for("social_value.offer_step", offer_id=offer.id, slug=following.slug)
 
 
 @bp.get("/offers/<int:offer_id>/check")
@@ -222,20 +234,24 @@ def apply_move(offer: Offer, move: str, *, done: str) -> MoveForm | None:
     form.move = move
     form.message.id = f"message-{move}"  # the error summary links to this move's field
     if form.validate_on_submit():
-        made = committed(
-            lambda: services.transition(
-                offer,
-                move,
-                actor=current_user._get_current_object(),
-                revision=form.revision.data,
-                message=form.message.data or "",
-            ),
-            done,
-            fields={"note": form.message},
-        )
+        made = _make_move(offer, move, form, done)
         if made or not form.errors:  # made, or refused for a reason the offer's page shows
             return None
     return form
+
+
+def _make_move(offer: Offer, move: str, form: MoveForm, done: str) -> bool:
+    return committed(
+        lambda: services.transition(
+            offer,
+            move,
+            actor=current_user._get_current_object(),
+            revision=form.revision.data,
+            message=form.message.data or "",
+        ),
+        done,
+        fields={"note": form.message},
+    )
 
 
 @bp.route("/offers/<int:offer_id>/report", methods=["GET", "POST"])
@@ -247,20 +263,27 @@ def report_delivery(offer_id: int):
         report = DeliveryReport(
             quantity=form.amount, delivered_on=form.delivered_on.data, description=form.description.data
         )
-        upload = form.evidence.data
-        try:
-            if upload and upload.filename:
-                stored = files.store(upload)
-                report.evidence_name, report.evidence_filename = stored.name, stored.filename
-                report.evidence_type, report.evidence_size = stored.content_type, stored.size
-        except files.EvidenceRefused as error:
-            form.evidence.errors.append(str(error))
-        else:
+        if _attach_evidence(report, form):
             services.report_delivery(commitment, report, user=current_user._get_current_object())
             db.session.commit()
             flash("Your delivery report has been sent for the procurement unit to verify.", "success")
             return redirect(url_for("social_value.offer", offer_id=shown.id))
     return render_template("social_value/report.html", form=form, offer=shown, commitment=commitment)
+
+
+def _attach_evidence(report: DeliveryReport, form: DeliveryReportForm) -> bool:
+    """Store the evidence file uploaded, if any, and name it on the report; False where the file
+    is refused (the field says why)."""
+    upload = form.evidence.data
+    try:
+        if upload and upload.filename:
+            stored = files.store(upload)
+            report.evidence_name, report.evidence_filename = stored.name, stored.filename
+            report.evidence_type, report.evidence_size = stored.content_type, stored.size
+    except files.EvidenceRefused as error:
+        form.evidence.errors.append(str(error))
+        return False
+    return True
 
 
 @bp.get("/reports/<int:report_id>/evidence")

@@ -12,11 +12,12 @@ from portal.accounts.access import public
 from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
+from portal.organisations.models import Organisation
 from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
-from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
+from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedResponse, NeedState
 from portal.voluntary.workflow import OPEN_STATES
 
 NEED_FIELDS = (
@@ -112,19 +113,10 @@ def _can_respond(need: Need) -> bool:
 
 @bp.post("/needs/<int:need_id>/respond")
 def respond(need_id: int):
-    shown = _need_or_404(need_id)
-    if not _visible(shown):
-        abort(404)
-    if not _can_respond(shown):
-        abort(403)
+    shown = _need_to_answer(need_id)
     form = ResponseForm()
     if form.validate_on_submit():
-        committed(
-            lambda: services.respond(
-                shown, user=current_user._get_current_object(), message=form.message.data
-            ),
-            f"Your offer has been sent to {shown.contact_name}, who will contact you.",
-        )
+        _offer_help(shown, form)
         return redirect(url_for("voluntary.need", need_id=shown.id))
     return render_template(
         "voluntary/need.html",
@@ -135,6 +127,24 @@ def respond(need_id: int):
         response_form=form,
         form=form,
     )
+
+
+def _offer_help(shown: Need, form: ResponseForm) -> None:
+    """Send the supplier's offer of help to whoever posted the need."""
+    committed(
+        lambda: services.respond(shown, user=current_user._get_current_object(), message=form.message.data),
+        f"Your offer has been sent to {shown.contact_name}, who will contact you.",
+    )
+
+
+def _need_to_answer(need_id: int) -> Need:
+    """A need the user may offer help with. :raise 404: not shown to them; :raise 403: not theirs to answer."""
+    shown = _need_or_404(need_id)
+    if not _visible(shown):
+        abort(404)
+    if not _can_respond(shown):
+        abort(403)
+    return shown
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -148,16 +158,20 @@ def new_need():
     form = NeedForm(data={"contact_name": current_user.name, "contact_email": current_user.email})
     choose_outcomes(form)
     if form.validate_on_submit():
-        need = Need(organisation_id=organisation.id, entry_id=entry.id if entry else None)
-        fill_need(need, form)
-        services.submit_need(need, actor=current_user._get_current_object())
-        db.session.commit()
-        flash(
-            "Your need has been sent to the procurement unit to approve. We will email you when it is published.",
-            "success",
-        )
-        return redirect(url_for("voluntary.my_needs"))
+        return _submit_need(organisation, entry, form)
     return render_template("voluntary/need_form.html", form=form, poster=organisation, entry=entry)
+
+
+def _submit_need(organisation: Organisation, entry: DirectoryEntry | None, form: NeedForm):
+    need = Need(organisation_id=organisation.id, entry_id=entry.id if entry else None)
+    fill_need(need, form)
+    services.submit_need(need, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(
+        "Your need has been sent to the procurement unit to approve. We will email you when it is published.",
+        "success",
+    )
+    return redirect(url_for("voluntary.my_needs"))
 
 
 def fill_need(need: Need, form: NeedForm) -> None:
@@ -196,14 +210,18 @@ def edit_need(need_id: int):
         form.outcome_id.data = str(shown.outcome_id or "")
     choose_outcomes(form)
     if form.validate_on_submit():
-        fill_need(shown, form)
-        services.resubmit_need(shown, actor=current_user._get_current_object())
-        db.session.commit()
-        flash("Your changes have been sent to the procurement unit to approve.", "success")
-        return redirect(url_for("voluntary.need", need_id=shown.id))
+        return _resubmit_need(shown, form)
     return render_template(
         "voluntary/need_form.html", form=form, need=shown, poster=shown.organisation, entry=shown.entry
     )
+
+
+def _resubmit_need(shown: Need, form: NeedForm):
+    fill_need(shown, form)
+    services.resubmit_need(shown, actor=current_user._get_current_object())
+    db.session.commit()
+    flash("Your changes have been sent to the procurement unit to approve.", "success")
+    return redirect(url_for("voluntary.need", need_id=shown.id))
 
 
 @bp.get("/needs/mine")

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 
 from portal.extensions import db
 from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
+from portal.organisations.models import Organisation
 from portal.pagination import newest_first
 from portal.voluntary import officer_bp, services
 from portal.voluntary.forms import AREA_OPTIONS, DecisionForm, EntryForm, NeedForm
@@ -66,44 +67,55 @@ def _linked_organisation(form: EntryForm, entry: DirectoryEntry):
             "No registered VCSE organisation on the portal has that charity or Companies House number"
         )
         return False
-    taken = db.session.scalar(
-        sa.select(DirectoryEntry).where(
-            DirectoryEntry.organisation_id == organisation.id, DirectoryEntry.id != entry.id
-        )
-    )
+    taken = _acting_for(organisation, other_than=entry)
     if taken is not None:
         form.organisation_number.errors.append(f"{organisation.name} already acts for {taken.name}")
         return False
     return organisation
 
 
+def _acting_for(organisation: Organisation, *, other_than: DirectoryEntry) -> DirectoryEntry | None:
+    """The other directory body the organisation already acts for, if any."""
+    return db.session.scalar(
+        sa.select(DirectoryEntry).where(
+            DirectoryEntry.organisation_id == organisation.id, DirectoryEntry.id != other_than.id
+        )
+    )
+
+
 @officer_bp.route("/voluntary-sector/new", methods=["GET", "POST"], defaults={"entry_id": None})
 @officer_bp.route("/voluntary-sector/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int | None):
     entry = db.get_or_404(DirectoryEntry, entry_id) if entry_id else DirectoryEntry(phones=[])
-    data = None
-    if request.method == "GET" and entry_id:
-        linked = entry.organisation
-        data = {
-            **{name: getattr(entry, name) for name in ("name", "brokers", "website", "email", "source")},
-            "areas": entry.areas,
-            "phone_1": [*entry.phones, ""][0],
-            "phone_2": [*entry.phones, "", ""][1],
-            "organisation_number": (linked.charity_number or linked.companies_house_number or "")
-            if linked
-            else "",
-        }
-    form = EntryForm(data=data)
+    form = EntryForm(data=_entry_data(entry) if request.method == "GET" and entry_id else None)
     if form.validate_on_submit():
         organisation = _linked_organisation(form, entry)
         if organisation is not False:
-            values = _entry_values(form)
-            values["organisation_id"] = organisation.id if organisation else None
-            services.save_entry(entry, values, actor=current_user._get_current_object())
-            db.session.commit()
-            flash(f"{entry.name} is saved.", "success")
-            return redirect(url_for("voluntary.entry", entry_id=entry.id))
+            return _save_entry(entry, form, organisation)
     return render_template("voluntary/officers/entry_form.html", form=form, entry=entry if entry_id else None)
+
+
+def _entry_data(entry: DirectoryEntry) -> dict[str, object]:
+    """The entry's answers, to fill the form; the organisation it is linked to by its number."""
+    linked = entry.organisation
+    return {
+        **{name: getattr(entry, name) for name in ("name", "brokers", "website", "email", "source")},
+        "areas": entry.areas,
+        "phone_1": [*entry.phones, ""][0],
+        "phone_2": [*entry.phones, "", ""][1],
+        "organisation_number": (linked.charity_number or linked.companies_house_number or "")
+        if linked
+        else "",
+    }
+
+
+def _save_entry(entry: DirectoryEntry, form: EntryForm, organisation: Organisation | None):
+    values = _entry_values(form)
+    values["organisation_id"] = organisation.id if organisation else None
+    services.save_entry(entry, values, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(f"{entry.name} is saved.", "success")
+    return redirect(url_for("voluntary.entry", entry_id=entry.id))
 
 
 @officer_bp.post("/voluntary-sector/<int:entry_id>/<any(confirm, retire, restore):action>")
@@ -139,28 +151,33 @@ def needs_queue():
 def need(need_id: int):
     shown = _need_or_404(need_id)
     form = DecisionForm(revision=shown.revision)
-    if form.validate_on_submit():
-        try:
-            services.move(
-                shown,
-                form.decision.data,
-                actor=current_user._get_current_object(),
-                reason=form.reason.data or "",
-                revision=form.revision.data,
-            )
-        except Refused as error:
-            # Shown on the form, beside what the officer typed (the reason is kept).
-            db.session.rollback()
-            (form.reason if error.field == "note" else form.decision).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(
-                f"“{shown.title}” is {'published' if shown.state == NeedState.PUBLISHED else 'declined'}; "
-                f"{shown.contact_name} has been emailed.",
-                "success",
-            )
-            return redirect(url_for("voluntary_officers.needs_queue"))
+    if form.validate_on_submit() and _decided(shown, form):
+        flash(
+            f"“{shown.title}” is {'published' if shown.state == NeedState.PUBLISHED else 'declined'}; "
+            f"{shown.contact_name} has been emailed.",
+            "success",
+        )
+        return redirect(url_for("voluntary_officers.needs_queue"))
     return render_template("voluntary/officers/need.html", need=shown, form=form, responses=_responses(shown))
+
+
+def _decided(shown: Need, form: DecisionForm) -> bool:
+    """Make the officer's decision and commit it; whether it was made. A refusal is shown on the
+    form, beside what the officer typed (the reason is kept)."""
+    try:
+        services.move(
+            shown,
+            form.decision.data,
+            actor=current_user._get_current_object(),
+            reason=form.reason.data or "",
+            revision=form.revision.data,
+        )
+    except Refused as error:
+        db.session.rollback()
+        (form.reason if error.field == "note" else form.decision).errors.append(str(error))
+        return False
+    db.session.commit()
+    return True
 
 
 class OfficerNeedForm(NeedForm):
@@ -175,21 +192,30 @@ class OfficerNeedForm(NeedForm):
 def new_need():
     """An officer posts a need for a directory body (which may have no one on the portal)."""
     form = OfficerNeedForm(data={"contact_name": "", "contact_email": ""})
+    bodies = _choose_body(form)
+    choose_outcomes(form)
+    if form.validate_on_submit():
+        entry = next((b for b in bodies if str(b.id) == form.entry_id.data), None)
+        if entry is not None:
+            return _submit_need(entry, form)
+        form.entry_id.errors.append("Select the directory body the need is for")
+    return render_template("voluntary/need_form.html", form=form, poster=None, entry=None, officer=True)
+
+
+def _choose_body(form: OfficerNeedForm) -> list[DirectoryEntry]:
+    """The directory's bodies, by name, for the form to choose from."""
     bodies = db.session.scalars(services.entries().order_by(DirectoryEntry.name)).all()
     form.entry_id.choices = [
         SelectChoice("", "Choose a body"),
         *(SelectChoice(str(b.id), b.name) for b in bodies),
     ]
-    choose_outcomes(form)
-    if form.validate_on_submit():
-        entry = next((b for b in bodies if str(b.id) == form.entry_id.data), None)
-        if entry is None:
-            form.entry_id.errors.append("Select the directory body the need is for")
-        else:
-            need = Need(entry_id=entry.id, organisation_id=entry.organisation_id)
-            fill_need(need, form)
-            services.submit_need(need, actor=current_user._get_current_object())
-            db.session.commit()
-            flash(f"The need is in the approval queue for {entry.name}.", "success")
-            return redirect(url_for("voluntary_officers.need", need_id=need.id))
-    return render_template("voluntary/need_form.html", form=form, poster=None, entry=None, officer=True)
+    return bodies
+
+
+def _submit_need(entry: DirectoryEntry, form: OfficerNeedForm):
+    need = Need(entry_id=entry.id, organisation_id=entry.organisation_id)
+    fill_need(need, form)
+    services.submit_need(need, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(f"The need is in the approval queue for {entry.name}.", "success")
+    return redirect(url_for("voluntary_officers.need", need_id=need.id))

@@ -19,16 +19,21 @@ def seed_directory() -> str:
     for row in read_csv("voluntary-sector-directory.csv"):
         if row["name"] in known:
             continue
-        entry = DirectoryEntry(
-            name=row["name"],
-            brokers=row["brokers"],
-            website=row["website"] or None,
-            phones=[number.strip() for number in row["phones"].split(";") if number.strip()],
-            email=row["email"] or None,
-            source=row["source"],
-            checked_on=None,
-        )
-        entry.areas = row["areas"].split(";")
-        db.session.add(entry)
+        db.session.add(_entry(row))
         added += 1
     return f"{added} added"
+
+
+def _entry(row: dict[str, str]) -> DirectoryEntry:
+    """An entry from its row of the file; phone numbers and areas are listed with ";" between."""
+    entry = DirectoryEntry(
+        name=row["name"],
+        brokers=row["brokers"],
+        website=row["website"] or None,
+        phones=[number.strip() for number in row["phones"].split(";") if number.strip()],
+        email=row["email"] or None,
+        source=row["source"],
+        checked_on=None,
+    )
+    entry.areas = row["areas"].split(";")
+    return entry

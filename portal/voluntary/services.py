@@ -235,6 +235,11 @@ def _published_needs(filters: frozenset[str]) -> sa.Select:
         .outerjoin(Organisation, Organisation.id == Need.organisation_id)
         .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= sa.bindparam("today", type_=sa.Date))
     )
+    return _filtered(query, filters)
+
+
+def _filtered(query: sa.Select, filters: frozenset[str]) -> sa.Select:
+    """The board's query with the filters chosen, each a bound parameter."""
     if "pattern" in filters:
         query = query.where(any_like(sa.bindparam("pattern"), Need.title, Need.description))
     if "area" in filters:

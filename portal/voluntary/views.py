@@ -25,12 +25,7 @@ def directory():
     query, values = services.directory_rows(chosen["q"], chosen["area"])
     page = newest_first(query, DirectoryEntry.id, values=values)
     postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)
-    found = None
-    if "postcode" in request.args and postcode_form.validate():
-        found = services.bodies_for_postcode(postcode_form.postcode.data)
-        if found.answer.postcode is None:
-            postcode_form.postcode.errors.append("Enter a real postcode, like CW7 2UA")
-            found = None
+    found = _bodies_near(postcode_form)
     return render_template(
         "voluntary/directory.html",
         search_form=form,
@@ -40,6 +35,18 @@ def directory():
         page=page,
         entry_link=row_link("voluntary.entry", "entry_id"),
     )
+
+
+def _bodies_near(postcode_form: PostcodeForm) -> services.PostcodeBodies | None:
+    """The bodies serving the postcode searched for, if one was; None (with the field's error)
+    for a postcode that is not real."""
+    if "postcode" not in request.args or not postcode_form.validate():
+        return None
+    found = services.bodies_for_postcode(postcode_form.postcode.data)
+    if found.answer.postcode is None:
+        postcode_form.postcode.errors.append("Enter a real postcode, like CW7 2UA")
+        return None
+    return found
 
 
 @bp.context_processor

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from portal.audit import AuditRecord
 from portal.extensions import db
-from portal.postcodes import importer, lookup_postcode
+from portal.postcodes import importer, lookup_postcode, staging
 from portal.postcodes.importer import ImportRefused, import_directory
 from portal.postcodes.models import Postcode, PostcodeDistrict, PostcodeImport, postcodes_staging
 from portal.postcodes.seed import seed_postcode_districts
@@ -364,9 +364,9 @@ def test_a_reader_holding_the_directory_too_long_makes_the_import_give_up(
 ):
     if database_kind != "postgresql":
         pytest.skip("on SQLite in WAL mode readers never hold up the swap")
-    monkeypatch.setattr(importer, "LOCK_TIMEOUT", "50ms")
-    monkeypatch.setattr(importer, "LOCK_ATTEMPTS", 2)
-    monkeypatch.setattr(importer.time, "sleep", lambda _seconds: None)
+    monkeypatch.setattr(staging, "LOCK_TIMEOUT", "50ms")
+    monkeypatch.setattr(staging, "LOCK_ATTEMPTS", 2)
+    monkeypatch.setattr(staging.time, "sleep", lambda _seconds: None)
     with fresh_app.app_context():
         engine = db.engine
     with engine.connect() as other, other.begin():

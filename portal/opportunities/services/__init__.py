@@ -61,23 +61,43 @@ class Details:
 
 def problems(details: Details, opportunity: Opportunity | None = None) -> dict[str, str]:
     """The answers that break a rule, by field name, in the words shown beside the field."""
-    found = {}
-    if details.closes_at <= utcnow():
-        found["closing_date"] = "The closing date and time must be in the future"
+    found = {
+        "closing_date": _closing_problem(details),
+        "weighting_reason": _weighting_reason_problem(details),
+        "value_ex_vat": _value_problem(details, opportunity),
+        "reference": _reference_problem(details, opportunity),
+    }
+    return {field: problem for field, problem in found.items() if problem is not None}
+
+
+def _closing_problem(details: Details) -> str | None:
+    return "The closing date and time must be in the future" if details.closes_at <= utcnow() else None
+
+
+def _weighting_reason_problem(details: Details) -> str | None:
+    """A weighting under the default needs a reason, where the rules say so."""
     figures = figures_on(london_today())
     weighting = _weighting(details, figures)
     needs_reason = rules.weighting_needs_reason(weighting, details.value_ex_vat, details.procedure, figures)
-    if needs_reason and not details.weighting_reason:
-        found["weighting_reason"] = (
-            f"Say why a weighting under {rules.plain_number(figures['social_value.default_weighting'])}% is relevant "
-            "and proportionate for this opportunity"
-        )
+    if not needs_reason or details.weighting_reason:
+        return None
+    return (
+        f"Say why a weighting under {rules.plain_number(figures['social_value.default_weighting'])}% is relevant "
+        "and proportionate for this opportunity"
+    )
+
+
+def _value_problem(details: Details, opportunity: Opportunity | None) -> str | None:
     lots_total = sum((lot.value_ex_vat for lot in opportunity.lots), Decimal(0)) if opportunity else 0
     if lots_total > details.value_ex_vat:
-        found["value_ex_vat"] = (
+        return (
             f"The estimated value must be at least the lots' total, {gbp(lots_total)}, "
             "or change the lots first"
         )
+    return None
+
+
+def _reference_problem(details: Details, opportunity: Opportunity | None) -> str | None:
     taken = db.session.scalar(
         sa.select(Opportunity.id).where(
             Opportunity.reference == details.reference,
@@ -85,8 +105,8 @@ def problems(details: Details, opportunity: Opportunity | None = None) -> dict[s
         )
     )
     if taken is not None:
-        found["reference"] = "Another opportunity already has that reference: give this one its own"
-    return found
+        return "Another opportunity already has that reference: give this one its own"
+    return None
 
 
 def _weighting(details: Details, figures: dict) -> Decimal:
@@ -98,19 +118,9 @@ def _weighting(details: Details, figures: dict) -> Decimal:
 def save(opportunity: Opportunity, details: Details, *, actor: User) -> Opportunity:
     """Create or change an opportunity from checked details (see `problems`); what changed is
     audited. A reason is kept only while the weighting needs one."""
-    figures = figures_on(london_today())
     new = opportunity.id is None
     before = {} if new else _audited_values(opportunity)
-    values = {
-        name: getattr(details, name)
-        for name in Details.__dataclass_fields__
-        if name not in {"weighting", "weighting_reason"}
-    }
-    weighting = _weighting(details, figures)
-    values["weighting"] = weighting
-    needs_reason = rules.weighting_needs_reason(weighting, details.value_ex_vat, details.procedure, figures)
-    values["weighting_reason"] = details.weighting_reason if needs_reason else None
-    for name, value in values.items():
+    for name, value in _column_values(details).items():
         setattr(opportunity, name, value)
     opportunity.updated_at = utcnow()
     if new:
@@ -122,6 +132,18 @@ def save(opportunity: Opportunity, details: Details, *, actor: User) -> Opportun
     if changed:
         record_change(opportunity, "opportunity.created" if new else "opportunity.changed", actor, changed)
     return opportunity
+
+
+def _column_values(details: Details) -> dict[str, object]:
+    """The details as the opportunity keeps them: the weighting the rules give where none was
+    entered, and its reason only while it needs one."""
+    figures = figures_on(london_today())
+    weighting = _weighting(details, figures)
+    needs_reason = rules.weighting_needs_reason(weighting, details.value_ex_vat, details.procedure, figures)
+    values = {name: getattr(details, name) for name in Details.__dataclass_fields__}
+    values["weighting"] = weighting
+    values["weighting_reason"] = details.weighting_reason if needs_reason else None
+    return values
 
 
 def _audited_values(opportunity: Opportunity) -> dict[str, str | bool | None]:
@@ -150,10 +172,12 @@ def publish(opportunity: Opportunity, *, actor: User, revision: int | None = Non
 def alert_recipients(params: dict, after_key: int | None, limit: int) -> list[Recipient]:
     """The verified, active members of the organisations alerted about the opportunity's
     category, but those who unsubscribed, by account id; each with their own unsubscribe link."""
-    alerted = sa.select(alert_divisions.c.organisation_id).where(
-        alert_divisions.c.cpv_division == params["division"]
-    )
-    rows = db.session.execute(
+    return [_alert_recipient(row) for row in _alerted_members(params["division"], after_key, limit)]
+
+
+def _alerted_members(division: str, after_key: int | None, limit: int) -> list[sa.Row]:
+    alerted = sa.select(alert_divisions.c.organisation_id).where(alert_divisions.c.cpv_division == division)
+    return db.session.execute(
         sa.select(User.id, User.email, User.name)
         .where(
             User.organisation_id.in_(alerted),
@@ -166,19 +190,13 @@ def alert_recipients(params: dict, after_key: int | None, limit: int) -> list[Re
         .order_by(User.id)
         .limit(limit)
     ).all()
-    return [
-        Recipient(
-            key=row.id,
-            address=row.email,
-            name=row.name,
-            context={
-                "unsubscribe_link": link(
-                    "opportunities.unsubscribe", token=make_token(ALERTS_UNSUBSCRIBE, {"user": row.id})
-                )
-            },
-        )
-        for row in rows
-    ]
+
+
+def _alert_recipient(member: sa.Row) -> Recipient:
+    unsubscribe = link("opportunities.unsubscribe", token=make_token(ALERTS_UNSUBSCRIBE, {"user": member.id}))
+    return Recipient(
+        key=member.id, address=member.email, name=member.name, context={"unsubscribe_link": unsubscribe}
+    )
 
 
 def close(opportunity: Opportunity, *, actor: User, reason: str, revision: int | None = None) -> None:
@@ -237,13 +255,8 @@ def remove_lot(opportunity: Opportunity, lot: Lot, *, actor: User) -> None:
 def register_interest(opportunity: Opportunity, *, user: User) -> Interest:
     """The user's organisation says it is interested: needs an open opportunity and a current
     Code of Ethics pledge; once an organisation."""
-    if not is_open(opportunity):
-        raise Refused("This opportunity has closed")
     organisation = user.organisation
-    try:
-        require_current_pledge(organisation)
-    except PledgeRequired as error:
-        raise Refused(str(error)) from error
+    _check_may_register(opportunity, organisation)
     existing = db.session.scalar(
         sa.select(Interest).where(
             Interest.opportunity_id == opportunity.id, Interest.organisation_id == organisation.id
@@ -258,6 +271,16 @@ def register_interest(opportunity: Opportunity, *, user: User) -> Interest:
     db.session.flush()
     record_change(opportunity, "opportunity.interest_registered", user, {"organisation_id": organisation.id})
     return interest
+
+
+def _check_may_register(opportunity: Opportunity, organisation: Organisation) -> None:
+    """:raise Refused: the opportunity has closed, or the organisation's pledge is not current."""
+    if not is_open(opportunity):
+        raise Refused("This opportunity has closed")
+    try:
+        require_current_pledge(organisation)
+    except PledgeRequired as error:
+        raise Refused(str(error)) from error
 
 
 def alert_division_codes(organisation: Organisation) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -66,12 +67,26 @@ def responses(opportunity: Opportunity, officer: User, organisation_id: int | No
     statements, however many."""
     if not has_closed(opportunity):
         return []
+    by_organisation: dict[int, list[Offer]] = defaultdict(list)
+    for offer in _response_offers(opportunity, organisation_id):
+        by_organisation[offer.organisation_id].append(offer)
+    scores = _scores(opportunity)
+    declared = _declared_by(officer, opportunity)
+    return [
+        Response(group[0].organisation, group, scores.get(organisation_id), organisation_id in declared)
+        for organisation_id, group in by_organisation.items()
+    ]
+
+
+def _response_offers(opportunity: Opportunity, organisation_id: int | None) -> list[Offer]:
+    """The offers of the opportunity's responses (or only `organisation_id`'s), by organisation,
+    with what the officers' pages show of them."""
     offers_of = sa.select(Offer).where(
         Offer.opportunity_id == opportunity.id, Offer.state.in_(RESPONSE_STATES)
     )
     if organisation_id is not None:
         offers_of = offers_of.where(Offer.organisation_id == organisation_id)
-    submitted = db.session.scalars(
+    return db.session.scalars(
         offers_of.order_by(Offer.organisation_id, Offer.id).options(
             selectinload(Offer.organisation),
             selectinload(Offer.theme),
@@ -81,16 +96,19 @@ def responses(opportunity: Opportunity, officer: User, organisation_id: int | No
             selectinload(Offer.partner),
         )
     ).all()
-    by_organisation: dict[int, list[Offer]] = defaultdict(list)
-    for offer in submitted:
-        by_organisation[offer.organisation_id].append(offer)
-    scores = {
-        score.organisation_id: score
-        for score in db.session.scalars(
-            sa.select(ResponseScore).where(ResponseScore.opportunity_id == opportunity.id)
-        )
-    }
-    declared = set(
+
+
+def _scores(opportunity: Opportunity) -> dict[int, ResponseScore]:
+    """The opportunity's response scores, by organisation."""
+    scores = db.session.scalars(
+        sa.select(ResponseScore).where(ResponseScore.opportunity_id == opportunity.id)
+    )
+    return {score.organisation_id: score for score in scores}
+
+
+def _declared_by(officer: User, opportunity: Opportunity) -> set[int]:
+    """The organisations `officer` has declared no conflict of interest with, for the opportunity."""
+    return set(
         db.session.scalars(
             sa.select(ConflictDeclaration.organisation_id).where(
                 ConflictDeclaration.opportunity_id == opportunity.id,
@@ -98,10 +116,6 @@ def responses(opportunity: Opportunity, officer: User, organisation_id: int | No
             )
         )
     )
-    return [
-        Response(group[0].organisation, group, scores.get(organisation_id), organisation_id in declared)
-        for organisation_id, group in by_organisation.items()
-    ]
 
 
 def response_of(opportunity: Opportunity, organisation_id: int, officer: User) -> Response | None:
@@ -112,14 +126,7 @@ def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *,
     """Record the officer's declaration (once); the score form opens after it."""
     if not has_closed(opportunity):
         raise Refused("Responses are sealed until the opportunity closes")
-    exists = db.session.scalar(
-        sa.select(ConflictDeclaration.id).where(
-            ConflictDeclaration.opportunity_id == opportunity.id,
-            ConflictDeclaration.organisation_id == organisation.id,
-            ConflictDeclaration.officer_id == officer.id,
-        )
-    )
-    if exists is not None:
+    if organisation.id in _declared_by(officer, opportunity):
         return
     db.session.add(
         ConflictDeclaration(
@@ -127,10 +134,7 @@ def declare_no_conflict(opportunity: Opportunity, organisation: Organisation, *,
         )
     )
     record_change(
-        opportunity,
-        "opportunity.no_conflict_declared",
-        officer,
-        {"organisation_id": organisation.id},
+        opportunity, "opportunity.no_conflict_declared", officer, {"organisation_id": organisation.id}
     )
 
 
@@ -139,31 +143,43 @@ def score(
 ) -> ResponseScore:
     """Score (or score again) a response: refused without the officer's declaration, or once the
     opportunity is awarded (its feedback has gone)."""
-    if not response.declared:
-        raise Refused(
-            f"Declare that you have no conflict of interest with {response.organisation.name} first"
-        )
-    if opportunity.awarded_at is not None:
-        raise Refused("The opportunity has been awarded: its scores are final")
+    _check_scorable(response, opportunity)
     scored = response.score or ResponseScore(
         opportunity_id=opportunity.id, organisation_id=response.organisation.id
     )
     before = {"score": scored.score, "comment": scored.comment} if response.score else None
     scored.score, scored.comment, scored.scored_by_id, scored.scored_at = value, comment, officer.id, utcnow()
     db.session.add(scored)
+    _record_score(opportunity, scored, before, officer)
+    return scored
+
+
+def _check_scorable(response: Response, opportunity: Opportunity) -> None:
+    """:raise Refused: the officer has not declared no conflict, or the scores are final."""
+    if not response.declared:
+        raise Refused(
+            f"Declare that you have no conflict of interest with {response.organisation.name} first"
+        )
+    if opportunity.awarded_at is not None:
+        raise Refused("The opportunity has been awarded: its scores are final")
+
+
+def _record_score(
+    opportunity: Opportunity, scored: ResponseScore, before: dict | None, officer: User
+) -> None:
+    """Audit the score under the opportunity, with the score and comment it replaced."""
     record_change(
         opportunity,
         "opportunity.response_scored",
         officer,
         {
-            "organisation_id": response.organisation.id,
-            "score": value,
-            "weighted": str(weighted(value, opportunity.weighting)),
-            "comment": comment,
+            "organisation_id": scored.organisation_id,
+            "score": scored.score,
+            "weighted": str(weighted(scored.score, opportunity.weighting)),
+            "comment": scored.comment,
             "before": before,
         },
     )
-    return scored
 
 
 def candidates(opportunity: Opportunity) -> list[Organisation]:
@@ -186,6 +202,20 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
     """Record the award: each lot (None: the whole, where there are no lots) to one or more of
     the candidates. Each responding organisation's sealed offers are accepted (commitments) or
     declined, and its members are emailed once, with its own score and comment."""
+    parts = _parts_to_award(opportunity, winners)
+    now = utcnow()
+    awards = _awards(opportunity, parts, winners, officer, now)
+    db.session.add_all(awards)
+    opportunity.awarded_at = now
+    _settle_responses(opportunity, {award.organisation_id for award in awards}, officer)
+    awarded = [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]
+    record_change(opportunity, "opportunity.awarded", officer, {"awards": awarded})
+    return awards
+
+
+def _parts_to_award(opportunity: Opportunity, winners: dict[int | None, set[int]]) -> list[int | None]:
+    """The opportunity's lots (None: the whole), once it has closed, where `winners` names
+    candidates for each. :raise Refused:"""
     if not has_closed(opportunity):
         raise Refused("The opportunity is still open: it can be awarded after its closing time")
     if opportunity.awarded_at is not None:
@@ -194,8 +224,18 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
     allowed = {organisation.id for organisation in candidates(opportunity)}
     if set(winners) != set(parts) or any(not chosen or not chosen <= allowed for chosen in winners.values()):
         raise Refused("Choose at least one organisation for each lot")
-    now = utcnow()
-    awards = [
+    return parts
+
+
+def _awards(
+    opportunity: Opportunity,
+    parts: list[int | None],
+    winners: dict[int | None, set[int]],
+    officer: User,
+    now: datetime,
+) -> list[Award]:
+    """One award for each lot (or the whole) and each organisation chosen for it."""
+    return [
         Award(
             opportunity_id=opportunity.id,
             lot_id=part,
@@ -206,22 +246,16 @@ def award(opportunity: Opportunity, winners: dict[int | None, set[int]], *, offi
         for part in parts
         for organisation_id in sorted(winners[part])
     ]
-    db.session.add_all(awards)
-    opportunity.awarded_at = now
-    won = {award.organisation_id for award in awards}
+
+
+def _settle_responses(opportunity: Opportunity, won: set[int], officer: User) -> None:
+    """Each response's sealed offers accepted (the winners') or declined, and its members told."""
     for response in responses(opportunity, officer):
         for offer in response.offers:
             if offer.state is OfferState.SEALED:
                 move = "award" if response.organisation.id in won else "not_awarded"
                 offers.transition(offer, move, actor=officer, revision=offer.revision)
         emails.awarded(opportunity, response, won=response.organisation.id in won)
-    record_change(
-        opportunity,
-        "opportunity.awarded",
-        officer,
-        {"awards": [{"lot_id": a.lot_id, "organisation_id": a.organisation_id} for a in awards]},
-    )
-    return awards
 
 
 @dataclass(frozen=True)
