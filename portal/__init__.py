@@ -17,7 +17,6 @@ from portal.accounts.sessions import init_sessions
 from portal.database import RowIdConverter, init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
-from portal.filters import filter_fields
 from portal.pages.facts import load_force_facts
 from portal.rows import summary_rows
 from portal.security import init_security
@@ -71,7 +70,6 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
     app.jinja_env.globals["summary_rows"] = summary_rows
-    app.jinja_env.globals["filter_fields"] = filter_fields
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
 
 

@@ -326,17 +326,20 @@ class FilterForm(FlaskForm):
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
 
-def bind_filters(form_class: type[FilterForm]) -> tuple[FilterForm, dict[str, object]]:
+def bind_filters(
+    form_class: type[FilterForm], *, keep_valid: bool = False
+) -> tuple[FilterForm, dict[str, object]]:
     """A filter form bound to the query string, and the values to filter by: each field's, or
-    every one empty when any is refused (the form then shows why, and the list is unfiltered)."""
+    every one empty when any is refused (the form then shows why, and the list is unfiltered);
+    with `keep_valid`, only a refused field's is empty and the others still apply."""
     form = form_class(request.args)
     valid = form.validate() if request.args else True
     values = {
-        name: "" if field.data is None else field.data
+        name: "" if field.data is None or (keep_valid and field.errors) else field.data
         for name, field in form._fields.items()
         if name != "submit"
     }
-    return form, (values if valid else dict.fromkeys(values, ""))
+    return form, (values if valid or keep_valid else dict.fromkeys(values, ""))
 
 
 class ConfirmForm(FlaskForm):

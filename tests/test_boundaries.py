@@ -28,7 +28,7 @@ AREAS = {
 # steps or any other module.
 PUBLIC_MODULES = {"models", "services", "rules", "queries", "access", "emails", "workflow"}
 # Modules and packages any area may import whole: the shared modules and the infrastructure
-# (`rows`, `filters` and `widgets` are the speed work the next structural step takes back out).
+# (`rows` and `widgets` are the speed work the next structural step takes back out).
 SHARED = {
     "extensions",
     "database",
@@ -48,7 +48,6 @@ SHARED = {
     "seed",
     "demo_data",
     "rows",
-    "filters",
     "widgets",
     "outbox",
     "postcodes",
