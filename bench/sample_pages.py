@@ -7,7 +7,8 @@
 The pages are read on SQLite with the benchmark's demo data (fixed seed) and accounts, signed
 out, as the supplier (profile completed, Code signed) and as an officer: lists, filters (one
 refused), forms of every widget kind. What differs between two runs whatever the code (the CSRF
-token, the CSP nonce, times of day) is written as a placeholder.
+token, the CSP nonce, times of day, the session's seconds left, the Code's random pledge
+references) is written as a placeholder.
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ OFFICER = [
 VARYING = [
     (re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"'), r'\1CSRF"'),
     (re.compile(r'(value=")[^"]*("[^>]*name="csrf_token")'), r"\1CSRF\2"),
+    (re.compile(r'data-csrf-token="[^"]*"'), 'data-csrf-token="CSRF"'),
+    (re.compile(r'data-seconds-left="\d+"'), 'data-seconds-left="SECONDS"'),  # of the session
     (re.compile(r'nonce="[^"]*"'), 'nonce="NONCE"'),
+    (re.compile(r"\bCE-[0-9A-Z]{4}-[0-9A-Z]{4}\b"), "CE-REFERENCE"),  # a pledge's, random
     (re.compile(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?"), "DATETIME"),
     (re.compile(r"\b\d{1,2}(:\d\d)?(am|pm)\b"), "TIME"),
 ]
@@ -85,7 +89,7 @@ def sign_in(client, account: Account) -> None:
 def write(folder: Path) -> None:
     from portal import create_app
     from portal.opportunities.models import Opportunity
-    from portal.social_value.models import Offer
+    from portal.social_value.models import Offer, OfferState
 
     folder.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="portal-sample-"))
@@ -100,7 +104,12 @@ def write(folder: Path) -> None:
                 "opportunity": db.session.scalar(
                     sa.select(sa.func.min(Opportunity.id)).where(Opportunity.published_at.is_not(None))
                 ),
-                "offer": db.session.scalar(sa.select(sa.func.min(Offer.id))),
+                # Officers see neither a draft nor a response to an opportunity still open.
+                "offer": db.session.scalar(
+                    sa.select(sa.func.min(Offer.id)).where(
+                        Offer.state != OfferState.DRAFT, Offer.opportunity_id.is_(None)
+                    )
+                ),
             }
         number = 0
         for account, paths in ((None, PUBLIC), (supplier, SUPPLIER), (officer, OFFICER)):
