@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,7 +16,7 @@ from portal.accounts.sessions import init_sessions
 from portal.database import RowIdConverter, init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
-from portal.filters import filter_fields
+from portal.forms import init_forms
 from portal.pages.facts import load_force_facts
 from portal.security import init_security
 from portal.time import london_datetime, spoken_duration
@@ -66,10 +65,9 @@ def register_templates(app: Flask) -> None:
             ),
         ]
     )
-    WTFormsHelpers(app)
+    init_forms(app)
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
-    app.jinja_env.globals["filter_fields"] = filter_fields
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
 
 

@@ -1,6 +1,7 @@
-"""Pieces every area's forms share: GOV.UK widgets come from govuk-frontend-wtf; these add the
-portal's handling of hostile text, the common fields (email, website), filter forms read from
-the query string, and the one-button confirmation form."""
+"""Pieces every area's forms share: the GOV.UK widgets (govuk-frontend-wtf's, each rendering the
+library's own template), the portal's handling of hostile text, the common fields (email,
+website), filter forms read from the query string, and the one-button confirmation form. Every
+area takes its widgets from here, never from govuk-frontend-wtf."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
+from govuk_frontend_wtf.main import WTFormsHelpers
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -36,7 +40,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -49,8 +52,6 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.widgets import WRITERS
-
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
 # (PostgreSQL refuses it in text). Line breaks are refused separately where a field is one line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -62,43 +63,67 @@ def strip_text(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _render_widget(self, params: dict) -> Markup:
-    """govuk-frontend-wtf renders every field with Flask's render_template, which runs each
-    context processor and signal per field; its templates need only their params. The commonest
-    widgets are written in Python (portal.widgets); the others' templates are rendered straight
-    from the Jinja environment, which made a long form's page about twice as fast."""
-    write = WRITERS.get(self.template)
-    if write is not None:
-        return write(params)
-    # Safe: the output of an autoescaping template, as govuk-frontend-wtf itself returns it.
-    template = current_app.jinja_env.get_template(self.template)
-    return Markup(template.render(params=params))  # noqa: S704  # nosec B704
+def init_forms(app: Flask) -> None:
+    """Templates' helper for the error summary: `wtforms_errors(form)`."""
+    WTFormsHelpers(app)
 
 
-GovFormBase.render = _render_widget
-_iterable_call = GovIterableBase.__call__
+class _Rendered:
+    """A govuk-frontend-wtf widget whose template is rendered straight from the Jinja environment:
+    render_template, which the library uses, runs every context processor for each widget."""
+
+    template: str
+
+    def render(self, params: dict) -> Markup:
+        template = current_app.jinja_env.get_template(self.template)
+        # Safe: the output of an autoescaping template, as govuk-frontend-wtf itself returns it.
+        return Markup(template.render(params=params))  # noqa: S704  # nosec B704
 
 
-def _choices_call(self, field, **kwargs) -> Markup:
-    """Radios' and checkboxes' items read from the field's choices: govuk-frontend-wtf iterates
-    the field, which makes a whole WTForms field per option (45 for the CPV divisions) to read
-    the same label, value and whether it is chosen."""
-    if not isinstance(field, SelectFieldBase):  # a single checkbox (GovCheckboxInput)
-        return _iterable_call(self, field, **kwargs)
-    kwargs.setdefault("id", field.id)
-    if "required" not in kwargs and "required" in getattr(field, "flags", []):
-        kwargs["required"] = True
-    items = []
-    for value, label, selected, _render_kw in field.iter_choices():
-        item = {"text": label or value, "value": str(value)}
-        if selected:
-            item["checked"] = True
-        items.append(item)
-    kwargs["items"] = items
-    return GovFormBase.__call__(self, field, **kwargs)
+class TextInput(_Rendered, GovTextInput):
+    pass
 
 
-GovIterableBase.__call__ = _choices_call
+class PasswordInput(_Rendered, GovPasswordInput):
+    pass
+
+
+class TextArea(_Rendered, GovTextArea):
+    pass
+
+
+class Select(_Rendered, GovSelect):
+    pass
+
+
+class SubmitInput(_Rendered, GovSubmitInput):
+    pass
+
+
+class FileInput(_Rendered, GovFileInput):
+    pass
+
+
+class RadioInput(_Rendered, GovRadioInput):
+    pass
+
+
+class CheckboxInput(_Rendered, GovCheckboxInput):
+    """One checkbox, for a BooleanField."""
+
+
+class CheckboxesInput(_Rendered, GovCheckboxesInput):
+    """Checkboxes, for a SelectMultipleField."""
+
+
+class DateInput(_Rendered, GovDateInput):
+    """Day, month and year boxes, padded when a tampered form leaves out some of them (the library
+    would crash unpacking fewer than three values)."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = [*list(field.raw_data)[:3], "", "", ""][:3]
+        return super().map_gov_params(field, **kwargs)
 
 
 def text_field(
@@ -117,7 +142,7 @@ def text_field(
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=length, message=f"{noun or label} must be {length} characters or fewer"))
     validators += [PlainText()] if checks is None else checks
-    return StringField(label, widget=GovTextInput(), filters=[strip_text], validators=validators, **kwargs)
+    return StringField(label, widget=TextInput(), filters=[strip_text], validators=validators, **kwargs)
 
 
 def text_area(label: str, *, required: str | None = None, length: int = 2000) -> TextAreaField:
@@ -125,7 +150,7 @@ def text_area(label: str, *, required: str | None = None, length: int = 2000) ->
     breaks; required with the message given, else optional."""
     return TextAreaField(
         label,
-        widget=GovTextArea(),
+        widget=TextArea(),
         filters=[strip_text],
         validators=[
             DataRequired(message=required) if required else Optional(),
@@ -139,7 +164,7 @@ def select_field(label: str, options: list[tuple[str, str]]) -> SelectField:
     """An optional drop-down for filters: `options` as (value, text), "Any" first."""
     return SelectField(
         label,
-        widget=GovSelect(),
+        widget=Select(),
         choices=[SelectChoice("", "Any"), *(SelectChoice(value, text) for value, text in options)],
         validators=[Optional()],
     )
@@ -150,7 +175,7 @@ def radios(label: str, *, required: str, choices: Iterable[tuple[str, str]] = ()
     where the page sets them from the database."""
     return RadioField(
         label,
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         choices=[SelectChoice(str(value), text) for value, text in choices] or None,
         validators=[InputRequired(message=required)],
         **kwargs,
@@ -165,14 +190,14 @@ def yes_no(label: str, message: str, **kwargs) -> RadioField:
 def checkbox(label: str, *, required: str | None = None) -> BooleanField:
     """One checkbox; where it must be ticked, `required` says what to confirm."""
     validators = [InputRequired(message=required)] if required else []
-    return BooleanField(label, widget=GovCheckboxInput(), validators=validators)
+    return BooleanField(label, widget=CheckboxInput(), validators=validators)
 
 
 def area_field(label: str, areas: dict[str, str], *, required: str, **kwargs) -> SelectField:
     """A required drop-down of council areas (`areas`: code to name), "Choose an area" first."""
     return SelectField(
         label,
-        widget=GovSelect(),
+        widget=Select(),
         choices=[
             SelectChoice("", "Choose an area"),
             *(SelectChoice(code, name) for code, name in areas.items()),
@@ -196,16 +221,6 @@ class PlainText:
             raise ValidationError(
                 f"{field.label.text} must not contain special characters such as line breaks"
             )
-
-
-class DateInput(GovDateInput):
-    """govuk-frontend-wtf's date input, padded when a tampered form leaves out some boxes (it
-    would crash unpacking fewer than three values)."""
-
-    def map_gov_params(self, field, **kwargs):
-        if field.raw_data is not None and len(field.raw_data) != 3:
-            field.raw_data = [*list(field.raw_data)[:3], "", "", ""][:3]
-        return super().map_gov_params(field, **kwargs)
 
 
 class GovDateField(DateField):
@@ -246,7 +261,7 @@ class MoneyField(StringField):
     """Pounds: commas and a pound sign accepted, pence allowed, never negative."""
 
     def __init__(self, label: str, *, limit: Decimal = Decimal("999999999999.99"), **kwargs) -> None:
-        super().__init__(label, widget=GovTextInput(), filters=[strip_text], **kwargs)
+        super().__init__(label, widget=TextInput(), filters=[strip_text], **kwargs)
         self.limit = limit
         self.amount: Decimal | None = None
 
@@ -273,7 +288,7 @@ class WholeNumberField(IntegerField):
     """A count: commas accepted, the Design System's message when it is not a whole number."""
 
     def __init__(self, label: str, **kwargs) -> None:
-        super().__init__(label, widget=GovTextInput(), **kwargs)
+        super().__init__(label, widget=TextInput(), **kwargs)
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist or not valuelist[0].strip():
@@ -292,7 +307,7 @@ def email_field(
     """An email address input; `required=None` for an optional one."""
     return EmailField(
         label,
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[
             InputRequired(message=required) if required else Optional(),
@@ -323,20 +338,23 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    submit = SubmitField("Filter", widget=SubmitInput())
 
 
-def bind_filters(form_class: type[FilterForm]) -> tuple[FilterForm, dict[str, object]]:
+def bind_filters(
+    form_class: type[FilterForm], *, keep_valid: bool = False
+) -> tuple[FilterForm, dict[str, object]]:
     """A filter form bound to the query string, and the values to filter by: each field's, or
-    every one empty when any is refused (the form then shows why, and the list is unfiltered)."""
+    every one empty when any is refused (the form then shows why, and the list is unfiltered);
+    with `keep_valid`, only a refused field's is empty and the others still apply."""
     form = form_class(request.args)
     valid = form.validate() if request.args else True
     values = {
-        name: "" if field.data is None else field.data
+        name: "" if field.data is None or (keep_valid and field.errors) else field.data
         for name, field in form._fields.items()
         if name != "submit"
     }
-    return form, (values if valid else dict.fromkeys(values, ""))
+    return form, (values if valid or keep_valid else dict.fromkeys(values, ""))
 
 
 class ConfirmForm(FlaskForm):

@@ -419,24 +419,3 @@ def _forget_matrix_names():
 
     yield
     forget_matrix_names()
-
-
-# --- filter forms --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def filter_forms_built(monkeypatch) -> list[str]:
-    """The query strings a filter form was built and checked for (portal.filters), as they come,
-    none kept from an earlier test."""
-    from portal import filters
-
-    filters._kept.cache_clear()
-    built: list[str] = []
-    bound = filters._bound
-
-    def spy(build, args):
-        built.append("&".join(f"{name}={value}" for name, value in args.items(multi=True)))
-        return bound(build, args)
-
-    monkeypatch.setattr(filters, "_bound", spy)
-    return built

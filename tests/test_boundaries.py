@@ -1,10 +1,12 @@
 """Guard rails on the code's structure (docs/architecture.md): what an area may import of another,
-and no import cycle between files at run time. Walks portal/ with `ast`; a failure names the file,
+no import cycle between files at run time, and govuk-frontend-wtf reached only through
+portal/forms.py, its classes never patched. Walks portal/ with `ast`; a failure names the file,
 the line and the rule broken."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ AREAS = {
 # steps or any other module.
 PUBLIC_MODULES = {"models", "services", "rules", "queries", "access", "emails", "workflow"}
 # Modules and packages any area may import whole: the shared modules and the infrastructure
-# (`rows`, `filters` and `widgets` are the speed work the next structural step takes back out).
+# (`rows` is the speed work the next structural step takes back out).
 SHARED = {
     "extensions",
     "database",
@@ -47,8 +49,6 @@ SHARED = {
     "jobs",
     "seed",
     "rows",
-    "filters",
-    "widgets",
     "outbox",
     "postcodes",
     "reference",
@@ -228,3 +228,45 @@ def test_the_cycle_finder_finds_each_cycle_and_nothing_else():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"f"}, "f": {"e"}}
     assert sorted(cycles(graph)) == [["a", "b", "c"], ["e", "f"]]
     assert cycles({"a": {"b"}, "b": {"c"}}) == []
+
+
+# --- govuk-frontend-wtf: through portal/forms.py's subclasses, never patched ----------------------
+
+
+def library_imports() -> list[str]:
+    """Each import of govuk_frontend_wtf outside portal/forms.py, as file:line."""
+    found = []
+    for path in sorted(PORTAL.rglob("*.py")):
+        if path == PORTAL / "forms.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] == "govuk_frontend_wtf" for name in names):
+                found.append(f"{path.relative_to(PORTAL.parent)}:{node.lineno}")
+    return found
+
+
+def test_only_portal_forms_imports_govuk_frontend_wtf():
+    assert library_imports() == []
+
+
+def test_no_portal_module_patches_govuk_frontend_wtfs_classes():
+    from govuk_frontend_wtf import gov_form_base, wtforms_widgets
+
+    for path in sorted(PORTAL.rglob("*.py")):
+        importlib.import_module(module_name(path))
+    replaced = [
+        f"{cls.__name__}.{name} ({getattr(value, '__module__', None)})"
+        for module in (gov_form_base, wtforms_widgets)
+        for cls in vars(module).values()
+        if isinstance(cls, type) and cls.__module__.startswith("govuk_frontend_wtf")
+        for name, value in vars(cls).items()
+        if callable(value) and not getattr(value, "__module__", "").startswith("govuk_frontend_wtf")
+    ]
+    assert replaced == []
+    assert gov_form_base.GovFormBase.render.__module__ == "govuk_frontend_wtf.gov_form_base"

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.forms import email_field, text_field
+from portal.forms import PasswordInput, SubmitInput, email_field, text_field
 
 
 def new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         description="Use 12 characters or more. A few random words are easy to remember and hard to guess.",
         validators=[InputRequired(message="Enter a password")],
     )
@@ -43,37 +42,37 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         required="Enter your organisation's name",
         description="The name your organisation trades under. You can add its legal details later.",
     )
-    submit = SubmitField("Create account", widget=GovSubmitInput())
+    submit = SubmitField("Create account", widget=SubmitInput())
 
 
 class SignInForm(FlaskForm):
     email = email_field()
     password = PasswordField(
         "Password",
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         validators=[
             InputRequired(message="Enter your password"),
             Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH} characters or fewer"),
         ],
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField("Sign in", widget=SubmitInput())
 
 
 class ForgotPasswordForm(FlaskForm):
     email = email_field()
-    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+    submit = SubmitField("Send reset link", widget=SubmitInput())
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     password = new_password_field("New password")
-    submit = SubmitField("Set password", widget=GovSubmitInput())
+    submit = SubmitField("Set password", widget=SubmitInput())
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(
         "Current password",
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         validators=[InputRequired(message="Enter your current password")],
     )
     password = new_password_field("New password")
-    submit = SubmitField("Change password", widget=GovSubmitInput())
+    submit = SubmitField("Change password", widget=SubmitInput())

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
-from portal.forms import PlainText, radios, select_field, strip_text, text_field, yes_no
+from portal.forms import (
+    PlainText,
+    SubmitInput,
+    TextArea,
+    TextInput,
+    radios,
+    select_field,
+    strip_text,
+    text_field,
+    yes_no,
+)
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",
@@ -114,7 +123,7 @@ class DueDiligenceForm(FlaskForm):
     )
     other_audit = StringField(
         "Name of the other social audit",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         # No Optional(): it would skip the check that "another" is named.
         validators=[Length(max=100, message="Name must be 100 characters or fewer"), PlainText()],
@@ -130,7 +139,7 @@ class DueDiligenceForm(FlaskForm):
         choices=TRAINING_NAMES.items(),
         required="Select whether your staff have been trained on modern slavery",
     )
-    submit = SubmitField("Save and see your rating", widget=GovSubmitInput())
+    submit = SubmitField("Save and see your rating", widget=SubmitInput())
 
     def validate_sourcing(self, field) -> None:
         _exclusive(
@@ -191,7 +200,7 @@ class DueDiligenceForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     note = TextAreaField(
         "Follow-up",
-        widget=GovTextArea(),
+        widget=TextArea(),
         description="What you did or asked for, for example: asked for the SMETA report on the Leicester "
         "factory. The organisation does not see this note.",
         filters=[strip_text],
@@ -201,7 +210,7 @@ class FollowUpForm(FlaskForm):
             PlainText(multiline=True),
         ],
     )
-    submit = SubmitField("Record follow-up", widget=GovSubmitInput())
+    submit = SubmitField("Record follow-up", widget=SubmitInput())
 
 
 class RatingFilterForm(FlaskForm):
@@ -211,7 +220,7 @@ class RatingFilterForm(FlaskForm):
         csrf = False
 
     rating = select_field("Rating", [(rating.value, RATING_NAMES[rating]) for rating in reversed(RiskRating)])
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    submit = SubmitField("Filter", widget=SubmitInput())
 
 
 def answer_rows(row) -> list[tuple[str, str, str]]:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
 from portal.ethics.services import PLEDGE_STATE_LABELS, VersionRef
-from portal.forms import FilterForm, GovDateField, PlainText, checkbox, select_field, text_field
+from portal.forms import (
+    FilterForm,
+    GovDateField,
+    PlainText,
+    SubmitInput,
+    TextArea,
+    checkbox,
+    select_field,
+    text_field,
+)
 
 
 def area_field_name(number: int) -> str:
@@ -39,7 +47,7 @@ class SignForm(FlaskForm):
         "I confirm I have the authority to sign this pledge for the organisation",
         required="Confirm you have the authority to sign for the organisation",
     )
-    submit = SubmitField("Sign the Code of Ethics", widget=GovSubmitInput())
+    submit = SubmitField("Sign the Code of Ethics", widget=SubmitInput())
 
     def area_fields(self) -> list:
         return [field for name, field in self._fields.items() if name.startswith("area_")]
@@ -64,7 +72,7 @@ def sign_form(version: CodeVersion | VersionRef, **kwargs) -> SignForm:
 
 
 class CodeTextField(StringField):
-    widget = GovTextArea()
+    widget = TextArea()
 
 
 def code_text_is_valid(_form, field) -> None:
@@ -89,8 +97,8 @@ class PublishForm(FlaskForm):
     effective_on = GovDateField(
         "Date it takes effect", required_message="Enter the date the new version takes effect"
     )
-    preview = SubmitField("Preview", widget=GovSubmitInput())
-    publish = SubmitField("Publish this version", widget=GovSubmitInput())
+    preview = SubmitField("Preview", widget=SubmitInput())
+    publish = SubmitField("Publish this version", widget=SubmitInput())
 
 
 class PledgeFilterForm(FilterForm):

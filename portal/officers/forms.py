@@ -1,14 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovSubmitInput,
-)
 from wtforms import (
     SubmitField,
 )
 
-from portal.forms import FilterForm, checkbox, email_field, select_field, text_field
+from portal.forms import FilterForm, SubmitInput, checkbox, email_field, select_field, text_field
 from portal.outbox.models import MessageState
 
 
@@ -18,7 +15,7 @@ class InviteOfficerForm(FlaskForm):
     is_admin = checkbox(
         "Make them an admin (head of procurement): they can invite officers and disable accounts",
     )
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = SubmitField("Send invitation", widget=SubmitInput())
 
 
 class AccountFilterForm(FilterForm):

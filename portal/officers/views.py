@@ -7,6 +7,7 @@ from portal.accounts import services as accounts
 from portal.accounts.access import admin_required
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
+from portal.enums import tags
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.officers import bp, queries
@@ -19,7 +20,6 @@ from portal.officers.forms import (
 from portal.outbox import services as outbox
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.pagination import newest_first, row_link
-from portal.widgets import tags
 
 RECORD_LABELS = {
     "users": "Account",

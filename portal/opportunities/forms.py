@@ -7,19 +7,17 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovSelect,
-    GovSubmitInput,
-)
 from wtforms import SelectChoice, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.forms import (
+    CheckboxesInput,
     FilterForm,
     GovDateField,
     MoneyField,
     RevisionForm,
+    Select,
+    SubmitInput,
     WholeNumberField,
     checkbox,
     radios,
@@ -57,7 +55,7 @@ def division_field(label: str, message: str) -> SelectField:
     """A drop-down of the CPV divisions (choices set per form: they are read from the database)."""
     return SelectField(
         label,
-        widget=GovSelect(),
+        widget=Select(),
         validators=[InputRequired(message=message)],
         invalid_choice_message=message,
     )
@@ -93,7 +91,7 @@ class OpportunityForm(FlaskForm):
     notice_url = website_field("Notice where bids are made (optional)")
     suitable = SelectMultipleField(
         "Suitable for (optional)",
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         choices=[SelectChoice(value, text) for value, text in SUITABLE],
         validators=[Optional()],
     )
@@ -104,7 +102,7 @@ class OpportunityForm(FlaskForm):
     )
     weighting = text_field("Social value weighting, percent of the total score (optional)", length=7)
     weighting_reason = text_area("Reason for a weighting under the default", length=2000)
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitInput())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -138,7 +136,7 @@ class LotForm(FlaskForm):
         "Lot value, excluding VAT", validators=[InputRequired(message="Enter the lot's value, excluding VAT")]
     )
     cpv_division = division_field("Category", "Select the lot's category")
-    submit = SubmitField("Add lot", widget=GovSubmitInput())
+    submit = SubmitField("Add lot", widget=SubmitInput())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -149,12 +147,12 @@ class CloseForm(RevisionForm):
     reason = text_area(
         "Why is it closing early?", required="Say why the opportunity is closing early", length=1000
     )
-    submit = SubmitField("Close the opportunity", widget=GovSubmitInput())
+    submit = SubmitField("Close the opportunity", widget=SubmitInput())
 
 
 class SearchForm(FilterForm):
     q = text_field("Keywords", length=200)
-    category = SelectField("Category", widget=GovSelect(), validators=[Optional()])
+    category = SelectField("Category", widget=Select(), validators=[Optional()])
     value = select_field("Value, excluding VAT", [(key, band[0]) for key, band in VALUE_BANDS.items()])
     procedure = select_field(
         "Procedure", [(procedure.value, name) for procedure, name in PROCEDURE_NAMES.items()]
@@ -162,7 +160,7 @@ class SearchForm(FilterForm):
     suitable = select_field("Suitable for", [("sme", "SMEs"), ("vcse", "VCSEs")])
     status = SelectField(
         "Status",
-        widget=GovSelect(),
+        widget=Select(),
         choices=[SelectChoice(value, text) for value, text in STATUSES],
         validators=[Optional()],
     )
@@ -179,13 +177,13 @@ class OfficerFilterForm(FilterForm):
 class AlertsForm(FlaskForm):
     divisions = SelectMultipleField(
         "Which categories should your organisation be emailed about?",
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         description="Select all that apply, or none to stop alerts for everyone in your organisation.",
         validators=[Optional()],
         # A value that is no longer (or never was) a division is dropped by the view, not refused.
         validate_choice=False,
     )
-    submit = SubmitField("Save alert categories", widget=GovSubmitInput())
+    submit = SubmitField("Save alert categories", widget=SubmitInput())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -197,7 +195,7 @@ class DeclarationForm(FlaskForm):
         "I have no conflict of interest with this organisation",
         required="Confirm you have no conflict of interest with the organisation",
     )
-    submit = SubmitField("Record my declaration", widget=GovSubmitInput())
+    submit = SubmitField("Record my declaration", widget=SubmitInput())
 
 
 class ScoreForm(FlaskForm):
@@ -207,7 +205,7 @@ class ScoreForm(FlaskForm):
     comment = text_area(
         "Comment (the organisation sees it as feedback)", required="Write a comment", length=4000
     )
-    submit = SubmitField("Save the score", widget=GovSubmitInput())
+    submit = SubmitField("Save the score", widget=SubmitInput())
 
     def validate_score(self, field) -> None:
         if field.data is not None and not 0 <= field.data <= 100:
@@ -219,7 +217,7 @@ def award_form(parts: list[tuple[str, str]], candidates: list[SelectChoice], for
     organisations it is awarded to."""
 
     class AwardForm(FlaskForm):
-        submit = SubmitField("Record the award", widget=GovSubmitInput())
+        submit = SubmitField("Record the award", widget=SubmitInput())
 
     for name, label in parts:
         setattr(AwardForm, name, _winners_field(label, candidates))
@@ -230,7 +228,7 @@ def _winners_field(label: str, candidates: list[SelectChoice]) -> SelectMultiple
     """One part's checkboxes of the candidates; `label` names the part ("Lot 1: Cleaning")."""
     return SelectMultipleField(
         label,
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         choices=candidates,
         coerce=int,
         validators=[InputRequired(message=f"Choose who is awarded {label[0].lower()}{label[1:]}")],

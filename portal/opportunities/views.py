@@ -6,45 +6,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import member_organisation, public
 from portal.accounts.models import User
 from portal.changes import committed
 from portal.extensions import db
-from portal.filters import filter_fields, read_filters
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, bind_filters
 from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import AlertOptOut, Interest, Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
 from portal.pagination import row_link
-from portal.reference.cpv import division_reading
 from portal.time import utcnow
 from portal.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
-
-
-def _search_form_fields(form: SearchForm) -> Markup:
-    return filter_fields(
-        form,
-        ("q", "category", "value", "procedure", "suitable", "status"),
-        "opportunities.opportunities",
-        {"q": {"type": "search"}},
-    )
 
 
 @bp.get("/opportunities")
 @public
 def opportunities():
-    filters = read_filters(SearchForm, _search_form_fields, division_reading())
-    chosen = filters.chosen
+    form, chosen = bind_filters(SearchForm, keep_valid=True)
     page = queries.listing(chosen, queries.dialect())
     return render_template(
         "opportunities/list.html",
-        form=filters.form,
-        fields=filters.fields,
+        form=form,
         closed=chosen["status"] == "closed",
         page=page,
         searched=bool(chosen["q"]) and not queries.search_words(chosen["q"]),

@@ -6,13 +6,6 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovFileInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -25,10 +18,15 @@ from wtforms.validators import URL, AnyOf, InputRequired, Length, NumberRange, O
 from wtforms.widgets import HiddenInput
 
 from portal.forms import (
+    CheckboxesInput,
+    FileInput,
     FilterForm,
     GovDateField,
     MoneyField,
     PlainText,
+    SubmitInput,
+    TextArea,
+    TextInput,
     WholeNumberField,
     checkbox,
     email_field,
@@ -56,12 +54,12 @@ def register_number(label: str, description: str, length: Length) -> StringField
     spaces in capitals. No Optional(): it would stop the check that an organisation of a legal form
     that has one gives it (the form's validate_ method)."""
     return StringField(
-        label, widget=GovTextInput(), description=description, filters=[upper_no_spaces], validators=[length]
+        label, widget=TextInput(), description=description, filters=[upper_no_spaces], validators=[length]
     )
 
 
 class StepForm(FlaskForm):
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+    submit = SubmitField("Save and continue", widget=SubmitInput())
 
 
 class AboutForm(StepForm):
@@ -122,7 +120,7 @@ class AddressForm(StepForm):
     town = text_field("Town or city", required="Enter town or city", length=100)
     postcode = StringField(
         "Postcode",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[InputRequired(message="Enter postcode"), Length(max=20, message="Enter a real postcode")],
     )
@@ -141,7 +139,7 @@ class SiteForm(AddressForm):
         "Name of the site", required="Enter a name for the site, like Warrington depot", length=100
     )
     address_line_2 = None
-    submit = SubmitField("Add site", widget=GovSubmitInput())
+    submit = SubmitField("Add site", widget=SubmitInput())
 
 
 class AuthorityForm(StepForm):
@@ -180,7 +178,7 @@ class SizeForm(StepForm):
 class SuppliesForm(StepForm):
     divisions = SelectMultipleField(
         "What does your organisation supply?",
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         description="Select all that apply. These are the divisions of the Common Procurement Vocabulary.",
         validators=[InputRequired(message="Select at least one kind of goods, works or services")],
     )
@@ -220,7 +218,7 @@ class LivingWageForm(StepForm):
 class ModernSlaveryForm(StepForm):
     modern_slavery_statement_url = StringField(
         "Web address of your modern slavery statement",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[
             InputRequired(message="Enter the web address of your modern slavery statement"),
@@ -238,7 +236,7 @@ class TaxForm(StepForm):
 
 
 class ConfirmRegistrationForm(FlaskForm):
-    submit = SubmitField("Confirm and register", widget=GovSubmitInput())
+    submit = SubmitField("Confirm and register", widget=SubmitInput())
 
 
 class AccreditationForm(FlaskForm):
@@ -249,7 +247,7 @@ class AccreditationForm(FlaskForm):
     )
     other_name = StringField(
         "Name of the accreditation, if you chose other",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         # No Optional(): it would skip the check that "other" is named.
         validators=[Length(max=100, message="Name must be 100 characters or fewer"), PlainText()],
@@ -262,10 +260,10 @@ class AccreditationForm(FlaskForm):
     )
     evidence = FileField(
         "Certificate or other evidence (optional)",
-        widget=GovFileInput(),
+        widget=FileInput(),
         description="A PDF, PNG or JPEG, smaller than 10 MB.",
     )
-    submit = SubmitField("Add accreditation", widget=GovSubmitInput())
+    submit = SubmitField("Add accreditation", widget=SubmitInput())
 
     def validate_other_name(self, field) -> None:
         if self.kind.data == AccreditationKind.OTHER.value and not field.data:
@@ -274,7 +272,7 @@ class AccreditationForm(FlaskForm):
 
 class InviteColleagueForm(FlaskForm):
     email = email_field("Email address", required="Enter your colleague's email address")
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = SubmitField("Send invitation", widget=SubmitInput())
 
 
 class CancelInvitationForm(FlaskForm):
@@ -288,7 +286,7 @@ class DecisionForm(FlaskForm):
     value = yes_no("Decision", "Select yes or no")
     note = TextAreaField(
         "Note",
-        widget=GovTextArea(),
+        widget=TextArea(),
         description="What you checked, or why you override the portal's answer. The organisation sees this note.",
         filters=[strip_text],
         validators=[
@@ -297,7 +295,7 @@ class DecisionForm(FlaskForm):
             PlainText(multiline=True),
         ],
     )
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    submit = SubmitField("Record decision", widget=SubmitInput())
 
 
 class OrganisationFilterForm(FilterForm):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import InputRequired, Regexp
@@ -19,6 +18,7 @@ from portal.forms import (
     ConfirmForm,
     FilterForm,
     RevisionForm,
+    SubmitInput,
     bind_filters,
     email_field,
     text_area,
@@ -53,7 +53,7 @@ NOT_ON_PORTAL = "Not on the portal: local, SME and VCSE status not known"
 
 class SupplierSearchForm(FilterForm):
     q = text_field("Name of a registered supplier", length=200)
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField("Search", widget=SubmitInput())
 
 
 class InviteForm(FlaskForm):
@@ -64,12 +64,12 @@ class InviteForm(FlaskForm):
 class NamedSupplierForm(FlaskForm):
     name = text_field("Supplier's name", required="Enter the supplier's name")
     email = email_field("Email address (optional)", required=None)
-    submit = SubmitField("Invite this supplier", widget=GovSubmitInput())
+    submit = SubmitField("Invite this supplier", widget=SubmitInput())
 
 
 class CompleteForm(RevisionForm):
     reason = text_area("Why was inviting a Cheshire supplier not feasible?", length=2000)
-    submit = SubmitField("Save as complete", widget=GovSubmitInput())
+    submit = SubmitField("Save as complete", widget=SubmitInput())
 
 
 # --- officer pages ---------------------------------------------------------------------------

@@ -7,38 +7,23 @@ Keyed on the database, so apps on different databases in one process (the tests)
 
 from __future__ import annotations
 
-import itertools
-
 import sqlalchemy as sa
 from wtforms import SelectChoice
 
 from portal.extensions import db
 from portal.reference.models import CpvDivision
 
-# Per database: the number of the reading (from _readings) and the choices read.
-_choices: dict[str, tuple[int, tuple[SelectChoice, ...]]] = {}
-_readings = itertools.count(1)
-
-
-def _read() -> tuple[int, tuple[SelectChoice, ...]]:
-    key = db.engine.url.render_as_string(hide_password=True)
-    read = _choices.get(key)
-    if read is None:
-        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
-        choices = tuple(SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions)
-        read = _choices[key] = (next(_readings), choices)
-    return read
+_choices: dict[str, tuple[SelectChoice, ...]] = {}
 
 
 def division_choices() -> list[SelectChoice]:
     """Every division, in order, as "Title (code)"."""
-    return list(_read()[1])
-
-
-def division_reading() -> int:
-    """A number for the choices this process holds for the database, another each time they are
-    read again: what is made from them can be kept under it."""
-    return _read()[0]
+    key = db.engine.url.render_as_string(hide_password=True)
+    choices = _choices.get(key)
+    if choices is None:
+        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
+        choices = _choices[key] = tuple(SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions)
+    return list(choices)
 
 
 def forget_division_choices() -> None:

@@ -8,13 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovFileInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
 from wtforms import (
     SelectField,
     SelectMultipleField,
@@ -24,10 +17,15 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.forms import (
+    CheckboxesInput,
+    FileInput,
     GovDateField,
     MoneyField,
     PlainText,
     RevisionForm,
+    Select,
+    SubmitInput,
+    TextInput,
     area_field,
     checkbox,
     radios,
@@ -58,7 +56,7 @@ def parse_quantity(text: str | None, *, whole: bool) -> Decimal:
 
 
 def continue_button() -> SubmitField:
-    return SubmitField("Save and continue", widget=GovSubmitInput())
+    return SubmitField("Save and continue", widget=SubmitInput())
 
 
 class ThemeForm(FlaskForm):
@@ -73,7 +71,7 @@ class ThemeForm(FlaskForm):
 class OutcomesForm(FlaskForm):
     outcomes = SelectMultipleField(
         "Which outcomes will it help?",
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         coerce=int,
         validators=[InputRequired(message="Select at least one outcome your offer helps")],
         invalid_choice_message="Select outcomes of the theme you chose, from those shown",
@@ -109,7 +107,7 @@ class QuantityForm(FlaskForm):
     )
     quantity = StringField(
         "How much?",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[InputRequired(message="Enter how much you offer, in the measure's unit")],
     )
@@ -154,7 +152,7 @@ class WhenForm(FlaskForm):
 class PartnerForm(FlaskForm):
     partner_entry_id = SelectField(
         "Voluntary-sector partner (optional)",
-        widget=GovSelect(),
+        widget=Select(),
         validators=[Optional()],
         invalid_choice_message="Select a body from the directory, or no partner: that one is no longer in it",
     )
@@ -170,7 +168,7 @@ class MoveForm(RevisionForm):
 class DeliveryReportForm(FlaskForm):
     quantity = StringField(
         "How much was delivered?",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[InputRequired(message="Enter how much was delivered, in the measure's unit")],
     )
@@ -178,8 +176,8 @@ class DeliveryReportForm(FlaskForm):
     description = text_area(
         "What was delivered", required="Describe what was delivered, and for whom", length=4000
     )
-    evidence = FileField("Evidence (optional)", widget=GovFileInput())
-    submit = SubmitField("Send the report", widget=GovSubmitInput())
+    evidence = FileField("Evidence (optional)", widget=FileInput())
+    submit = SubmitField("Send the report", widget=SubmitInput())
 
     def __init__(self, *args, whole: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -199,13 +197,13 @@ class MeasureForm(FlaskForm):
     proxy_gbp = MoneyField("Proxy value per unit (optional)", limit=Decimal("9999999999.99"))
     proxy_source = StringField(
         "Source of the proxy value",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[Length(max=300, message="Source must be 300 characters or fewer"), PlainText()],
     )
     proxy_dated = GovDateField("Date of the proxy value")
     retired = checkbox("Retire it: new offers cannot choose it (offers that used it keep it)")
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitInput())
 
     def validate_proxy_source(self, field) -> None:
         if self.proxy_gbp.data and not field.data:
@@ -218,4 +216,4 @@ class MeasureForm(FlaskForm):
 
 class MatrixTextForm(FlaskForm):
     text = text_area("Wording", required="Enter the wording", length=500)
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitInput())

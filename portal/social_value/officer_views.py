@@ -6,17 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
-from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal import audit
 from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
-from portal.filters import filter_fields, read_filters
-from portal.forms import ConfirmForm, FilterForm, select_field, text_field
+from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
 from portal.pagination import row_link
 from portal.social_value import officer_bp, queries, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
@@ -47,33 +44,24 @@ class QueueFilterForm(FilterForm):
     outcome = select_field("Outcome", [])
     organisation = text_field("Organisation", length=100)
 
-
-def _queue_form(args: MultiDict) -> QueueFilterForm:
-    form = QueueFilterForm(args)
-    matrix = queries.matrix_names()
-    themes = {row.theme_id: row.theme for row in matrix}
-    form.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
-    form.outcome.choices = [
-        SelectChoice("", "Any"),
-        *(
-            SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
-            for row in matrix
-            if row.outcome_id
-        ),
-    ]
-    return form
-
-
-def _queue_fields(form: QueueFilterForm) -> Markup:
-    return filter_fields(
-        form, ("state", "theme", "outcome", "organisation"), "social_value_officers.offers_queue"
-    )
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        matrix = queries.matrix_names()
+        themes = {row.theme_id: row.theme for row in matrix}
+        self.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
+        self.outcome.choices = [
+            SelectChoice("", "Any"),
+            *(
+                SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
+                for row in matrix
+                if row.outcome_id
+            ),
+        ]
 
 
 @officer_bp.get("/offers")
 def offers_queue():
-    filters = read_filters(_queue_form, _queue_fields, tuple(queries.matrix_names()))
-    chosen = filters.chosen
+    form, chosen = bind_filters(QueueFilterForm, keep_valid=True)
     page = queries.queue(
         state=chosen["state"],
         theme=chosen["theme"],
@@ -83,8 +71,7 @@ def offers_queue():
     )
     return render_template(
         "social_value/officers/queue.html",
-        form=filters.form,
-        fields=filters.fields,
+        form=form,
         page=page,
         link=row_link("social_value_officers.offer", "offer_id"),
     )

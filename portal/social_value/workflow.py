@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from portal.enums import tags
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.opportunities.services import is_open
 from portal.social_value import emails
@@ -13,7 +14,6 @@ from portal.social_value.models import Commitment, DeliveryReport, Offer, OfferE
 from portal.social_value.models import OfferState as S
 from portal.social_value.rules import incomplete, matrix_problems
 from portal.time import utcnow
-from portal.widgets import tags
 from portal.workflow import OFFICER, SUPPLIER, Change, Move, Refused, Workflow, by_name, register
 
 # Each kind of offer makes only its own moves: a response to an opportunity is sealed until it

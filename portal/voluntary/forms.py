@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     SelectChoice,
     SelectField,
@@ -21,10 +14,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.forms import (
+    CheckboxesInput,
     FilterForm,
     GovDateField,
     PlainText,
     RevisionForm,
+    Select,
+    SubmitInput,
+    TextArea,
+    TextInput,
     area_field,
     email_field,
     radios,
@@ -60,7 +58,7 @@ class EntryForm(FlaskForm):
     )
     areas = SelectMultipleField(
         "Areas it serves",
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         choices=[SelectChoice(code, name) for code, name in AREA_OPTIONS],
         validators=[InputRequired(message="Select the areas the body serves")],
     )
@@ -73,18 +71,18 @@ class EntryForm(FlaskForm):
     )
     organisation_number = StringField(
         "Registered organisation acting for it (optional)",
-        widget=GovTextInput(),
+        widget=TextInput(),
         description="The charity or Companies House number of a VCSE organisation registered on the portal: its members can then post needs for this body. Leave empty for none.",
         filters=[strip_text],
         validators=[Length(max=20, message="The number must be 20 characters or fewer"), PlainText()],
     )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitInput())
 
 
 class DirectorySearchForm(FilterForm):
     q = text_field("Name or keyword", length=100)
     area = select_field("Area served", AREA_OPTIONS)
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField("Search", widget=SubmitInput())
 
 
 class PostcodeForm(FlaskForm):
@@ -93,7 +91,7 @@ class PostcodeForm(FlaskForm):
 
     postcode = StringField(
         "Postcode",
-        widget=GovTextInput(),
+        widget=TextInput(),
         filters=[strip_text],
         validators=[
             DataRequired(message="Enter a postcode"),
@@ -101,7 +99,7 @@ class PostcodeForm(FlaskForm):
             PlainText(),
         ],
     )
-    find = SubmitField("Find", widget=GovSubmitInput())
+    find = SubmitField("Find", widget=SubmitInput())
 
 
 class NeedForm(FlaskForm):
@@ -121,13 +119,13 @@ class NeedForm(FlaskForm):
     ends_on = GovDateField("Until", required_message="Enter the date the need ends")
     outcome_id = SelectField(
         "Which social value outcome does it serve? (optional)",
-        widget=GovSelect(),
+        widget=Select(),
         validators=[Optional()],
     )
     contact_name = text_field("Contact name", required="Enter the name of the person to contact", length=100)
     contact_email = email_field("Contact email address", "Enter the email address to contact")
     contact_phone = phone_field("Contact phone number (optional)")
-    submit = SubmitField("Send for approval", widget=GovSubmitInput())
+    submit = SubmitField("Send for approval", widget=SubmitInput())
 
     def validate_authority(self, field) -> None:
         if field.data not in AREAS:
@@ -145,7 +143,7 @@ class NeedFilterForm(FilterForm):
     q = text_field("Keyword", length=100)
     area = select_field("Area", AREA_OPTIONS)
     kind = select_field("Kind of help", [(kind.value, name) for kind, name in NEED_KIND_NAMES.items()])
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField("Search", widget=SubmitInput())
 
 
 class ResponseForm(FlaskForm):
@@ -154,7 +152,7 @@ class ResponseForm(FlaskForm):
         required="Say what your organisation can offer, like 40 volunteer hours in March",
         length=2000,
     )
-    submit = SubmitField("Send your offer", widget=GovSubmitInput())
+    submit = SubmitField("Send your offer", widget=SubmitInput())
 
 
 class DecisionForm(RevisionForm):
@@ -165,14 +163,14 @@ class DecisionForm(RevisionForm):
     )
     reason = TextAreaField(
         "Reason (required to decline; sent to the poster)",
-        widget=GovTextArea(),
+        widget=TextArea(),
         filters=[strip_text],
         validators=[
             Length(max=2000, message="The reason must be 2,000 characters or fewer"),
             PlainText(multiline=True),
         ],
     )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
+    submit = SubmitField("Save decision", widget=SubmitInput())
 
     def validate_reason(self, field) -> None:
         if self.decision.data == "decline" and not field.data:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from portal.extensions import db
-from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
+from portal.forms import ConfirmForm, FilterForm, Select, bind_filters, select_field, text_field
 from portal.organisations.models import Organisation
 from portal.pagination import newest_first
 from portal.voluntary import officer_bp, services
@@ -183,7 +182,7 @@ def _decided(shown: Need, form: DecisionForm) -> bool:
 class OfficerNeedForm(NeedForm):
     entry_id = SelectField(
         "For which directory body",
-        widget=GovSelect(),
+        widget=Select(),
         validators=[InputRequired(message="Select the directory body the need is for")],
     )
 

@@ -1,9 +1,6 @@
-"""The plain widget templates (templates/govuk_frontend_wtf/) against govuk-frontend-jinja's
-macros: the same elements, attributes and text for the same params, whitespace aside. They were
-written out plainly for speed; these keep them the Design System's markup. Two differences are
-allowed for: the plain text input leaves out an empty value="" (the same as none), and the plain
-ones leave out an empty hint (the macros write an empty hint element and point aria-describedby
-at it), so the cases give each field a hint."""
+"""The portal's widgets (portal/forms.py's subclasses of govuk-frontend-wtf's) against
+govuk-frontend-jinja's macros: the same elements, attributes and text for the same params,
+whitespace aside, so that no template of the portal's own stands in for the library's."""
 
 from __future__ import annotations
 
@@ -16,7 +13,8 @@ from jinja2 import Environment, PackageLoader, PrefixLoader
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from portal.officers.forms import AuditFilterForm, OutboxFilterForm
+from portal.accounts.forms import SignInForm
+from portal.officers.forms import AuditFilterForm, InviteOfficerForm, OutboxFilterForm
 from portal.organisations.forms import (
     AboutForm,
     AccreditationForm,
@@ -49,7 +47,6 @@ class Elements(HTMLParser):
         attributes = {
             name: " ".join(sorted((value or "").split())) if name == "class" else value
             for name, value in attrs
-            if not (name == "value" and value == "")
         }
         self.events.append(("start", tag, tuple(sorted(attributes.items()))))
 
@@ -146,6 +143,9 @@ CASES = {
         {"params": {"disabled": True, "preventDoubleClick": True, "attributes": {"data-x": '"<y>'}}},
     ),
     "text inputs of a filter": lambda: (form(AuditFilterForm).action, {}),
+    "text input, empty, without a hint": lambda: (form(AuditFilterForm).actor, {}),
+    "password, refused": lambda: (form(SignInForm, MultiDict([("password", "")])).password, {}),
+    "one checkbox, ticked": lambda: (form(InviteOfficerForm, data={"is_admin": True}).is_admin, {}),
     "checkboxes, two chosen": lambda: (supplies(data={"divisions": ["03", "44"]}).divisions, {}),
     "checkboxes, refused": lambda: (supplies(MultiDict()).divisions, {}),
     "radios, with a hint": lambda: (
