@@ -15,7 +15,14 @@ from portal.ethics import officer_bp, services
 from portal.ethics.content import ContentError, digest, parse
 from portal.ethics.forms import PledgeFilterForm, PublishForm
 from portal.ethics.models import CodeVersion, Pledge
-from portal.ethics.services import PLEDGE_STATE_LABELS, PledgeState
+from portal.ethics.pledges import (
+    PLEDGE_STATE_LABELS,
+    PledgeState,
+    newest_pledge,
+    pledge_by_reference,
+    state_of,
+)
+from portal.ethics.versions import all_versions, versions_by_day
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.pagination import newest_first
@@ -62,16 +69,16 @@ def newest_pledges(organisation_ids: list[int]) -> dict[int, Pledge]:
 
 @officer_bp.get("/pledges")
 def pledges():
-    in_force, _ = services.versions_by_day()
-    all_versions = services.all_versions()
+    in_force, _ = versions_by_day()
+    published = all_versions()
     form = PledgeFilterForm(request.args)
     form.version.choices = [
         SelectChoice("", "Any"),
-        *(SelectChoice(str(v.number), f"Version {v.number}") for v in all_versions),
+        *(SelectChoice(str(v.number), f"Version {v.number}") for v in published),
     ]
     valid = form.validate() if request.args else True
     if valid and form.reference.data:
-        pledge = services.pledge_by_reference(form.reference.data)
+        pledge = pledge_by_reference(form.reference.data)
         if pledge is not None:
             return redirect(url_for("ethics_officers.pledge", reference=pledge.reference))
         form.reference.errors.append(f"No pledge has the reference {form.reference.data}")
@@ -79,7 +86,7 @@ def pledges():
     chosen = {
         "q": form.q.data if valid else "",
         "state": form.state.data if valid else "",
-        "version": next((v for v in all_versions if str(v.number) == form.version.data), None)
+        "version": next((v for v in published if str(v.number) == form.version.data), None)
         if valid
         else None,
     }
@@ -94,23 +101,23 @@ def pledges():
         page=page,
         newest=newest,
         in_force=in_force,
-        states={org.id: services.state_of(newest.get(org.id), in_force) for org in page.items},
+        states={org.id: state_of(newest.get(org.id), in_force) for org in page.items},
         labels=PLEDGE_STATE_LABELS,
     )
 
 
 @officer_bp.get("/pledges/<reference>")
 def pledge(reference: str):
-    record = services.pledge_by_reference(reference) or abort(404)
-    in_force, _ = services.versions_by_day()
+    record = pledge_by_reference(reference) or abort(404)
+    in_force, _ = versions_by_day()
     superseded_by = db.session.scalar(sa.select(Pledge).where(Pledge.supersedes_id == record.id))
-    newest = services.newest_pledge(record.organisation_id)
+    newest = newest_pledge(record.organisation_id)
     return render_template(
         "ethics/officers/pledge.html",
         pledge=record,
         superseded_by=superseded_by,
         is_newest=newest is not None and newest.id == record.id,
-        state=services.state_of(record, in_force),
+        state=state_of(record, in_force),
         labels=PLEDGE_STATE_LABELS,
     )
 
@@ -121,10 +128,10 @@ def code_versions():
     counts = dict(
         db.session.execute(sa.select(Pledge.version_id, sa.func.count()).group_by(Pledge.version_id)).all()
     )
-    in_force, latest = services.versions_by_day()
+    in_force, latest = versions_by_day()
     return render_template(
         "ethics/officers/versions.html",
-        versions=services.all_versions(),
+        versions=all_versions(),
         counts=counts,
         in_force=in_force,
         latest=latest,
@@ -134,7 +141,7 @@ def code_versions():
 @officer_bp.route("/code-of-ethics/new", methods=["GET", "POST"])
 @admin_required
 def publish_code():
-    _, latest = services.versions_by_day()
+    _, latest = versions_by_day()
     form = PublishForm(data={"text": latest.text if latest else "", "effective_on": london_today()})
     preview = None
     if form.validate_on_submit():
