@@ -164,7 +164,8 @@ def _keyset(latest_first: bool, start: _Start) -> tuple[list[sa.ColumnElement], 
         return [], order
     key = sa.tuple_(Opportunity.closes_at, Opportunity.id)
     closes_at, id_ = start.place
-    place = sa.tuple_(sa.literal(closes_at, Opportunity.closes_at.type), sa.literal(id_, Opportunity.id.type))
+    # A cursor's id may be larger than any row's (18 digits): a BIGINT, never cast to the column's type.
+    place = sa.tuple_(sa.literal(closes_at, Opportunity.closes_at.type), sa.literal(id_, sa.BigInteger))
     return [key > place if ascending else key < place], order
 
 
