@@ -45,25 +45,27 @@ def outbox(state: str = "") -> sa.Select:
     return query
 
 
+# What the audit log shows of a record.
+_AUDIT_COLUMNS = (
+    AuditRecord.id,
+    AuditRecord.occurred_at,
+    AuditRecord.actor_kind,
+    AuditRecord.action,
+    AuditRecord.record_type,
+    AuditRecord.record_id,
+    AuditRecord.details,
+    # Who acted, where an account did and still exists (the log keeps no foreign key).
+    User.name.label("actor_name"),
+    User.email.label("actor_email"),
+)
+
+
 def audit(
     actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
 ) -> sa.Select:
     """The audit log's rows as plain columns, with who acted."""
     query = (
-        sa.select(
-            AuditRecord.id,
-            AuditRecord.occurred_at,
-            AuditRecord.actor_kind,
-            AuditRecord.action,
-            AuditRecord.record_type,
-            AuditRecord.record_id,
-            AuditRecord.details,
-            # Who acted, where an account did and still exists (the log keeps no foreign key).
-            User.name.label("actor_name"),
-            User.email.label("actor_email"),
-        )
-        .select_from(AuditRecord)
-        .outerjoin(User, User.id == AuditRecord.actor_id)
+        sa.select(*_AUDIT_COLUMNS).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
     )
     for column, value in (
         (AuditRecord.actor_id, actor_id),
