@@ -472,9 +472,10 @@ def complete_profile(user) -> None:
 def sign_code_of_ethics(user) -> None:
     """The supplier signs the Code's newest version for its organisation (its certificate page)."""
     from portal.ethics import services as ethics
+    from portal.ethics.versions import versions_by_day
     from portal.extensions import db
 
-    _, version = ethics.versions_by_day()
+    _, version = versions_by_day()
     ethics.sign(
         user.organisation,
         user,

@@ -14,6 +14,8 @@ changes nothing, and PostgreSQL refuses a write in one.
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -34,26 +36,36 @@ def fixed_limit(rows: int) -> sa.ColumnElement:
     return sa.literal_column(str(int(rows)))
 
 
-# The parameters a search binds: `pattern`, a LIKE pattern (contains_pattern), and `search`, the
-# words of a full-text search. How many rows match depends on them by thousands, so a statement
-# that binds one is planned for its values every time (see plain_rows).
-SEARCH_PARAMETERS = frozenset({"pattern", "search"})
+class Plan(enum.Enum):
+    """How PostgreSQL plans a statement plain_rows runs (SQLite plans each one as it runs it)."""
+
+    # psycopg prepares a statement once it has run five times; PostgreSQL may then plan it once
+    # for any values (a generic plan).
+    PREPARED = "prepared"
+    # Never prepared: planned for its values each time it runs. For a search, whose matches vary
+    # by thousands with its words.
+    EACH_TIME = "each time"
+
+    @classmethod
+    def searching(cls, words: str | list[str]) -> Plan:
+        """EACH_TIME for a statement that searches for `words`, where any are given."""
+        return cls.EACH_TIME if words else cls.PREPARED
 
 
-def plain_rows(statement: sa.Select, params: dict | None = None, *, any_plan: bool = False) -> list[sa.Row]:
+def plain_rows(
+    statement: sa.Select | sa.CompoundSelect, params: dict | None = None, *, plan: Plan = Plan.PREPARED
+) -> list[sa.Row]:
     """The rows of a select of plain columns, run on the session's connection (in its
     transaction): the driver's rows as they are, without the ORM's reading of each, which cost a
     list page about as much as running its query. For read-only pages; ORM objects need the
     session's own execute.
 
-    A search (one of SEARCH_PARAMETERS bound) is never a prepared statement on PostgreSQL. A
-    prepared statement may get one plan for any words, and for the opportunities' search that
-    plan read every opportunity of the category: 14 to 50 ms, against 2 to 5 ms planned for the
-    word. `any_plan` says a search's shape fixes its plan whatever it binds (a walk of an index
-    with a limit), so it may be prepared like any other statement."""
-    params = params or {}
+    `plan` says how PostgreSQL plans it. A search is Plan.EACH_TIME: a prepared statement may get
+    one plan for any words, and for the opportunities' search that plan read every opportunity of
+    the category: 14 to 50 ms, against 2 to 5 ms planned for the words. A search whose shape fixes
+    its plan whatever it looks for (a walk of an index with a limit) may be prepared."""
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or any_plan or SEARCH_PARAMETERS.isdisjoint(params):
+    if plan is Plan.PREPARED or connection.dialect.name != "postgresql":
         return connection.execute(statement, params).all()
     driver = connection.connection.dbapi_connection
     threshold, driver.prepare_threshold = driver.prepare_threshold, None
@@ -69,9 +81,8 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def any_like(pattern: str | sa.BindParameter, *columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """Whether any of `columns`, in lower case, matches `pattern` (from contains_pattern, or a
-    parameter bound to one)."""
+def any_like(pattern: str, *columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Whether any of `columns`, in lower case, matches `pattern` (from contains_pattern)."""
     return sa.or_(*(sa.func.lower(column).like(pattern, escape="\\") for column in columns))
 
 

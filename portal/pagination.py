@@ -4,7 +4,6 @@ one does. Pages are addressed by `before=<id>` (older) or `after=<id>` (newer)."
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, url_for
 
-from portal.database import fixed_limit, plain_rows
+from portal.database import Plan, fixed_limit, plain_rows
 from portal.extensions import db
 
 PAGE_SIZE = 25
@@ -53,25 +52,21 @@ def _cursor(name: str) -> int | None:
 
 
 def newest_first(
-    query: sa.Select, id_column: sa.ColumnElement, size: int = PAGE_SIZE, values: dict | None = None
+    query: sa.Select,
+    id_column: sa.ColumnElement,
+    size: int = PAGE_SIZE,
+    *,
+    plain: bool = False,
+    plan: Plan = Plan.PREPARED,
 ) -> Page:
-    """One page of `query` (already filtered), newest first, from the request's cursor.
-
-    Pass `values` for a query of plain columns built once per set of filters, whose filters are
-    bound parameters (see portal.voluntary.services.directory_rows): its paged statements are then
-    built once too, and read as plain rows (portal.database.plain_rows). Working out a new
-    statement's cache key, which SQLAlchemy does for every statement it has not seen, cost more
-    than running a list's query. Without `values`, `query` selects ORM objects.
-
-    Bind a keyword's LIKE pattern as `pattern` (see portal.database.SEARCH_PARAMETERS)."""
+    """One page of `query` (already filtered), newest first, from the request's cursor: its ORM
+    objects, or with `plain` the rows of a query of plain columns as they are, run as `plan` says
+    (portal.database.plain_rows)."""
     before, after = _cursor("before"), _cursor("after")
     kind = "after" if after is not None else "before" if before is not None else "first"
-    params = {**(values or {}), "keyset_id": after or before}
-    if values is not None:
-        statement = _prebuilt_page(query, id_column, size, kind)
-        rows = plain_rows(statement, params)
-    else:
-        rows = db.session.scalars(_page(query, id_column, size, kind), params).all()
+    statement = _page(query, id_column, size, kind)
+    params = {"keyset_id": after or before}
+    rows = plain_rows(statement, params, plan=plan) if plain else db.session.scalars(statement, params).all()
     return keyset_page(
         rows,
         size,
@@ -92,10 +87,6 @@ def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -
     if kind == "before":
         query = query.where(id_column < sa.bindparam("keyset_id"))
     return query.order_by(id_column.desc()).limit(fixed_limit(size + 1))
-
-
-# For queries built once: a handful per list, each with its three kinds of page.
-_prebuilt_page = functools.lru_cache(maxsize=256)(_page)
 
 
 _ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built

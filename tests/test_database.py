@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal.accounts.access import public
-from portal.database import WriteInSafeRequestError
+from portal.database import Plan, WriteInSafeRequestError, plain_rows
 from portal.extensions import db
+from portal.reference.models import CpvDivision
 from tests.factories import make_opportunity
 
 
@@ -132,6 +133,30 @@ def test_a_keyword_search_is_planned_for_its_words_every_time(app_factory, fresh
     assert not any("plainto_tsquery" in statement or " LIKE " in statement for statement in others)
     with app.app_context():
         assert db.session.connection().connection.dbapi_connection.prepare_threshold == 5
+
+
+def test_a_statement_planned_each_time_is_never_prepared_on_postgresql(app, database_kind):
+    """plain_rows(..., plan=Plan.EACH_TIME), a search's plan, leaves the statement unprepared
+    however often it runs; the same statement with the default plan is prepared after five runs
+    (psycopg's threshold, which plain_rows puts back)."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    assert Plan.searching("cleaning") is Plan.EACH_TIME and Plan.searching("") is Plan.PREPARED
+
+    def statement(name: str) -> sa.Select:
+        return sa.select(sa.literal_column(f"'{name}'"), CpvDivision.division).where(
+            CpvDivision.title.like("%a%")
+        )
+
+    with app.app_context():
+        for _ in range(6):
+            plain_rows(statement("searched"), plan=Plan.searching("cleaning"))
+            plain_rows(statement("listed"), plan=Plan.searching(""))
+        prepared = list(db.session.execute(sa.text("SELECT statement FROM pg_prepared_statements")).scalars())
+        assert db.session.connection().connection.dbapi_connection.prepare_threshold == 5
+        db.session.rollback()
+    assert any("'listed'" in text for text in prepared)
+    assert not any("'searched'" in text for text in prepared)
 
 
 def test_the_officers_queue_filtered_by_organisation_is_planned_for_its_name(app_factory, database_kind):

@@ -11,7 +11,6 @@ then end a session up to that much early, never late.
 
 from __future__ import annotations
 
-import functools
 import time
 
 import sqlalchemy as sa
@@ -33,17 +32,11 @@ WITH_ORGANISATION = "with_organisation"
 RENEW_AFTER_SECONDS = 60
 
 
-@functools.cache
-def _user_with_organisation() -> sa.Select:
-    """The signed-in account and its organisation (suppliers' pages all show it) in one query.
-    Built once: a reused statement keeps its cache key, which SQLAlchemy otherwise works out
-    afresh on every request."""
-    return sa.select(User).options(joinedload(User.organisation)).where(User.id == sa.bindparam("user_id"))
-
-
-@functools.cache
-def _user_alone() -> sa.Select:
-    return sa.select(User).where(User.id == sa.bindparam("user_id"))
+def _user(user_id: int, *, with_organisation: bool) -> sa.Select:
+    """The signed-in account, and its organisation where it has one (suppliers' pages all show
+    it), in one query."""
+    query = sa.select(User).where(User.id == user_id)
+    return query.options(joinedload(User.organisation)) if with_organisation else query
 
 
 @login_manager.user_loader
@@ -51,8 +44,8 @@ def load_user(key: str) -> User | None:
     user_id, _, version = key.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    statement = _user_with_organisation() if session.get(WITH_ORGANISATION, True) else _user_alone()
-    user = db.session.scalars(statement, {"user_id": int(user_id)}).one_or_none()
+    statement = _user(int(user_id), with_organisation=session.get(WITH_ORGANISATION, True))
+    user = db.session.scalars(statement).one_or_none()
     if user is None or user.is_disabled or user.session_version != int(version):
         return None
     return user

@@ -8,7 +8,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
-from portal.ethics.services import PLEDGE_STATE_LABELS, VersionRef
+from portal.ethics.pledges import PLEDGE_STATE_LABELS
+from portal.ethics.versions import VersionRef
 from portal.forms import (
     FilterForm,
     GovDateField,

@@ -15,7 +15,14 @@ from portal.ethics import officer_bp, services
 from portal.ethics.content import ContentError, digest, parse
 from portal.ethics.forms import PledgeFilterForm, PublishForm
 from portal.ethics.models import CodeVersion, Pledge
-from portal.ethics.services import PLEDGE_STATE_LABELS, PledgeState
+from portal.ethics.pledges import (
+    PLEDGE_STATE_LABELS,
+    PledgeState,
+    newest_pledge,
+    pledge_by_reference,
+    state_of,
+)
+from portal.ethics.versions import all_versions, versions_by_day
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.pagination import Page, newest_first
@@ -62,42 +69,42 @@ def newest_pledges(organisation_ids: list[int]) -> dict[int, Pledge]:
 
 @officer_bp.get("/pledges")
 def pledges():
-    in_force, _ = services.versions_by_day()
-    all_versions = services.all_versions()
-    form = _pledge_filter_form(all_versions)
+    in_force, _ = versions_by_day()
+    published = all_versions()
+    form = _pledge_filter_form(published)
     valid = form.validate() if request.args else True
     if valid and form.reference.data:
         found = _pledge_with_reference(form)
         if found is not None:
             return redirect(url_for("ethics_officers.pledge", reference=found.reference))
         valid = False
-    q, state, version = _chosen_filters(form, all_versions) if valid else ("", "", None)
+    q, state, version = _chosen_filters(form, published) if valid else ("", "", None)
     page = newest_first(organisations_by_pledge(q, state, version, in_force), Organisation.id)
     return _pledges_page(form, page, in_force)
 
 
-def _pledge_filter_form(all_versions: list[CodeVersion]) -> PledgeFilterForm:
+def _pledge_filter_form(published: list[CodeVersion]) -> PledgeFilterForm:
     form = PledgeFilterForm(request.args)
     form.version.choices = [
         SelectChoice("", "Any"),
-        *(SelectChoice(str(v.number), f"Version {v.number}") for v in all_versions),
+        *(SelectChoice(str(v.number), f"Version {v.number}") for v in published),
     ]
     return form
 
 
 def _pledge_with_reference(form: PledgeFilterForm) -> Pledge | None:
     """The pledge the form's reference names; where none, the field says so."""
-    pledge = services.pledge_by_reference(form.reference.data)
+    pledge = pledge_by_reference(form.reference.data)
     if pledge is None:
         form.reference.errors.append(f"No pledge has the reference {form.reference.data}")
     return pledge
 
 
 def _chosen_filters(
-    form: PledgeFilterForm, all_versions: list[CodeVersion]
+    form: PledgeFilterForm, published: list[CodeVersion]
 ) -> tuple[str, str, CodeVersion | None]:
     """The search text, the pledge state and the version a valid form chose ("" or None: any)."""
-    version = next((v for v in all_versions if str(v.number) == form.version.data), None)
+    version = next((v for v in published if str(v.number) == form.version.data), None)
     return form.q.data or "", form.state.data or "", version
 
 
@@ -109,23 +116,23 @@ def _pledges_page(form: PledgeFilterForm, page: Page, in_force: CodeVersion | No
         page=page,
         newest=newest,
         in_force=in_force,
-        states={org.id: services.state_of(newest.get(org.id), in_force) for org in page.items},
+        states={org.id: state_of(newest.get(org.id), in_force) for org in page.items},
         labels=PLEDGE_STATE_LABELS,
     )
 
 
 @officer_bp.get("/pledges/<reference>")
 def pledge(reference: str):
-    record = services.pledge_by_reference(reference) or abort(404)
-    in_force, _ = services.versions_by_day()
+    record = pledge_by_reference(reference) or abort(404)
+    in_force, _ = versions_by_day()
     superseded_by = db.session.scalar(sa.select(Pledge).where(Pledge.supersedes_id == record.id))
-    newest = services.newest_pledge(record.organisation_id)
+    newest = newest_pledge(record.organisation_id)
     return render_template(
         "ethics/officers/pledge.html",
         pledge=record,
         superseded_by=superseded_by,
         is_newest=newest is not None and newest.id == record.id,
-        state=services.state_of(record, in_force),
+        state=state_of(record, in_force),
         labels=PLEDGE_STATE_LABELS,
     )
 
@@ -136,10 +143,10 @@ def code_versions():
     counts = dict(
         db.session.execute(sa.select(Pledge.version_id, sa.func.count()).group_by(Pledge.version_id)).all()
     )
-    in_force, latest = services.versions_by_day()
+    in_force, latest = versions_by_day()
     return render_template(
         "ethics/officers/versions.html",
-        versions=services.all_versions(),
+        versions=all_versions(),
         counts=counts,
         in_force=in_force,
         latest=latest,
@@ -149,7 +156,7 @@ def code_versions():
 @officer_bp.route("/code-of-ethics/new", methods=["GET", "POST"])
 @admin_required
 def publish_code():
-    _, latest = services.versions_by_day()
+    _, latest = versions_by_day()
     form = PublishForm(data={"text": latest.text if latest else "", "effective_on": london_today()})
     preview = None
     if form.validate_on_submit():

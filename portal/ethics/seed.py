@@ -6,7 +6,7 @@ from datetime import date
 
 from portal.ethics.content import digest, normalise, parse
 from portal.ethics.models import CodeVersion
-from portal.ethics.services import version_numbered
+from portal.ethics.versions import version_numbered
 from portal.extensions import db
 from portal.seed import DATA, read_csv, seed_step
 

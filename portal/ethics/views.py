@@ -9,7 +9,9 @@ from portal.accounts.access import public
 from portal.ethics import bp, services
 from portal.ethics.forms import sign_form
 from portal.ethics.models import CodeVersion, Pledge
-from portal.ethics.services import AlreadySigned, PledgeState, StaleVersion
+from portal.ethics.pledges import PledgeState, pledge_by_reference, pledge_status, pledges_of
+from portal.ethics.services import AlreadySigned, StaleVersion
+from portal.ethics.versions import all_versions, version_numbered, version_refs, versions_by_day
 from portal.extensions import db
 
 
@@ -23,7 +25,7 @@ def _member_organisation():
 @bp.route("/code-of-ethics", methods=["GET", "POST"])
 @public
 def code():
-    in_force, latest = services.version_refs()
+    in_force, latest = version_refs()
     if latest is None:
         abort(404)
     organisation = _member_organisation()
@@ -31,7 +33,7 @@ def code():
         if request.method == "POST":
             return redirect(url_for("accounts.login", next=url_for("ethics.code")))
         return render_template("ethics/code.html", version=latest, in_force=in_force, status=None, form=None)
-    status = services.pledge_status(organisation)
+    status = pledge_status(organisation)
     form = sign_form(latest) if status.should_sign and organisation.is_registered else None
     if request.method == "POST":
         if not organisation.is_registered:
@@ -58,7 +60,7 @@ def correct():
     """Sign again, with corrected details, the version already signed: a new pledge that names
     the one it supersedes."""
     organisation = _member_organisation() or abort(403)
-    status = services.pledge_status(organisation)
+    status = pledge_status(organisation)
     if status.pledge is None or status.pledge.version_id != status.latest.id:
         flash("There is no pledge to the newest version to correct: sign the Code instead.")
         return redirect(url_for("ethics.code"))
@@ -89,37 +91,10 @@ def _pledge_answers(pledge: Pledge) -> dict:
 
 def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = None):
     """Validate and sign; a response when done, None to show the form again with its errors."""
-    if not form.validate_on_submit():
-        return None
-    if form.version.data != str(version.number):
-        # Published while the form was open: the signer reads and acknowledges the new text.
-        for field in form.area_fields():
-            field.data = False
-        flash(
-            f"Version {version.number} of the Code was published after you opened this page. "
-            "Read it below and sign it: nothing was saved."
-        )
-        return None
-    if not services.signature_matches(form.signature.data, form.representative_name.data) and not (
-        form.signature_confirmed.data
-    ):
-        form.signature.errors.append(
-            "The signature does not match the representative's name. Correct it, or tick the box "
-            "below it to confirm it is right"
-        )
+    if not (form.validate_on_submit() and _for_version(form, version) and _signature_confirmed(form)):
         return None
     try:
-        services.sign(
-            organisation,
-            current_user._get_current_object(),
-            version,
-            representative_name=form.representative_name.data,
-            representative_position=form.representative_position.data,
-            signature=form.signature.data,
-            client_address=request.remote_addr or "",
-            user_agent=request.user_agent.string,
-            supersedes=supersedes,
-        )
+        _sign_as_filled_in(form, organisation, version, supersedes)
     except AlreadySigned:
         db.session.rollback()
         flash(f"{organisation.name} has already signed version {version.number} of the Code.", "success")
@@ -128,6 +103,53 @@ def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = 
         db.session.rollback()
         flash("A new version of the Code has been published: read it and sign it. Nothing was saved.")
         return redirect(url_for("ethics.code"))
+    return _signed(organisation, version)
+
+
+def _for_version(form, version: CodeVersion) -> bool:
+    """Was the form for `version`? One published while the form was open is read and acknowledged
+    afresh: its boxes are cleared."""
+    if form.version.data == str(version.number):
+        return True
+    for field in form.area_fields():
+        field.data = False
+    flash(
+        f"Version {version.number} of the Code was published after you opened this page. "
+        "Read it below and sign it: nothing was saved."
+    )
+    return False
+
+
+def _signature_confirmed(form) -> bool:
+    """Does the signature read as the representative's name, or has the signer confirmed it?"""
+    matches = services.signature_matches(form.signature.data, form.representative_name.data)
+    if matches or form.signature_confirmed.data:
+        return True
+    form.signature.errors.append(
+        "The signature does not match the representative's name. Correct it, or tick the box "
+        "below it to confirm it is right"
+    )
+    return False
+
+
+def _sign_as_filled_in(form, organisation, version: CodeVersion, supersedes: Pledge | None) -> None:
+    """Sign as the form says, from this request's address and browser. :raise AlreadySigned:
+    :raise StaleVersion: (see services.sign)"""
+    services.sign(
+        organisation,
+        current_user._get_current_object(),
+        version,
+        representative_name=form.representative_name.data,
+        representative_position=form.representative_position.data,
+        signature=form.signature.data,
+        client_address=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        supersedes=supersedes,
+    )
+
+
+def _signed(organisation, version: CodeVersion):
+    """Commit the pledge, and show its certificate."""
     db.session.commit()
     flash(
         f"You signed version {version.number} of the Supplier Code of Ethics for {organisation.name}. "
@@ -140,8 +162,8 @@ def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = 
 @bp.get("/code-of-ethics/certificate")
 def certificate():
     organisation = _member_organisation() or abort(403)
-    history = services.pledges_of(organisation.id)
-    status = services.pledge_status(organisation, history)
+    history = pledges_of(organisation.id)
+    status = pledge_status(organisation, history)
     return _certificate_page(organisation, history[0] if history else None, status, history)
 
 
@@ -149,11 +171,11 @@ def certificate():
 def earlier_certificate(reference: str):
     """One of the organisation's own pledges, an earlier one included; another's is not found."""
     organisation = _member_organisation() or abort(403)
-    pledge = services.pledge_by_reference(reference)
+    pledge = pledge_by_reference(reference)
     if pledge is None or pledge.organisation_id != organisation.id:
         abort(404)
-    history = services.pledges_of(organisation.id)
-    return _certificate_page(organisation, pledge, services.pledge_status(organisation, history), history)
+    history = pledges_of(organisation.id)
+    return _certificate_page(organisation, pledge, pledge_status(organisation, history), history)
 
 
 def _certificate_page(organisation, pledge: Pledge | None, status, history: list[Pledge]):
@@ -170,16 +192,16 @@ def _certificate_page(organisation, pledge: Pledge | None, status, history: list
 @bp.get("/code-of-ethics/versions")
 @public
 def versions():
-    return render_template("ethics/versions.html", versions=services.all_versions())
+    return render_template("ethics/versions.html", versions=all_versions())
 
 
 @bp.get("/code-of-ethics/versions/<int:number>")
 @public
 def version(number: int):
-    shown = services.version_numbered(number) or abort(404)
-    in_force, latest = services.versions_by_day()
+    shown = version_numbered(number) or abort(404)
+    in_force, latest = versions_by_day()
     organisation = _member_organisation()
-    pledges = services.pledges_of(organisation.id, version_id=shown.id) if organisation else []
+    pledges = pledges_of(organisation.id, version_id=shown.id) if organisation else []
     return render_template(
         "ethics/version.html", version=shown, in_force=in_force, latest=latest, pledges=pledges
     )

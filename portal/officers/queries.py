@@ -1,12 +1,9 @@
 """The selects behind the officer lists, filtered as the filter forms say. Each list is one
 query per page (see portal.pagination); what a row shows is loaded with it. The outbox, audit and
 organisations lists read only the columns they show, as plain rows: not an email's
-body, and no ORM object to build and track for each of a read-only page's rows; and their
-statements are built once per set of filters (see portal.pagination.newest_first)."""
+body, and no ORM object to build and track for each of a read-only page's rows."""
 
 from __future__ import annotations
-
-import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -32,18 +29,9 @@ def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
     return query
 
 
-# The outbox, audit and organisations lists: each a statement built once per set of filters, and
-# the values of its parameters, for portal.pagination.newest_first.
-
-
-def outbox(state: str = "") -> tuple[sa.Select, dict]:
-    values = {"state": MessageState(state)} if state in MessageState._value2member_map_ else {}
-    return _outbox(bool(values)), values
-
-
-@functools.cache
-def _outbox(by_state: bool) -> sa.Select:
-    columns = (
+def outbox(state: str = "") -> sa.Select:
+    """The outbox's rows as plain columns: not an email's body."""
+    query = sa.select(
         OutboxMessage.id,
         OutboxMessage.subject,
         OutboxMessage.recipients,
@@ -52,41 +40,39 @@ def _outbox(by_state: bool) -> sa.Select:
         OutboxMessage.last_error,
         OutboxMessage.created_at,
     )
-    query = sa.select(*columns)
-    return query.where(OutboxMessage.state == sa.bindparam("state")) if by_state else query
+    if state in MessageState._value2member_map_:
+        query = query.where(OutboxMessage.state == MessageState(state))
+    return query
+
+
+# What the audit log shows of a record.
+_AUDIT_COLUMNS = (
+    AuditRecord.id,
+    AuditRecord.occurred_at,
+    AuditRecord.actor_kind,
+    AuditRecord.action,
+    AuditRecord.record_type,
+    AuditRecord.record_id,
+    AuditRecord.details,
+    # Who acted, where an account did and still exists (the log keeps no foreign key).
+    User.name.label("actor_name"),
+    User.email.label("actor_email"),
+)
 
 
 def audit(
     actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
-) -> tuple[sa.Select, dict]:
-    values: dict[str, object] = {
-        name: value
-        for name, value in (
-            ("actor_id", actor_id),
-            ("action", action),
-            ("record_type", record_type),
-            ("record_id", record_id),
-        )
-        if value not in (None, "")
-    }
-    return _audit(frozenset(values)), values
-
-
-@functools.cache
-def _audit(filters: frozenset[str]) -> sa.Select:
-    columns = (
-        AuditRecord.id,
-        AuditRecord.occurred_at,
-        AuditRecord.actor_kind,
-        AuditRecord.action,
-        AuditRecord.record_type,
-        AuditRecord.record_id,
-        AuditRecord.details,
-        # Who acted, where an account did and still exists (the log keeps no foreign key).
-        User.name.label("actor_name"),
-        User.email.label("actor_email"),
+) -> sa.Select:
+    """The audit log's rows as plain columns, with who acted."""
+    query = (
+        sa.select(*_AUDIT_COLUMNS).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
     )
-    query = sa.select(*columns).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
-    for name in sorted(filters):
-        query = query.where(getattr(AuditRecord, name) == sa.bindparam(name))
+    for column, value in (
+        (AuditRecord.actor_id, actor_id),
+        (AuditRecord.action, action),
+        (AuditRecord.record_type, record_type),
+        (AuditRecord.record_id, record_id),
+    ):
+        if value not in (None, ""):
+            query = query.where(column == value)
     return query

@@ -120,8 +120,7 @@ def _is_users_page(referrer: str | None) -> bool:
 @bp.get("/outbox")
 def outbox_messages():
     form, chosen = bind_filters(OutboxFilterForm)
-    query, values = queries.outbox(chosen["state"] or "")
-    page = newest_first(query, OutboxMessage.id, values=values)
+    page = newest_first(queries.outbox(chosen["state"] or ""), OutboxMessage.id, plain=True)
     return render_template(
         "officers/outbox.html",
         form=form,
@@ -160,10 +159,10 @@ def audit():
     if chosen["actor"]:
         actor = accounts.find_user(chosen["actor"])
         actor_id = actor.id if actor else -1  # an unknown actor matches nothing
-    query, values = queries.audit(
+    query = queries.audit(
         actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
     )
-    page = newest_first(query, AuditRecord.id, values=values)
+    page = newest_first(query, AuditRecord.id, plain=True)
     return render_template(
         "officers/audit.html",
         form=form,

@@ -44,8 +44,7 @@ from portal.time import LONDON
 @officer_bp.get("/opportunities")
 def opportunities():
     form, chosen = bind_filters(OfficerFilterForm)
-    values = {"state": OpportunityState(chosen["state"])} if chosen["state"] else {}
-    page = newest_first(_officer_list(bool(values)), Opportunity.id, values=values)
+    page = newest_first(_officer_list(chosen["state"]), Opportunity.id, plain=True)
     return render_template(
         "opportunities/officers/list.html",
         form=form,
@@ -54,7 +53,8 @@ def opportunities():
     )
 
 
-def _officer_list(by_state: bool) -> sa.Select:
+def _officer_list(state: str) -> sa.Select:
+    """The officers' list as plain columns: every opportunity, or those in `state`."""
     query = sa.select(
         Opportunity.id,
         Opportunity.reference,
@@ -63,8 +63,8 @@ def _officer_list(by_state: bool) -> sa.Select:
         Opportunity.closes_at,
         Opportunity.value_ex_vat,
     )
-    if by_state:
-        query = query.where(Opportunity.state == sa.bindparam("state", type_=Opportunity.state.type))
+    if state:
+        query = query.where(Opportunity.state == OpportunityState(state))
     return query
 
 

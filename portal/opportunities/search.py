@@ -21,6 +21,8 @@ MAX_WORDS = 12
 PG_DOCUMENT = "opportunities.search_vector"
 
 _WORD = re.compile(r"\w+")
+# The opportunities whose words match :search, on SQLite.
+_FTS_MATCHES = "SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search"
 
 
 def search_words(text: str) -> list[str]:
@@ -28,43 +30,38 @@ def search_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:MAX_WORDS]
 
 
-def keyword_condition(dialect: str, *, any_plan: bool = False) -> sa.ColumnElement[bool]:
-    """A condition on `opportunities` that its text matches the bound parameter :search (from
-    search_value), and on PostgreSQL, failing that, :search_as_typed (from search_as_typed).
+def keyword_condition(dialect: str, text: str, *, any_plan: bool = False) -> sa.ColumnElement[bool]:
+    """A condition on `opportunities` that its text matches the words of `text` (search_words),
+    and on PostgreSQL, failing that, `text` as typed (search_as_typed).
 
     With `any_plan`, for a prepared statement planned once for any words (queries._walk), each
     query is a subquery, parsed once a statement rather than once a row tested: half the time
     of the walk. Without it the planner sees the words, and plans for how many rows match."""
+    words = search_value(dialect, search_words(text))
     if dialect == "postgresql":
-        return _postgresql_match(any_plan)
-    return sa.literal_column("opportunities.id").in_(
-        sa.text("SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search")
-    )
+        return _postgresql_match((words, search_as_typed(text)), any_plan)
+    return sa.literal_column("opportunities.id").in_(sa.text(_FTS_MATCHES).bindparams(search=words))
 
 
-def _postgresql_match(any_plan: bool) -> sa.ColumnElement[bool]:
+def _postgresql_match(values: tuple[str, str], any_plan: bool) -> sa.ColumnElement[bool]:
     # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
     # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
     document = sa.literal_column(PG_DOCUMENT)
-    queries = [
-        sa.func.plainto_tsquery(sa.literal_column("'english'"), sa.bindparam(name))
-        for name in ("search", "search_as_typed")
-    ]
+    queries = [sa.func.plainto_tsquery(sa.literal_column("'english'"), value) for value in values]
     if any_plan:
         queries = [sa.select(query).scalar_subquery() for query in queries]
     return sa.or_(*(document.op("@@", return_type=sa.Boolean)(query) for query in queries))
 
 
 def search_value(dialect: str, words: list[str]) -> str:
-    """The :search parameter for `words`: each quoted for FTS5, which then needs them all; plain
-    text for plainto_tsquery, which does the same."""
+    """What the database's search is given for `words`: each quoted for FTS5, which then needs
+    them all; plain text for plainto_tsquery, which does the same."""
     if dialect == "postgresql":
         return " ".join(words)
     return " ".join(f'"{word}"' for word in words)
 
 
 def search_as_typed(text: str) -> str:
-    """The search as typed, to the end of the last word search_words counts (the :search_as_typed
-    parameter on PostgreSQL)."""
+    """The search as typed, to the end of the last word search_words counts (for PostgreSQL)."""
     ends = [match.end() for match in itertools.islice(_WORD.finditer(text), MAX_WORDS)]
     return text[: ends[-1]].replace("\x00", " ") if ends else ""

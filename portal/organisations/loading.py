@@ -4,8 +4,6 @@ read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisa
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
@@ -25,15 +23,13 @@ from portal.reference.models import CpvDivision
 
 def organisation(*collections: str) -> Organisation:
     """The signed-in member's organisation (loaded with the account), with the `collections` it
-    is about to read ("sites", "divisions", "accreditations") loaded up front: one prebuilt query
-    each, about half what the ORM's lazy load of the same rows costs."""
+    is about to read ("sites", "divisions", "accreditations") loaded up front: one query each,
+    about half what the ORM's lazy load of the same rows costs."""
     org = current_user.organisation
     unloaded = sa.inspect(org).unloaded if collections else ()
     for name in collections:
         if name in unloaded:
-            set_committed_value(
-                org, name, db.session.scalars(_collection(name), {"organisation_id": org.id}).all()
-            )
+            set_committed_value(org, name, db.session.scalars(_collection(name, org.id)).all())
     return org
 
 
@@ -67,7 +63,7 @@ def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
     org = current_user.organisation
     read: dict[str, list[sa.Row]] = {name: [] for name in collections}
     if collections:
-        for row in plain_rows(_plain_collections(collections), {"organisation_id": org.id}):
+        for row in plain_rows(_plain_collections(collections, org.id)):
             read[row.collection].append(row)
     return ReadOnlyOrganisation(org, read)
 
@@ -80,9 +76,8 @@ def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
     return organisation(*collections)
 
 
-@functools.cache
-def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
-    """The rows of the organisation :organisation_id's `collections`, each naming its collection.
+def _plain_collections(collections: tuple[str, ...], organisation_id: int) -> sa.Select | sa.CompoundSelect:
+    """The rows of the organisation's `collections`, each naming its collection.
     Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
     NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
     beside a date) and the first one's types read every row's dates and enums."""
@@ -104,17 +99,14 @@ def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundS
         owner = organisation_cpv_divisions if name == "divisions" else table
         if owner is not table:
             select = select.select_from(table.join(owner))
-        selects.append(select.where(owner.c.organisation_id == sa.bindparam("organisation_id")))
+        selects.append(select.where(owner.c.organisation_id == organisation_id))
     statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
     return statement.order_by(*(statement.selected_columns[key] for key in order))
 
 
-@functools.cache
-def _collection(name: str) -> sa.Select:
-    """The rows of one of an organisation's collections, in the relationship's order. Built once:
-    a reused statement keeps its cache key, which SQLAlchemy otherwise works out on every load."""
-    organisation_id = sa.bindparam("organisation_id")
+def _collection(name: str, organisation_id: int) -> sa.Select:
+    """The rows of one of an organisation's collections, in the relationship's order."""
     if name == "divisions":
         link = organisation_cpv_divisions
         return (

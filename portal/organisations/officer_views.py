@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import files
+from portal.database import Plan
 from portal.extensions import db
 from portal.forms import bind_filters
 from portal.organisations import officer_bp, queries, services
@@ -20,8 +21,8 @@ from portal.pagination import newest_first, row_link
 @officer_bp.get("/organisations")
 def organisations():
     form, chosen = bind_filters(OrganisationFilterForm)
-    query, values = queries.organisations(chosen["q"] or "", chosen["status"] or "")
-    page = newest_first(query, Organisation.id, values=values)
+    query = queries.organisations(chosen["q"] or "", chosen["status"] or "")
+    page = newest_first(query, Organisation.id, plain=True, plan=Plan.searching(chosen["q"]))
     return render_template(
         "organisations/officers/organisations.html",
         form=form,

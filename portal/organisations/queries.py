@@ -3,8 +3,6 @@ page shows."""
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -12,25 +10,20 @@ from portal.database import any_like, contains_pattern
 from portal.organisations.models import ClassificationDecision, Organisation
 
 
-def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict]:
-    values = {"pattern": contains_pattern(q)} if q else {}
-    return _organisations(bool(values), status if status in {"registered", "in_progress"} else ""), values
-
-
-@functools.cache
-def _organisations(keyword: bool, status: str) -> sa.Select:
-    columns = (
+def organisations(q: str = "", status: str = "") -> sa.Select:
+    """The officers' list as plain columns: organisations whose name, legal name or Companies House
+    number holds `q`, registered or still in progress (`status`)."""
+    query = sa.select(
         Organisation.id,
         Organisation.name,
         Organisation.companies_house_number,
         Organisation.local_status,
         Organisation.registered_at,
     )
-    query = sa.select(*columns)
-    if keyword:
+    if q:
         query = query.where(
             any_like(
-                sa.bindparam("pattern"),
+                contains_pattern(q),
                 Organisation.name,
                 Organisation.legal_name,
                 Organisation.companies_house_number,

@@ -116,7 +116,7 @@ def quotation_exercises():
     return render_template(
         "quotations/list.html",
         share=local_share(),
-        page=newest_first(exercise_rows(), QuotationExercise.id, values={}),
+        page=newest_first(exercise_rows(), QuotationExercise.id, plain=True),
         link=row_link("quotations_officers.quotation_exercise", "opportunity_id"),
     )
 

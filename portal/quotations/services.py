@@ -7,7 +7,6 @@ Writes are audited in the caller's transaction and flush; the view commits."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -149,43 +148,59 @@ def suggestions(opportunity: Opportunity, exercise: QuotationExercise | None, nu
     """Registered organisations that supply the opportunity's category and are local, not yet
     invited: verified local first (an officer's decision, or local by postcode), then declared,
     each by name. As `is_local` would say, in one query."""
-    decision, newest = aliased(ClassificationDecision), aliased(ClassificationDecision)
+    decision = aliased(ClassificationDecision)
+    rank = _local_rank(decision)
+    query = (
+        sa.select(Organisation)
+        .outerjoin(decision, _applying_local_decision(decision))
+        .where(Organisation.registered_at.is_not(None), rank.is_not(None), _supplies(opportunity))
+        .order_by(rank, sa.func.lower(Organisation.name), Organisation.id)
+    )
+    if exercise is not None:
+        query = query.where(~_invited(exercise))
+    return _offset_page(query, number)
+
+
+def _applying_local_decision(decision: type[ClassificationDecision]) -> sa.ColumnElement[bool]:
+    """The join to `decision` (an alias) of the organisation's newest decision on its local status,
+    where it applies: while the rules still give what they gave when it was made
+    (portal.organisations.services.current_decisions)."""
+    newest = aliased(ClassificationDecision)
     newest_local = (
         sa.select(sa.func.max(newest.id))
         .where(newest.organisation_id == Organisation.id, newest.classification == Classification.LOCAL)
         .scalar_subquery()
     )
-    # A decision applies while the rules still give what they gave when it was made
-    # (portal.organisations.services.current_decisions).
     computed = sa.func.coalesce(sa.cast(Organisation.local_status, sa.String), "None")
-    rank = sa.case(
+    return sa.and_(decision.id == newest_local, decision.computed_value == computed)
+
+
+def _local_rank(decision: type[ClassificationDecision]) -> sa.ColumnElement[int]:
+    """0 for an organisation local by an officer's decision (`decision`) or by its postcode, 1 for
+    one that declares it is, NULL for one that is not local or that a decision says is not."""
+    return sa.case(
         (decision.decided_value.is_(True), 0),
         (decision.id.is_not(None), sa.null()),
         (Organisation.local_status == LocalStatus.LOCAL, 0),
         (Organisation.local_status == LocalStatus.DECLARED, 1),
         else_=sa.null(),
     )
-    query = (
-        sa.select(Organisation)
-        .outerjoin(decision, sa.and_(decision.id == newest_local, decision.computed_value == computed))
-        .where(
-            Organisation.registered_at.is_not(None),
-            rank.is_not(None),
-            sa.exists().where(
-                organisation_cpv_divisions.c.organisation_id == Organisation.id,
-                organisation_cpv_divisions.c.division == opportunity.cpv_division,
-            ),
-        )
-        .order_by(rank, sa.func.lower(Organisation.name), Organisation.id)
+
+
+def _supplies(opportunity: Opportunity) -> sa.Exists:
+    """The organisation supplies the opportunity's category."""
+    return sa.exists().where(
+        organisation_cpv_divisions.c.organisation_id == Organisation.id,
+        organisation_cpv_divisions.c.division == opportunity.cpv_division,
     )
-    if exercise is not None:
-        query = query.where(
-            ~sa.exists().where(
-                QuotationInvitee.exercise_id == exercise.id,
-                QuotationInvitee.organisation_id == Organisation.id,
-            )
-        )
-    return _offset_page(query, number)
+
+
+def _invited(exercise: QuotationExercise) -> sa.Exists:
+    """The organisation is invited to the exercise."""
+    return sa.exists().where(
+        QuotationInvitee.exercise_id == exercise.id,
+        QuotationInvitee.organisation_id == Organisation.id,
+    )
 
 
 def search(name: str, number: int = 1) -> OffsetPage:
@@ -248,9 +263,8 @@ def local_share() -> Share:
     return Share(with_local=row[0], completed=row[1], in_progress=row[2] - row[1])
 
 
-@functools.cache
 def exercise_rows() -> sa.Select:
-    """The exercises list's statement, built once (see portal.pagination.newest_first)."""
+    """The exercises list as plain columns, with how many suppliers each invited."""
     invitees = (
         sa.select(sa.func.count())
         .where(QuotationInvitee.exercise_id == QuotationExercise.id)

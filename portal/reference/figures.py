@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from decimal import Decimal
 
@@ -47,24 +46,20 @@ def forget_figures() -> None:
     _figures.clear()
 
 
-@functools.cache
-def _in_force() -> sa.Select:
-    """Each key's newest (key, value) on or before :day. Built once: a reused statement keeps its
-    cache key, which SQLAlchemy otherwise works out afresh for every request that classifies."""
+def _load(day: date) -> FiguresOn:
+    """Each key's newest value on or before `day`."""
     newest = (
         sa.select(ReferenceFigure.key, sa.func.max(ReferenceFigure.effective_from).label("effective_from"))
-        .where(ReferenceFigure.effective_from <= sa.bindparam("day"))
+        .where(ReferenceFigure.effective_from <= day)
         .group_by(ReferenceFigure.key)
         .subquery()
     )
-    return sa.select(ReferenceFigure.key, ReferenceFigure.value).join(
-        newest,
-        sa.and_(
-            ReferenceFigure.key == newest.c.key, ReferenceFigure.effective_from == newest.c.effective_from
-        ),
-    )
-
-
-def _load(day: date) -> FiguresOn:
-    rows = db.session.execute(_in_force(), {"day": day}).all()
+    rows = db.session.execute(
+        sa.select(ReferenceFigure.key, ReferenceFigure.value).join(
+            newest,
+            sa.and_(
+                ReferenceFigure.key == newest.c.key, ReferenceFigure.effective_from == newest.c.effective_from
+            ),
+        )
+    ).all()
     return FiguresOn({key: Decimal(value) for key, value in rows})

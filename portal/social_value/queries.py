@@ -3,7 +3,6 @@ table), with what a row shows loaded alongside."""
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
-from portal.database import any_like, contains_pattern, fixed_limit, plain_rows
+from portal.database import Plan, any_like, contains_pattern, fixed_limit, plain_rows
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -55,10 +54,8 @@ def offer(offer_id: int) -> sa.Select:
     )
 
 
-@functools.cache
-def organisation_offers() -> sa.Select:
-    """The offers of the organisation :organisation_id as plain rows of what its list shows (no
-    ORM object a row), built once (see portal.pagination.newest_first)."""
+def organisation_offers(organisation_id: int) -> sa.Select:
+    """The organisation's offers as plain rows of what its list shows (no ORM object a row)."""
     columns = (
         Offer.id,
         Offer.state,
@@ -72,7 +69,7 @@ def organisation_offers() -> sa.Select:
         .select_from(Offer)
         .outerjoin(Theme, Theme.id == Offer.theme_id)
         .outerjoin(Measure, Measure.id == Offer.measure_id)
-        .where(Offer.organisation_id == sa.bindparam("organisation_id"))
+        .where(Offer.organisation_id == organisation_id)
     )
 
 
@@ -98,7 +95,6 @@ def forget_matrix_names() -> None:
     _matrix_names.clear()
 
 
-@functools.cache
 def _themes_and_outcomes() -> sa.Select:
     return (
         sa.select(
@@ -118,7 +114,6 @@ class QueuePage:
     older: str | None  # the cursor of the next page ("<queued_at>|<id>")
 
 
-@functools.cache
 def _queue_rows() -> sa.Select:
     """The queue's rows, joined to the names they show: a Core select of the tables' columns,
     whose rows SQLAlchemy hands over as they are (about half the cost of reading them through
@@ -152,57 +147,53 @@ def queue(
 ) -> QueuePage:
     """Offers awaiting officers (or in `state`), oldest in the queue first, from a keyset cursor:
     plain rows of what the queue shows."""
-    values: dict[str, object] = {}
-    if state in OfferState._value2member_map_ and state != OfferState.SEALED:  # sealed: never in the queue
-        values["state"] = OfferState(state)
-    if theme:
-        values["theme"] = theme
-    if outcome is not None:
-        values["outcome"] = outcome
-    if organisation:
-        values["pattern"] = contains_pattern(organisation)
-    cursor = _cursor(after)
-    if cursor is not None:
-        values["queued_at"], values["offer_id"] = cursor
-    rows = plain_rows(_queue_statement(frozenset(values), size + 1), values)
+    statement = _queue_statement(state, theme, outcome, organisation, after).limit(fixed_limit(size + 1))
+    rows = plain_rows(statement, plan=Plan.searching(organisation))
     items = list(rows[:size])
     older = f"{items[-1].queued_at.isoformat()}|{items[-1].id}" if len(rows) > size else None
     return QueuePage(items, older)
 
 
-@functools.cache
-def _queue_statement(filters: frozenset[str], limit: int) -> sa.Select:
-    """The queue's statement for a set of filters, their values bound at execution: built once
-    per set, so SQLAlchemy need not work out its cache key on every request."""
-    query = _queue_rows()
-    offers, organisations = Offer.__table__, Organisation.__table__
-    # The state and theme (a handful of each, checked against the form's choices) are written
-    # into the statement: PostgreSQL's plan for a prepared statement with them bound may not use
-    # the index on (theme, state, time in the queue), and read every offer awaiting officers.
-    if "state" in filters:
-        query = query.where(offers.c.state == sa.bindparam("state", literal_execute=True))
+def _queue_statement(state: str, theme: str, outcome: int | None, organisation: str, after: str) -> sa.Select:
+    """The queue's statement for its filters, oldest in the queue first from the cursor `after`."""
+    offers = Offer.__table__
+    query = _queue_rows().where(*_state_and_theme(state, theme))
+    if outcome is not None:
+        query = query.where(_has_outcome(outcome))
+    if organisation:
+        query = query.where(any_like(contains_pattern(organisation), Organisation.__table__.c.name))
+    cursor = _cursor(after)
+    if cursor is not None:
+        place = sa.tuple_(sa.literal(cursor[0], offers.c.queued_at.type), sa.literal(cursor[1], sa.Integer))
+        query = query.where(sa.tuple_(offers.c.queued_at, offers.c.id) > place)
+    return query.order_by(offers.c.queued_at, offers.c.id)
+
+
+def _state_and_theme(state: str, theme: str) -> list[sa.ColumnElement[bool]]:
+    """The queue's state (awaiting officers, unless another is chosen) and theme. Both (a handful
+    of each, checked against the form's choices) are written into the statement: PostgreSQL's plan
+    for a prepared statement with them bound may not use the index on (theme, state, time in the
+    queue), and read every offer awaiting officers."""
+    offers = Offer.__table__
+    if state in OfferState._value2member_map_ and state != OfferState.SEALED:  # sealed: never in the queue
+        conditions = [offers.c.state == _written(OfferState(state), offers.c.state)]
     else:
-        query = query.where(sa.text(f"{Offer.__tablename__}.{AWAITING_SQL}"))
-    if "theme" in filters:
-        query = query.where(offers.c.theme_id == sa.bindparam("theme", literal_execute=True))
-    if "outcome" in filters:
-        query = query.where(
-            sa.exists().where(
-                offer_outcomes.c.offer_id == offers.c.id,
-                offer_outcomes.c.outcome_id == sa.bindparam("outcome"),
-            )
-        )
-    if "pattern" in filters:
-        query = query.where(any_like(sa.bindparam("pattern"), organisations.c.name))
-    if "queued_at" in filters:
-        query = query.where(
-            sa.tuple_(offers.c.queued_at, offers.c.id)
-            > sa.tuple_(
-                sa.bindparam("queued_at", type_=offers.c.queued_at.type),
-                sa.bindparam("offer_id", type_=sa.Integer),
-            )
-        )
-    return query.order_by(offers.c.queued_at, offers.c.id).limit(fixed_limit(limit))
+        conditions = [sa.text(f"{Offer.__tablename__}.{AWAITING_SQL}")]
+    if theme:
+        conditions.append(offers.c.theme_id == _written(theme, offers.c.theme_id))
+    return conditions
+
+
+def _written(value: object, column: sa.Column) -> sa.BindParameter:
+    """`value` as `column` holds it, written into the statement when it runs."""
+    return sa.literal(value, column.type, literal_execute=True)
+
+
+def _has_outcome(outcome_id: int) -> sa.Exists:
+    """The offer names the outcome among its outcomes."""
+    return sa.exists().where(
+        offer_outcomes.c.offer_id == Offer.__table__.c.id, offer_outcomes.c.outcome_id == outcome_id
+    )
 
 
 def _cursor(text: str) -> tuple[datetime, int] | None:
@@ -251,12 +242,28 @@ class TotalRow:
         return amount * self.measure.proxy_gbp if self.measure.proxy_gbp is not None else None
 
 
+# What no total counts: offers not yet submitted, withdrawn or declined, and sealed responses to
+# opportunities (counted once awarded, as accepted).
+LEFT_OUT = {OfferState.DRAFT, OfferState.WITHDRAWN, OfferState.DECLINED, OfferState.SEALED}
+
+
 def totals(organisation_id: int | None = None) -> list[TotalRow]:
     """Per theme and measure: quantities offered (submitted or later, not withdrawn or declined),
     accepted, and delivered (verified), in one grouped query. Sealed responses to opportunities
     count once awarded (accepted), never before."""
-    left_out = {OfferState.DRAFT, OfferState.WITHDRAWN, OfferState.DECLINED, OfferState.SEALED}
-    counted = [s for s in OfferState if s not in left_out]
+    rows = db.session.execute(_totals_statement(organisation_id)).all()
+    measures = db.session.scalars(sa.select(Measure).where(Measure.id.in_({row[1] for row in rows})))
+    measure_of = {measure.id: measure for measure in measures}
+    themes = dict(db.session.execute(sa.select(Theme.id, Theme.name)).tuples().all())
+    found = [
+        TotalRow(themes[theme], measure_of[measure], *(Decimal(amount or 0) for amount in amounts))
+        for theme, measure, *amounts in rows
+    ]
+    return sorted(found, key=lambda row: (row.theme, row.measure.name))
+
+
+def _totals_statement(organisation_id: int | None) -> sa.Select:
+    """The grouped query of totals: one organisation's offers, or (None) everyone's."""
     query = (
         sa.select(
             Offer.theme_id,
@@ -266,26 +273,9 @@ def totals(organisation_id: int | None = None) -> list[TotalRow]:
             sa.func.sum(sa.func.coalesce(Commitment.delivered_quantity, 0)),
         )
         .outerjoin(Commitment, Commitment.offer_id == Offer.id)
-        .where(Offer.state.in_(counted))
+        .where(Offer.state.in_([state for state in OfferState if state not in LEFT_OUT]))
         .group_by(Offer.theme_id, Offer.measure_id)
     )
     if organisation_id is not None:
         query = query.where(Offer.organisation_id == organisation_id)
-    rows = db.session.execute(query).all()
-    measures = {
-        m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_({r[1] for r in rows})))
-    }
-    themes = dict(db.session.execute(sa.select(Theme.id, Theme.name)).tuples().all())
-    return sorted(
-        (
-            TotalRow(
-                themes[theme],
-                measures[measure],
-                Decimal(offered or 0),
-                Decimal(accepted or 0),
-                Decimal(delivered or 0),
-            )
-            for theme, measure, offered, accepted, delivered in rows
-        ),
-        key=lambda row: (row.theme, row.measure.name),
-    )
+    return query

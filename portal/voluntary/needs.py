@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from portal.accounts.access import public
 from portal.changes import committed
+from portal.database import Plan
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.organisations.models import Organisation
@@ -37,8 +38,8 @@ NEED_FIELDS = (
 @public
 def needs():
     form, chosen = bind_filters(NeedFilterForm)
-    query, values = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
-    page = newest_first(query, Need.id, values=values)
+    query = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
+    page = newest_first(query, Need.id, plain=True, plan=Plan.searching(chosen["q"]))
     return render_template(
         "voluntary/needs.html",
         form=form,

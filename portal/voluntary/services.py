@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,23 +60,12 @@ def entries(q: str = "", area: str = "", *, include_retired: bool = False) -> sa
     query = sa.select(DirectoryEntry)
     if not include_retired:
         query = query.where(DirectoryEntry.retired_at.is_(None))
-    return _matching(query, contains_pattern(q) if q else None, area if area in AREAS else None)
+    return _matching(query, q, area)
 
 
-def directory_rows(q: str = "", area: str = "") -> tuple[sa.Select, dict[str, str]]:
-    """The public directory's results, for newest_first: a statement built once per set of
-    filters, and the values of its parameters. Plain rows of what a result shows, with the codes
-    of the areas served as one space-separated string (`areas`): one statement a page."""
-    values = {}
-    if q:
-        values["pattern"] = contains_pattern(q)
-    if area in AREAS:
-        values["area"] = area
-    return _directory_rows("pattern" in values, "area" in values), values
-
-
-@functools.cache
-def _directory_rows(keyword: bool, area: bool) -> sa.Select:
+def directory_rows(q: str = "", area: str = "") -> sa.Select:
+    """The public directory's results as plain rows of what a result shows, with the codes of the
+    areas served as one space-separated string (`areas`): one statement a page."""
     served = (
         sa.select(sa.func.aggregate_strings(entry_areas.c.authority, " "))
         .where(entry_areas.c.entry_id == DirectoryEntry.id)
@@ -90,19 +78,15 @@ def _directory_rows(keyword: bool, area: bool) -> sa.Select:
         DirectoryEntry.checked_on,
         sa.func.coalesce(served, "").label("areas"),
     )
-    return _matching(
-        sa.select(*columns).where(DirectoryEntry.retired_at.is_(None)),
-        sa.bindparam("pattern") if keyword else None,
-        sa.bindparam("area") if area else None,
-    )
+    return _matching(sa.select(*columns).where(DirectoryEntry.retired_at.is_(None)), q, area)
 
 
-def _matching(query: sa.Select, pattern: str | sa.BindParameter | None, area: str | sa.BindParameter | None):
-    """`query`'s entries whose name or what they broker matches `pattern` (a LIKE pattern), and
-    which serve `area`: each a value, a bound parameter or None (any)."""
-    if pattern is not None:
-        query = query.where(any_like(pattern, DirectoryEntry.name, DirectoryEntry.brokers))
-    if area is not None:
+def _matching(query: sa.Select, q: str, area: str) -> sa.Select:
+    """`query`'s entries whose name or what they broker holds `q`, and which serve `area` (one of
+    AREAS): any entry for an empty `q` or another `area`."""
+    if q:
+        query = query.where(any_like(contains_pattern(q), DirectoryEntry.name, DirectoryEntry.brokers))
+    if area in AREAS:
         query = query.where(
             sa.exists().where(entry_areas.c.entry_id == DirectoryEntry.id, entry_areas.c.authority == area)
         )
@@ -204,48 +188,34 @@ def poster_for(user: User) -> tuple[Organisation | None, DirectoryEntry | None] 
     return organisation, entry
 
 
-def published_needs(q: str = "", area: str = "", kind: str = "") -> tuple[sa.Select, dict]:
-    """Needs the public sees (approved and not past their end date), for newest_first: a statement
-    built once per set of filters, and the values of its parameters (see directory_rows). Plain
-    rows of what the board shows, with who asks as `Need.asker` says it."""
-    values: dict[str, object] = {"today": london_today()}
-    if q:
-        values["pattern"] = contains_pattern(q)
-    if area in AREAS:
-        values["area"] = area
-    if kind:
-        values["kind"] = kind
-    return _published_needs(frozenset(values)), values
-
-
-@functools.cache
-def _published_needs(filters: frozenset[str]) -> sa.Select:
-    columns = (
-        Need.id,
-        Need.title,
-        Need.kind,
-        Need.authority,
-        Need.ends_on,
-        sa.func.coalesce(DirectoryEntry.name, Organisation.name, NEED_FROM_PROCUREMENT).label("asker"),
-    )
+def published_needs(q: str = "", area: str = "", kind: str = "") -> sa.Select:
+    """Needs the public sees (approved and not past their end date) as plain rows of what the
+    board shows, with who asks as `Need.asker` says it."""
     query = (
-        sa.select(*columns)
+        sa.select(
+            Need.id,
+            Need.title,
+            Need.kind,
+            Need.authority,
+            Need.ends_on,
+            sa.func.coalesce(DirectoryEntry.name, Organisation.name, NEED_FROM_PROCUREMENT).label("asker"),
+        )
         .select_from(Need)
         .outerjoin(DirectoryEntry, DirectoryEntry.id == Need.entry_id)
         .outerjoin(Organisation, Organisation.id == Need.organisation_id)
-        .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= sa.bindparam("today", type_=sa.Date))
+        .where(Need.state == NeedState.PUBLISHED, Need.ends_on >= london_today())
     )
-    return _filtered(query, filters)
+    return _filtered(query, q, area, kind)
 
 
-def _filtered(query: sa.Select, filters: frozenset[str]) -> sa.Select:
-    """The board's query with the filters chosen, each a bound parameter."""
-    if "pattern" in filters:
-        query = query.where(any_like(sa.bindparam("pattern"), Need.title, Need.description))
-    if "area" in filters:
-        query = query.where(Need.authority == sa.bindparam("area"))
-    if "kind" in filters:
-        query = query.where(Need.kind == sa.bindparam("kind"))
+def _filtered(query: sa.Select, q: str, area: str, kind: str) -> sa.Select:
+    """The board's query with the filters chosen: words, a known area, a kind."""
+    if q:
+        query = query.where(any_like(contains_pattern(q), Need.title, Need.description))
+    if area in AREAS:
+        query = query.where(Need.authority == area)
+    if kind:
+        query = query.where(Need.kind == kind)
     return query
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import Row
 
 from portal.accounts.access import public
+from portal.database import Plan
 from portal.extensions import db
 from portal.forms import bind_filters
 from portal.pagination import newest_first, row_link
@@ -22,8 +23,8 @@ from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry
 @public
 def directory():
     form, chosen = bind_filters(DirectorySearchForm)
-    query, values = services.directory_rows(chosen["q"], chosen["area"])
-    page = newest_first(query, DirectoryEntry.id, values=values)
+    query = services.directory_rows(chosen["q"], chosen["area"])
+    page = newest_first(query, DirectoryEntry.id, plain=True, plan=Plan.searching(chosen["q"]))
     postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)
     found = _bodies_near(postcode_form)
     return render_template(

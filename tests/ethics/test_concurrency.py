@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.ethics import services
 from portal.ethics.models import Pledge
+from portal.ethics.versions import versions_by_day
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from tests.conftest import csrf_token_from
@@ -32,7 +33,7 @@ def test_two_colleagues_signing_at_once_give_one_pledge(fresh_app, database_kind
                     barrier.wait(10)  # a transaction there takes the write lock at its first read
                 user = db.session.get(User, user_id)
                 org = db.session.get(Organisation, organisation_id)
-                _, version = services.versions_by_day()
+                _, version = versions_by_day()
                 if database_kind == "postgresql":
                     barrier.wait(10)  # both have read "not signed yet"
                 try:

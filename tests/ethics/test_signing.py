@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from portal.audit import AuditRecord
 from portal.ethics.models import Pledge
-from portal.ethics.services import normal_reference, signature_matches
+from portal.ethics.pledges import normal_reference
+from portal.ethics.services import signature_matches
 from portal.extensions import db
 from portal.outbox.models import OutboxMessage
 from tests.conftest import count_queries, post_form

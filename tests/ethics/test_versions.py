@@ -9,6 +9,7 @@ from portal.audit import AuditRecord
 from portal.ethics import services
 from portal.ethics.models import CodeVersion
 from portal.ethics.services import PledgeRequired, PledgeState, publish_version
+from portal.ethics.versions import all_versions
 from portal.extensions import db
 from portal.outbox.models import Broadcast, OutboxMessage
 from portal.outbox.worker import expand_broadcast
@@ -254,7 +255,7 @@ def test_publishing_by_cli_and_seeding_again_changes_nothing_published(app, runn
     seeded = runner.invoke(args=["seed"])
     assert "Code of Ethics: 0 added" in seeded.output
     with app.app_context():
-        assert [v.number for v in services.all_versions()] == [2, 1]
+        assert [v.number for v in all_versions()] == [2, 1]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Broadcast)) == 1
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from portal.audit import AuditRecord
 from portal.ethics import services as ethics
+from portal.ethics.versions import versions_by_day
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
@@ -39,7 +40,7 @@ def pledge(organisation_id: int, user_id: int) -> None:
 
     organisation = db.session.get(Organisation, organisation_id)
     user = db.session.get(User, user_id)
-    _, version = ethics.versions_by_day()
+    _, version = versions_by_day()
     ethics.sign(
         organisation,
         user,
