@@ -9,10 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 from flask import render_template, render_template_string
-from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from portal.officers.forms import AuditFilterForm, OutboxFilterForm
 from portal.officers.views import RECORD_LABELS, STATE_TAGS, SYSTEM_ACTORS
+from portal.opportunities.forms import SearchForm
 from portal.opportunities.models import OpportunityState, Procedure
 from portal.organisations.forms import OrganisationFilterForm
 from portal.organisations.models import LocalStatus
@@ -20,6 +21,7 @@ from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.organisations.steps import STEPS
 from portal.outbox.models import MessageState
 from portal.social_value.models import OfferState
+from portal.social_value.officer_views import QueueFilterForm
 from portal.social_value.workflow import STATE_TAGS as OFFER_STATE_TAGS
 
 HOSTILE = '<script>alert("x")</script> & co'
@@ -168,7 +170,8 @@ def test_offer_rows_link_each_offer_with_its_state():
         reviewer_name=None,
     )
     taken = SimpleNamespace(**{**vars(queued), "id": 10, "reviewer_name": HOSTILE})
-    html = rows_of("social_value/officers/queue.html", [queued, taken], fields=Markup(""), link=LINK)
+    form = QueueFilterForm(MultiDict())
+    html = rows_of("social_value/officers/queue.html", [queued, taken], form=form, link=LINK)
     assert f'<a class="govuk-link" href="/officer/things/9/view">{ESCAPED}</a>' in html
     assert "Economic: Jobs; in the queue since 3 July 2026 at 8:05am</span>" in html
     assert f"in the queue since 3 July 2026 at 8:05am; with {ESCAPED}</span>" in html
@@ -255,7 +258,7 @@ def test_opportunity_results_escape_and_say_how_each_closes():
         return rows_of(
             "opportunities/list.html",
             items,
-            fields=Markup(""),
+            form=SearchForm(MultiDict()),
             closed=False,
             searched=False,
             link=LINK,
