@@ -4,21 +4,27 @@ read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisa
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlalchemy as sa
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.accounts.models import User
 from portal.database import SAFE_METHODS, plain_rows
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
     Organisation,
+    OrganisationInvitation,
     OrganisationSite,
     organisation_cpv_divisions,
 )
 from portal.organisations.steps import ReadOnlyOrganisation
 from portal.reference.models import CpvDivision
+
+Owned = TypeVar("Owned", OrganisationSite, Accreditation, OrganisationInvitation, User)
 
 
 def organisation(*collections: str) -> Organisation:
@@ -66,6 +72,15 @@ def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
         for row in plain_rows(_plain_collections(collections, org.id)):
             read[row.collection].append(row)
     return ReadOnlyOrganisation(org, read)
+
+
+def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
+    """One of this organisation's records (a site, an accreditation, an invitation, a member);
+    another organisation's is simply not found, so its existence is never confirmed."""
+    record = db.session.get(model, record_id)
+    if record is None or record.organisation_id != org.id:
+        abort(404)
+    return record
 
 
 def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
