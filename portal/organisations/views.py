@@ -23,6 +23,7 @@ from portal.organisations.rules import VCSE_FORMS, LegalForm
 from portal.organisations.steps import (
     BY_SLUG,
     STEPS,
+    YES_NO_COLUMNS,
     Profile,
     Step,
     all_done,
@@ -195,7 +196,7 @@ def _number_taken(form, changes: dict[str, Any], org: Organisation) -> bool:
 
 def _yes_no(changes: dict[str, Any]) -> None:
     """Yes/no answers as booleans."""
-    for column in ("vcse_declared", "supported_employment_provider", "public_service_mutual"):
+    for column in YES_NO_COLUMNS:
         if column in changes:
             changes[column] = changes[column] == "yes"
 
