@@ -96,28 +96,37 @@ def _plain_collections(collections: tuple[str, ...], organisation_id: int) -> sa
     Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
     NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
     beside a date) and the first one's types read every row's dates and enums."""
+    every = _every_column(collections)
+    selects = [_plain_collection(name, every, organisation_id) for name in collections]
+    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
+    return statement.order_by(*(statement.selected_columns[key] for key in order))
+
+
+def _every_column(collections: tuple[str, ...]) -> dict[str, sa.Column]:
+    """The columns the `collections` show, by key: those every row of their union has."""
     every: dict[str, sa.Column] = {}
     for name in collections:
         table, keys = SHOWN[name]
         every.update((key, table.c[key]) for key in keys)
-    selects = []
-    for name in collections:
-        table, keys = SHOWN[name]
-        select = sa.select(
-            sa.literal_column(f"'{name}'").label("collection"),
-            *(
-                table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
-                for key, column in every.items()
-            ),
-        )
-        # Whose a row is: an organisation's divisions are rows of the link table.
-        owner = organisation_cpv_divisions if name == "divisions" else table
-        if owner is not table:
-            select = select.select_from(table.join(owner))
-        selects.append(select.where(owner.c.organisation_id == organisation_id))
-    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
-    return statement.order_by(*(statement.selected_columns[key] for key in order))
+    return every
+
+
+def _plain_collection(name: str, every: dict[str, sa.Column], organisation_id: int) -> sa.Select:
+    """One collection's rows, named, with `every` column: its own, and NULL for the others'."""
+    table, keys = SHOWN[name]
+    select = sa.select(
+        sa.literal_column(f"'{name}'").label("collection"),
+        *(
+            table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
+            for key, column in every.items()
+        ),
+    )
+    # Whose a row is: an organisation's divisions are rows of the link table.
+    owner = organisation_cpv_divisions if name == "divisions" else table
+    if owner is not table:
+        select = select.select_from(table.join(owner))
+    return select.where(owner.c.organisation_id == organisation_id)
 
 
 def _collection(name: str, organisation_id: int) -> sa.Select:
