@@ -1,6 +1,7 @@
 """The signed-in member's organisation as each profile page needs it: the ORM object with the
 collections a page changes loaded up front, or, for a page that only shows them, the collections
-read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisation)."""
+read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisation); and one
+of its records by id, which a page may only find when it is the organisation's own."""
 
 from __future__ import annotations
 
