@@ -14,6 +14,7 @@ from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.organisations import bp
 from portal.organisations.forms import CancelInvitationForm, InviteColleagueForm
+from portal.organisations.loading import own
 from portal.organisations.models import Organisation, OrganisationInvitation
 from portal.organisations.services.colleagues import (
     JoinProblem,
@@ -30,6 +31,8 @@ from portal.organisations.services.colleagues import (
     self_removal_words,
 )
 
+SENT = "We have sent an invitation to {email}. The link in it works once, for 7 days."
+
 
 def _invite_limit_key() -> str:
     return f"invite:{getattr(current_user, 'id', None)}"
@@ -41,11 +44,13 @@ def colleagues():
     org = current_user.organisation
     form = InviteColleagueForm()
     if form.validate_on_submit() and (invitation := invite(org, form)) is not None:
-        flash(
-            f"We have sent an invitation to {invitation.email}. The link in it works once, for 7 days.",
-            "success",
-        )
+        flash(SENT.format(email=invitation.email), "success")
         return redirect(url_for("organisations.colleagues"))
+    return _colleagues_page(org, form)
+
+
+def _colleagues_page(org: Organisation, form: InviteColleagueForm) -> str:
+    """The members, the invitations still waiting and the form to invite another."""
     return render_template(
         "organisations/colleagues.html",
         org=org,
@@ -71,38 +76,44 @@ def invite(org: Organisation, form: InviteColleagueForm) -> OrganisationInvitati
 @bp.post("/colleagues/cancel-invitation")
 def cancel_colleague_invitation():
     """:raise 404: the invitation is not one of this organisation's still waiting."""
-    form = CancelInvitationForm()
-    if not form.validate_on_submit():
-        abort(404)
-    invitation = db.session.get(OrganisationInvitation, form.invitation_id.data)
-    if invitation is None or invitation.organisation_id != current_user.organisation_id:
-        abort(404)
-    if invitation.accepted_at is not None:
-        abort(404)
+    invitation = _waiting_invitation(CancelInvitationForm())
     cancel_invitation(invitation, actor=current_user)
     db.session.commit()
     flash(f"The invitation to {invitation.email} is cancelled. Its link no longer works.", "success")
     return redirect(url_for("organisations.colleagues"))
 
 
+def _waiting_invitation(form: CancelInvitationForm) -> OrganisationInvitation:
+    """The invitation the form names. :raise 404: not one of this organisation's still waiting."""
+    if not form.validate_on_submit():
+        abort(404)
+    invitation = own(OrganisationInvitation, form.invitation_id.data, current_user.organisation)
+    if invitation.accepted_at is not None:
+        abort(404)
+    return invitation
+
+
 @bp.route("/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
 def remove_colleague(user_id: int):
     """Confirm, then remove. :raise 404: not a member of this organisation."""
     org = current_user.organisation
-    member = db.session.get(User, user_id)
-    if member is None or member.organisation_id != org.id:
-        abort(404)
+    member = own(User, user_id, org)
     if member.id == current_user.id:
         flash(self_removal_words(org) + ".")
         return redirect(url_for("organisations.colleagues"))
     form = ConfirmForm()
     if form.validate_on_submit():
-        committed(
-            lambda: remove_member(member, actor=current_user._get_current_object()),
-            f"{member.name} has been removed from {org.name}, signed out and emailed.",
-        )
+        _remove(member, org)
         return redirect(url_for("organisations.colleagues"))
     return render_template("organisations/colleagues_remove.html", org=org, member=member, form=form)
+
+
+def _remove(member: User, org: Organisation) -> None:
+    """Remove the member (the rules may refuse), and say so."""
+    committed(
+        lambda: remove_member(member, actor=current_user._get_current_object()),
+        f"{member.name} has been removed from {org.name}, signed out and emailed.",
+    )
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -113,14 +124,25 @@ def join(token: str):
     try:
         invitation = invitation_for_token(token, lock=request.method == "POST")
     except tokens.InvalidLink as error:
-        return render_template(
-            "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
-        ), 400
+        return _link_problem_page(error)
     if not current_user.is_authenticated:
-        if request.method == "POST":
-            return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
-        return _join_page(invitation, token, None)
+        return _join_signed_out(invitation, token)
     return join_as(current_user._get_current_object(), invitation, token)
+
+
+def _link_problem_page(error: tokens.InvalidLink) -> tuple[str, int]:
+    """Why the link no longer works: expired, or cancelled, used or not genuine."""
+    page = render_template(
+        "organisations/colleagues_link_problem.html", expired=isinstance(error, tokens.ExpiredLink)
+    )
+    return page, 400
+
+
+def _join_signed_out(invitation: OrganisationInvitation, token: str):
+    """The invitation's page, asking to sign in or register; the button first asks to sign in."""
+    if request.method == "POST":
+        return redirect(url_for("accounts.login", next=url_for("organisations.join", token=token)))
+    return _join_page(invitation, token, None)
 
 
 def join_as(user: User, invitation: OrganisationInvitation, token: str):

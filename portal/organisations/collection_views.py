@@ -3,32 +3,22 @@ its postcode cannot tell) and accreditations (with their evidence files)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from portal import files
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.organisations import bp, services
 from portal.organisations.forms import AccreditationForm, SiteForm
-from portal.organisations.loading import organisation, page_organisation
+from portal.organisations.loading import organisation, own, page_organisation
 from portal.organisations.models import Accreditation, Organisation, OrganisationSite, council_area_name
-from portal.organisations.steps import BY_SLUG
+from portal.organisations.steps import BY_SLUG, Profile
 from portal.organisations.views import after_step, after_step_url, ask_council
 from portal.postcodes.lookup import lookup_postcode
-
-Owned = TypeVar("Owned", OrganisationSite, Accreditation)
-
-
-def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
-    """One of this organisation's records (a site, an accreditation); another organisation's is
-    simply not found, so its existence is never confirmed."""
-    record = db.session.get(model, record_id)
-    if record is None or record.organisation_id != org.id:
-        abort(404)
-    return record
 
 
 @bp.route("/profile/sites", methods=["GET", "POST"])
@@ -37,6 +27,11 @@ def sites():
     form = SiteForm()
     if form.validate_on_submit():
         return save_site(org, form)
+    return _sites_page(org, form)
+
+
+def _sites_page(org: Profile, form: SiteForm) -> str:
+    """The sites, each with its council area, and the form to add another."""
     return render_template(
         "organisations/sites.html",
         form=form,
@@ -50,18 +45,22 @@ def sites():
 
 def save_site(org: Organisation, form: SiteForm):
     """Add the site; ask for its council area where its postcode cannot tell."""
-    site = OrganisationSite(
-        label=form.label.data,
-        address_line_1=form.address_line_1.data,
-        town=form.town.data or None,
-        postcode=form.postcode.data,
-    )
+    site = _site_from(form)
     services.update_profile(org, {"sites": [*org.sites, site]}, actor=current_user)
     db.session.commit()
     if lookup_postcode(site.postcode).status == "ask":
         return redirect(url_for("organisations.site_council", site_id=site.id, **request.args))
     flash(f"{site.label} added.", "success")
     return redirect(url_for("organisations.sites", **request.args))
+
+
+def _site_from(form: SiteForm) -> OrganisationSite:
+    return OrganisationSite(
+        label=form.label.data,
+        address_line_1=form.address_line_1.data,
+        town=form.town.data or None,
+        postcode=form.postcode.data,
+    )
 
 
 @bp.post("/profile/sites/<int:site_id>/remove")
@@ -94,6 +93,10 @@ def accreditations():
     if form.validate_on_submit() and save_accreditation(org, form):
         flash("Accreditation added.", "success")
         return redirect(url_for("organisations.accreditations", **request.args))
+    return _accreditations_page(org, form)
+
+
+def _accreditations_page(org: Profile, form: AccreditationForm) -> str:
     return render_template(
         "organisations/accreditations.html",
         form=form,
@@ -106,16 +109,20 @@ def accreditations():
 def save_accreditation(org: Organisation, form: AccreditationForm) -> bool:
     """Store the evidence file, if one came, and add the accreditation; False (the form's error
     set) where the file is refused."""
-    upload = form.evidence.data
     try:
-        stored = files.store(upload) if upload and upload.filename else None
+        stored = _store_evidence(form.evidence.data)
     except files.EvidenceRefused as refusal:
         form.evidence.errors.append(str(refusal))
         return False
-    else:
-        services.add_accreditation(org, form, stored, actor=current_user)
-        db.session.commit()
-        return True
+    services.add_accreditation(org, form, stored, actor=current_user)
+    db.session.commit()
+    return True
+
+
+def _store_evidence(upload: FileStorage | None) -> files.StoredEvidence | None:
+    """The evidence file stored, if one came. :raise files.EvidenceRefused:"""
+    try:
+        return files.store(upload) if upload and upload.filename else None
     finally:
         if upload:
             upload.close()  # a large upload is spooled to a temporary file

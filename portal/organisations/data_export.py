@@ -211,11 +211,15 @@ def _accreditation(accreditation: Accreditation) -> dict:
         "certificate_number": accreditation.certificate_number,
         "expires_on": _value(accreditation.expires_on),
         "evidence": None if accreditation.evidence_name is None else _evidence(accreditation),
-        "reminders_sent": {
-            "30_days_before": _value(accreditation.reminded_30_at),
-            "7_days_before": _value(accreditation.reminded_7_at),
-            "expired": _value(accreditation.reminded_expired_at),
-        },
+        "reminders_sent": _reminders_sent(accreditation),
+    }
+
+
+def _reminders_sent(accreditation: Accreditation) -> dict:
+    return {
+        "30_days_before": _value(accreditation.reminded_30_at),
+        "7_days_before": _value(accreditation.reminded_7_at),
+        "expired": _value(accreditation.reminded_expired_at),
     }
 
 

@@ -1,24 +1,31 @@
 """The signed-in member's organisation as each profile page needs it: the ORM object with the
 collections a page changes loaded up front, or, for a page that only shows them, the collections
-read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisation)."""
+read as plain rows in one statement (portal.organisations.steps.ReadOnlyOrganisation); and one
+of its records by id, which a page may only find when it is the organisation's own."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlalchemy as sa
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.accounts.models import User
 from portal.database import SAFE_METHODS, plain_rows
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
     Organisation,
+    OrganisationInvitation,
     OrganisationSite,
     organisation_cpv_divisions,
 )
 from portal.organisations.steps import ReadOnlyOrganisation
 from portal.reference.models import CpvDivision
+
+Owned = TypeVar("Owned", OrganisationSite, Accreditation, OrganisationInvitation, User)
 
 
 def organisation(*collections: str) -> Organisation:
@@ -68,6 +75,15 @@ def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
     return ReadOnlyOrganisation(org, read)
 
 
+def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
+    """One of this organisation's records (a site, an accreditation, an invitation, a member);
+    another organisation's is simply not found, so its existence is never confirmed."""
+    record = db.session.get(model, record_id)
+    if record is None or record.organisation_id != org.id:
+        abort(404)
+    return record
+
+
 def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
     """For a page that shows `collections` and changes them when posted: read-only plain rows on
     a GET, the ORM object with them loaded otherwise."""
@@ -81,28 +97,37 @@ def _plain_collections(collections: tuple[str, ...], organisation_id: int) -> sa
     Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
     NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
     beside a date) and the first one's types read every row's dates and enums."""
+    every = _every_column(collections)
+    selects = [_plain_collection(name, every, organisation_id) for name in collections]
+    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
+    return statement.order_by(*(statement.selected_columns[key] for key in order))
+
+
+def _every_column(collections: tuple[str, ...]) -> dict[str, sa.Column]:
+    """The columns the `collections` show, by key: those every row of their union has."""
     every: dict[str, sa.Column] = {}
     for name in collections:
         table, keys = SHOWN[name]
         every.update((key, table.c[key]) for key in keys)
-    selects = []
-    for name in collections:
-        table, keys = SHOWN[name]
-        select = sa.select(
-            sa.literal_column(f"'{name}'").label("collection"),
-            *(
-                table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
-                for key, column in every.items()
-            ),
-        )
-        # Whose a row is: an organisation's divisions are rows of the link table.
-        owner = organisation_cpv_divisions if name == "divisions" else table
-        if owner is not table:
-            select = select.select_from(table.join(owner))
-        selects.append(select.where(owner.c.organisation_id == organisation_id))
-    statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
-    return statement.order_by(*(statement.selected_columns[key] for key in order))
+    return every
+
+
+def _plain_collection(name: str, every: dict[str, sa.Column], organisation_id: int) -> sa.Select:
+    """One collection's rows, named, with `every` column: its own, and NULL for the others'."""
+    table, keys = SHOWN[name]
+    select = sa.select(
+        sa.literal_column(f"'{name}'").label("collection"),
+        *(
+            table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
+            for key, column in every.items()
+        ),
+    )
+    # Whose a row is: an organisation's divisions are rows of the link table.
+    owner = organisation_cpv_divisions if name == "divisions" else table
+    if owner is not table:
+        select = select.select_from(table.join(owner))
+    return select.where(owner.c.organisation_id == organisation_id)
 
 
 def _collection(name: str, organisation_id: int) -> sa.Select:

@@ -17,6 +17,8 @@ from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.organisations.steps import steps_for
 from portal.pagination import newest_first, row_link
 
+DECIDED = "Decision recorded: {label}. The organisation's members have been emailed."
+
 
 @officer_bp.get("/organisations")
 def organisations():
@@ -38,6 +40,11 @@ def organisation(organisation_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         return decide(org, form)
+    return _organisation_page(org, form)
+
+
+def _organisation_page(org: Organisation, form: DecisionForm) -> str:
+    """The organisation's answers and classifications, with the decisions that still apply."""
     return render_template(
         "organisations/officers/organisation.html",
         org=org,
@@ -51,20 +58,15 @@ def organisation(organisation_id: int):
 
 def decide(org: Organisation, form: DecisionForm):
     """Record the officer's decision on a classification, which emails the members."""
-    decision = services.decide_classification(
-        org,
-        Classification(form.classification.data),
-        form.value.data == "yes",
-        form.note.data,
-        officer=current_user,
-    )
+    decision = services.decide_classification(org, *_decision_answers(form), officer=current_user)
     db.session.commit()
-    flash(
-        f"Decision recorded: {services.LABELS[decision.classification]}. "
-        "The organisation's members have been emailed.",
-        "success",
-    )
+    flash(DECIDED.format(label=services.LABELS[decision.classification]), "success")
     return redirect(url_for("organisations_officers.organisation", organisation_id=org.id))
+
+
+def _decision_answers(form: DecisionForm) -> tuple[Classification, bool, str]:
+    """The classification decided on, the decision (yes or no) and the note."""
+    return Classification(form.classification.data), form.value.data == "yes", form.note.data
 
 
 @officer_bp.get("/organisations/<int:organisation_id>/accreditations/<int:accreditation_id>/evidence")

@@ -128,14 +128,18 @@ def remind_accreditations(now: datetime) -> int:
     today = london_today(now)
     sent = 0
     for accreditation in db.session.scalars(due_accreditations(today)):
-        days_left = (accreditation.expires_on - today).days
-        stage = stage_for(days_left)
-        if stage is None or getattr(accreditation, STAGE_COLUMNS[stage]) is not None:
-            continue  # cannot happen with the query above; never send twice all the same
-        sent += _remind(accreditation, days_left, stage)
-        setattr(accreditation, STAGE_COLUMNS[stage], now)
+        sent += _remind_once(accreditation, (accreditation.expires_on - today).days, now)
     db.session.flush()
     return sent
+
+
+def _remind_once(accreditation: Accreditation, days_left: int, now: datetime) -> int:
+    """Send the reminder `days_left` calls for, marked sent at `now`; how many were emailed."""
+    stage = stage_for(days_left)
+    if stage is None or getattr(accreditation, STAGE_COLUMNS[stage]) is not None:
+        return 0  # cannot happen with the query above; never send twice all the same
+    setattr(accreditation, STAGE_COLUMNS[stage], now)
+    return _remind(accreditation, days_left, stage)
 
 
 def _remind(accreditation: Accreditation, days_left: int, stage: str) -> int:

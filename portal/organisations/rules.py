@@ -127,12 +127,18 @@ def classify_sme(
         return Result(
             None, "SME: not known until the staff headcount and turnover or balance sheet total are given"
         )
+    is_sme = _within_sme_limits(staff, turnover, balance_sheet, figures)
+    verdict = "SME" if is_sme else "not an SME"
+    return Result(is_sme, f"{verdict}: {_size_inputs(staff, turnover, balance_sheet)} ({_sme_rule(figures)})")
+
+
+def _within_sme_limits(
+    staff: int, turnover: Decimal | None, balance_sheet: Decimal | None, figures: Figures
+) -> bool:
     few_enough = staff < figures["sme.staff_fewer_than"]
     turnover_ok = turnover is not None and turnover <= figures["sme.max_turnover"]
     balance_ok = balance_sheet is not None and balance_sheet <= figures["sme.max_balance_sheet"]
-    is_sme = few_enough and (turnover_ok or balance_ok)
-    verdict = "SME" if is_sme else "not an SME"
-    return Result(is_sme, f"{verdict}: {_size_inputs(staff, turnover, balance_sheet)} ({_sme_rule(figures)})")
+    return few_enough and (turnover_ok or balance_ok)
 
 
 def _size_inputs(staff: int, turnover: Decimal | None, balance_sheet: Decimal | None) -> str:

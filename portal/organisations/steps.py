@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
@@ -142,21 +143,25 @@ def all_done(org: Profile, steps: list[Step] | None = None) -> bool:
     return all(step.done(org) for step in (steps_for(org) if steps is None else steps))
 
 
+# The columns asked as a yes or no question, kept as booleans.
+YES_NO_COLUMNS = ("vcse_declared", "supported_employment_provider", "public_service_mutual")
+
+
 def answers(org: Profile, step: Step) -> dict[str, Any]:
     """The organisation's answers as the step's form takes them."""
-    values: dict[str, Any] = {}
-    for column in step.columns:
-        if column == "divisions":
-            values[column] = [division.division for division in org.divisions]
-        elif column == "declared":
-            values[column] = org.tax_compliance_declared_at is not None
-        elif column in {"vcse_declared", "supported_employment_provider", "public_service_mutual"}:
-            value = getattr(org, column)
-            values[column] = None if value is None else ("yes" if value else "no")
-        else:
-            value = getattr(org, column)
-            values[column] = value.value if hasattr(value, "value") else value
-    return values
+    return {column: _answer(org, column) for column in step.columns}
+
+
+def _answer(org: Profile, column: str) -> Any:
+    """One column's answer as its form field takes it."""
+    if column == "divisions":
+        return [division.division for division in org.divisions]
+    if column == "declared":
+        return org.tax_compliance_declared_at is not None
+    value = getattr(org, column)
+    if column in YES_NO_COLUMNS:
+        return None if value is None else ("yes" if value else "no")
+    return value.value if hasattr(value, "value") else value
 
 
 LIVING_WAGE_WORDS = {
@@ -172,6 +177,10 @@ def _yes_no(value: bool | None) -> str | None:
 
 def _money(value) -> str | None:
     return None if value is None else f"£{value:,.2f}".removesuffix(".00")
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else f"{value:%-d %B %Y}"
 
 
 def _about_rows(org: Profile) -> list[tuple[str, Any]]:
@@ -196,16 +205,17 @@ def _site_text(site) -> str:
 
 
 def _address_rows(org: Profile) -> list[tuple[str, Any]]:
-    address = ", ".join(
-        part for part in (org.address_line_1, org.address_line_2, org.town, org.postcode) if part
-    )
+    parts = (org.address_line_1, org.address_line_2, org.town, org.postcode)
+    return [("Registered address", ", ".join(part for part in parts if part)), *_council_area_rows(org)]
+
+
+def _council_area_rows(org: Profile) -> list[tuple[str, Any]]:
+    """The council area, where the postcode cannot tell: not given yet, or as the supplier said."""
     if org.needs_council_area:
-        return [("Registered address", address), ("Council area", None)]
-    return [("Registered address", address)] + (
-        [("Council area (as you told us)", council_area_name(org.declared_authority))]
-        if org.declared_authority
-        else []
-    )
+        return [("Council area", None)]
+    if org.declared_authority:
+        return [("Council area (as you told us)", council_area_name(org.declared_authority))]
+    return []
 
 
 def _size_rows(org: Profile) -> list[tuple[str, Any]]:
@@ -213,10 +223,7 @@ def _size_rows(org: Profile) -> list[tuple[str, Any]]:
         ("Number of staff", None if org.staff_headcount is None else f"{org.staff_headcount:,}"),
         ("Annual turnover", _money(org.turnover)),
         ("Balance sheet total", _money(org.balance_sheet_total)),
-        (
-            "Financial year end",
-            org.financial_year_end.strftime("%-d %B %Y") if org.financial_year_end else None,
-        ),
+        ("Financial year end", _day(org.financial_year_end)),
     ]
 
 
@@ -234,14 +241,8 @@ def _status_rows(org: Profile) -> list[tuple[str, Any]]:
 def _tax_rows(org: Profile) -> list[tuple[str, Any]]:
     from portal.time import london_datetime
 
-    return [
-        (
-            "Tax compliance",
-            f"Confirmed {london_datetime(org.tax_compliance_declared_at)}"
-            if org.tax_compliance_declared_at
-            else None,
-        )
-    ]
+    declared = org.tax_compliance_declared_at
+    return [("Tax compliance", f"Confirmed {london_datetime(declared)}" if declared else None)]
 
 
 # Each section's rows, worked out only when that section is shown.

@@ -5,12 +5,14 @@ in collection_views."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectChoice
 
 from portal.extensions import db
 from portal.organisations import bp, services
@@ -21,6 +23,7 @@ from portal.organisations.rules import VCSE_FORMS, LegalForm
 from portal.organisations.steps import (
     BY_SLUG,
     STEPS,
+    YES_NO_COLUMNS,
     Profile,
     Step,
     all_done,
@@ -28,7 +31,7 @@ from portal.organisations.steps import (
     next_step,
     steps_for,
 )
-from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, lookup_postcode
+from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, PostcodeAnswer, lookup_postcode
 from portal.reference.cpv import division_choices
 from portal.reference.figures import figures_on
 from portal.reference.models import CpvDivision
@@ -52,6 +55,9 @@ FIELD_PARAMS = {
     },
 }
 
+# The last answer to "which council area are the premises in?".
+NONE_OF_THESE = "None of these: the premises are outside the force area"
+
 TAKEN = (
     "This {what} is already registered to another organisation on the portal. Ask a colleague there "
     "to invite you to it from their organisation's colleagues page"
@@ -61,10 +67,8 @@ TAKEN = (
 def after_step_url(org: Profile, step: Step) -> str:
     """On to the next step, or back to "check your answers" when the supplier came from there."""
     steps = steps_for(org)  # once: which steps apply turns on the classification rules
-    if request.args.get("from") == "check" and all_done(org, steps):
-        return url_for("organisations.check_answers")
     following = next_step(org, step, steps)
-    if following is None:
+    if following is None or (request.args.get("from") == "check" and all_done(org, steps)):
         return url_for("organisations.check_answers" if all_done(org, steps) else "organisations.profile")
     return url_for("organisations.step", slug=following.slug)
 
@@ -95,14 +99,25 @@ def step(slug: str):
         abort(404)
     if step.form is None:  # a step with pages of its own
         return redirect(url_for(f"organisations.{step.slug.replace('-', '_')}"))
+    return form_step(step)
+
+
+def form_step(step: Step):
+    """A step asked on one form: the form with the answers so far, saved when they are sound."""
     org = page_organisation(*(column for column in step.columns if column in COLLECTIONS))
     if not step.applies(org):
         return redirect(url_for("organisations.profile"))
-    form = step.form(data=None if request.method == "POST" else answers(org, step))
-    prepare(form, org)
+    form = step_form(step, org)
     if form.validate_on_submit() and (changes := changes_from(form, step, org)) is not None:
         return save_step(org, step, changes)
     return step_page(form, step, org)
+
+
+def step_form(step: Step, org: Profile) -> FlaskForm:
+    """The step's form, holding the organisation's answers on a GET and what was posted otherwise."""
+    form = step.form(data=None if request.method == "POST" else answers(org, step))
+    prepare(form, org)
+    return form
 
 
 def step_page(form, step: Step, org: Profile) -> str:
@@ -144,22 +159,27 @@ def changes_from(form, step: Step, org: Organisation) -> dict[str, Any] | None:
     if "postcode" in changes and changes["postcode"] != org.postcode:
         changes["declared_authority"] = None  # the council area was the old postcode's
     if "divisions" in changes:
-        chosen = set(changes["divisions"] or [])
-        changes["divisions"] = db.session.scalars(
-            sa.select(CpvDivision).where(CpvDivision.division.in_(chosen))
-        ).all()
-    _yes_no_and_declaration(changes)
+        changes["divisions"] = _chosen_divisions(changes["divisions"])
+    _yes_no(changes)
+    _declaration(changes)
     return changes
 
 
 def _form_answers(form, step: Step) -> dict[str, Any]:
-    """The step's columns the form asks, as typed (money as its amount, blank text as None)."""
-    changes: dict[str, Any] = {}
-    for column in step.columns:
-        if column in form:
-            value = getattr(form[column], "amount", form[column].data)
-            changes[column] = (value or None) if isinstance(value, str) else value
-    return changes
+    """The step's columns the form asks, as typed."""
+    return {column: _as_typed(form[column]) for column in step.columns if column in form}
+
+
+def _as_typed(field: Field) -> Any:
+    """A field's answer as typed: money as its amount, blank text as None."""
+    value = getattr(field, "amount", field.data)
+    return (value or None) if isinstance(value, str) else value
+
+
+def _chosen_divisions(chosen: list[str] | None) -> Sequence[CpvDivision]:
+    """The CPV divisions ticked, as the reference table's rows."""
+    query = sa.select(CpvDivision).where(CpvDivision.division.in_(set(chosen or [])))
+    return db.session.scalars(query).all()
 
 
 def _number_taken(form, changes: dict[str, Any], org: Organisation) -> bool:
@@ -174,11 +194,15 @@ def _number_taken(form, changes: dict[str, Any], org: Organisation) -> bool:
     return False
 
 
-def _yes_no_and_declaration(changes: dict[str, Any]) -> None:
-    """Yes/no answers as booleans; the tax declaration as when and by whom it was made."""
-    for column in ("vcse_declared", "supported_employment_provider", "public_service_mutual"):
+def _yes_no(changes: dict[str, Any]) -> None:
+    """Yes/no answers as booleans."""
+    for column in YES_NO_COLUMNS:
         if column in changes:
             changes[column] = changes[column] == "yes"
+
+
+def _declaration(changes: dict[str, Any]) -> None:
+    """The tax declaration as when and by whom it was made."""
     if "declared" in changes:
         del changes["declared"]
         changes["tax_compliance_declared_at"] = utcnow()
@@ -202,18 +226,26 @@ def ask_council(org: Organisation, postcode: str | None, change, step: Step, wha
     if not postcode:
         return redirect(url_for("organisations.profile"))
     answer = lookup_postcode(postcode)
-    form = AuthorityForm()
-    codes = [code for code, _name in answer.authorities] or list(FORCE_AREA_AUTHORITIES)
-    form.authority.choices = [SelectChoice(code, FORCE_AREA_AUTHORITIES[code]) for code in codes]
-    form.authority.choices.append(
-        SelectChoice("outside", "None of these: the premises are outside the force area")
-    )
+    form = _authority_form(answer)
     if form.validate_on_submit():
-        code = form.authority.data if form.authority.data in FORCE_AREA_AUTHORITIES else OUTSIDE_FORCE_AREA
-        services.update_profile(org, change(code), actor=current_user)
+        services.update_profile(org, change(_council_area(form)), actor=current_user)
         db.session.commit()
         return after_step(org, step)
     return render_template("organisations/council.html", form=form, answer=answer, what=what, step=step)
+
+
+def _authority_form(answer: PostcodeAnswer) -> AuthorityForm:
+    """The question, offering the councils the postcode may be in (all where it names none)."""
+    form = AuthorityForm()
+    codes = [code for code, _name in answer.authorities] or list(FORCE_AREA_AUTHORITIES)
+    form.authority.choices = [SelectChoice(code, FORCE_AREA_AUTHORITIES[code]) for code in codes]
+    form.authority.choices.append(SelectChoice(OUTSIDE_FORCE_AREA, NONE_OF_THESE))
+    return form
+
+
+def _council_area(form: AuthorityForm) -> str:
+    """The council chosen, or OUTSIDE_FORCE_AREA for "none of these"."""
+    return form.authority.data if form.authority.data in FORCE_AREA_AUTHORITIES else OUTSIDE_FORCE_AREA
 
 
 @bp.route("/profile/check", methods=["GET", "POST"])
@@ -225,27 +257,37 @@ def check_answers():
         return redirect(url_for("organisations.profile"))
     form = ConfirmRegistrationForm()
     if form.validate_on_submit():
-        if not org.is_registered:
-            services.register(org, actor=current_user)
-            db.session.commit()
-        flash("Your organisation is registered. The procurement team has been told.", "success")
-        return redirect(url_for("accounts.account"))
+        return _register(org)
     return check_answers_page(org, form, steps)
 
 
+def _register(org: Organisation):
+    """Register the organisation (once: a second click finds it registered) and say so."""
+    if not org.is_registered:
+        services.register(org, actor=current_user)
+        db.session.commit()
+    flash("Your organisation is registered. The procurement team has been told.", "success")
+    return redirect(url_for("accounts.account"))
+
+
 def check_answers_page(org: Profile, form: ConfirmRegistrationForm, steps: list[Step]) -> str:
-    # One URL built, the others from it (a slug is letters and hyphens): a url_for a section cost
-    # more than the section's rows.
-    pattern = url_for("organisations.step", slug="SLUG", **{"from": "check"})
     return render_template(
         "organisations/check_answers.html",
         org=org,
         form=form,
         steps=steps,
-        change_links={step.slug: pattern.replace("SLUG", step.slug, 1) for step in steps},
+        change_links=_change_links(steps),
         classifications=services.classify(org),
         STEPS=STEPS,
     )
+
+
+def _change_links(steps: list[Step]) -> dict[str, str]:
+    """Each section's "Change" link, to its step and back to "check your answers"."""
+    # One URL built, the others from it (a slug is letters and hyphens): a url_for a section cost
+    # more than the section's rows.
+    pattern = url_for("organisations.step", slug="SLUG", **{"from": "check"})
+    return {step.slug: pattern.replace("SLUG", step.slug, 1) for step in steps}
 
 
 @bp.app_context_processor

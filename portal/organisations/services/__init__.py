@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import KeysView
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -23,6 +24,9 @@ from portal.organisations.models import (
 from portal.postcodes.lookup import lookup_postcode
 from portal.reference.figures import figures_on
 from portal.time import utcnow
+
+if TYPE_CHECKING:
+    from portal.files import StoredEvidence
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,19 @@ def classify(organisation: Organisation) -> Classifications:
     """The rules applied to the organisation's answers, with the figures in force today."""
     figures = figures_on()
     size = (organisation.staff_headcount, organisation.turnover, organisation.balance_sheet_total)
-    local = rules.Result(
-        organisation.local_status,
-        organisation.local_explanation or "Local: not known until the registered address is given",
-    )
     return Classifications(
-        local=local,
+        local=_local(organisation),
         sme=rules.classify_sme(*size, figures),
         size_band=rules.size_band(*size, figures),
         vcse=rules.classify_vcse(organisation.legal_form, organisation.vcse_declared),
         modern_slavery=rules.needs_modern_slavery_statement(organisation.turnover, figures),
     )
+
+
+def _local(organisation: Organisation) -> rules.Result:
+    """The local status as last worked out (`work_out_local_status`), with its explanation."""
+    explanation = organisation.local_explanation or "Local: not known until the registered address is given"
+    return rules.Result(organisation.local_status, explanation)
 
 
 def premises(organisation: Organisation) -> list[tuple[str, Organisation | OrganisationSite]]:
@@ -91,13 +97,18 @@ def update_profile(organisation: Organisation, changes: dict[str, Any], *, actor
     before = classify(organisation).values() if organisation.is_registered else None
     for name, value in changes.items():
         setattr(organisation, name, value)
-    if {"postcode", "declared_authority", "sites"} & changes.keys():
-        work_out_local_status(organisation)
-    if "legal_name" in changes or "trading_name" in changes:
-        organisation.name = organisation.trading_name or organisation.legal_name or organisation.name
+    _work_out_from(organisation, changes.keys())
     db.session.flush()
     if before is not None:
         _report_classification_change(organisation, before, actor=actor)
+
+
+def _work_out_from(organisation: Organisation, changed: KeysView[str]) -> None:
+    """What the `changed` answers decide: the local status, and the name it is known by."""
+    if {"postcode", "declared_authority", "sites"} & changed:
+        work_out_local_status(organisation)
+    if "legal_name" in changed or "trading_name" in changed:
+        organisation.name = organisation.trading_name or organisation.legal_name or organisation.name
 
 
 def _report_classification_change(organisation: Organisation, before: dict[str, Any], *, actor: User) -> None:
@@ -133,14 +144,8 @@ def number_taken(column: sa.Column, value: str | None, organisation: Organisatio
     """Is this Companies House or charity number already another organisation's?"""
     if not value:
         return False
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Organisation)
-            .where(column == value, Organisation.id != organisation.id)
-        )
-        > 0
-    )
+    others = sa.select(Organisation.id).where(column == value, Organisation.id != organisation.id)
+    return db.session.scalar(others.limit(1)) is not None
 
 
 def add_accreditation(organisation: Organisation, form, stored, *, actor: User) -> Accreditation:
@@ -167,11 +172,15 @@ def _accreditation_from(form, stored) -> Accreditation:
         expires_on=form.expires_on.data,
     )
     if stored is not None:
-        accreditation.evidence_name = stored.name
-        accreditation.evidence_filename = stored.filename
-        accreditation.evidence_type = stored.content_type
-        accreditation.evidence_size = stored.size
+        _attach_evidence(accreditation, stored)
     return accreditation
+
+
+def _attach_evidence(accreditation: Accreditation, stored: StoredEvidence) -> None:
+    accreditation.evidence_name = stored.name
+    accreditation.evidence_filename = stored.filename
+    accreditation.evidence_type = stored.content_type
+    accreditation.evidence_size = stored.size
 
 
 def remove_accreditation(accreditation: Accreditation, *, actor: User) -> None:

@@ -73,20 +73,36 @@ def invitation_for_token(token: str, *, lock: bool = False) -> OrganisationInvit
     """The waiting invitation a genuine link names. `lock` holds its row until the transaction
     ends, so a double-click accepts it once. :raise InvalidLink, ExpiredLink:"""
     payload = tokens.read_token(tokens.COLLEAGUE_INVITATION, token)
+    invitation = _invitation(_invitation_id(payload), lock=lock)
+    if invitation is None or invitation.email != payload.get("email"):
+        raise tokens.InvalidLink("the invitation was cancelled")
+    _refuse_spent(invitation)
+    return invitation
+
+
+def _invitation_id(payload: dict) -> int:
+    """:raise InvalidLink: the link's payload names no invitation."""
     invitation_id = payload.get("invitation")
     if not isinstance(invitation_id, int):
         raise tokens.InvalidLink("unexpected payload")
+    return invitation_id
+
+
+def _invitation(invitation_id: int, *, lock: bool) -> OrganisationInvitation | None:
+    """The invitation with this id; where `lock`, read afresh and its row held until the
+    transaction ends."""
     query = sa.select(OrganisationInvitation).where(OrganisationInvitation.id == invitation_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    invitation = db.session.scalar(query)
-    if invitation is None or invitation.email != payload.get("email"):
-        raise tokens.InvalidLink("the invitation was cancelled")
+    return db.session.scalar(query)
+
+
+def _refuse_spent(invitation: OrganisationInvitation) -> None:
+    """:raise InvalidLink: the invitation was used; ExpiredLink: it has expired."""
     if invitation.accepted_at is not None:
         raise tokens.InvalidLink("the invitation was used")
     if utcnow() >= expires_at(invitation):
         raise tokens.ExpiredLink("the invitation has expired")
-    return invitation
 
 
 class JoinProblem(enum.StrEnum):
@@ -197,11 +213,17 @@ def remove_member(member: User, *, actor: User) -> Organisation:
     db.session.refresh(actor)
     _refuse_removal(organisation, member, actor)
     cancelled = _cancel_invitations_sent_by(member, organisation)
+    own = _move_to_own_draft(member)
+    _record_removal(organisation, member, own, cancelled, actor=actor)
+    return own
+
+
+def _move_to_own_draft(member: User) -> Organisation:
+    """The member moved into a new draft organisation named after them, signed out everywhere."""
     own = Organisation(name=member.name)
     member.organisation = own
     accounts.end_sessions(member)
     db.session.flush()
-    _record_removal(organisation, member, own, cancelled, actor=actor)
     return own
 
 
