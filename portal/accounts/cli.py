@@ -26,11 +26,7 @@ DEV_ADMIN_EMAIL = "dev-admin@example.org"
 @click.option("--prompt-password", is_flag=True, help="Type a password now instead of emailing a link.")
 def create_officer_command(email: str, name: str, admin: bool, prompt_password: bool) -> None:
     """Create a staff account for EMAIL; by default they are emailed a link to set a password."""
-    password = None
-    if prompt_password:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if problem := password_problem(password, email=email, name=name):
-            raise click.ClickException(problem)
+    password = _typed_password(email, name) if prompt_password else None
     try:
         user = services.create_staff(
             email=email, name=name, role=Role.ADMIN if admin else Role.OFFICER, password=password
@@ -40,6 +36,14 @@ def create_officer_command(email: str, name: str, admin: bool, prompt_password: 
     db.session.commit()
     how = "can sign in now" if password else "has been emailed a link to set a password (72 hours)"
     click.echo(f"{user.role.value} {user.email} created; they {how}")
+
+
+def _typed_password(email: str, name: str) -> str:
+    """A password typed twice at the prompt. :raise ClickException: the password rules refuse it."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if problem := password_problem(password, email=email, name=name):
+        raise click.ClickException(problem)
+    return password
 
 
 @users_cli.command("dev-admin")

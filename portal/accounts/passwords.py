@@ -31,10 +31,16 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     lowered = password.lower()
     if _too_common(lowered):
         return "Password is too easy to guess: choose a less common password, such as three random words"
-    personal = {email.lower(), email.lower().split("@")[0], name.lower().replace(" ", "")} - {""}
-    if any(part and part in lowered.replace(" ", "") for part in personal if len(part) >= 4):
+    if _contains_name_or_email(lowered, email, name):
         return "Password must not contain your name or email address"
     return None
+
+
+def _contains_name_or_email(lowered: str, email: str, name: str) -> bool:
+    """Whether the password holds the person's name, email address or its part before the "@"
+    (any of them 4 characters or more), ignoring spaces."""
+    personal = {email.lower(), email.lower().split("@")[0], name.lower().replace(" ", "")} - {""}
+    return any(part and part in lowered.replace(" ", "") for part in personal if len(part) >= 4)
 
 
 def _too_common(lowered: str) -> bool:
@@ -51,12 +57,14 @@ def _too_common(lowered: str) -> bool:
 
 def hasher() -> PasswordHasher:
     """argon2id with the parameters in config (README: "Passwords")."""
+    time_cost, memory_cost, parallelism = _parameters()
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _parameters() -> tuple[int, int, int]:
+    """argon2id's time cost, memory cost and parallelism, from config."""
     config = current_app.config
-    return PasswordHasher(
-        time_cost=config["ARGON2_TIME_COST"],
-        memory_cost=config["ARGON2_MEMORY_COST"],
-        parallelism=config["ARGON2_PARALLELISM"],
-    )
+    return (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
 
 
 def hash_password(password: str) -> str:
@@ -74,9 +82,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _dummy_hash() -> str:
-    config = current_app.config
-    key = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
-    return _dummy_for(key)
+    return _dummy_for(_parameters())
 
 
 @cache

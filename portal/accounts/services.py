@@ -133,11 +133,12 @@ def request_password_reset(email: str) -> None:
     if user is None or user.is_disabled:
         emails.reset_no_account(normalise_email(email))
         return
-    emails.reset_password(
-        user,
-        password_link(user, tokens.RESET_PASSWORD),
-        utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD],
-    )
+    _send_reset_link(user)
+
+
+def _send_reset_link(user: User) -> None:
+    expires_at = utcnow() + tokens.LIFETIMES[tokens.RESET_PASSWORD]
+    emails.reset_password(user, password_link(user, tokens.RESET_PASSWORD), expires_at)
 
 
 def set_password(user: User, password: str, *, reason: str) -> None:

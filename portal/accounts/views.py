@@ -17,7 +17,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.limits import client_address, failed, submitted_email
 from portal.accounts.models import User
-from portal.ethics.services import pledge_status
+from portal.ethics.services import PledgeStatus, pledge_status
 from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.organisations.models import OrganisationInvitation
@@ -54,6 +54,11 @@ def register():
     token = request.args.get("invitation")
     if token is not None:
         return register_by_invitation(token)
+    return _register_with_organisation()
+
+
+def _register_with_organisation():
+    """Registering a new organisation, with this person its first member, who then confirms their address."""
     form = RegisterForm()
     if form.validate_on_submit():
         services.register_supplier(
@@ -176,11 +181,16 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(landing_page())
+    _end_every_session()
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+def _end_every_session() -> None:
+    """Signing out ends the account's sessions on every device, this one too."""
     services.end_sessions(current_user)
     db.session.commit()
     sessions.end_session()
-    flash("You have signed out.", "success")
-    return redirect(url_for("accounts.login"))
 
 
 @bp.post("/session/renew")
@@ -247,14 +257,15 @@ def _save_password(user: User, password: str, kind: str):
 @bp.get("/account")
 @unverified_allowed
 def account():
+    return render_template("accounts/account.html", form=ConfirmForm(), pledge=_pledge())
+
+
+def _pledge() -> PledgeStatus | None:
+    """Where the Code of Ethics pledge stands, for a verified member of a registered organisation."""
     organisation = current_user.organisation if current_user.is_verified else None
-    return render_template(
-        "accounts/account.html",
-        form=ConfirmForm(),
-        pledge=pledge_status(organisation)
-        if organisation is not None and organisation.is_registered
-        else None,
-    )
+    if organisation is None or not organisation.is_registered:
+        return None
+    return pledge_status(organisation)
 
 
 @bp.post("/account/resend-verification")
@@ -272,17 +283,27 @@ def resend_verification():
 @unverified_allowed
 def change_password():
     form = ChangePasswordForm(known_email=current_user.email, known_name=current_user.name)
-    if form.validate_on_submit():
-        if not services.password_matches(current_user, form.current_password.data):
-            form.current_password.errors.append("Your current password is not correct")
-        else:
-            user = current_user._get_current_object()
-            services.set_password(user, form.password.data, reason="changed")
-            db.session.commit()
-            sessions.start_session(user)  # this session goes on; every other one has ended
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
-            return redirect(url_for("accounts.account"))
+    if form.validate_on_submit() and _is_current_password(form):
+        _set_new_password(form.password.data)
+        flash("Your password has been changed. You have been signed out everywhere else.", "success")
+        return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
+
+
+def _is_current_password(form: ChangePasswordForm) -> bool:
+    """Whether the form gives the account's current password; where not, the field says so."""
+    if services.password_matches(current_user, form.current_password.data):
+        return True
+    form.current_password.errors.append("Your current password is not correct")
+    return False
+
+
+def _set_new_password(password: str) -> None:
+    """Change the password, which ends every session of the account, and start this one again."""
+    user = current_user._get_current_object()
+    services.set_password(user, password, reason="changed")
+    db.session.commit()
+    sessions.start_session(user)  # this session goes on; every other one has ended
 
 
 @bp.app_context_processor

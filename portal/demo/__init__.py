@@ -20,9 +20,9 @@ from itertools import islice
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import insert
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -39,14 +39,18 @@ def seeder(name: str) -> Callable[[Seeder], Seeder]:
     """Register `func(rows, rng) -> rows written` under `name`."""
 
     def register(func: Seeder) -> Seeder:
-        # Re-importing the same function (a reloaded module) is fine; two seeders under one name is not.
-        existing = SEEDERS.get(name)
-        if existing is not None and _where(existing) != _where(func):
-            raise ValueError(f"a seeder named {name!r} is already registered ({_where(existing)})")
+        _refuse_a_second_seeder(name, func)
         SEEDERS[name] = func
         return func
 
     return register
+
+
+def _refuse_a_second_seeder(name: str, func: Seeder) -> None:
+    """Re-importing the same function (a reloaded module) is fine; two seeders under one name is not."""
+    existing = SEEDERS.get(name)
+    if existing is not None and _where(existing) != _where(func):
+        raise ValueError(f"a seeder named {name!r} is already registered ({_where(existing)})")
 
 
 def _where(func: Seeder) -> str:
@@ -64,12 +68,19 @@ def insert_in_chunks(target: Any, rows: Iterable[dict[str, Any]], chunk_size: in
 
     Chunks keep memory flat for large --rows, and a commit per chunk keeps transactions short.
     """
-    written = 0
-    for chunk in _chunks(rows, chunk_size or CHUNK_SIZE):
-        db.session.execute(insert(target), chunk)
-        db.session.commit()
-        written += len(chunk)
-    return written
+    return sum(_insert_chunk(target, chunk) for chunk in _chunks(rows, chunk_size or CHUNK_SIZE))
+
+
+def _insert_chunk(target: Any, chunk: list[dict[str, Any]]) -> int:
+    """One executemany and its commit; returns the rows written."""
+    db.session.execute(sa.insert(target), chunk)
+    db.session.commit()
+    return len(chunk)
+
+
+def next_id(model: Any) -> int:
+    """The id the next row of `model` will get, for a seeder that numbers its rows from it."""
+    return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
 
 def demo_user(**fields: Any) -> User:
@@ -88,11 +99,14 @@ def seeder_rng(seed: int, name: str) -> random.Random:
 
 def run_seeders(rows: int, seed: int, echo: Callable[[str], None] = click.echo) -> dict[str, int]:
     """Run every registered seeder in name order; return rows written by each."""
-    written: dict[str, int] = {}
-    for name in sorted(SEEDERS):
-        started = time.perf_counter()
-        written[name] = SEEDERS[name](rows, seeder_rng(seed, name))
-        echo(f"{name}: {written[name]} rows in {time.perf_counter() - started:.2f}s")
+    return {name: _run_seeder(name, rows, seed, echo) for name in sorted(SEEDERS)}
+
+
+def _run_seeder(name: str, rows: int, seed: int, echo: Callable[[str], None]) -> int:
+    """Run one seeder with its own generator, and say how many rows it wrote and how fast."""
+    started = time.perf_counter()
+    written = SEEDERS[name](rows, seeder_rng(seed, name))
+    echo(f"{name}: {written} rows in {time.perf_counter() - started:.2f}s")
     return written
 
 
@@ -102,11 +116,21 @@ def run_seeders(rows: int, seed: int, echo: Callable[[str], None] = click.echo) 
 @with_appcontext
 def demo_data_command(rows: int, seed: int) -> None:
     """Fill the database with deterministic demo data from every registered seeder."""
-    if current_app.config.get("ENV_NAME") == "production":
-        raise click.ClickException("refusing to write demo data with the production configuration")
+    _refuse_production()
     if not SEEDERS:
         click.echo("No seeders registered.")
         return
+    _seed_all(rows, seed)
+
+
+def _refuse_production() -> None:
+    """Demo data never goes into the production database. :raise ClickException:"""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("refusing to write demo data with the production configuration")
+
+
+def _seed_all(rows: int, seed: int) -> None:
+    """Run every seeder, then refresh the planner's statistics, and say how much was written how fast."""
     started = time.perf_counter()
     written = run_seeders(rows, seed)
     refresh_statistics()

@@ -12,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo import demo_user, insert_in_chunks, seeder
+from portal.demo import demo_user, insert_in_chunks, next_id, seeder
 from portal.extensions import db
 from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
 from portal.reference.models import CpvDivision
@@ -48,7 +48,7 @@ def seed_opportunities(rows: int, rng: random.Random) -> int:
     now = utcnow()
     officer_id = _demo_officer(rng).id
     divisions = set(db.session.scalars(sa.select(CpvDivision.division)))
-    first = (db.session.scalar(sa.select(sa.func.max(Opportunity.id))) or 0) + 1
+    first = next_id(Opportunity)
     values: list[Decimal] = []  # each opportunity's, for its lots
 
     def opportunities() -> Iterator[dict]:

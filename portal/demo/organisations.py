@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal.demo import insert_in_chunks, seeder
+from portal.demo import insert_in_chunks, next_id, seeder
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
@@ -94,26 +94,37 @@ OUTSIDE = [(postcode, town) for postcode, town, force_area, _codes in POSTCODES 
 SITE_LABELS = ["Depot", "Warehouse", "Workshop", "Branch office", "Yard"]
 YEAR_ENDS = [date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30)]
 KINDS = [kind for kind in AccreditationKind if kind != AccreditationKind.OTHER]
+# Each organisation's other sites, as (postcode, town), in the organisations' order.
+SitePostcodes = list[list[tuple[str, str]]]
 
 
 @seeder("organisations")
 def seed_organisations(rows: int, rng: random.Random) -> int:
     now = utcnow()
-    first_id = (db.session.scalar(sa.select(sa.func.max(Organisation.id))) or 0) + 1
-    site_postcodes: list[list[tuple[str, str]]] = []  # per organisation: (postcode, town)
+    first_id = next_id(Organisation)
+    site_postcodes: SitePostcodes = []
     written = insert_in_chunks(Organisation, _organisations(rows, first_id, now, site_postcodes, rng))
-    ids = db.session.scalars(
+    ids = _ids_written(first_id, rows)
+    return written + _seed_links(ids, site_postcodes, now.date(), rng)
+
+
+def _ids_written(first_id: int, rows: int) -> Sequence[int]:
+    """The ids of the `rows` organisations just written from `first_id`, in order."""
+    return db.session.scalars(
         sa.select(Organisation.id).where(Organisation.id >= first_id).order_by(Organisation.id).limit(rows)
     ).all()
+
+
+def _seed_links(ids: Sequence[int], site_postcodes: SitePostcodes, today: date, rng: random.Random) -> int:
+    """The organisations' other sites, accreditations and CPV divisions; returns the rows written."""
     divisions = db.session.scalars(sa.select(CpvDivision.division).order_by(CpvDivision.division)).all()
-    written += insert_in_chunks(OrganisationSite, _sites(ids, site_postcodes, rng))
-    written += insert_in_chunks(Accreditation, _accreditations(ids, now.date(), rng))
-    written += insert_in_chunks(organisation_cpv_divisions, _division_links(ids, divisions, rng))
-    return written
+    written = insert_in_chunks(OrganisationSite, _sites(ids, site_postcodes, rng))
+    written += insert_in_chunks(Accreditation, _accreditations(ids, today, rng))
+    return written + insert_in_chunks(organisation_cpv_divisions, _division_links(ids, divisions, rng))
 
 
 def _organisations(
-    rows: int, first_id: int, now: datetime, site_postcodes: list[list[tuple[str, str]]], rng: random.Random
+    rows: int, first_id: int, now: datetime, site_postcodes: SitePostcodes, rng: random.Random
 ) -> Iterator[dict]:
     """The organisations' rows, each one's other sites (postcode, town) noted in `site_postcodes`."""
     for n in range(rows):
@@ -207,9 +218,7 @@ def _answers(form: LegalForm, created: datetime, registered: bool, rng: random.R
     }
 
 
-def _sites(
-    ids: Sequence[int], site_postcodes: list[list[tuple[str, str]]], rng: random.Random
-) -> Iterator[dict]:
+def _sites(ids: Sequence[int], site_postcodes: SitePostcodes, rng: random.Random) -> Iterator[dict]:
     for organisation_id, chosen in zip(ids, site_postcodes, strict=True):
         for postcode, town in chosen:
             yield {

@@ -43,18 +43,17 @@ def _message(n: int, rows: int, now: datetime, rng: random.Random) -> dict:
 @seeder("audit")
 def seed_audit(rows: int, rng: random.Random) -> int:
     now = utcnow()
-    return insert_in_chunks(
-        AuditRecord,
-        (
-            {
-                "occurred_at": now - timedelta(minutes=rows - n),
-                "actor_id": rng.randint(1, 20),
-                "actor_kind": "officer",
-                "action": rng.choice(ACTIONS),
-                "record_type": "demo",
-                "record_id": str(n),
-                "details": {},
-            }
-            for n in range(rows)
-        ),
-    )
+    return insert_in_chunks(AuditRecord, (_audit_record(n, rows, now, rng) for n in range(rows)))
+
+
+def _audit_record(n: int, rows: int, now: datetime, rng: random.Random) -> dict:
+    """Record n of `rows`, oldest first, one a minute up to now, by one of 20 officers."""
+    return {
+        "occurred_at": now - timedelta(minutes=rows - n),
+        "actor_id": rng.randint(1, 20),
+        "actor_kind": "officer",
+        "action": rng.choice(ACTIONS),
+        "record_type": "demo",
+        "record_id": str(n),
+        "details": {},
+    }

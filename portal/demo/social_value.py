@@ -12,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
-from portal.demo import demo_user, insert_in_chunks, seeder
+from portal.demo import demo_user, insert_in_chunks, next_id, seeder
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.social_value.models import (
@@ -37,15 +37,19 @@ def seed_offers(rows: int, rng: random.Random) -> int:
     measures = _measures()
     if not organisations or not measures:
         return 0  # run `flask seed` (the matrix) and the organisations seeder first
-    outcomes = _outcomes_by_theme()
     author_id = _demo_author(organisations[0]).id
     now = utcnow()
-    first_id = (db.session.scalar(sa.select(sa.func.max(Offer.id))) or 0) + 1
+    first_id = next_id(Offer)
     written = insert_in_chunks(
         Offer, _offers(min(rows * 10, MOST), now, author_id, organisations, measures, rng)
     )
+    return written + _seed_outcomes_and_commitments(first_id, now, rng)
+
+
+def _seed_outcomes_and_commitments(first_id: int, now: datetime, rng: random.Random) -> int:
+    """Each offer's outcome, and the commitment each accepted one became; returns the rows written."""
     made = _offers_made(first_id)
-    written += insert_in_chunks(offer_outcomes, _outcome_links(made, outcomes, rng))
+    written = insert_in_chunks(offer_outcomes, _outcome_links(made, _outcomes_by_theme(), rng))
     return written + insert_in_chunks(Commitment, _commitments(made, now))
 
 

@@ -7,11 +7,8 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from portal.accounts.models import Role, User
-from portal.demo import demo_user, insert_in_chunks, seeder
-from portal.extensions import db
+from portal.demo import demo_user, insert_in_chunks, next_id, seeder
 from portal.organisations.models import Organisation
 from portal.organisations.rules import LegalForm
 from portal.time import utcnow
@@ -27,13 +24,19 @@ STATES = [NeedState.PUBLISHED, NeedState.PENDING, NeedState.MET, NeedState.CLOSE
 @seeder("voluntary")
 def seed_voluntary(rows: int, rng: random.Random) -> int:
     now = utcnow()
-    first_entry = (db.session.scalar(sa.select(sa.func.max(DirectoryEntry.id))) or 0) + 1
-    entries = max(1, rows // 50)
-    written = insert_in_chunks(DirectoryEntry, (_entry(n, now, rng) for n in range(entries)))
-    written += insert_in_chunks(entry_areas, _entry_areas(range(first_entry, first_entry + entries), rng))
+    written = _seed_directory(max(1, rows // 50), now, rng)
     poster = _demo_poster(rng)
     needs = rows // 5
     return written + insert_in_chunks(Need, (_need(n, needs, now, poster, rng) for n in range(needs)))
+
+
+def _seed_directory(entries: int, now: datetime, rng: random.Random) -> int:
+    """`entries` directory entries and the council areas each serves; returns the rows written."""
+    first_entry = next_id(DirectoryEntry)
+    written = insert_in_chunks(DirectoryEntry, (_entry(n, now, rng) for n in range(entries)))
+    return written + insert_in_chunks(
+        entry_areas, _entry_areas(range(first_entry, first_entry + entries), rng)
+    )
 
 
 def _entry(n: int, now: datetime, rng: random.Random) -> dict:

@@ -13,6 +13,13 @@ from portal.audit import AuditRecord
 from portal.database import any_like, contains_pattern
 from portal.outbox.models import MessageState, OutboxMessage
 
+# What each choice of the accounts' status filter keeps.
+_ACCOUNT_STATUSES = {
+    "disabled": (User.is_disabled.is_(True),),
+    "unverified": (User.is_disabled.is_(False), User.email_verified_at.is_(None)),
+    "active": (User.is_disabled.is_(False), User.email_verified_at.is_not(None)),
+}
+
 
 def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
     query = sa.select(User).options(selectinload(User.organisation))
@@ -20,26 +27,24 @@ def accounts(q: str = "", role: str = "", status: str = "") -> sa.Select:
         query = query.where(any_like(contains_pattern(q), User.email, User.name))
     if role in Role._value2member_map_:
         query = query.where(User.role == Role(role))
-    if status == "disabled":
-        query = query.where(User.is_disabled.is_(True))
-    elif status == "unverified":
-        query = query.where(User.is_disabled.is_(False), User.email_verified_at.is_(None))
-    elif status == "active":
-        query = query.where(User.is_disabled.is_(False), User.email_verified_at.is_not(None))
-    return query
+    return query.where(*_ACCOUNT_STATUSES.get(status, ()))
+
+
+# What the outbox list shows of a message: not its body.
+_OUTBOX_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.subject,
+    OutboxMessage.recipients,
+    OutboxMessage.state,
+    OutboxMessage.attempts,
+    OutboxMessage.last_error,
+    OutboxMessage.created_at,
+)
 
 
 def outbox(state: str = "") -> sa.Select:
     """The outbox's rows as plain columns: not an email's body."""
-    query = sa.select(
-        OutboxMessage.id,
-        OutboxMessage.subject,
-        OutboxMessage.recipients,
-        OutboxMessage.state,
-        OutboxMessage.attempts,
-        OutboxMessage.last_error,
-        OutboxMessage.created_at,
-    )
+    query = sa.select(*_OUTBOX_COLUMNS)
     if state in MessageState._value2member_map_:
         query = query.where(OutboxMessage.state == MessageState(state))
     return query

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -101,14 +103,10 @@ def enable_user(user_id: int):
 def _set_disabled(user_id: int, disabled: bool):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            accounts.set_disabled(user, disabled, actor=current_user)
-        except ValueError as error:
-            flash(str(error).capitalize() + ".")
-        else:
-            db.session.commit()
-            verb = "disabled: they have been signed out" if disabled else "enabled again"
-            flash(f"{user.email} is {verb}.", "success")
+        verb = "disabled: they have been signed out" if disabled else "enabled again"
+        _committed(
+            lambda: accounts.set_disabled(user, disabled, actor=current_user), f"{user.email} is {verb}."
+        )
     return redirect(request.referrer if _is_users_page(request.referrer) else url_for("officers.users"))
 
 
@@ -142,23 +140,28 @@ def outbox_message(message_id: int):
 def retry_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            outbox.retry(message, actor=current_user)
-        except ValueError as error:
-            flash(str(error).capitalize() + ".")
-        else:
-            db.session.commit()
-            flash(f"Message {message.id} will be sent again.", "success")
+        _committed(
+            lambda: outbox.retry(message, actor=current_user), f"Message {message.id} will be sent again."
+        )
     return redirect(url_for("officers.outbox_message", message_id=message.id))
+
+
+def _committed(change: Callable[[], object], done: str) -> None:
+    """Make a change and commit it, saying `done`; or say why the accounts' or the outbox's
+    services refused it (they refuse with ValueError, not the workflow's Refused)."""
+    try:
+        change()
+    except ValueError as error:
+        flash(str(error).capitalize() + ".")
+    else:
+        db.session.commit()
+        flash(done, "success")
 
 
 @bp.get("/audit")
 def audit():
     form, chosen = bind_filters(AuditFilterForm)
-    actor_id = None
-    if chosen["actor"]:
-        actor = accounts.find_user(chosen["actor"])
-        actor_id = actor.id if actor else -1  # an unknown actor matches nothing
+    actor_id = _actor_id(chosen["actor"])
     query = queries.audit(
         actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
     )
@@ -170,3 +173,11 @@ def audit():
         record_labels=RECORD_LABELS,
         system_actors=SYSTEM_ACTORS,
     )
+
+
+def _actor_id(email: str | None) -> int | None:
+    """The account to filter the log by: None for anyone, -1 (matching nothing) for an unknown address."""
+    if not email:
+        return None
+    actor = accounts.find_user(email)
+    return actor.id if actor else -1

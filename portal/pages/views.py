@@ -57,12 +57,15 @@ def healthz():
 
 def outbox_health() -> dict[str, object]:
     """How many messages wait to be sent, and how long the oldest has waited."""
-    depth, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING])
-        )
-    ).one()
+    depth, oldest = db.session.execute(_waiting_messages()).one()
     age = None
     if oldest is not None:
         age = round((utcnow() - UTCDateTime().process_result_value(oldest, None)).total_seconds())
     return {"depth": depth, "oldest_queued_seconds": age}
+
+
+def _waiting_messages() -> sa.Select:
+    """How many messages are queued or being sent, and when the oldest of them was made."""
+    return sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING])
+    )

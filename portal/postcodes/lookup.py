@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.extensions import db
 from portal.postcodes.models import ForceArea, Postcode, PostcodeDistrict, PostcodeImport, split_authorities
@@ -95,12 +96,8 @@ def lookup_postcode(postcode: str) -> PostcodeAnswer:
 def lookup_statement(postcode: str, district: str) -> sa.Select:
     """The directory's row, the district's row and the newest import, in one indexed SELECT."""
     authority = sa.select(Postcode.authority).where(Postcode.postcode == postcode).scalar_subquery()
-    force_area = (
-        sa.select(PostcodeDistrict.force_area).where(PostcodeDistrict.district == district).scalar_subquery()
-    )
-    authorities = (
-        sa.select(PostcodeDistrict.authorities).where(PostcodeDistrict.district == district).scalar_subquery()
-    )
+    force_area = _of_district(PostcodeDistrict.force_area, district)
+    authorities = _of_district(PostcodeDistrict.authorities, district)
     imported_at = (
         sa.select(PostcodeImport.imported_at).order_by(PostcodeImport.id.desc()).limit(1).scalar_subquery()
     )
@@ -110,6 +107,11 @@ def lookup_statement(postcode: str, district: str) -> sa.Select:
         authorities.label("authorities"),
         imported_at.label("imported_at"),
     )
+
+
+def _of_district(column: InstrumentedAttribute, district: str) -> sa.ScalarSelect:
+    """The district's row's `column`, as a scalar subquery (NULL for a district not in the table)."""
+    return sa.select(column).where(PostcodeDistrict.district == district).scalar_subquery()
 
 
 def directory_answer(postcode: str, authority: str, imported: str) -> PostcodeAnswer:

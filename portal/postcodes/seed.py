@@ -22,12 +22,13 @@ def authority_codes(names: str, district: str) -> str:
 
 @seed_step("postcode districts")
 def seed_postcode_districts() -> str:
-    rows = (
-        {
-            "district": row["district"].strip().upper(),
-            "force_area": ForceArea(row["force_area"].strip()),
-            "authorities": authority_codes(row["authorities_inside"], row["district"]),
-        }
-        for row in read_csv(FILE)
-    )
-    return upsert(PostcodeDistrict, ("district",), rows)
+    return upsert(PostcodeDistrict, ("district",), (_district(row) for row in read_csv(FILE)))
+
+
+def _district(row: dict[str, str]) -> dict:
+    """A row of the file as the table's columns."""
+    return {
+        "district": row["district"].strip().upper(),
+        "force_area": ForceArea(row["force_area"].strip()),
+        "authorities": authority_codes(row["authorities_inside"], row["district"]),
+    }

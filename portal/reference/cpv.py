@@ -21,9 +21,13 @@ def division_choices() -> list[SelectChoice]:
     key = db.engine.url.render_as_string(hide_password=True)
     choices = _choices.get(key)
     if choices is None:
-        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
-        choices = _choices[key] = tuple(SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions)
+        choices = _choices[key] = _read_choices()
     return list(choices)
+
+
+def _read_choices() -> tuple[SelectChoice, ...]:
+    divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
+    return tuple(SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions)
 
 
 def forget_division_choices() -> None:

@@ -13,19 +13,21 @@ from portal.seed import read_csv, seed_step, upsert
 
 @seed_step("reference figures")
 def seed_figures() -> str:
-    rows = (
-        {
-            "key": row["key"],
-            "effective_from": date.fromisoformat(row["effective_from"]),
-            "value": Decimal(row["value"]),
-            "unit": row["unit"],
-            "source": row["source"],
-        }
-        for row in read_csv("reference-figures.csv")
-    )
+    rows = (_figure(row) for row in read_csv("reference-figures.csv"))
     summary = upsert(ReferenceFigure, ("key", "effective_from"), rows)
     forget_figures()  # this process reads them again
     return summary
+
+
+def _figure(row: dict[str, str]) -> dict:
+    """A row of the file as the table's columns."""
+    return {
+        "key": row["key"],
+        "effective_from": date.fromisoformat(row["effective_from"]),
+        "value": Decimal(row["value"]),
+        "unit": row["unit"],
+        "source": row["source"],
+    }
 
 
 @seed_step("CPV divisions")
