@@ -34,7 +34,7 @@ from portal.opportunities.models import (
     ResponseRoute,
 )
 from portal.opportunities.services import responses
-from portal.opportunities.views import opportunity_summary
+from portal.opportunities.views import opportunity_or_404, opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import Page, newest_first, row_link
@@ -66,15 +66,6 @@ def _officer_list(state: str) -> sa.Select:
     if state:
         query = query.where(Opportunity.state == OpportunityState(state))
     return query
-
-
-def _opportunity(opportunity_id: int) -> Opportunity:
-    opportunity = db.session.scalar(
-        sa.select(Opportunity).where(Opportunity.id == opportunity_id).options(selectinload(Opportunity.lots))
-    )
-    if opportunity is None:
-        abort(404)
-    return opportunity
 
 
 def _details(form: OpportunityForm) -> services.Details:
@@ -116,7 +107,7 @@ def _form_data(opportunity: Opportunity) -> dict:
 @officer_bp.route("/opportunities/new", methods=["GET", "POST"], defaults={"opportunity_id": None})
 @officer_bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
 def edit_opportunity(opportunity_id: int | None):
-    opportunity = _opportunity(opportunity_id) if opportunity_id else None
+    opportunity = opportunity_or_404(opportunity_id) if opportunity_id else None
     if opportunity is not None and services.has_closed(opportunity):  # past its closing time too
         flash("A closed opportunity cannot be changed.")
         return redirect(url_for("opportunities_officers.opportunity", opportunity_id=opportunity.id))
@@ -141,7 +132,7 @@ def _save_opportunity(opportunity: Opportunity, details: services.Details):
 
 @officer_bp.get("/opportunities/<int:opportunity_id>")
 def opportunity(opportunity_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     interests = _interests(shown)
     return render_template(
         "opportunities/officers/opportunity.html",
@@ -179,7 +170,7 @@ def _awards(shown: Opportunity) -> list[Award]:
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/publish")
 def publish_opportunity(opportunity_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     form = RevisionForm()
     if form.validate_on_submit():
         committed(
@@ -194,7 +185,7 @@ def publish_opportunity(opportunity_id: int):
 
 @officer_bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
 def close_opportunity(opportunity_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     form = CloseForm(revision=shown.revision)
     if form.validate_on_submit():
         made = committed(
@@ -214,7 +205,7 @@ def close_opportunity(opportunity_id: int):
 
 @officer_bp.route("/opportunities/<int:opportunity_id>/lots/new", methods=["GET", "POST"])
 def new_lot(opportunity_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     if services.has_closed(shown):
         abort(404)
     form = LotForm(data=None if request.method == "POST" else {"cpv_division": shown.cpv_division})
@@ -241,7 +232,7 @@ def _add_lot(shown: Opportunity, form: LotForm):
 
 @officer_bp.post("/opportunities/<int:opportunity_id>/lots/<int:lot_id>/remove")
 def remove_lot(opportunity_id: int, lot_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     lot = next((lot for lot in shown.lots if lot.id == lot_id), None)
     if lot is None or services.has_closed(shown):
         abort(404)
@@ -265,7 +256,7 @@ def _respondent(opportunity: Opportunity, organisation_id: int) -> responses.Res
 )
 def evaluate_response(opportunity_id: int, organisation_id: int):
     """Declare no conflict of interest, then read and score the organisation's response."""
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     response = _respondent(shown, organisation_id)
     declaration = DeclarationForm(prefix="declare")
     form = _score_form(response)
@@ -310,7 +301,7 @@ def _score(shown: Opportunity, response: responses.Response, form: ScoreForm) ->
 
 @officer_bp.route("/opportunities/<int:opportunity_id>/award", methods=["GET", "POST"])
 def award_opportunity(opportunity_id: int):
-    shown = _opportunity(opportunity_id)
+    shown = opportunity_or_404(opportunity_id)
     if not services.has_closed(shown) or shown.awarded_at is not None:
         flash("The opportunity can be awarded once, after its closing time.")
         return redirect(url_for("opportunities_officers.opportunity", opportunity_id=shown.id))
@@ -328,11 +319,16 @@ def award_opportunity(opportunity_id: int):
 
 def _record_award(shown: Opportunity, form: FlaskForm, parts: list[tuple[str, str]]) -> bool:
     """Award each part (a lot, or the whole) to the organisations chosen for it; whether it was."""
-    winners = {
-        (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
-        for name, _ in parts
-    }
+    winners = _winners(form, parts)
     return committed(
         lambda: responses.award(shown, winners, officer=current_user._get_current_object()),
         "The award is recorded; each responding organisation has been emailed its feedback.",
     )
+
+
+def _winners(form: FlaskForm, parts: list[tuple[str, str]]) -> dict[int | None, set[int]]:
+    """The organisations chosen for each part, by its lot's id (None: the whole opportunity)."""
+    return {
+        (int(name.removeprefix("lot_")) if name != "whole" else None): set(form[name].data)
+        for name, _ in parts
+    }

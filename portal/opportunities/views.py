@@ -39,13 +39,19 @@ def opportunities():
     )
 
 
-def shown_opportunity(opportunity_id: int) -> Opportunity:
-    """A published or closed opportunity; drafts only to staff. :raise 404:"""
+def opportunity_or_404(opportunity_id: int) -> Opportunity:
+    """The opportunity, in any state, with its lots. :raise 404:"""
     opportunity = db.session.scalar(
         sa.select(Opportunity).where(Opportunity.id == opportunity_id).options(selectinload(Opportunity.lots))
     )
     if opportunity is None:
         abort(404)
+    return opportunity
+
+
+def shown_opportunity(opportunity_id: int) -> Opportunity:
+    """A published or closed opportunity; drafts only to staff. :raise 404:"""
+    opportunity = opportunity_or_404(opportunity_id)
     if opportunity.published_at is None and not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     return opportunity

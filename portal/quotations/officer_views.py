@@ -29,10 +29,11 @@ from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
 from portal.pagination import newest_first, row_link
 from portal.quotations import officer_bp
-from portal.quotations.models import QuotationExercise, QuotationState
-from portal.quotations.rules import invitee_is_local, needs_reason, quotes_invited
+from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
+from portal.quotations.rules import invitees_local, needs_reason, quotes_invited
 from portal.quotations.services import (
     MOST_INVITEES,
+    OffsetPage,
     complete,
     exercise_of,
     exercise_rows,
@@ -100,7 +101,7 @@ def _invitees(exercise: QuotationExercise | None) -> dict:
     """What a page shows of the invitees: each with whether it counts as local, their local, SME
     and VCSE status, and whether the policy's warning applies."""
     invitees = exercise.invitees if exercise else []
-    local = [invitee_is_local(invitee) for invitee in invitees]
+    local = invitees_local(invitees)
     quotes = quotes_invited()
     return {
         "invitees": list(zip(invitees, local, strict=True)),
@@ -126,8 +127,7 @@ def quotation_exercise(opportunity_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
     form, chosen = bind_filters(SupplierSearchForm)
-    number = _page_number()
-    found = search(chosen["q"], number) if chosen["q"] else suggestions(opportunity, exercise, number)
+    found = _found(chosen["q"], opportunity, exercise)
     return render_template(
         "quotations/exercise.html",
         opportunity=opportunity,
@@ -140,6 +140,12 @@ def quotation_exercise(opportunity_id: int):
         most=MOST_INVITEES,
         **_invitees(exercise),
     )
+
+
+def _found(q: str, opportunity: Opportunity, exercise: QuotationExercise | None) -> OffsetPage:
+    """A page of the registered organisations named like `q`, or else of the local suppliers suggested."""
+    number = _page_number()
+    return search(q, number) if q else suggestions(opportunity, exercise, number)
 
 
 # Said when the unique constraints refuse a second exercise or a second invitation.
@@ -205,16 +211,27 @@ def _invite_named(
 def remove_quotation_invitee(opportunity_id: int, invitee_id: int):
     opportunity = _quotation(opportunity_id)
     exercise = exercise_of(opportunity.id)
+    invitee = _invitee(exercise, invitee_id)
+    if ConfirmForm().validate_on_submit():
+        _remove(exercise, invitee)
+    return _back(opportunity)
+
+
+def _invitee(exercise: QuotationExercise | None, invitee_id: int) -> QuotationInvitee:
+    """One of the exercise's invitees. :raise 404:"""
     invitee = next((i for i in exercise.invitees if i.id == invitee_id), None) if exercise else None
     if invitee is None:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        committed(
-            lambda: remove_invitee(exercise, invitee, actor=current_user._get_current_object()),
-            f"{invitee.display_name} is no longer invited.",
-            clash=CLASH,
-        )
-    return _back(opportunity)
+    return invitee
+
+
+def _remove(exercise: QuotationExercise, invitee: QuotationInvitee) -> None:
+    """Take the invitee off the exercise, saying so."""
+    committed(
+        lambda: remove_invitee(exercise, invitee, actor=current_user._get_current_object()),
+        f"{invitee.display_name} is no longer invited.",
+        clash=CLASH,
+    )
 
 
 @officer_bp.route("/opportunities/<int:opportunity_id>/quotation/complete", methods=["GET", "POST"])

@@ -24,6 +24,11 @@ def invitee_is_local(invitee: QuotationInvitee) -> bool:
     return invitee.organisation is not None and is_local(invitee.organisation)
 
 
+def invitees_local(invitees: list[QuotationInvitee]) -> list[bool]:
+    """Whether each invitee counts as local, in order."""
+    return [invitee_is_local(invitee) for invitee in invitees]
+
+
 def quotes_invited() -> int:
     """The policy's number of quotes (three), from the reference figures in force today."""
     return int(figures_on()["quotation.quotes_invited"])
@@ -37,9 +42,6 @@ def needs_reason(local_flags: list[bool], quotes: int) -> bool:
 
 def reason_problem(exercise: QuotationExercise, reason: str | None) -> str | None:
     """The reason field's message when the rule needs a reason and none is given."""
-    if (
-        needs_reason([invitee_is_local(invitee) for invitee in exercise.invitees], quotes_invited())
-        and not reason
-    ):
+    if needs_reason(invitees_local(exercise.invitees), quotes_invited()) and not reason:
         return "Say why inviting a Cheshire supplier was not feasible"
     return None

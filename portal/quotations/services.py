@@ -51,9 +51,13 @@ def start(opportunity: Opportunity, *, actor: User) -> QuotationExercise:
     return exercise
 
 
-def _can_invite(exercise: QuotationExercise) -> None:
+def _check_in_progress(exercise: QuotationExercise) -> None:
     if exercise.state is not QuotationState.IN_PROGRESS:
         raise Refused("This quotation exercise is complete: its invitees can no longer change")
+
+
+def _can_invite(exercise: QuotationExercise) -> None:
+    _check_in_progress(exercise)
     if len(exercise.invitees) >= MOST_INVITEES:
         raise Refused(f"An exercise can invite at most {MOST_INVITEES} suppliers")
 
@@ -102,15 +106,10 @@ def invite_named(
 
 
 def remove_invitee(exercise: QuotationExercise, invitee: QuotationInvitee, *, actor: User) -> None:
-    if exercise.state is not QuotationState.IN_PROGRESS:
-        raise Refused("This quotation exercise is complete: its invitees can no longer change")
+    _check_in_progress(exercise)
     exercise.invitees.remove(invitee)
-    _audit(
-        exercise,
-        "quotation.supplier_removed",
-        actor,
-        {"organisation_id": invitee.organisation_id, "name": invitee.display_name},
-    )
+    removed = {"organisation_id": invitee.organisation_id, "name": invitee.display_name}
+    _audit(exercise, "quotation.supplier_removed", actor, removed)
 
 
 def complete(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal.quotations.models import QuotationExercise
 from portal.quotations.models import QuotationState as S
-from portal.quotations.rules import invitee_is_local, quotes_invited, reason_problem
+from portal.quotations.rules import invitees_local, quotes_invited, reason_problem
 from portal.time import utcnow
 from portal.workflow import OFFICER, Change, Move, Refused, Workflow, by_name, register
 
@@ -25,7 +25,7 @@ def _completed(change: Change) -> None:
     """Who, when, and the local outcome as the rule found it; the reason is kept only where the
     rule needed it."""
     exercise = change.record
-    local = any(invitee_is_local(invitee) for invitee in exercise.invitees)
+    local = any(invitees_local(exercise.invitees))
     exercise.completed_at, exercise.completed_by_id = utcnow(), change.actor.id
     exercise.has_local_invitee = local
     exercise.not_feasible_reason = None if local else (change.note or None)
@@ -52,7 +52,7 @@ EXERCISES = register(
         audit_under=lambda exercise: exercise.opportunity,
         audit_details=lambda change: {
             "invitees": len(change.record.invitees),
-            "local": sum(invitee_is_local(invitee) for invitee in change.record.invitees),
+            "local": sum(invitees_local(change.record.invitees)),
             "reason": change.record.not_feasible_reason,
         },
     ),

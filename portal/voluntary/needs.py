@@ -66,27 +66,49 @@ def _need_or_404(need_id: int) -> Need:
     return need
 
 
+def _manages(need: Need) -> bool:
+    """The signed-in user manages the need (services.can_manage)."""
+    return current_user.is_authenticated and services.can_manage(need, current_user)
+
+
 def _visible(need: Need) -> bool:
     """Published needs are public; any other state only to those who manage the need."""
-    if need.state == NeedState.PUBLISHED:
-        return True
-    return current_user.is_authenticated and services.can_manage(need, current_user)
+    return need.state == NeedState.PUBLISHED or _manages(need)
+
+
+def _shown_need(need_id: int) -> Need:
+    """A need the user may see. :raise 404:"""
+    shown = _need_or_404(need_id)
+    if not _visible(shown):
+        abort(404)
+    return shown
+
+
+def _managed_need(need_id: int) -> Need:
+    """A need the user manages. :raise 404: not shown to them; :raise 403: shown, not theirs."""
+    shown = _need_or_404(need_id)
+    if not _manages(shown):
+        abort(404 if not _visible(shown) else 403)
+    return shown
 
 
 @bp.get("/needs/<int:need_id>")
 @public
 def need(need_id: int):
-    shown = _need_or_404(need_id)
-    if not _visible(shown):
-        abort(404)
-    manages = current_user.is_authenticated and services.can_manage(shown, current_user)
+    return _need_page(_shown_need(need_id), ResponseForm())
+
+
+def _need_page(shown: Need, response_form: ResponseForm, **context: object) -> str:
+    """The need's page: its responses to those who manage it, the form to answer it to those who may."""
+    manages = _manages(shown)
     return render_template(
         "voluntary/need.html",
         need=shown,
         manages=manages,
         responses=_responses(shown) if manages else [],
         can_respond=_can_respond(shown),
-        response_form=ResponseForm(),
+        response_form=response_form,
+        **context,
     )
 
 
@@ -119,15 +141,7 @@ def respond(need_id: int):
     if form.validate_on_submit():
         _offer_help(shown, form)
         return redirect(url_for("voluntary.need", need_id=shown.id))
-    return render_template(
-        "voluntary/need.html",
-        need=shown,
-        manages=False,
-        responses=[],
-        can_respond=True,
-        response_form=form,
-        form=form,
-    )
+    return _need_page(shown, form, form=form)
 
 
 def _offer_help(shown: Need, form: ResponseForm) -> None:
@@ -140,9 +154,7 @@ def _offer_help(shown: Need, form: ResponseForm) -> None:
 
 def _need_to_answer(need_id: int) -> Need:
     """A need the user may offer help with. :raise 404: not shown to them; :raise 403: not theirs to answer."""
-    shown = _need_or_404(need_id)
-    if not _visible(shown):
-        abort(404)
+    shown = _shown_need(need_id)
     if not _can_respond(shown):
         abort(403)
     return shown
@@ -200,21 +212,25 @@ def choose_outcomes(form: NeedForm) -> None:
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 def edit_need(need_id: int):
     """The poster changes a need that is still open; a published one goes back for approval."""
-    shown = _need_or_404(need_id)
-    if not services.can_manage(shown, current_user):
-        abort(404 if not _visible(shown) else 403)
+    shown = _managed_need(need_id)
     if shown.state not in OPEN_STATES:
         flash("This need is no longer open, so it cannot be changed.")
         return redirect(url_for("voluntary.need", need_id=shown.id))
-    form = NeedForm(obj=shown)
-    if request.method == "GET":
-        form.outcome_id.data = str(shown.outcome_id or "")
-    choose_outcomes(form)
+    form = _edit_form(shown)
     if form.validate_on_submit():
         return _resubmit_need(shown, form)
     return render_template(
         "voluntary/need_form.html", form=form, need=shown, poster=shown.organisation, entry=shown.entry
     )
+
+
+def _edit_form(shown: Need) -> NeedForm:
+    """The need's form, first drawn with its answers, and the outcomes to choose from."""
+    form = NeedForm(obj=shown)
+    if request.method == "GET":
+        form.outcome_id.data = str(shown.outcome_id or "")
+    choose_outcomes(form)
+    return form
 
 
 def _resubmit_need(shown: Need, form: NeedForm):
@@ -231,12 +247,16 @@ def my_needs():
     if poster is None:
         abort(403)
     organisation, entry = poster
-    query = sa.select(Need).where(
-        sa.or_(Need.organisation_id == organisation.id, (Need.entry_id == entry.id) if entry else sa.false())
-    )
-    page = newest_first(query, Need.id)
+    page = newest_first(_posted_needs(organisation, entry), Need.id)
     counts = _response_counts([need.id for need in page.items])
     return render_template("voluntary/my_needs.html", page=page, organisation=organisation, counts=counts)
+
+
+def _posted_needs(organisation: Organisation, entry: DirectoryEntry | None) -> sa.Select:
+    """The needs the organisation posted, and those posted for its directory body."""
+    return sa.select(Need).where(
+        sa.or_(Need.organisation_id == organisation.id, (Need.entry_id == entry.id) if entry else sa.false())
+    )
 
 
 def _response_counts(need_ids: list[int]) -> dict[int, int]:
@@ -254,12 +274,15 @@ def _response_counts(need_ids: list[int]) -> dict[int, int]:
 @bp.post("/needs/<int:need_id>/<any(met, close):move>")
 def close_need(need_id: int, move: str):
     """The poster (or an officer) says the need is met, or closes it."""
-    shown = _need_or_404(need_id)
-    if not (current_user.is_authenticated and services.can_manage(shown, current_user)):
-        abort(404 if not _visible(shown) else 403)
+    shown = _managed_need(need_id)
     if ConfirmForm().validate_on_submit():
-        committed(
-            lambda: services.move(shown, move, actor=current_user._get_current_object()),
-            "The need is marked as met." if move == "met" else "The need is closed.",
-        )
+        _close(shown, move)
     return redirect(url_for("voluntary.need", need_id=shown.id))
+
+
+def _close(shown: Need, move: str) -> None:
+    """Mark the need as met, or close it (`move`), and say which."""
+    committed(
+        lambda: services.move(shown, move, actor=current_user._get_current_object()),
+        "The need is marked as met." if move == "met" else "The need is closed.",
+    )

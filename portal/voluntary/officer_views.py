@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.forms import ConfirmForm, FilterForm, Select, bind_filters, select_field, text_field
 from portal.organisations.models import Organisation
@@ -33,13 +34,18 @@ class NeedQueueForm(FilterForm):
 @officer_bp.get("/voluntary-sector")
 def directory_entries():
     form, chosen = bind_filters(EntryFilterForm)
-    query = services.entries(chosen["q"], chosen["area"], include_retired=True)
-    if chosen["status"] == "current":
-        query = query.where(DirectoryEntry.retired_at.is_(None))
-    elif chosen["status"] == "retired":
-        query = query.where(DirectoryEntry.retired_at.is_not(None))
+    query = _in_status(services.entries(chosen["q"], chosen["area"], include_retired=True), chosen["status"])
     page = newest_first(query.options(selectinload(DirectoryEntry.organisation)), DirectoryEntry.id)
     return render_template("voluntary/officers/entries.html", form=form, page=page)
+
+
+def _in_status(query: sa.Select, status: str) -> sa.Select:
+    """`query`'s entries shown to the public ("current") or retired; all of them for no status."""
+    if status == "current":
+        return query.where(DirectoryEntry.retired_at.is_(None))
+    if status == "retired":
+        return query.where(DirectoryEntry.retired_at.is_not(None))
+    return query
 
 
 def _entry_values(form: EntryForm) -> dict:
@@ -121,29 +127,36 @@ def _save_entry(entry: DirectoryEntry, form: EntryForm, organisation: Organisati
 def change_entry(entry_id: int, action: str):
     entry = db.get_or_404(DirectoryEntry, entry_id)
     if ConfirmForm().validate_on_submit():
-        actor = current_user._get_current_object()
-        if action == "confirm":
-            services.confirm_entry(entry, actor=actor)
-            message = f"{entry.name}'s details are marked as checked today."
-        else:
-            services.set_retired(entry, action == "retire", actor=actor)
-            message = f"{entry.name} is {'retired: the public no longer see it' if action == 'retire' else 'shown to the public again'}."
+        message = _change(entry, action, actor=current_user._get_current_object())
         db.session.commit()
         flash(message, "success")
     return redirect(url_for("voluntary.entry", entry_id=entry.id))
+
+
+def _change(entry: DirectoryEntry, action: str, *, actor: User) -> str:
+    """Confirm, retire or restore the entry; what the page then says of it."""
+    if action == "confirm":
+        services.confirm_entry(entry, actor=actor)
+        return f"{entry.name}'s details are marked as checked today."
+    services.set_retired(entry, action == "retire", actor=actor)
+    return f"{entry.name} is {'retired: the public no longer see it' if action == 'retire' else 'shown to the public again'}."
 
 
 @officer_bp.get("/needs")
 def needs_queue():
     form, chosen = bind_filters(NeedQueueForm)
     state = chosen["state"] or NeedState.PENDING.value
-    query = (
+    page = newest_first(_needs_in(NeedState(state)), Need.id)
+    return render_template("voluntary/officers/needs.html", form=form, page=page, state=state)
+
+
+def _needs_in(state: NeedState) -> sa.Select:
+    """The needs in `state`, with who posted them."""
+    return (
         sa.select(Need)
-        .where(Need.state == NeedState(state))
+        .where(Need.state == state)
         .options(selectinload(Need.entry), selectinload(Need.organisation))
     )
-    page = newest_first(query, Need.id)
-    return render_template("voluntary/officers/needs.html", form=form, page=page, state=state)
 
 
 @officer_bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
@@ -151,13 +164,15 @@ def need(need_id: int):
     shown = _need_or_404(need_id)
     form = DecisionForm(revision=shown.revision)
     if form.validate_on_submit() and _decided(shown, form):
-        flash(
-            f"“{shown.title}” is {'published' if shown.state == NeedState.PUBLISHED else 'declined'}; "
-            f"{shown.contact_name} has been emailed.",
-            "success",
-        )
+        flash(_decision_said(shown), "success")
         return redirect(url_for("voluntary_officers.needs_queue"))
     return render_template("voluntary/officers/need.html", need=shown, form=form, responses=_responses(shown))
+
+
+def _decision_said(shown: Need) -> str:
+    """What the queue says of the decision just made."""
+    decided = "published" if shown.state == NeedState.PUBLISHED else "declined"
+    return f"“{shown.title}” is {decided}; {shown.contact_name} has been emailed."
 
 
 def _decided(shown: Need, form: DecisionForm) -> bool:

@@ -251,11 +251,17 @@ def _awards(
 def _settle_responses(opportunity: Opportunity, won: set[int], officer: User) -> None:
     """Each response's sealed offers accepted (the winners') or declined, and its members told."""
     for response in responses(opportunity, officer):
-        for offer in response.offers:
-            if offer.state is OfferState.SEALED:
-                move = "award" if response.organisation.id in won else "not_awarded"
-                offers.transition(offer, move, actor=officer, revision=offer.revision)
-        emails.awarded(opportunity, response, won=response.organisation.id in won)
+        winner = response.organisation.id in won
+        _settle(response, winner, officer)
+        emails.awarded(opportunity, response, won=winner)
+
+
+def _settle(response: Response, won: bool, officer: User) -> None:
+    """The response's sealed offers accepted if it won, else declined."""
+    move = "award" if won else "not_awarded"
+    for offer in response.offers:
+        if offer.state is OfferState.SEALED:
+            offers.transition(offer, move, actor=officer, revision=offer.revision)
 
 
 @dataclass(frozen=True)
