@@ -13,7 +13,8 @@ from portal import audit
 from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
-from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
+from portal.fields import select_field, text_field
+from portal.forms import ConfirmForm, FilterForm, bind_filters
 from portal.pagination import row_link
 from portal.social_value import officer_bp, queries, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
