@@ -157,17 +157,23 @@ class GovDateField(DateField):
         if not any(parts):
             self.data = None
             return
-        if not all(parts):
-            missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+        self._refuse_missing(parts)
+        self.data = self._real_date(parts)
+        if not 1900 <= self.data.year <= 2200:
+            raise ValueError(f"{self.label.text} must be a real date, with a 4-digit year")
+
+    def _refuse_missing(self, parts: list[str]) -> None:
+        """:raise ValueError: naming the boxes left empty."""
+        if missing := [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]:
             raise ValueError(f"{self.label.text} must include a {' and a '.join(missing)}")
+
+    def _real_date(self, parts: list[str]) -> date:
         try:
             day, month, year = (int(part) for part in parts)
-            self.data = date(year, month, day)
+            return date(year, month, day)
         except (ValueError, OverflowError):
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date") from None
-        if not 1900 <= year <= 2200:
-            raise ValueError(f"{self.label.text} must be a real date, with a 4-digit year")
 
     def pre_validate(self, form) -> None:
         if self.data is None and not self.process_errors and self.required_message:
