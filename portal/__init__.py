@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask
+import click
+from flask import Blueprint, Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,17 +24,46 @@ from portal.security import init_security
 from portal.time import london_datetime, spoken_duration
 
 ROOT = Path(__file__).resolve().parent.parent
+# Templates, static files and the instance folder sit beside the package.
+FOLDERS = {
+    "template_folder": str(ROOT / "templates"),
+    "static_folder": str(ROOT / "static"),
+    "instance_path": str(ROOT / "instance"),
+}
+# The templates of the GOV.UK libraries, under their packages' names.
+LIBRARY_TEMPLATES = {
+    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+}
+# The areas, in the order their blueprints are registered (imported as the app is built).
+AREAS = (
+    "pages",
+    "accounts",
+    "officers",
+    "organisations",
+    "due_diligence",
+    "ethics",
+    "voluntary",
+    "social_value",
+    "opportunities",
+    "quotations",
+)
 
 
 def create_app(config: str | Config | None = None, **overrides) -> Flask:
     """Build the portal. `config` names a settings class (default from PORTAL_CONFIG)."""
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
-    )
-    settings = config if isinstance(config, Config) else load_config(config)
+    app = Flask(__name__, **FOLDERS)
+    configure(app, config if isinstance(config, Config) else load_config(config), overrides)
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_request_hooks(app)
+    configure_logging(app)
+    return app
+
+
+def configure(app: Flask, settings: Config, overrides: dict) -> None:
     app.config.from_object(settings)
     app.config.update(overrides)
     # External URLs (email links) come from BASE_URL, in a request or not.
@@ -40,31 +71,9 @@ def create_app(config: str | Config | None = None, **overrides) -> Flask:
     app.config["SERVER_NAME"] = base.netloc
     app.config["PREFERRED_URL_SCHEME"] = base.scheme
 
-    register_templates(app)
-    register_extensions(app)
-    app.url_map.converters["int"] = RowIdConverter  # before any route is added
-    register_blueprints(app)
-    register_commands(app)
-    init_sessions(app)
-    init_access(app)
-    init_security(app)
-    init_errors(app)
-    configure_logging(app)
-    return app
-
 
 def register_templates(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader(
-        [
-            FileSystemLoader(app.template_folder),
-            PrefixLoader(
-                {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-                }
-            ),
-        ]
-    )
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(app.template_folder), PrefixLoader(LIBRARY_TEMPLATES)])
     init_forms(app)
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
@@ -82,78 +91,79 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    init_login(app)
+    trust_proxies(app)
+    init_database(app)
+
+
+def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
-    if app.config["TRUSTED_PROXY_COUNT"]:
-        proxies = app.config["TRUSTED_PROXY_COUNT"]
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the headers of the proxies in front, if any."""
+    if proxies := app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    init_database(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import (
-        accounts,
-        due_diligence,
-        ethics,
-        officers,
-        opportunities,
-        organisations,
-        pages,
-        quotations,
-        social_value,
-        voluntary,
-    )
-
-    for blueprint in (
-        pages.bp,
-        accounts.bp,
-        officers.bp,
-        organisations.bp,
-        organisations.officer_bp,
-        due_diligence.bp,
-        due_diligence.officer_bp,
-        ethics.bp,
-        ethics.officer_bp,
-        voluntary.bp,
-        voluntary.officer_bp,
-        social_value.bp,
-        social_value.officer_bp,
-        opportunities.bp,
-        opportunities.officer_bp,
-        quotations.officer_bp,
-    ):
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
+    for blueprint in area_blueprints():
         app.register_blueprint(blueprint)
-
     if app.config.get("BENCHMARK_ANCHORS"):
-        from portal.bench import bp as bench_bp
+        app.register_blueprint(importlib.import_module("portal.bench").bp)
 
-        app.register_blueprint(bench_bp)
+
+def area_blueprints() -> list[Blueprint]:
+    """Each area's `bp` (its public or suppliers' pages) then its `officer_bp` (its staff pages),
+    where it has them, area by area in the order of AREAS."""
+    areas = [importlib.import_module(f"portal.{name}") for name in AREAS]
+    return [getattr(area, name) for area in areas for name in ("bp", "officer_bp") if hasattr(area, name)]
 
 
 def register_commands(app: Flask) -> None:
+    import_registering_modules()
+    for command in (*area_commands(), *portal_commands()):
+        app.cli.add_command(command)
+
+
+def import_registering_modules() -> None:
     import portal.ethics.seed
     import portal.organisations.reminders  # registers its daily tasks
     import portal.postcodes.seed
     import portal.reference.seed
     import portal.social_value.seed
     import portal.voluntary.seed  # noqa: F401  (registers its seed steps)
+
+
+def area_commands() -> list[click.Command]:
+    """The command groups of the areas and infrastructure packages that have their own."""
     from portal.accounts.cli import users_cli
-    from portal.demo import demo_data_command
     from portal.ethics.cli import ethics_cli
-    from portal.jobs import jobs_cli
     from portal.outbox.cli import outbox_cli
     from portal.postcodes.cli import postcodes_cli
+
+    return [ethics_cli, outbox_cli, postcodes_cli, users_cli]
+
+
+def portal_commands() -> list[click.Command]:
+    """The commands over the whole portal: demo data, the daily jobs, the seed."""
+    from portal.demo import demo_data_command
+    from portal.jobs import jobs_cli
     from portal.seed import seed_command
 
-    app.cli.add_command(demo_data_command)
-    app.cli.add_command(ethics_cli)
-    app.cli.add_command(jobs_cli)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(postcodes_cli)
-    app.cli.add_command(seed_command)
-    app.cli.add_command(users_cli)
+    return [demo_data_command, jobs_cli, seed_command]
+
+
+def register_request_hooks(app: Flask) -> None:
+    """What runs around each request: sessions, who may see a page, security headers, error pages."""
+    init_sessions(app)
+    init_access(app)
+    init_security(app)
+    init_errors(app)
 
 
 def configure_logging(app: Flask) -> None:

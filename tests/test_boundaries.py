@@ -38,6 +38,7 @@ SHARED = {
     "workflow",
     "changes",
     "forms",
+    "fields",
     "tokens",
     "files",
     "pagination",

@@ -5,7 +5,8 @@ from wtforms import PasswordField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.forms import PasswordInput, SubmitInput, email_field, text_field
+from portal.fields import email_field, text_field
+from portal.forms import PasswordInput, SubmitInput
 
 
 def new_password_field(label: str) -> PasswordField:

@@ -9,17 +9,8 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, SubmitField,
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
-from portal.forms import (
-    PlainText,
-    SubmitInput,
-    TextArea,
-    TextInput,
-    radios,
-    select_field,
-    strip_text,
-    text_field,
-    yes_no,
-)
+from portal.fields import PlainText, radios, select_field, strip_text, text_field, yes_no
+from portal.forms import SubmitInput, TextArea, TextInput
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",

@@ -9,8 +9,11 @@ back up it.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload, with_expression
@@ -47,22 +50,21 @@ def parse_cursor(value: str | None) -> Key | None:
 
 def _below(key: Key) -> sa.ColumnElement[bool]:
     """Rows after `key` in the list's order (rank, answered_at and id all descending)."""
-    rank, answered_at, row_id = key
-    table = DueDiligenceAnswers
-    return sa.or_(
-        table.rating_rank < rank,
-        sa.and_(table.rating_rank == rank, table.answered_at < answered_at),
-        sa.and_(table.rating_rank == rank, table.answered_at == answered_at, table.id < row_id),
-    )
+    return _beyond(key, operator.lt)
 
 
 def _above(key: Key) -> sa.ColumnElement[bool]:
+    return _beyond(key, operator.gt)
+
+
+def _beyond(key: Key, beyond: Callable[[Any, Any], sa.ColumnElement[bool]]) -> sa.ColumnElement[bool]:
+    """Rows whose (rank, answered_at, id) is `beyond` the key's, column by column."""
     rank, answered_at, row_id = key
     table = DueDiligenceAnswers
     return sa.or_(
-        table.rating_rank > rank,
-        sa.and_(table.rating_rank == rank, table.answered_at > answered_at),
-        sa.and_(table.rating_rank == rank, table.answered_at == answered_at, table.id > row_id),
+        beyond(table.rating_rank, rank),
+        sa.and_(table.rating_rank == rank, beyond(table.answered_at, answered_at)),
+        sa.and_(table.rating_rank == rank, table.answered_at == answered_at, beyond(table.id, row_id)),
     )
 
 

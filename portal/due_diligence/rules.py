@@ -97,8 +97,9 @@ Answers = Mapping[str, Answer]
 Clause = Mapping[str, frozenset[str]]
 
 
-# The keys a [[rules]] entry may have.
+# The keys a [[rules]] entry may have, and those of them that hold a clause.
 RULE_KEYS = frozenset({"id", "title", "points", "why", "lower", "when", "when_any", "unless", "after_any"})
+CLAUSES = ("when", "when_any", "unless")
 
 
 class RulesError(ValueError):
@@ -120,13 +121,16 @@ class Rule:
     def applies(self, answers: Answers, applied: Collection[str]) -> bool:
         if self.after_any and not any(rule_id in applied for rule_id in self.after_any):
             return False
-        if not all(_matches(answers, name, values) for name, values in self.when.items()):
-            return False
-        if self.when_any and not any(
-            _matches(answers, name, values) for name, values in self.when_any.items()
-        ):
-            return False
-        return not any(_matches(answers, name, values) for name, values in self.unless.items())
+        when_any = not self.when_any or _any_matches(answers, self.when_any)
+        return _all_match(answers, self.when) and when_any and not _any_matches(answers, self.unless)
+
+
+def _all_match(answers: Answers, clause: Clause) -> bool:
+    return all(_matches(answers, name, values) for name, values in clause.items())
+
+
+def _any_matches(answers: Answers, clause: Clause) -> bool:
+    return any(_matches(answers, name, values) for name, values in clause.items())
 
 
 def _matches(answers: Answers, name: str, values: frozenset[str]) -> bool:
@@ -179,19 +183,27 @@ class Assessment:
 
 def assess(rules: Rules, answers: Answers) -> Assessment:
     """Apply the rules in order; a rule may depend on earlier ones (`after_any`)."""
+    applied = _applied(rules, answers)
+    score = sum(rule.points for rule in applied)
+    rating = rules.rating_for(score)
+    return Assessment(
+        rating=rating, score=score, raised=applied, points_to_lower=_points_to_lower(rules, rating, score)
+    )
+
+
+def _applied(rules: Rules, answers: Answers) -> tuple[Rule, ...]:
+    """The rules that apply to the answers, in the file's order."""
     applied: list[Rule] = []
     for rule in rules.rules:
         if rule.applies(answers, {done.id for done in applied}):
             applied.append(rule)
-    score = sum(rule.points for rule in applied)
-    rating = rules.rating_for(score)
+    return tuple(applied)
+
+
+def _points_to_lower(rules: Rules, rating: RiskRating, score: int) -> int | None:
+    """How many points fewer would give the next lower rating; None for a low rating."""
     lower_bound = {RiskRating.HIGH: rules.high_from, RiskRating.MEDIUM: rules.medium_from}.get(rating)
-    return Assessment(
-        rating=rating,
-        score=score,
-        raised=tuple(applied),
-        points_to_lower=None if lower_bound is None else score - lower_bound + 1,
-    )
+    return None if lower_bound is None else score - lower_bound + 1
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -207,42 +219,59 @@ def load_rules(path: str | Path) -> Rules:
 
 def parse_rules(data: Mapping[str, Any]) -> Rules:
     """Check and build the rules. :raise RulesError: naming what is wrong."""
-    bands = data.get("bands", {})
+    medium_from, high_from = _parse_bands(data.get("bands", {}))
+    version = _parse_version(data.get("version"))
+    rules = _parse_rule_list(data.get("rules", []))
+    return Rules(version=version, medium_from=medium_from, high_from=high_from, rules=rules)
+
+
+def _parse_bands(bands: Mapping[str, Any]) -> tuple[int, int]:
     medium_from, high_from = bands.get("medium_from"), bands.get("high_from")
     if not (_is_int(medium_from) and _is_int(high_from) and 0 < medium_from < high_from):
         raise RulesError(
             "bands: medium_from and high_from must be whole numbers, 0 < medium_from < high_from"
         )
-    version = data.get("version")
+    return medium_from, high_from
+
+
+def _parse_version(version: Any) -> int:
     if not _is_int(version):
         raise RulesError("version must be a whole number")
+    return version
+
+
+def _parse_rule_list(entries: list[Any]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
-    for number, entry in enumerate(data.get("rules", []), start=1):
+    for number, entry in enumerate(entries, start=1):
         rules.append(_parse_rule(entry, number, {rule.id for rule in rules}))
     if not rules:
         raise RulesError("there are no [[rules]]")
-    return Rules(version=version, medium_from=medium_from, high_from=high_from, rules=tuple(rules))
+    return tuple(rules)
 
 
 def _parse_rule(entry: Mapping[str, Any], number: int, earlier: set[str]) -> Rule:
     """One [[rules]] entry. :raise RulesError: naming the rule and what is wrong."""
     where = f"rule {number} ({entry.get('id', 'no id')})"
     _check_rule_entry(entry, where, earlier)
-    after_any = tuple(entry.get("after_any", ()))
-    clauses = {
-        key: _parse_clause(entry.get(key, {}), f"{where} {key}") for key in ("when", "when_any", "unless")
-    }
-    if not any(clauses.values()) and not after_any:
+    return Rule(id=entry["id"], points=entry["points"], **_rule_words(entry), **_conditions(entry, where))
+
+
+def _conditions(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The rule's clauses and the earlier rules it follows: at least one of them."""
+    conditions: dict[str, Any] = {key: _parse_clause(entry.get(key, {}), f"{where} {key}") for key in CLAUSES}
+    conditions["after_any"] = tuple(entry.get("after_any", ()))
+    if not any(conditions.values()):
         raise RulesError(f"{where}: give at least one condition")
-    return Rule(
-        id=entry["id"],
-        title=entry["title"].strip(),
-        points=entry["points"],
-        why=" ".join(entry["why"].split()),
-        lower=" ".join(entry["lower"].split()),
-        after_any=after_any,
-        **clauses,
-    )
+    return conditions
+
+
+def _rule_words(entry: Mapping[str, Any]) -> dict[str, str]:
+    """The rule's title, why and what would lower it, their white space made single spaces."""
+    return {
+        "title": entry["title"].strip(),
+        "why": " ".join(entry["why"].split()),
+        "lower": " ".join(entry["lower"].split()),
+    }
 
 
 def _check_rule_entry(entry: Mapping[str, Any], where: str, earlier: set[str]) -> None:
@@ -263,17 +292,18 @@ def _check_rule_entry(entry: Mapping[str, Any], where: str, earlier: set[str]) -
 def _parse_clause(clause: Any, where: str) -> Clause:
     if not isinstance(clause, Mapping):
         raise RulesError(f"{where}: must be a table of answer = [values]")
-    parsed: dict[str, frozenset[str]] = {}
     for name, values in clause.items():
-        if name not in QUESTIONS:
-            raise RulesError(f"{where}: no question named {name!r}")
-        if not isinstance(values, list) or not values:
-            raise RulesError(f"{where}: {name} must list at least one value")
-        wrong = [value for value in values if value not in QUESTIONS[name]]
-        if wrong:
-            raise RulesError(f"{where}: {name} has no value {wrong[0]!r}")
-        parsed[name] = frozenset(values)
-    return parsed
+        _check_answer_values(name, values, where)
+    return {name: frozenset(values) for name, values in clause.items()}
+
+
+def _check_answer_values(name: str, values: Any, where: str) -> None:
+    if name not in QUESTIONS:
+        raise RulesError(f"{where}: no question named {name!r}")
+    if not isinstance(values, list) or not values:
+        raise RulesError(f"{where}: {name} must list at least one value")
+    if wrong := [value for value in values if value not in QUESTIONS[name]]:
+        raise RulesError(f"{where}: {name} has no value {wrong[0]!r}")
 
 
 def _is_int(value: object) -> bool:

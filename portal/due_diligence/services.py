@@ -142,19 +142,27 @@ def _rate(
     row: DueDiligenceAnswers, answers: dict[str, Any], facts: ProfileFacts, rules: Rules, actor: User
 ) -> Assessment:
     """Put the answers and the profile facts on the row, with the rating they get."""
+    _put_answers(row, answers, facts, actor)
+    assessment = assess(rules, row.rules_answers())
+    _put_rating(row, assessment, rules)
+    return assessment
+
+
+def _put_answers(row: DueDiligenceAnswers, answers: dict[str, Any], facts: ProfileFacts, actor: User) -> None:
     for name, value in answers.items():
         setattr(row, name, value)
     row.profile_sedex = facts.sedex_current
     row.profile_statement_url = facts.statement_url
-    assessment = assess(rules, row.rules_answers())
+    row.answered_by_id = actor.id
+    row.answered_at = utcnow()
+
+
+def _put_rating(row: DueDiligenceAnswers, assessment: Assessment, rules: Rules) -> None:
     row.rules_version = rules.version
     row.score = assessment.score
     row.rating = assessment.rating
     row.rating_rank = RANK[assessment.rating]
     row.raised_by = [rule.id for rule in assessment.raised]
-    row.answered_by_id = actor.id
-    row.answered_at = utcnow()
-    return assessment
 
 
 def record_follow_up(answers: DueDiligenceAnswers, note: str, *, officer: User) -> DueDiligenceFollowUp:

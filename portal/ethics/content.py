@@ -53,10 +53,13 @@ def digest(text: str) -> str:
 
 
 _AREA = re.compile(r"^##(?:\s+(.*))?$")
+# The text's chunks (paragraphs or lists) as their lines, with each area's title and its chunks.
+Chunks = list[list[str]]
+Areas = list[tuple[str, Chunks]]
 _ITEM = re.compile(r"^[-*]\s+(.*)$")
 
 
-def _blocks(chunks: list[list[str]]) -> tuple[Block, ...]:
+def _blocks(chunks: Chunks) -> tuple[Block, ...]:
     blocks = []
     for chunk in chunks:
         items = [_ITEM.match(line) for line in chunk]
@@ -70,24 +73,43 @@ def _blocks(chunks: list[list[str]]) -> tuple[Block, ...]:
 def parse(text: str) -> Document:
     """Read normalised text into its introduction and areas. :raise ContentError: no area, an
     area without commitments, too many areas, or an empty heading."""
-    introduction: list[list[str]] = []
-    areas: list[tuple[str, list[list[str]]]] = []
+    introduction, areas = _chunks(normalise(text))
+    _check_areas(areas)
+    return Document(
+        introduction=_blocks(introduction),
+        areas=tuple(Area(n, title, _blocks(chunks)) for n, (title, chunks) in enumerate(areas, start=1)),
+    )
+
+
+def _chunks(text: str) -> tuple[Chunks, Areas]:
+    """The introduction's chunks, and each area's title with its chunks: a chunk is the lines
+    between two blank lines or headings."""
+    introduction: Chunks = []
+    areas: Areas = []
     current = introduction
     chunk: list[str] = []
-    for line in [*normalise(text).split("\n"), ""]:
+    for line in [*text.split("\n"), ""]:
         heading = _AREA.match(line)
         if heading or not line.strip():
             if chunk:
                 current.append(chunk)
                 chunk = []
             if heading:
-                title = (heading.group(1) or "").strip()
-                if not title:
-                    raise ContentError("An area heading (a line starting ##) has no words after it")
-                areas.append((title, []))
+                areas.append((_title(heading), []))
                 current = areas[-1][1]
             continue
         chunk.append(line)
+    return introduction, areas
+
+
+def _title(heading: re.Match) -> str:
+    title = (heading.group(1) or "").strip()
+    if not title:
+        raise ContentError("An area heading (a line starting ##) has no words after it")
+    return title
+
+
+def _check_areas(areas: Areas) -> None:
     if not areas:
         raise ContentError("The Code needs at least one area: start each area's heading with ## and a space")
     if len(areas) > MAX_AREAS:
@@ -95,7 +117,3 @@ def parse(text: str) -> Document:
     for title, chunks in areas:
         if not chunks:
             raise ContentError(f"The area “{title}” has no commitments under its heading")
-    return Document(
-        introduction=_blocks(introduction),
-        areas=tuple(Area(n, title, _blocks(chunks)) for n, (title, chunks) in enumerate(areas, start=1)),
-    )

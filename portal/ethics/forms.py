@@ -10,16 +10,8 @@ from portal.ethics.content import ContentError, parse
 from portal.ethics.models import CodeVersion
 from portal.ethics.pledges import PLEDGE_STATE_LABELS
 from portal.ethics.versions import VersionRef
-from portal.forms import (
-    FilterForm,
-    GovDateField,
-    PlainText,
-    SubmitInput,
-    TextArea,
-    checkbox,
-    select_field,
-    text_field,
-)
+from portal.fields import GovDateField, PlainText, checkbox, select_field, text_field
+from portal.forms import FilterForm, SubmitInput, TextArea
 
 
 def area_field_name(number: int) -> str:

@@ -158,28 +158,46 @@ def code_versions():
 def publish_code():
     _, latest = versions_by_day()
     form = PublishForm(data={"text": latest.text if latest else "", "effective_on": london_today()})
-    preview = None
-    if form.validate_on_submit():
-        if form.publish.data:
-            try:
-                version = services.publish_version(
-                    form.text.data,
-                    effective_on=form.effective_on.data,
-                    summary=form.summary.data or "",
-                    actor=current_user._get_current_object(),
-                )
-            except ContentError as error:
-                db.session.rollback()
-                target = form.effective_on if "date" in str(error) else form.text
-                target.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(
-                    f"Version {version.number} is published. Every member of every organisation will be "
-                    "emailed to sign it.",
-                    "success",
-                )
-                return redirect(url_for("ethics_officers.code_versions"))
-        else:
-            preview = {"document": parse(form.text.data), "sha256": digest(form.text.data)}
+    submitted = form.validate_on_submit()
+    if submitted and form.publish.data and _published(form):
+        return redirect(url_for("ethics_officers.code_versions"))
+    preview = _preview(form.text.data) if submitted and not form.publish.data else None
     return render_template("ethics/officers/publish.html", form=form, preview=preview, latest=latest)
+
+
+def _published(form: PublishForm) -> bool:
+    """Publish the version as the form has it and commit, saying so; False where the rules refuse
+    its text or date (the field says why)."""
+    try:
+        version = _publish_as_filled_in(form)
+    except ContentError as error:
+        db.session.rollback()
+        _refusal_at_field(form, error)
+        return False
+    db.session.commit()
+    flash(
+        f"Version {version.number} is published. Every member of every organisation will be "
+        "emailed to sign it.",
+        "success",
+    )
+    return True
+
+
+def _publish_as_filled_in(form: PublishForm) -> CodeVersion:
+    return services.publish_version(
+        form.text.data,
+        effective_on=form.effective_on.data,
+        summary=form.summary.data or "",
+        actor=current_user._get_current_object(),
+    )
+
+
+def _refusal_at_field(form: PublishForm, error: ContentError) -> None:
+    """Why the rules refused the version, at its date or else its text."""
+    target = form.effective_on if "date" in str(error) else form.text
+    target.errors.append(str(error))
+
+
+def _preview(text: str) -> dict[str, object]:
+    """The text as the Code's page would show it, with its fingerprint."""
+    return {"document": parse(text), "sha256": digest(text)}

@@ -11,7 +11,7 @@ from portal.ethics.forms import sign_form
 from portal.ethics.models import CodeVersion, Pledge
 from portal.ethics.pledges import PledgeState, pledge_by_reference, pledge_status, pledges_of
 from portal.ethics.services import AlreadySigned, StaleVersion
-from portal.ethics.versions import all_versions, version_numbered, version_refs, versions_by_day
+from portal.ethics.versions import VersionRef, all_versions, version_numbered, version_refs, versions_by_day
 from portal.extensions import db
 
 
@@ -30,29 +30,38 @@ def code():
         abort(404)
     organisation = _member_organisation()
     if organisation is None:
-        if request.method == "POST":
-            return redirect(url_for("accounts.login", next=url_for("ethics.code")))
-        return render_template("ethics/code.html", version=latest, in_force=in_force, status=None, form=None)
+        return _code_for_visitor(latest, in_force)
+    return _code_for_member(organisation, latest, in_force)
+
+
+def _code_for_visitor(latest: VersionRef, in_force: VersionRef | None):
+    """The Code to read; signing it asks for a member's sign-in."""
+    if request.method == "POST":
+        return redirect(url_for("accounts.login", next=url_for("ethics.code")))
+    return _code_page(latest, in_force, status=None, form=None)
+
+
+def _code_for_member(organisation, latest: VersionRef, in_force: VersionRef | None):
+    """The Code with the organisation's pledge, and the form to sign it where it should."""
     status = pledge_status(organisation)
     form = sign_form(latest) if status.should_sign and organisation.is_registered else None
-    if request.method == "POST":
-        if not organisation.is_registered:
-            flash("Finish your organisation's profile before you sign the Code for it.")
-            return redirect(url_for("ethics.code"))
-        if form is None:  # signed already (another tab, a colleague): the certificate says so
-            flash(f"{organisation.name} has already signed version {latest.number} of the Code.", "success")
-            return redirect(url_for("ethics.certificate"))
-        response = _sign(form, organisation, db.session.get(CodeVersion, latest.id))
-        if response is not None:
-            return response
-    return render_template(
-        "ethics/code.html",
-        version=latest,
-        in_force=in_force,
-        status=status,
-        form=form,
-        organisation=organisation,
-    )
+    if request.method == "POST" and (response := _sign_posted(form, organisation, latest)) is not None:
+        return response
+    return _code_page(latest, in_force, status=status, form=form, organisation=organisation)
+
+
+def _sign_posted(form, organisation, latest: VersionRef):
+    """Sign as posted; a response when done, None to show the form again with its errors."""
+    if not organisation.is_registered:
+        flash("Finish your organisation's profile before you sign the Code for it.")
+        return redirect(url_for("ethics.code"))
+    if form is None:  # signed already (another tab, a colleague): the certificate says so
+        return _already_signed(organisation, latest)
+    return _sign(form, organisation, db.session.get(CodeVersion, latest.id))
+
+
+def _code_page(version: VersionRef, in_force: VersionRef | None, **context) -> str:
+    return render_template("ethics/code.html", version=version, in_force=in_force, **context)
 
 
 @bp.route("/code-of-ethics/correct", methods=["GET", "POST"])
@@ -70,14 +79,8 @@ def correct():
         response = _sign(form, organisation, db.session.get(CodeVersion, status.latest.id), supersedes=pledge)
         if response is not None:
             return response
-    return render_template(
-        "ethics/code.html",
-        version=status.latest,
-        in_force=status.in_force,
-        status=status,
-        form=form,
-        organisation=organisation,
-        correcting=pledge,
+    return _code_page(
+        status.latest, status.in_force, status=status, form=form, organisation=organisation, correcting=pledge
     )
 
 
@@ -97,13 +100,18 @@ def _sign(form, organisation, version: CodeVersion, supersedes: Pledge | None = 
         _sign_as_filled_in(form, organisation, version, supersedes)
     except AlreadySigned:
         db.session.rollback()
-        flash(f"{organisation.name} has already signed version {version.number} of the Code.", "success")
-        return redirect(url_for("ethics.certificate"))
+        return _already_signed(organisation, version)
     except StaleVersion:
         db.session.rollback()
         flash("A new version of the Code has been published: read it and sign it. Nothing was saved.")
         return redirect(url_for("ethics.code"))
     return _signed(organisation, version)
+
+
+def _already_signed(organisation, version: CodeVersion | VersionRef):
+    """The certificate, which shows the pledge the organisation has made to the version already."""
+    flash(f"{organisation.name} has already signed version {version.number} of the Code.", "success")
+    return redirect(url_for("ethics.certificate"))
 
 
 def _for_version(form, version: CodeVersion) -> bool:
@@ -171,11 +179,17 @@ def certificate():
 def earlier_certificate(reference: str):
     """One of the organisation's own pledges, an earlier one included; another's is not found."""
     organisation = _member_organisation() or abort(403)
+    pledge = _own_pledge(organisation, reference)
+    history = pledges_of(organisation.id)
+    return _certificate_page(organisation, pledge, pledge_status(organisation, history), history)
+
+
+def _own_pledge(organisation, reference: str) -> Pledge:
+    """:raise 404: no pledge has the reference, or another organisation's has."""
     pledge = pledge_by_reference(reference)
     if pledge is None or pledge.organisation_id != organisation.id:
         abort(404)
-    history = pledges_of(organisation.id)
-    return _certificate_page(organisation, pledge, pledge_status(organisation, history), history)
+    return pledge
 
 
 def _certificate_page(organisation, pledge: Pledge | None, status, history: list[Pledge]):
@@ -200,8 +214,13 @@ def versions():
 def version(number: int):
     shown = version_numbered(number) or abort(404)
     in_force, latest = versions_by_day()
-    organisation = _member_organisation()
-    pledges = pledges_of(organisation.id, version_id=shown.id) if organisation else []
+    pledges = _own_pledges_to(shown)
     return render_template(
         "ethics/version.html", version=shown, in_force=in_force, latest=latest, pledges=pledges
     )
+
+
+def _own_pledges_to(version: CodeVersion) -> list[Pledge]:
+    """The signed-in member's organisation's pledges to the version; none for anyone else."""
+    organisation = _member_organisation()
+    return pledges_of(organisation.id, version_id=version.id) if organisation else []

@@ -5,7 +5,8 @@ from wtforms import (
     SubmitField,
 )
 
-from portal.forms import FilterForm, SubmitInput, checkbox, email_field, select_field, text_field
+from portal.fields import checkbox, email_field, select_field, text_field
+from portal.forms import FilterForm, SubmitInput
 from portal.outbox.models import MessageState
 
 

@@ -10,14 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.forms import (
-    CheckboxesInput,
-    FilterForm,
+from portal.fields import (
     GovDateField,
     MoneyField,
-    RevisionForm,
-    Select,
-    SubmitInput,
     WholeNumberField,
     checkbox,
     radios,
@@ -26,6 +21,7 @@ from portal.forms import (
     text_field,
     website_field,
 )
+from portal.forms import CheckboxesInput, FilterForm, RevisionForm, Select, SubmitInput
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, OpportunityState
 from portal.reference.cpv import division_choices
 from portal.time import LONDON

@@ -17,16 +17,10 @@ from wtforms import (
 from wtforms.validators import URL, AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.forms import (
-    CheckboxesInput,
-    FileInput,
-    FilterForm,
+from portal.fields import (
     GovDateField,
     MoneyField,
     PlainText,
-    SubmitInput,
-    TextArea,
-    TextInput,
     WholeNumberField,
     checkbox,
     email_field,
@@ -36,6 +30,7 @@ from portal.forms import (
     text_field,
     yes_no,
 )
+from portal.forms import CheckboxesInput, FileInput, FilterForm, SubmitInput, TextArea, TextInput
 from portal.organisations.models import ACCREDITATION_NAMES, AccreditationKind, LivingWage
 from portal.organisations.rules import LEGAL_FORM_NAMES, LegalForm
 

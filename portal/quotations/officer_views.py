@@ -14,16 +14,8 @@ from wtforms.validators import InputRequired, Regexp
 
 from portal.changes import committed
 from portal.extensions import db
-from portal.forms import (
-    ConfirmForm,
-    FilterForm,
-    RevisionForm,
-    SubmitInput,
-    bind_filters,
-    email_field,
-    text_area,
-    text_field,
-)
+from portal.fields import email_field, text_area, text_field
+from portal.forms import ConfirmForm, FilterForm, RevisionForm, SubmitInput, bind_filters
 from portal.opportunities.models import Opportunity, Procedure
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words

@@ -16,16 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.forms import (
-    CheckboxesInput,
-    FileInput,
+from portal.fields import (
     GovDateField,
     MoneyField,
     PlainText,
-    RevisionForm,
-    Select,
-    SubmitInput,
-    TextInput,
     area_field,
     checkbox,
     radios,
@@ -33,6 +27,7 @@ from portal.forms import (
     text_area,
     text_field,
 )
+from portal.forms import CheckboxesInput, FileInput, RevisionForm, Select, SubmitInput, TextInput
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
 from portal.time import london_today
 

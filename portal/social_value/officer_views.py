@@ -6,19 +6,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from portal import audit
 from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
-from portal.forms import ConfirmForm, FilterForm, bind_filters, select_field, text_field
+from portal.fields import select_field, text_field
+from portal.forms import ConfirmForm, FilterForm, bind_filters
 from portal.pagination import row_link
 from portal.social_value import officer_bp, queries, services, workflow
 from portal.social_value.forms import MatrixTextForm, MeasureForm
 from portal.social_value.models import (
-    Commitment,
     DeliveryReport,
     Indicator,
     Measure,
@@ -109,16 +108,7 @@ _DONE = {
 @officer_bp.get("/social-value/reports")
 def delivery_reports():
     """Reports waiting for an officer to verify them, oldest first."""
-    reports = db.session.scalars(
-        sa.select(DeliveryReport)
-        .where(DeliveryReport.verified_at.is_(None))
-        .order_by(DeliveryReport.id)
-        .limit(50)
-        .options(
-            joinedload(DeliveryReport.commitment).joinedload(Commitment.offer).joinedload(Offer.organisation),
-            joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
-        )
-    ).all()
+    reports = db.session.scalars(queries.reports_to_verify()).all()
     return render_template("social_value/officers/reports.html", reports=reports, form=ConfirmForm())
 
 
@@ -212,9 +202,13 @@ def edit_matrix_item(kind: str, item_id: int):
     item = db.get_or_404(Outcome if kind == "outcome" else Indicator, item_id)
     form = MatrixTextForm(data={"text": item.text} if request.method == "GET" else None)
     if form.validate_on_submit():
-        services.change_matrix_text(item, form.text.data, admin=current_user._get_current_object())
-        db.session.commit()
-        queries.forget_matrix_names()
-        flash(f"The {kind}'s wording is saved.", "success")
-        return redirect(url_for("social_value_officers.edit_matrix"))
+        return _save_matrix_text(item, kind, form)
     return render_template("social_value/officers/matrix_item.html", form=form, item=item, kind=kind)
+
+
+def _save_matrix_text(item: Outcome | Indicator, kind: str, form: MatrixTextForm):
+    services.change_matrix_text(item, form.text.data, admin=current_user._get_current_object())
+    db.session.commit()
+    queries.forget_matrix_names()
+    flash(f"The {kind}'s wording is saved.", "success")
+    return redirect(url_for("social_value_officers.edit_matrix"))

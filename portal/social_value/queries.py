@@ -19,6 +19,7 @@ from portal.social_value.models import (
     AWAITING_SQL,
     Commitment,
     DeliveryReport,
+    Indicator,
     Measure,
     Offer,
     OfferEvent,
@@ -34,6 +35,17 @@ ROW_LOADS = (
     joinedload(Offer.measure),
     selectinload(Offer.outcomes),
 )
+
+
+def matrix() -> sa.Select:
+    """The matrix's themes in order, with their outcomes, indicators and measures."""
+    return (
+        sa.select(Theme)
+        .order_by(Theme.position)
+        .options(
+            selectinload(Theme.outcomes), selectinload(Theme.indicators).selectinload(Indicator.measures)
+        )
+    )
 
 
 def offer(offer_id: int) -> sa.Select:
@@ -213,6 +225,14 @@ def partner_organisation_id(commitment: Commitment) -> int | None:
     )
 
 
+# What a list of delivery reports shows of each: its commitment, with the offer's organisation and
+# the measure.
+REPORT_LOADS = (
+    joinedload(DeliveryReport.commitment).joinedload(Commitment.offer).joinedload(Offer.organisation),
+    joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
+)
+
+
 def reports_for_partner(organisation_id: int) -> sa.Select:
     """Reports on commitments whose partner body the organisation acts for, newest first."""
     return (
@@ -223,10 +243,18 @@ def reports_for_partner(organisation_id: int) -> sa.Select:
         .where(DirectoryEntry.organisation_id == organisation_id)
         .order_by(DeliveryReport.id.desc())
         .limit(100)
-        .options(
-            joinedload(DeliveryReport.commitment).joinedload(Commitment.offer).joinedload(Offer.organisation),
-            joinedload(DeliveryReport.commitment).joinedload(Commitment.measure),
-        )
+        .options(*REPORT_LOADS)
+    )
+
+
+def reports_to_verify() -> sa.Select:
+    """Reports waiting for an officer to verify them, oldest first."""
+    return (
+        sa.select(DeliveryReport)
+        .where(DeliveryReport.verified_at.is_(None))
+        .order_by(DeliveryReport.id)
+        .limit(50)
+        .options(*REPORT_LOADS)
     )
 
 

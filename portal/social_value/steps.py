@@ -46,19 +46,13 @@ def _choose_theme(offer: Offer, form) -> None:
 
 def _save_theme(offer: Offer, form) -> None:
     if form.theme_id.data != offer.theme_id:
-        if offer.state != OfferState.DRAFT:
-            # Answering a question: a submitted offer stays complete (the database holds it to
-            # that), so the old answers stay until replaced; they show as problems meanwhile and
-            # the offer cannot be resubmitted until they fit the new theme.
-            offer.theme_id = form.theme_id.data
-            return
-        # Another theme: its outcomes, indicator and measure no longer apply.
-        offer.theme_id, offer.outcomes, offer.indicator_id, offer.measure_id = (
-            form.theme_id.data,
-            [],
-            None,
-            None,
-        )
+        offer.theme_id = form.theme_id.data
+        # Answering a question: a submitted offer stays complete (the database holds it to
+        # that), so the old answers stay until replaced; they show as problems meanwhile and
+        # the offer cannot be resubmitted until they fit the new theme.
+        if offer.state == OfferState.DRAFT:
+            # Another theme: its outcomes, indicator and measure no longer apply.
+            offer.outcomes, offer.indicator_id, offer.measure_id = [], None, None
 
 
 def _choose_outcomes(offer: Offer, form) -> None:
@@ -84,13 +78,10 @@ def _choose_indicator(offer: Offer, form) -> None:
 
 def _save_indicator(offer: Offer, form) -> None:
     if form.indicator_id.data != offer.indicator_id:
-        if offer.state != OfferState.DRAFT:  # kept until replaced, as for the theme
-            offer.indicator_id = form.indicator_id.data
-            return
-        offer.indicator_id, offer.measure_id = (
-            form.indicator_id.data,
-            None,
-        )  # the measure evidenced the old one
+        offer.indicator_id = form.indicator_id.data
+        # The measure evidenced the old one; a submitted offer's is kept until replaced, as for the theme.
+        if offer.state == OfferState.DRAFT:
+            offer.measure_id = None
 
 
 def _choose_measure(offer: Offer, form) -> None:

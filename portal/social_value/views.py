@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal import files
 from portal.accounts.access import member_organisation, public
@@ -18,7 +16,7 @@ from portal.organisations.models import Organisation
 from portal.pagination import newest_first, row_link
 from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
-from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, Theme
+from portal.social_value.models import Commitment, DeliveryReport, Offer
 from portal.voluntary.models import Need, NeedState
 from portal.workflow import Refused
 
@@ -32,13 +30,7 @@ bp.add_app_template_global(rules.quantity_text, "quantity_text")
 @bp.get("/matrix")
 @public
 def matrix():
-    themes = db.session.scalars(
-        sa.select(Theme)
-        .order_by(Theme.position)
-        .options(
-            selectinload(Theme.outcomes), selectinload(Theme.indicators).selectinload(Indicator.measures)
-        )
-    ).all()
+    themes = db.session.scalars(queries.matrix()).all()
     return render_template("social_value/matrix.html", themes=themes)
 
 

@@ -13,16 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import (
-    CheckboxesInput,
-    FilterForm,
+from portal.fields import (
     GovDateField,
     PlainText,
-    RevisionForm,
-    Select,
-    SubmitInput,
-    TextArea,
-    TextInput,
     area_field,
     email_field,
     radios,
@@ -32,6 +25,7 @@ from portal.forms import (
     text_field,
     website_field,
 )
+from portal.forms import CheckboxesInput, FilterForm, RevisionForm, Select, SubmitInput, TextArea, TextInput
 from portal.time import london_today
 from portal.voluntary.models import AREAS, NEED_KIND_NAMES
 from portal.voluntary.services import uk_phone

@@ -11,7 +11,8 @@ from wtforms.validators import InputRequired
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.forms import ConfirmForm, FilterForm, Select, bind_filters, select_field, text_field
+from portal.fields import select_field, text_field
+from portal.forms import ConfirmForm, FilterForm, Select, bind_filters
 from portal.organisations.models import Organisation
 from portal.pagination import newest_first
 from portal.voluntary import officer_bp, services
