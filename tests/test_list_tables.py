@@ -20,8 +20,8 @@ from portal.organisations.models import LocalStatus
 from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.organisations.steps import STEPS
 from portal.outbox.models import MessageState
+from portal.social_value.forms import QueueFilterForm
 from portal.social_value.models import OfferState
-from portal.social_value.officer_views import QueueFilterForm
 from portal.social_value.workflow import STATE_TAGS as OFFER_STATE_TAGS
 
 HOSTILE = '<script>alert("x")</script> & co'

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,12 +24,15 @@ from portal.fields import (
     area_field,
     checkbox,
     radios,
+    select_field,
     strip_text,
     text_area,
     text_field,
 )
-from portal.forms import CheckboxesInput, FileInput, RevisionForm, Select, SubmitInput, TextInput
+from portal.forms import CheckboxesInput, FileInput, FilterForm, RevisionForm, Select, SubmitInput, TextInput
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
+from portal.social_value import queries, workflow
+from portal.social_value.models import OfferState
 from portal.time import london_today
 
 QUANTITY = re.compile(r"^\d{1,9}(\.\d{1,2})?\Z", re.ASCII)
@@ -212,3 +216,31 @@ class MeasureForm(FlaskForm):
 class MatrixTextForm(FlaskForm):
     text = text_area("Wording", required="Enter the wording", length=500)
     submit = SubmitField("Save", widget=SubmitInput())
+
+
+class QueueFilterForm(FilterForm):
+    state = select_field(
+        "State",
+        [
+            (s.value, workflow.STATE_NAMES[s])
+            for s in OfferState
+            if s not in {OfferState.DRAFT, OfferState.SEALED}
+        ],
+    )
+    theme = select_field("Theme", [])
+    outcome = select_field("Outcome", [])
+    organisation = text_field("Organisation", length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        matrix = queries.matrix_names()
+        themes = {row.theme_id: row.theme for row in matrix}
+        self.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
+        self.outcome.choices = [
+            SelectChoice("", "Any"),
+            *(
+                SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
+                for row in matrix
+                if row.outcome_id
+            ),
+        ]

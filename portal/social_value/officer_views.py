@@ -6,56 +6,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from portal import audit
 from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
-from portal.fields import select_field, text_field
-from portal.forms import ConfirmForm, FilterForm, bind_filters
+from portal.forms import ConfirmForm, bind_filters
 from portal.pagination import row_link
-from portal.social_value import officer_bp, queries, services, workflow
-from portal.social_value.forms import MatrixTextForm, MeasureForm
+from portal.social_value import officer_bp, queries, services
+from portal.social_value.forms import MatrixTextForm, MeasureForm, QueueFilterForm
 from portal.social_value.models import (
     DeliveryReport,
     Indicator,
     Measure,
     Offer,
-    OfferState,
     Outcome,
     Theme,
 )
 from portal.social_value.views import apply_move, offer_page
 from portal.time import utcnow
-
-
-class QueueFilterForm(FilterForm):
-    state = select_field(
-        "State",
-        [
-            (s.value, workflow.STATE_NAMES[s])
-            for s in OfferState
-            if s not in {OfferState.DRAFT, OfferState.SEALED}
-        ],
-    )
-    theme = select_field("Theme", [])
-    outcome = select_field("Outcome", [])
-    organisation = text_field("Organisation", length=100)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        matrix = queries.matrix_names()
-        themes = {row.theme_id: row.theme for row in matrix}
-        self.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
-        self.outcome.choices = [
-            SelectChoice("", "Any"),
-            *(
-                SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
-                for row in matrix
-                if row.outcome_id
-            ),
-        ]
 
 
 @officer_bp.get("/offers")
