@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
-from portal.database import fixed_limit
+from portal.database import built_once, fixed_limit
 from portal.enums import LabelledEnum
 from portal.ethics.models import CodeVersion, Pledge
 from portal.ethics.versions import VersionRef, version_refs
@@ -111,14 +111,20 @@ def pledge_status(organisation: Organisation, history: list[Pledge] | None = Non
 
 
 def _newest_pledge_ref(organisation_id: int) -> PledgeRef | None:
-    row = db.session.execute(
+    row = db.session.execute(_newest_pledge_columns(), {"organisation_id": organisation_id}).first()
+    return PledgeRef(*row) if row is not None else None
+
+
+# Most of a supplier's pages ask for the pledge status: FIXME
+@built_once
+def _newest_pledge_columns() -> sa.Select:
+    return (
         sa.select(Pledge.id, Pledge.version_id, CodeVersion.number, Pledge.signed_at)
         .join(CodeVersion, CodeVersion.id == Pledge.version_id)
-        .where(Pledge.organisation_id == organisation_id)
+        .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
         .order_by(Pledge.id.desc())
         .limit(fixed_limit(1))
-    ).first()
-    return PledgeRef(*row) if row is not None else None
+    )
 
 
 def state_of(pledge: Pledge | PledgeRef | None, in_force: CodeVersion | VersionRef | None) -> PledgeState:

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import g
 
+from portal.database import built_once
 from portal.ethics.content import Document, parse
 from portal.ethics.models import CodeVersion
 from portal.extensions import db
@@ -41,7 +42,7 @@ def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVe
     day = day or london_today()
     cache = g.setdefault("code_versions", {})
     if day not in cache:
-        versions = db.session.scalars(_from_in_force(sa.select(CodeVersion), day)).all()
+        versions = db.session.scalars(_from_in_force(sa.select(CodeVersion)), {"day": day}).all()
         cache[day] = _in_force_and_latest(versions, day)
     return cache[day]
 
@@ -51,8 +52,7 @@ def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef
     day = day or london_today()
     cache = g.setdefault("code_version_refs", {})
     if day not in cache:
-        columns = (CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)
-        refs = [VersionRef(*row) for row in db.session.execute(_from_in_force(sa.select(*columns), day))]
+        refs = [VersionRef(*row) for row in db.session.execute(_version_refs_from(), {"day": day})]
         cache[day] = _in_force_and_latest(refs, day)
     return cache[day]
 
@@ -69,11 +69,19 @@ def forget_versions() -> None:
     g.pop("code_version_refs", None)
 
 
-def _from_in_force(query: sa.Select, day: date) -> sa.Select:
-    """`query`'s versions from the one in force on `day` on (only they matter), newest first."""
+# Every supplier's page with the pledge status reads the versions: FIXME
+@built_once
+def _version_refs_from() -> sa.Select:
+    columns = (CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)
+    return _from_in_force(sa.select(*columns))
+
+
+def _from_in_force(query: sa.Select) -> sa.Select:
+    """`query`'s versions from the one in force on the bound `day` on (only they matter), newest
+    first."""
     oldest_relevant = (
         sa.select(sa.func.coalesce(sa.func.max(CodeVersion.id), 0))
-        .where(CodeVersion.effective_on <= day)
+        .where(CodeVersion.effective_on <= sa.bindparam("day"))
         .scalar_subquery()
     )
     return query.where(CodeVersion.id >= oldest_relevant).order_by(CodeVersion.number.desc())

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, request
 
-from portal.database import Plan, fixed_limit, plain_rows
+from portal.database import Plan, built_once, fixed_limit, plain_rows
 from portal.extensions import db
 from portal.opportunities.forms import VALUE_BANDS
 from portal.opportunities.models import Opportunity, OpportunityState, Procedure
-from portal.opportunities.search import keyword_condition, search_words
+from portal.opportunities.search import keyword_condition, keyword_values, search_words
 from portal.pagination import PAGE_SIZE, Page, keyset_page
 from portal.reference.models import CpvDivision
 from portal.time import utcnow
@@ -54,6 +54,34 @@ class _Start:
     size: int
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a page's statement is built from: which filters are chosen, not their values (bound
+    when it runs: _values), and where the page starts."""
+
+    status: str  # "open", "closing-soon" or "closed"
+    category: bool
+    words: bool
+    band: str  # a VALUE_BANDS key, or "" for any value
+    procedure: bool
+    suitable: str  # "sme", "vcse" or ""
+    start: str  # _Start.kind
+    size: int
+
+    @classmethod
+    def of(cls, chosen: dict[str, str], start: _Start) -> _Shape:
+        return cls(
+            status=chosen.get("status") or "open",
+            category=bool(chosen.get("category")),
+            words=bool(search_words(chosen.get("q", ""))),
+            band=chosen.get("value", "") if chosen.get("value") in VALUE_BANDS else "",
+            procedure=bool(chosen.get("procedure")),
+            suitable=chosen.get("suitable", ""),
+            start=start.kind,
+            size=start.size,
+        )
+
+
 def listing(chosen: dict[str, str], dialect: str, size: int = PAGE_SIZE) -> Page:
     """A page of the public list for the chosen filters (the search form's valid values), by
     closing time (then id) from the request's cursor: `before=` for the page after a row (the
@@ -73,70 +101,89 @@ def _rows(chosen: dict[str, str], dialect: str, start: _Start) -> list[sa.Row]:
     first walks the list by closing date, testing each row's stored words (see _walk); only when
     the walk ends before a page is found does it read the index of words instead, so the page runs
     one statement, or two for rare words."""
-    closed = chosen.get("status") == "closed"
-    indexed = _indexed(chosen, utcnow())
-    words = search_words(chosen.get("q", ""))
-    if dialect == "postgresql" and words and not closed:
-        walked = _walked(chosen, indexed, start)
+    shape = _Shape.of(chosen, start)
+    values = _values(chosen, dialect, start)
+    if dialect == "postgresql" and shape.words and shape.status != "closed":
+        walked = _walked(shape, values)
         if walked is not None:
             return walked
-    statement = _page(_listed(chosen, dialect, indexed), closed, start)
-    return plain_rows(statement, plan=Plan.searching(words))
+    return plain_rows(_listing_statement(dialect, shape), values, plan=Plan.searching(shape.words))
 
 
-def _listed(chosen: dict[str, str], dialect: str, indexed: _Conditions) -> sa.Select:
-    """The opportunities that meet the `indexed` conditions and the others chosen, with their
-    category."""
-    return (
+def _values(chosen: dict[str, str], dialect: str, start: _Start) -> dict[str, object]:
+    """The values a page's statement is run with: the filters chosen, the time now and the place
+    the page starts from."""
+    now = utcnow()
+    _label, low, high = VALUE_BANDS.get(chosen.get("value", ""), ("", None, None))
+    procedure = chosen.get("procedure")
+    place_time, place_id = start.place or (None, None)
+    return {
+        "now": now,
+        "soon": now + CLOSING_SOON,
+        "category": chosen.get("category"),
+        "low": low,
+        "high": high,
+        "procedure": Procedure(procedure) if procedure else None,
+        "place_time": place_time,
+        "place_id": place_id,
+        **keyword_values(dialect, chosen.get("q", "")),
+    }
+
+
+# The search with three filters: 0.35 ms of its 1.9 a GET built afresh (docs/performance.md,
+# "widgets remembered").
+@built_once
+def _listing_statement(dialect: str, shape: _Shape) -> sa.Select:
+    """A page of the opportunities that meet the filters of `shape`, with their category."""
+    listed = (
         sa.select(*_COLUMNS, CpvDivision.title.label("category"))
         .join(CpvDivision, CpvDivision.division == Opportunity.cpv_division)
-        .where(*indexed, *_tested(chosen, dialect))
+        .where(*_indexed(shape), *_tested(shape, dialect))
     )
+    where, order = _keyset(shape.status == "closed", shape)
+    return listed.where(*where).order_by(*order).limit(fixed_limit(shape.size + 1))
 
 
-def _indexed(chosen: dict[str, str], now: datetime) -> _Conditions:
+def _bound(name: str, column: sa.ColumnElement) -> sa.BindParameter:
+    return sa.bindparam(name, type_=column.type)
+
+
+def _indexed(shape: _Shape) -> _Conditions:
     """The conditions the closing-date indexes answer: the state and closing time of the status
     chosen (open unless another is), and the category."""
-    status = chosen.get("status") or "open"
-    if status == "closed":
+    now = _bound("now", Opportunity.closes_at)
+    if shape.status == "closed":
         indexed = [
             Opportunity.state != OpportunityState.DRAFT,
             sa.or_(Opportunity.state == OpportunityState.CLOSED, Opportunity.closes_at <= now),
         ]
     else:
         indexed = [Opportunity.state == OpportunityState.PUBLISHED, Opportunity.closes_at > now]
-    if status == "closing-soon":
-        indexed.append(Opportunity.closes_at <= now + CLOSING_SOON)
-    if chosen.get("category"):
-        indexed.append(Opportunity.cpv_division == chosen["category"])
+    if shape.status == "closing-soon":
+        indexed.append(Opportunity.closes_at <= _bound("soon", Opportunity.closes_at))
+    if shape.category:
+        indexed.append(Opportunity.cpv_division == _bound("category", Opportunity.cpv_division))
     return indexed
 
 
-def _tested(chosen: dict[str, str], dialect: str, *, any_plan: bool = False) -> _Conditions:
+def _tested(shape: _Shape, dialect: str, *, any_plan: bool = False) -> _Conditions:
     """The conditions tested on each row: the words, value, procedure and suitability chosen.
     `any_plan`: for a statement prepared once for any words (search.keyword_condition)."""
     tested = []
-    if search_words(chosen.get("q", "")):
-        tested.append(keyword_condition(dialect, chosen["q"], any_plan=any_plan))
-    tested += _in_value_band(chosen.get("value", ""))
-    if chosen.get("procedure"):
-        tested.append(Opportunity.procedure == Procedure(chosen["procedure"]))
-    if chosen.get("suitable") == "sme":
+    if shape.words:
+        tested.append(keyword_condition(dialect, any_plan=any_plan))
+    _label, low, high = VALUE_BANDS.get(shape.band, ("", None, None))
+    if low is not None:
+        tested.append(Opportunity.value_ex_vat > _bound("low", Opportunity.value_ex_vat))
+    if high is not None:
+        tested.append(Opportunity.value_ex_vat <= _bound("high", Opportunity.value_ex_vat))
+    if shape.procedure:
+        tested.append(Opportunity.procedure == _bound("procedure", Opportunity.procedure))
+    if shape.suitable == "sme":
         tested.append(Opportunity.suitable_sme.is_(True))
-    elif chosen.get("suitable") == "vcse":
+    elif shape.suitable == "vcse":
         tested.append(Opportunity.suitable_vcse.is_(True))
     return tested
-
-
-def _in_value_band(band_key: str) -> _Conditions:
-    """The conditions that the value lies in the band chosen (VALUE_BANDS), none for any value."""
-    _label, low, high = VALUE_BANDS.get(band_key, ("", None, None))
-    conditions = []
-    if low is not None:
-        conditions.append(Opportunity.value_ex_vat > low)
-    if high is not None:
-        conditions.append(Opportunity.value_ex_vat <= high)
-    return conditions
 
 
 def _cursor(name: str) -> tuple[datetime, int] | None:
@@ -155,17 +202,18 @@ def cursor_of(row: sa.Row) -> str:
     return f"{micros}.{row.id}"
 
 
-def _keyset(latest_first: bool, start: _Start) -> tuple[list[sa.ColumnElement], tuple[sa.ColumnElement, ...]]:
-    """The condition that places a page after (or ahead of) the cursor's row, and its order."""
+def _keyset(latest_first: bool, shape: _Shape) -> tuple[list[sa.ColumnElement], tuple[sa.ColumnElement, ...]]:
+    """The condition that places a page after (or ahead of) the bound cursor's row, and its order."""
     # Reading ahead of a place runs the list's order backwards from it.
-    ascending = (start.kind != "ahead") != latest_first
+    ascending = (shape.start != "ahead") != latest_first
     order = _order(ascending, Opportunity.closes_at, Opportunity.id)
-    if start.place is None:
+    if shape.start == "first":
         return [], order
     key = sa.tuple_(Opportunity.closes_at, Opportunity.id)
-    closes_at, id_ = start.place
     # A cursor's id may be larger than any row's (18 digits): a BIGINT, never cast to the column's type.
-    place = sa.tuple_(sa.literal(closes_at, Opportunity.closes_at.type), sa.literal(id_, sa.BigInteger))
+    place = sa.tuple_(
+        _bound("place_time", Opportunity.closes_at), sa.bindparam("place_id", type_=sa.BigInteger)
+    )
     return [key > place if ascending else key < place], order
 
 
@@ -178,23 +226,19 @@ def _order(
     return closes_at.desc(), id_.desc()
 
 
-def _page(query: sa.Select, latest_first: bool, start: _Start) -> sa.Select:
-    where, order = _keyset(latest_first, start)
-    return query.where(*where).order_by(*order).limit(fixed_limit(start.size + 1))
-
-
-def _walked(chosen: dict[str, str], indexed: _Conditions, start: _Start) -> list[sa.Row] | None:
+def _walked(shape: _Shape, values: dict[str, object]) -> list[sa.Row] | None:
     """The page's rows (and one more) from a walk of the list by closing date (see _walk), or None
     where the walk ended before it found them."""
     walk = current_app.config["OPPORTUNITY_SEARCH_WALK"]
-    walked = plain_rows(_walk(chosen, indexed, start, walk))
+    walked = plain_rows(_walk(shape, walk), values)
     matches = [row for row in walked if row.matched]
-    if len(matches) > start.size or all(row.position < walk for row in walked):
+    if len(matches) > shape.size or all(row.position < walk for row in walked):
         return matches
     return None
 
 
-def _walk(chosen: dict[str, str], indexed: _Conditions, start: _Start, walk: int) -> sa.Select:
+@built_once  # as _listing_statement
+def _walk(shape: _Shape, walk: int) -> sa.Select:
     """PostgreSQL's search of open opportunities as a walk of the closing-date index: the first
     `walk` rows from the cursor that meet the indexed conditions, each tested for the words and
     the other filters (`matched`), numbered by `position`. The statement returns the matches, and
@@ -205,29 +249,28 @@ def _walk(chosen: dict[str, str], indexed: _Conditions, start: _Start, walk: int
     4 ms) where this walk reads about a hundred (0.5 ms prepared). The walk's plan is the same
     whatever the words, so it is prepared; for a rare word it reads `walk` rows and leaves the
     page to the index of words."""
-    walked = _walked_rows(chosen, indexed, start, walk)
-    return _matches_and_last(walked, start, walk)
+    return _matches_and_last(_walked_rows(shape, walk), shape, walk)
 
 
-def _walked_rows(chosen: dict[str, str], indexed: _Conditions, start: _Start, walk: int) -> sa.Subquery:
+def _walked_rows(shape: _Shape, walk: int) -> sa.Subquery:
     """The walk's rows: the first `walk` from the cursor that meet the indexed conditions, each
     with whether it meets the others (`matched`) and its place in the walk (`position`)."""
-    where, order = _keyset(False, start)
+    where, order = _keyset(False, shape)
     return (
         sa.select(
             *_COLUMNS,
             Opportunity.cpv_division,
-            sa.and_(*_tested(chosen, "postgresql", any_plan=True)).label("matched"),
+            sa.and_(*_tested(shape, "postgresql", any_plan=True)).label("matched"),
             sa.func.row_number().over(order_by=order).label("position"),
         )
-        .where(*indexed, *where)
+        .where(*_indexed(shape), *where)
         .order_by(*order)
         .limit(fixed_limit(walk))
         .subquery("walked")
     )
 
 
-def _matches_and_last(walked: sa.Subquery, start: _Start, walk: int) -> sa.Select:
+def _matches_and_last(walked: sa.Subquery, shape: _Shape, walk: int) -> sa.Select:
     """Of the walk's rows, with their category: the matches, and the last row whatever it holds."""
     return (
         sa.select(
@@ -238,8 +281,8 @@ def _matches_and_last(walked: sa.Subquery, start: _Start, walk: int) -> sa.Selec
         )
         .join_from(walked, CpvDivision, CpvDivision.division == walked.c.cpv_division)
         .where(sa.or_(walked.c.matched, walked.c.position == fixed_limit(walk)))
-        .order_by(*_order(start.kind != "ahead", walked.c.closes_at, walked.c.id))
-        .limit(fixed_limit(start.size + 1))
+        .order_by(*_order(shape.start != "ahead", walked.c.closes_at, walked.c.id))
+        .limit(fixed_limit(shape.size + 1))
     )
 
 

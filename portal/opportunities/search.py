@@ -21,8 +21,8 @@ MAX_WORDS = 12
 PG_DOCUMENT = "opportunities.search_vector"
 
 _WORD = re.compile(r"\w+")
-# The opportunities whose words match :search, on SQLite.
-_FTS_MATCHES = "SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :search"
+# The opportunities whose words match :words, on SQLite.
+_FTS_MATCHES = "SELECT rowid FROM opportunities_fts WHERE opportunities_fts MATCH :words"
 
 
 def search_words(text: str) -> list[str]:
@@ -30,24 +30,32 @@ def search_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:MAX_WORDS]
 
 
-def keyword_condition(dialect: str, text: str, *, any_plan: bool = False) -> sa.ColumnElement[bool]:
-    """A condition on `opportunities` that its text matches the words of `text` (search_words),
-    and on PostgreSQL, failing that, `text` as typed (search_as_typed).
+def keyword_condition(dialect: str, *, any_plan: bool = False) -> sa.ColumnElement[bool]:
+    """A condition on `opportunities` that its text matches the bound `words` (search_words), and
+    on PostgreSQL, failing that, the bound `as_typed` (search_as_typed): their values are
+    keyword_values'.
 
     With `any_plan`, for a prepared statement planned once for any words (queries._walk), each
     query is a subquery, parsed once a statement rather than once a row tested: half the time
     of the walk. Without it the planner sees the words, and plans for how many rows match."""
-    words = search_value(dialect, search_words(text))
     if dialect == "postgresql":
-        return _postgresql_match((words, search_as_typed(text)), any_plan)
-    return sa.literal_column("opportunities.id").in_(sa.text(_FTS_MATCHES).bindparams(search=words))
+        return _postgresql_match(("words", "as_typed"), any_plan)
+    return sa.literal_column("opportunities.id").in_(sa.text(_FTS_MATCHES))
 
 
-def _postgresql_match(values: tuple[str, str], any_plan: bool) -> sa.ColumnElement[bool]:
+def keyword_values(dialect: str, text: str) -> dict[str, str]:
+    """The values keyword_condition's statement is run with, for a search of `text`."""
+    return {"words": search_value(dialect, search_words(text)), "as_typed": search_as_typed(text)}
+
+
+def _postgresql_match(names: tuple[str, str], any_plan: bool) -> sa.ColumnElement[bool]:
     # PostgreSQL's parser reads a reference such as CC-2026-041 as "cc", "-2026", "-041": the
     # words alone ("cc 2026 041") miss it, the text as typed, parsed as the index was, finds it.
     document = sa.literal_column(PG_DOCUMENT)
-    queries = [sa.func.plainto_tsquery(sa.literal_column("'english'"), value) for value in values]
+    queries = [
+        sa.func.plainto_tsquery(sa.literal_column("'english'"), sa.bindparam(name, type_=sa.String))
+        for name in names
+    ]
     if any_plan:
         queries = [sa.select(query).scalar_subquery() for query in queries]
     return sa.or_(*(document.op("@@", return_type=sa.Boolean)(query) for query in queries))

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 from jinja2 import Environment, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
@@ -170,3 +171,31 @@ def test_plain_widgets_give_the_design_systems_markup(app, case):
         field, kwargs = CASES[case]()
         plain, macro = both(field, **kwargs)
     assert elements(plain) == elements(macro)
+
+
+def test_a_remembered_widget_tells_markup_from_text(app):
+    """Widgets are remembered by their parameters: a hint given as text is escaped, the same
+    hint given as markup is not, whichever was rendered first."""
+    with app.test_request_context("/"):
+        field = form(AuditFilterForm).action
+        as_text = str(field(params={"hint": {"text": "<b>bold</b>"}}))
+        as_markup = str(field(params={"hint": {"text": Markup("<b>bold</b>")}}))
+        again = str(field(params={"hint": {"text": "<b>bold</b>"}}))
+    assert "&lt;b&gt;bold&lt;/b&gt;" in as_text
+    assert "<b>bold</b>" in as_markup
+    assert again == as_text
+
+
+def test_a_widget_whose_parameters_cannot_be_remembered_still_renders(app):
+    class Shouted:
+        """Text that pickle refuses (it holds a lambda), rendered by its str()."""
+
+        def __init__(self) -> None:
+            self.shout = lambda: None
+
+        def __str__(self) -> str:
+            return "SHOUTED"
+
+    with app.test_request_context("/"):
+        rendered = str(form(AuditFilterForm).action(params={"hint": {"text": Shouted()}}))
+    assert "SHOUTED" in rendered
