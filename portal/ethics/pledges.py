@@ -115,7 +115,8 @@ def _newest_pledge_ref(organisation_id: int) -> PledgeRef | None:
     return PledgeRef(*row) if row is not None else None
 
 
-# Most of a supplier's pages ask for the pledge status: FIXME
+# Most of a supplier's pages ask for the pledge status; built once with the signed-in account's
+# statement, /code-of-ethics went 1.73 -> 1.43 ms a GET (docs/performance.md).
 @built_once
 def _newest_pledge_columns() -> sa.Select:
     return (

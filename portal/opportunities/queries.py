@@ -130,8 +130,7 @@ def _values(chosen: dict[str, str], dialect: str, start: _Start) -> dict[str, ob
     }
 
 
-# The search with three filters: 0.35 ms of its 1.9 a GET built afresh (docs/performance.md,
-# "widgets remembered").
+# Built once: the search with three filters went 1.9 -> 1.5 ms a GET (docs/performance.md).
 @built_once
 def _listing_statement(dialect: str, shape: _Shape) -> sa.Select:
     """A page of the opportunities that meet the filters of `shape`, with their category."""
