@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -79,13 +80,30 @@ def plain_rows(
         driver.prepare_threshold = threshold
 
 
+# The statements built_once has built and keeps (see is_built_once).
+_built: weakref.WeakSet = weakref.WeakSet()
+
+
 def built_once(builder: Callable[..., _Statement]) -> Callable[..., _Statement]:
-    """A statement builder whose statements are built once per process and reused, their values
-    passed as bound parameters (`sa.bindparam`) when they run. SQLAlchemy builds a select and works
-    out its cache key in Python on every run, a tenth of a millisecond or more a statement; a
-    reused statement keeps its key. Only for a statement whose page the harness shows needs it:
-    say how much beside it."""
-    return functools.cache(builder)
+    """A statement builder whose statements are built once per process (for each set of its
+    arguments, the most recent 256 kept) and reused, their values passed as bound parameters
+    (`sa.bindparam`) when they run. SQLAlchemy builds a select and works out its cache key in
+    Python on every run, a tenth of a millisecond or more a statement; a reused statement keeps
+    its key. Only for a statement whose page the harness shows needs it: say how much beside it."""
+
+    @functools.lru_cache(maxsize=256)
+    @functools.wraps(builder)
+    def build(*args: object, **kwargs: object) -> _Statement:
+        statement = builder(*args, **kwargs)
+        _built.add(statement)
+        return statement
+
+    return build
+
+
+def is_built_once(statement: sa.Executable) -> bool:
+    """Whether `statement` came from a built_once builder (so what is built on it may be, too)."""
+    return statement in _built
 
 
 def contains_pattern(text: str) -> str:

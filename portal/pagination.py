@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, url_for
 
-from portal.database import Plan, fixed_limit, plain_rows
+from portal.database import Plan, built_once, fixed_limit, is_built_once, plain_rows
 from portal.extensions import db
 
 PAGE_SIZE = 25
@@ -56,16 +56,18 @@ def newest_first(
     id_column: sa.ColumnElement,
     size: int = PAGE_SIZE,
     *,
+    params: dict[str, object] | None = None,
     plain: bool = False,
     plan: Plan = Plan.PREPARED,
 ) -> Page:
-    """One page of `query` (already filtered), newest first, from the request's cursor: its ORM
-    objects, or with `plain` the rows of a query of plain columns as they are, run as `plan` says
-    (portal.database.plain_rows)."""
+    """One page of `query` (already filtered; its bound values in `params`), newest first, from
+    the request's cursor: its ORM objects, or with `plain` the rows of a query of plain columns as
+    they are, run as `plan` says (portal.database.plain_rows). The pages of a query built once
+    (portal.database.built_once) are built once too."""
     before, after = _cursor("before"), _cursor("after")
     kind = "after" if after is not None else "before" if before is not None else "first"
-    statement = _page(query, id_column, size, kind)
-    params = {"keyset_id": after or before}
+    statement = (_page_once if is_built_once(query) else _page)(query, id_column, size, kind)
+    params = {**(params or {}), "keyset_id": after or before}
     rows = plain_rows(statement, params, plan=plan) if plain else db.session.scalars(statement, params).all()
     return keyset_page(
         rows,
@@ -87,6 +89,9 @@ def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -
     if kind == "before":
         query = query.where(id_column < sa.bindparam("keyset_id"))
     return query.order_by(id_column.desc()).limit(fixed_limit(size + 1))
+
+
+_page_once = built_once(_page)
 
 
 _ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built

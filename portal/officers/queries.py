@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditRecord
-from portal.database import any_like, contains_pattern
+from portal.database import any_like, built_once, contains_pattern
 from portal.outbox.models import MessageState, OutboxMessage
 
 # What each choice of the accounts' status filter keeps.
@@ -43,11 +43,16 @@ _OUTBOX_COLUMNS = (
 
 
 def outbox(state: str = "") -> sa.Select:
-    """The outbox's rows as plain columns: not an email's body."""
+    """The outbox's rows as plain columns (not an email's body): every message, or those in
+    `state` where it is one."""
+    return _outbox(MessageState(state) if state in MessageState._value2member_map_ else None)
+
+
+# Built once: the outbox went 1.9 -> 1.7 ms a GET (docs/performance.md).
+@built_once
+def _outbox(state: MessageState | None) -> sa.Select:
     query = sa.select(*_OUTBOX_COLUMNS)
-    if state in MessageState._value2member_map_:
-        query = query.where(OutboxMessage.state == MessageState(state))
-    return query
+    return query if state is None else query.where(OutboxMessage.state == state)
 
 
 # What the audit log shows of a record.
@@ -67,17 +72,19 @@ _AUDIT_COLUMNS = (
 
 def audit(
     actor_id: int | None = None, action: str = "", record_type: str = "", record_id: str = ""
-) -> sa.Select:
-    """The audit log's rows as plain columns, with who acted."""
+) -> tuple[sa.Select, dict[str, object]]:
+    """The audit log's rows as plain columns, with who acted, for the filters given: the
+    statement, and the values it is run with."""
+    values = {"actor_id": actor_id, "action": action, "record_type": record_type, "record_id": record_id}
+    chosen = {name: value for name, value in values.items() if value not in (None, "")}
+    return _audit(frozenset(chosen)), chosen
+
+
+# Built once: the audit log went 2.1 -> 1.7 ms a GET (docs/performance.md).
+@built_once
+def _audit(filters: frozenset[str]) -> sa.Select:
+    """The audit log's statement, with a bound value for each of the `filters` (column names)."""
     query = (
         sa.select(*_AUDIT_COLUMNS).select_from(AuditRecord).outerjoin(User, User.id == AuditRecord.actor_id)
     )
-    for column, value in (
-        (AuditRecord.actor_id, actor_id),
-        (AuditRecord.action, action),
-        (AuditRecord.record_type, record_type),
-        (AuditRecord.record_id, record_id),
-    ):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    return query
+    return query.where(*(AuditRecord.__table__.c[name] == sa.bindparam(name) for name in sorted(filters)))

@@ -162,10 +162,10 @@ def _committed(change: Callable[[], object], done: str) -> None:
 def audit():
     form, chosen = bind_filters(AuditFilterForm)
     actor_id = _actor_id(chosen["actor"])
-    query = queries.audit(
+    query, values = queries.audit(
         actor_id, chosen["action"] or "", chosen["record_type"] or "", chosen["record_id"] or ""
     )
-    page = newest_first(query, AuditRecord.id, plain=True)
+    page = newest_first(query, AuditRecord.id, params=values, plain=True)
     return render_template(
         "officers/audit.html",
         form=form,

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
-from portal.database import SAFE_METHODS, plain_rows
+from portal.database import SAFE_METHODS, built_once, plain_rows
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
@@ -70,7 +70,7 @@ def read_only_organisation(*collections: str) -> ReadOnlyOrganisation:
     org = current_user.organisation
     read: dict[str, list[sa.Row]] = {name: [] for name in collections}
     if collections:
-        for row in plain_rows(_plain_collections(collections, org.id)):
+        for row in plain_rows(_plain_collections(collections), {"organisation_id": org.id}):
             read[row.collection].append(row)
     return ReadOnlyOrganisation(org, read)
 
@@ -92,13 +92,15 @@ def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
     return organisation(*collections)
 
 
-def _plain_collections(collections: tuple[str, ...], organisation_id: int) -> sa.Select | sa.CompoundSelect:
-    """The rows of the organisation's `collections`, each naming its collection.
+# Built once: the profile's answers went 2.3 -> 1.6 ms a GET (docs/performance.md).
+@built_once
+def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
+    """The rows of the bound organisation's `collections`, each naming its collection.
     Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
     NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
     beside a date) and the first one's types read every row's dates and enums."""
     every = _every_column(collections)
-    selects = [_plain_collection(name, every, organisation_id) for name in collections]
+    selects = [_plain_collection(name, every) for name in collections]
     statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
     return statement.order_by(*(statement.selected_columns[key] for key in order))
@@ -113,7 +115,7 @@ def _every_column(collections: tuple[str, ...]) -> dict[str, sa.Column]:
     return every
 
 
-def _plain_collection(name: str, every: dict[str, sa.Column], organisation_id: int) -> sa.Select:
+def _plain_collection(name: str, every: dict[str, sa.Column]) -> sa.Select:
     """One collection's rows, named, with `every` column: its own, and NULL for the others'."""
     table, keys = SHOWN[name]
     select = sa.select(
@@ -127,7 +129,7 @@ def _plain_collection(name: str, every: dict[str, sa.Column], organisation_id: i
     owner = organisation_cpv_divisions if name == "divisions" else table
     if owner is not table:
         select = select.select_from(table.join(owner))
-    return select.where(owner.c.organisation_id == organisation_id)
+    return select.where(owner.c.organisation_id == sa.bindparam("organisation_id"))
 
 
 def _collection(name: str, organisation_id: int) -> sa.Select:

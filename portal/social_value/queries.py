@@ -66,8 +66,10 @@ def offer(offer_id: int) -> sa.Select:
     )
 
 
-def organisation_offers(organisation_id: int) -> sa.Select:
-    """The organisation's offers as plain rows of what its list shows (no ORM object a row)."""
+# Built once: an organisation's offers went 1.8 -> 1.5 ms a GET (docs/performance.md).
+@built_once
+def organisation_offers() -> sa.Select:
+    """The bound organisation's offers as plain rows of what its list shows (no ORM object a row)."""
     columns = (
         Offer.id,
         Offer.state,
@@ -81,7 +83,7 @@ def organisation_offers(organisation_id: int) -> sa.Select:
         .select_from(Offer)
         .outerjoin(Theme, Theme.id == Offer.theme_id)
         .outerjoin(Measure, Measure.id == Offer.measure_id)
-        .where(Offer.organisation_id == organisation_id)
+        .where(Offer.organisation_id == sa.bindparam("organisation_id"))
     )
 
 

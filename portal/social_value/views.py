@@ -46,7 +46,9 @@ def own_offer(offer_id: int) -> Offer:
 @bp.get("/offers")
 def offers():
     organisation = member_organisation()
-    page = newest_first(queries.organisation_offers(organisation.id), Offer.id, plain=True)
+    page = newest_first(
+        queries.organisation_offers(), Offer.id, params={"organisation_id": organisation.id}, plain=True
+    )
     return render_template(
         "social_value/offers.html",
         page=page,
