@@ -38,8 +38,8 @@ NEED_FIELDS = (
 @public
 def needs():
     form, chosen = bind_filters(NeedFilterForm)
-    query = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
-    page = newest_first(query, Need.id, plain=True, plan=Plan.searching(chosen["q"]))
+    query, values = services.published_needs(chosen["q"], chosen["area"], chosen["kind"])
+    page = newest_first(query, Need.id, params=values, plain=True, plan=Plan.searching(chosen["q"]))
     return render_template(
         "voluntary/needs.html",
         form=form,

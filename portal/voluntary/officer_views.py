@@ -36,7 +36,10 @@ class NeedQueueForm(FilterForm):
 def directory_entries():
     form, chosen = bind_filters(EntryFilterForm)
     query = _in_status(services.entries(chosen["q"], chosen["area"], include_retired=True), chosen["status"])
-    page = newest_first(query.options(selectinload(DirectoryEntry.organisation)), DirectoryEntry.id)
+    values = services.matching_values(chosen["q"], chosen["area"])
+    page = newest_first(
+        query.options(selectinload(DirectoryEntry.organisation)), DirectoryEntry.id, params=values
+    )
     return render_template("voluntary/officers/entries.html", form=form, page=page)
 
 

@@ -23,8 +23,8 @@ from portal.voluntary.models import AREAS, NEED_KIND_NAMES, DirectoryEntry
 @public
 def directory():
     form, chosen = bind_filters(DirectorySearchForm)
-    query = services.directory_rows(chosen["q"], chosen["area"])
-    page = newest_first(query, DirectoryEntry.id, plain=True, plan=Plan.searching(chosen["q"]))
+    query, values = services.directory_rows(chosen["q"], chosen["area"])
+    page = newest_first(query, DirectoryEntry.id, params=values, plain=True, plan=Plan.searching(chosen["q"]))
     postcode_form = PostcodeForm(request.args if "postcode" in request.args else None)
     found = _bodies_near(postcode_form)
     return render_template(
