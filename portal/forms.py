@@ -69,7 +69,7 @@ def _render(env: Environment, name: str, params: dict) -> Markup:
 
 # A widget's markup is a function of its template and its parameters alone, so it is kept per
 # pickled parameters (which tell Markup from str): a text input 281 -> 4 microseconds, a select of
-# 46 options 833 -> 35; the profile's supplies page 8.9 -> 1.9 ms a GET (docs/performance.md).
+# 46 options 833 -> 35; the profile's supplies page 6.9 -> 1.6 ms a GET (docs/performance.md).
 @functools.lru_cache(maxsize=2048)
 def _remembered(env: Environment, name: str, blob: bytes) -> Markup:
     return _render(env, name, pickle.loads(blob))  # noqa: S301 (our own bytes, pickled above)
@@ -170,8 +170,8 @@ def _drawn_from(form: FilterForm) -> bytes:
     return pickle.dumps(drawn, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-# Kept: the opportunities' search with three filters went 1.6 -> 1.4 ms a GET, the officers'
-# queue 1.9 -> 1.7 (docs/performance.md).
+# Kept: the opportunities' search with three filters went 1.5 -> 1.4 ms a GET, the officers'
+# queue filtered 1.9 -> 1.8 (docs/performance.md).
 @functools.lru_cache(maxsize=256)
 def _kept_filters(form_class: type[FilterForm], keep_valid: bool, drawn_from: bytes) -> list:
     """A holder for (the form drawn from `drawn_from`, its values), filled by bind_filters the

@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal.accounts.access import public
-from portal.database import Plan, WriteInSafeRequestError, plain_rows
+from portal.database import Plan, WriteInSafeRequestError, built_once, is_built_once, plain_rows
 from portal.extensions import db
+from portal.pagination import _page_once, newest_first
 from portal.reference.models import CpvDivision
 from tests.factories import make_opportunity
 
@@ -195,3 +196,34 @@ def test_a_safe_requests_transaction_is_read_only_on_postgresql(app_factory, dat
     caplog.clear()
     assert client.get("/scratch/touch").status_code == 500
     assert "cannot execute UPDATE in a read-only transaction" in caplog.text
+
+
+def _divisions_named(prefix: bool) -> sa.Select:
+    query = sa.select(CpvDivision.division, CpvDivision.title)
+    return query.where(CpvDivision.title.like(sa.bindparam("prefix"))) if prefix else query
+
+
+def test_a_statement_built_once_is_reused_for_the_same_arguments_and_run_with_its_values(app):
+    built = built_once(_divisions_named)
+    assert built(True) is built(True)
+    assert built(False) is not built(True)
+    assert is_built_once(built(True))
+    assert not is_built_once(_divisions_named(True))
+    assert built.cache_info().maxsize == 256
+    with app.test_request_context("/"):
+        rows = plain_rows(built(True), {"prefix": "Agricultural%"})
+        every = plain_rows(built(False))
+    assert 0 < len(rows) < len(every)
+    assert {row.division for row in rows} == {
+        row.division for row in every if row.title.startswith("Agricultural")
+    }
+
+
+def test_the_pages_of_a_statement_built_once_are_built_once_and_run_with_its_values(app):
+    built = built_once(_divisions_named)
+    with app.test_request_context("/?before=45"):
+        page = newest_first(built(True), CpvDivision.division, 1, params={"prefix": "%"}, plain=True)
+        again = _page_once.cache_info().hits
+        newest_first(built(True), CpvDivision.division, 1, params={"prefix": "%"}, plain=True)
+        assert _page_once.cache_info().hits == again + 1
+    assert [row.division for row in page.items] == ["44"]

@@ -34,7 +34,7 @@ RENEW_AFTER_SECONDS = 60
 
 
 # Every signed-in page loads its account; built once with the pledge status's statements (ethics),
-# /account went 1.70 -> 1.34 ms a GET (docs/performance.md).
+# /account went 1.8 -> 1.4 ms a GET (docs/performance.md).
 @built_once
 def _user(*, with_organisation: bool) -> sa.Select:
     """The signed-in account (`user_id`), and its organisation where it has one (suppliers' pages

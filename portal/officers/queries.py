@@ -80,7 +80,7 @@ def audit(
     return _audit(frozenset(chosen)), chosen
 
 
-# Built once: the audit log went 2.1 -> 1.7 ms a GET (docs/performance.md).
+# Built once: the audit log went 2.0 -> 1.8 ms a GET (docs/performance.md).
 @built_once
 def _audit(filters: frozenset[str]) -> sa.Select:
     """The audit log's statement, with a bound value for each of the `filters` (column names)."""

@@ -130,7 +130,7 @@ def _values(chosen: dict[str, str], dialect: str, start: _Start) -> dict[str, ob
     }
 
 
-# Built once: the search with three filters went 1.9 -> 1.5 ms a GET (docs/performance.md).
+# Built once: the search with three filters went 1.8 -> 1.4 ms a GET (docs/performance.md).
 @built_once
 def _listing_statement(dialect: str, shape: _Shape) -> sa.Select:
     """A page of the opportunities that meet the filters of `shape`, with their category."""

@@ -23,8 +23,8 @@ DECIDED = "Decision recorded: {label}. The organisation's members have been emai
 @officer_bp.get("/organisations")
 def organisations():
     form, chosen = bind_filters(OrganisationFilterForm)
-    query = queries.organisations(chosen["q"] or "", chosen["status"] or "")
-    page = newest_first(query, Organisation.id, plain=True, plan=Plan.searching(chosen["q"]))
+    query, values = queries.organisations(chosen["q"] or "", chosen["status"] or "")
+    page = newest_first(query, Organisation.id, params=values, plain=True, plan=Plan.searching(chosen["q"]))
     return render_template(
         "organisations/officers/organisations.html",
         form=form,

@@ -66,7 +66,7 @@ def offer(offer_id: int) -> sa.Select:
     )
 
 
-# Built once: an organisation's offers went 1.8 -> 1.5 ms a GET (docs/performance.md).
+# Built once: an organisation's offers went 2.0 -> 1.6 ms a GET (docs/performance.md).
 @built_once
 def organisation_offers() -> sa.Select:
     """The bound organisation's offers as plain rows of what its list shows (no ORM object a row)."""
@@ -183,7 +183,7 @@ def queue(
 _QUEUE_STATES = frozenset(state.value for state in OfferState if state != OfferState.SEALED)
 
 
-# Built once: the officers' queue went 2.3 -> 1.8 ms a GET (docs/performance.md).
+# Built once: the officers' queue went 2.2 -> 1.8 ms a GET (docs/performance.md).
 @built_once
 def _queue_statement(
     state: OfferState | None, theme: bool, outcome: bool, organisation: bool, cursor: bool, size: int

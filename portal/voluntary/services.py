@@ -71,7 +71,7 @@ def directory_rows(q: str = "", area: str = "") -> tuple[sa.Select, dict[str, ob
     return _directory_rows(bool(q), area in AREAS), matching_values(q, area)
 
 
-# Built once: the directory filtered by area went 1.6 -> 1.3 ms a GET (docs/performance.md).
+# Built once: the directory filtered by area went 1.6 -> 1.2 ms a GET (docs/performance.md).
 @built_once
 def _directory_rows(words: bool, area: bool) -> sa.Select:
     served = (
@@ -211,7 +211,7 @@ def published_needs(q: str = "", area: str = "", kind: str = "") -> tuple[sa.Sel
     return _published_needs(bool(q), area in AREAS, bool(kind)), values
 
 
-# Built once: the needs board filtered by area went 1.7 -> 1.4 ms a GET (docs/performance.md).
+# Built once: the needs board filtered by area went 1.7 -> 1.3 ms a GET (docs/performance.md).
 @built_once
 def _published_needs(words: bool, area: bool, kind: bool) -> sa.Select:
     query = (
