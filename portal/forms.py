@@ -55,11 +55,17 @@ class _Rendered:
         return drawn[key]
 
     def render(self, params: dict) -> Markup:
+        env = current_app.jinja_env
         try:
-            blob = pickle.dumps(params, protocol=pickle.HIGHEST_PROTOCOL)
+            key = (env, self.template, pickle.dumps(params, protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, TypeError, AttributeError):
-            return _render(current_app.jinja_env, self.template, params)
-        return _remembered(current_app.jinja_env, self.template, blob)
+            return _render(env, self.template, params)
+        markup = _remembered.get(key)
+        if markup is None:
+            if len(_remembered) >= REMEMBERED_WIDGETS:
+                _remembered.clear()
+            markup = _remembered[key] = _render(env, self.template, params)
+        return markup
 
 
 def _render(env: Environment, name: str, params: dict) -> Markup:
@@ -68,11 +74,11 @@ def _render(env: Environment, name: str, params: dict) -> Markup:
 
 
 # A widget's markup is a function of its template and its parameters alone, so it is kept per
-# pickled parameters (which tell Markup from str): a text input 281 -> 4 microseconds, a select of
-# 46 options 833 -> 35; the profile's supplies page 6.9 -> 1.6 ms a GET (docs/performance.md).
-@functools.lru_cache(maxsize=2048)
-def _remembered(env: Environment, name: str, blob: bytes) -> Markup:
-    return _render(env, name, pickle.loads(blob))  # noqa: S301 (our own bytes, pickled above)
+# pickled parameters (which tell Markup from str), up to REMEMBERED_WIDGETS of them, then all
+# forgotten at once: a text input 281 -> 4 microseconds, a select of 46 options 833 -> 35; the
+# profile's supplies page 6.9 -> 1.6 ms a GET (docs/performance.md).
+REMEMBERED_WIDGETS = 2048
+_remembered: dict[tuple[Environment, str, bytes], Markup] = {}
 
 
 class TextInput(_Rendered, GovTextInput):

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from portal import forms as widgets
 from portal.accounts.forms import SignInForm
 from portal.officers.forms import AuditFilterForm, InviteOfficerForm, OutboxFilterForm
 from portal.organisations.forms import (
@@ -199,3 +200,13 @@ def test_a_widget_whose_parameters_cannot_be_remembered_still_renders(app):
     with app.test_request_context("/"):
         rendered = str(form(AuditFilterForm).action(params={"hint": {"text": Shouted()}}))
     assert "SHOUTED" in rendered
+
+
+def test_widgets_remembered_are_forgotten_at_the_limit(app, monkeypatch):
+    monkeypatch.setattr(widgets, "REMEMBERED_WIDGETS", 2)
+    monkeypatch.setattr(widgets, "_remembered", {})
+    with app.test_request_context("/"):
+        field = form(AuditFilterForm).action
+        for text in ("one", "two", "three"):
+            assert text in str(field(params={"hint": {"text": text}}))
+        assert len(widgets._remembered) == 1
