@@ -1,25 +1,31 @@
 """Filter forms (portal.forms.bind_filters): kept, validated and drawn, for the next request with
-the same query and choices; drawn afresh when either changes; never shared as values."""
+the same query and options; drawn afresh when either changes; never shared as values."""
 
 from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
 
 from flask import request
 from wtforms import SelectField
 from wtforms.validators import Optional
 
+import portal
 from portal.forms import FilterForm, Select, bind_filters
 from portal.officers.forms import OutboxFilterForm
 
-# The choices of ColourForm, as a form whose choices come from the database sets them.
-COLOURS = [("", "Any"), ("red", "Red")]
+# ColourForm's options, as a form whose options come from the database reads them.
+COLOURS = [("red", "Red")]
+
+
+def colour_options() -> tuple[tuple[str, str], ...]:
+    return tuple(COLOURS)
 
 
 class ColourForm(FilterForm):
     colour = SelectField("Colour", widget=Select(), validators=[Optional()])
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.colour.choices = list(COLOURS)
+    options_from = (("colour", colour_options),)
 
 
 def bound(app, query: str, form_class=ColourForm, **kwargs):
@@ -48,6 +54,24 @@ def test_another_query_or_another_kind_of_form_is_drawn_afresh(app):
     assert bound(app, "colour=")[0] is not red
     assert bound(app, "colour=red", keep_valid=True)[0] is not red
     assert bound(app, "state=failed", OutboxFilterForm)[0] is not red
+
+
+def test_a_form_reads_its_options_with_any_first(app):
+    with app.test_request_context("/"):
+        form = ColourForm()
+        assert [(choice.value, choice.label) for choice in form.colour.choices] == [
+            ("", "Any"),
+            ("red", "Red"),
+        ]
+
+
+def test_no_filter_form_sets_its_choices_but_through_its_options():
+    """A kept form is found by its query and its `options_from` alone: choices a form set in its
+    own __init__ would be kept past their change."""
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+        for name, value in vars(importlib.import_module(module.name)).items():
+            if inspect.isclass(value) and issubclass(value, FilterForm) and value is not FilterForm:
+                assert "__init__" not in vars(value), f"{module.name}.{name} sets its choices in __init__"
 
 
 def test_a_new_choice_draws_the_form_afresh(app, monkeypatch):

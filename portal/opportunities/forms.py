@@ -23,7 +23,7 @@ from portal.fields import (
 )
 from portal.forms import CheckboxesInput, FilterForm, RevisionForm, Select, SubmitInput
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, OpportunityState
-from portal.reference.cpv import division_choices
+from portal.reference.cpv import division_choices, division_options
 from portal.time import LONDON
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\Z", re.ASCII)
@@ -161,9 +161,7 @@ class SearchForm(FilterForm):
         validators=[Optional()],
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice("", "Any"), *division_choices()]
+    options_from = (("category", division_options),)
 
 
 class OfficerFilterForm(FilterForm):

@@ -13,22 +13,23 @@ from wtforms import SelectChoice
 from portal.extensions import db
 from portal.reference.models import CpvDivision
 
-_choices: dict[str, tuple[SelectChoice, ...]] = {}
+_options: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def division_options() -> tuple[tuple[str, str], ...]:
+    """Every division, in order, as (division, "Title (code)")."""
+    key = db.engine.url.render_as_string(hide_password=True)
+    options = _options.get(key)
+    if options is None:
+        divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
+        options = _options[key] = tuple((d.division, f"{d.title} ({d.code})") for d in divisions)
+    return options
 
 
 def division_choices() -> list[SelectChoice]:
-    """Every division, in order, as "Title (code)"."""
-    key = db.engine.url.render_as_string(hide_password=True)
-    choices = _choices.get(key)
-    if choices is None:
-        choices = _choices[key] = _read_choices()
-    return list(choices)
-
-
-def _read_choices() -> tuple[SelectChoice, ...]:
-    divisions = db.session.scalars(sa.select(CpvDivision).order_by(CpvDivision.division))
-    return tuple(SelectChoice(d.division, f"{d.title} ({d.code})") for d in divisions)
+    """Every division, in order, as a choice labelled "Title (code)"."""
+    return [SelectChoice(value, label) for value, label in division_options()]
 
 
 def forget_division_choices() -> None:
-    _choices.clear()
+    _options.clear()

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -231,16 +230,4 @@ class QueueFilterForm(FilterForm):
     outcome = select_field("Outcome", [])
     organisation = text_field("Organisation", length=100)
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        matrix = queries.matrix_names()
-        themes = {row.theme_id: row.theme for row in matrix}
-        self.theme.choices = [SelectChoice("", "Any"), *(SelectChoice(*theme) for theme in themes.items())]
-        self.outcome.choices = [
-            SelectChoice("", "Any"),
-            *(
-                SelectChoice(str(row.outcome_id), f"{row.theme}: {row.outcome}")
-                for row in matrix
-                if row.outcome_id
-            ),
-        ]
+    options_from = (("theme", queries.theme_options), ("outcome", queries.outcome_options))

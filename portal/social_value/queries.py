@@ -105,6 +105,18 @@ def matrix_names() -> list[sa.Row]:
     return read[1]
 
 
+def theme_options() -> tuple[tuple[str, str], ...]:
+    """Each theme as (id, name), for the queue's filter."""
+    return tuple({row.theme_id: row.theme for row in matrix_names()}.items())
+
+
+def outcome_options() -> tuple[tuple[str, str], ...]:
+    """Each outcome as (id, "theme: outcome"), for the queue's filter."""
+    return tuple(
+        (str(row.outcome_id), f"{row.theme}: {row.outcome}") for row in matrix_names() if row.outcome_id
+    )
+
+
 def forget_matrix_names() -> None:
     _matrix_names.clear()
 
