@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from portal.due_diligence.rules import AgencyCheck, Region, RiskRating, Sector, SocialAudit, Training
 from portal.fields import PlainText, radios, select_field, strip_text, text_field, yes_no
-from portal.forms import SubmitInput, TextArea, TextInput
+from portal.forms import FilterForm, SubmitInput, TextArea, TextInput
 
 SECTOR_NAMES = {
     Sector.CONSTRUCTION: "Construction, building maintenance or repair",
@@ -204,14 +204,10 @@ class FollowUpForm(FlaskForm):
     submit = SubmitField("Record follow-up", widget=SubmitInput())
 
 
-class RatingFilterForm(FlaskForm):
-    """The officers' list filter, read from the query string: no CSRF token, no state change."""
-
-    class Meta:
-        csrf = False
+class RatingFilterForm(FilterForm):
+    """The officers' list filter."""
 
     rating = select_field("Rating", [(rating.value, RATING_NAMES[rating]) for rating in reversed(RiskRating)])
-    submit = SubmitField("Filter", widget=SubmitInput())
 
 
 def answer_rows(row) -> list[tuple[str, str, str]]:
