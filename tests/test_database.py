@@ -219,6 +219,20 @@ def test_a_statement_built_once_is_reused_for_the_same_arguments_and_run_with_it
     }
 
 
+def test_plain_rows_are_named_tuples_read_by_name_or_position(app):
+    statement = sa.select(CpvDivision.division, CpvDivision.title.label("name")).order_by(
+        CpvDivision.division
+    )
+    with app.test_request_context("/"):
+        rows = plain_rows(statement)
+        again = plain_rows(statement)
+    first = rows[0]
+    assert isinstance(first, tuple) and not isinstance(first, sa.Row)
+    assert (first.division, first.name) == tuple(first) == (first[0], first[1])
+    assert first._asdict() == {"division": first.division, "name": first.name}
+    assert type(again[0]) is type(first)  # one class per shape of row
+
+
 def test_the_pages_of_a_statement_built_once_are_built_once_and_run_with_its_values(app):
     built = built_once(_divisions_named)
     with app.test_request_context("/?before=45"):

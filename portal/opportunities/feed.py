@@ -112,12 +112,12 @@ def ocds_release_package() -> Response:
     if start is None:
         # Not page one: a harvester that sent a broken cursor must not start again unawares.
         return _not_found("No such page: after= takes an opportunity id, as links.next gives it.")
-    rows = plain_rows(OPPORTUNITIES, {"after": start})
+    rows = plain_rows(OPPORTUNITIES, {"after": start}, row_class=OpportunityRow)
     if not rows:
         if after is None:
             return _not_found("No opportunity has been published yet.")
         return _not_found("No such page: there are no published opportunities after this one.")
-    page = [OpportunityRow._make(row) for row in rows[:PAGE_SIZE]]
+    page = rows[:PAGE_SIZE]
     following = _feed_url(str(page[-1].id)) if len(rows) > PAGE_SIZE else None
     return _json(_package(page, _feed_url(after), following), 200)
 
@@ -149,8 +149,7 @@ def _package(page: list[OpportunityRow], uri: str, following: str | None) -> str
 def _lots_of(page: list[OpportunityRow]) -> defaultdict[int, list[LotRow]]:
     """The lots of the page's opportunities, by opportunity id."""
     lots_of = defaultdict(list)
-    for row in plain_rows(LOTS, {"first": page[0].id, "last": page[-1].id}):
-        lot = LotRow._make(row)
+    for lot in plain_rows(LOTS, {"first": page[0].id, "last": page[-1].id}, row_class=LotRow):
         lots_of[lot.opportunity_id].append(lot)
     return lots_of
 
