@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := PORTAL_CONFIG=development FLASK_APP=portal:create_app $(BIN)/flask
-HOST ?= 127.0.0.1
+HOST ?= localhost
 PORT ?= 5000
 MAIL_PORT ?= 1025
 

@@ -62,7 +62,8 @@ class Config:
 
     # Email. Links in messages are built from BASE_URL: the worker has no request to take a host
     # from, and a request's Host header must never decide where a reset link points.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # localhost, not 127.0.0.1: browsers refuse passkeys on an IP address (portal.accounts.passkeys).
+    BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
     # Evidence files (accreditation certificates): outside static/, shared by every server.
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER", str(INSTANCE_DIR / "evidence"))
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -72,6 +72,7 @@ from typing import TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `portal` importable
 
+import pyotp  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from portal.accounts.sessions import RENEW_AFTER_SECONDS  # noqa: E402
@@ -86,6 +87,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
 SHELL, MINIMAL = "/_bench/shell", "/_bench/minimal"
 ACCOUNT, SIGN_IN = "/account", "POST /login"  # the accounts area's measurements, as labelled
+CODE_PAGE, RENEW = "/login/code", "/session/renew"
 # The organisations area, signed in as the supplier (its own profile) and as the officer (the list).
 PROFILE_PAGES = [
     "/organisation/profile",
@@ -152,6 +154,8 @@ class Account:
     password: str
     cookie_name: str
     argon2: dict[str, int]
+    # The authenticator app's secret of a staff account, whose sign-in asks for its code.
+    app_secret: str | None = None
 
 
 @dataclass
@@ -382,7 +386,7 @@ def environment(env: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def add_account(email: str, password: str, role: str = "supplier"):
+def add_account(email: str, password: str, role: str = "supplier", app_secret: str | None = None):
     """A verified account, committed, and returned: a supplier with its organisation, or staff
     (`role` "officer" or "admin") with none, as the database requires. Needs an app context: the
     hash is made with that app's argon2 parameters."""
@@ -400,6 +404,8 @@ def add_account(email: str, password: str, role: str = "supplier"):
         organisation=Organisation(name="Benchmark Supplies Ltd") if supplier else None,
         email_verified_at=utcnow(),
         password_changed_at=utcnow(),
+        totp_secret=app_secret,
+        totp_added_at=utcnow() if app_secret else None,
     )
     db.session.add(user)
     db.session.commit()
@@ -544,7 +550,8 @@ def create_bench_accounts(
                     accounts.append(None)
                     continue
                 password = secrets.token_urlsafe(18)
-                user = add_account(email, password, role)
+                app_secret = None if role == "supplier" else pyotp.random_base32(32)  # staff need an app
+                user = add_account(email, password, role, app_secret)
                 if role == "supplier":
                     complete_profile(user)
                 accounts.append(
@@ -553,6 +560,7 @@ def create_bench_accounts(
                         password,
                         app.config["SESSION_COOKIE_NAME"],
                         {name: app.config[name] for name in ARGON2_SETTINGS},
+                        app_secret,
                     )
                 )
         finally:
@@ -604,6 +612,8 @@ def sign_in(port: int, account: Account) -> SignIn:
     session_cookie = cookie_value(headers.get_all("Set-Cookie") or [], account.cookie_name)
     if status != 302 or not session_cookie:
         raise SystemExit(f"POST /login answered {status}, not a 302 with a session: {body[:300]!r}")
+    if headers.get("Location") == CODE_PAGE and account.app_secret:
+        session_cookie = enter_code(port, account, session_cookie)
     status, headers, body = fetch(port, "GET", ACCOUNT, {"Cookie": f"{account.cookie_name}={session_cookie}"})
     if status != 200 or account.email.encode() not in body:
         raise SystemExit(f"GET {ACCOUNT} with the new session answered {status}, not the account page")
@@ -613,16 +623,51 @@ def sign_in(port: int, account: Account) -> SignIn:
     return SignIn(form_cookie, token, session_cookie)
 
 
+def enter_code(port: int, account: Account, pending_cookie: str) -> str:
+    """Give the app's code to a sign-in that asks for it; return the session cookie it opens. A
+    code is accepted once: where this step's was, the next step's is given when it comes."""
+    name = account.cookie_name
+    status, headers, body = fetch(port, "GET", CODE_PAGE, {"Cookie": f"{name}={pending_cookie}"})
+    pending_cookie = cookie_value(headers.get_all("Set-Cookie") or [], name) or pending_cookie
+    token = csrf_token(body.decode("utf-8", "replace"))
+    if status != 200 or not token:
+        raise SystemExit(
+            f"GET {CODE_PAGE} answered {status} with CSRF token {'found' if token else 'missing'}"
+        )
+    for _attempt in range(2):
+        code = pyotp.TOTP(account.app_secret).now()
+        form = urllib.parse.urlencode({"csrf_token": token, "code": code})
+        headers_sent = {"Cookie": f"{name}={pending_cookie}", "Content-Type": FORM}
+        status, headers, body = fetch(port, "POST", CODE_PAGE, headers_sent, form)
+        session_cookie = cookie_value(headers.get_all("Set-Cookie") or [], name)
+        if status == 302 and session_cookie:
+            return session_cookie
+        time.sleep(30 - time.time() % 30 + 0.1)
+    raise SystemExit(f"POST {CODE_PAGE} answered {status}, not a 302 with a session: {body[:300]!r}")
+
+
 def fresh_session(port: int, target: Target) -> None:
-    """Sign the target's account in afresh and load the page with that session.
+    """Renew the target's session, as "Stay signed in" does, and load the page with it.
 
     A browser sends back the cookie the last response set, so its session's noted time is never
     more than RENEW_AFTER_SECONDS old and the cookie is renewed (signed and set again) about once
     a minute. wrk sends one cookie for the whole load: one from the start of the round would be
     renewed on every request once the round is a minute old, a cost no browser makes a page pay.
+    (Renewed rather than signed in afresh: a staff sign-in takes an app code, each accepted once.)
     """
-    account = target.account
-    target.headers["Cookie"] = f"{account.cookie_name}={sign_in(port, account).session_cookie}"
+    name = target.account.cookie_name
+    cookie = target.headers["Cookie"]
+    status, headers, body = fetch(port, "GET", ACCOUNT, {"Cookie": cookie})
+    current = cookie_value(headers.get_all("Set-Cookie") or [], name)
+    cookie = f"{name}={current}" if current else cookie
+    token = csrf_token(body.decode("utf-8", "replace"))
+    if status != 200 or not token:
+        raise SystemExit(f"GET {ACCOUNT} answered {status}: the session has ended")
+    status, headers, _ = fetch(port, "POST", RENEW, {"Cookie": cookie, "X-CSRFToken": token})
+    renewed = cookie_value(headers.get_all("Set-Cookie") or [], name)
+    if status != 200 or not renewed:
+        raise SystemExit(f"POST {RENEW} answered {status} without a renewed session")
+    target.headers["Cookie"] = f"{name}={renewed}"
 
 
 def account_targets(account: Account, signed_in: SignIn) -> list[Target]:

@@ -196,7 +196,7 @@ def _field_names(form_class: type[FilterForm]) -> tuple[str, ...]:
 
 
 # Kept, and found by the query and the options without making a form: the opportunities' search
-# with three filters went 2.10 -> 1.9 ms a GET, the officers' queue filtered 2.22 -> 2.0
+# with three filters went 2.10 -> 1.98 ms a GET, the officers' queue filtered 2.22 -> 2.02
 # (docs/performance.md).
 @functools.lru_cache(maxsize=256)
 def _kept_filters(form_class: type[FilterForm], keep_valid: bool, query: tuple, options: tuple) -> list:

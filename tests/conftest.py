@@ -292,12 +292,13 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
 
 @pytest.fixture
 def live_server(fresh_app: Flask) -> Iterator[str]:
-    """The portal served over HTTP on a free loopback port, on a database of its own."""
+    """The portal served over HTTP on a free loopback port, on a database of its own, at
+    localhost (browsers refuse passkeys on an IP address)."""
     server = make_server("127.0.0.1", 0, fresh_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://localhost:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(5)

@@ -4,9 +4,13 @@ return can still be read (its columns, not its relationships) after the context 
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
+import pyotp
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.accounts.models import Role, User
@@ -17,6 +21,8 @@ from portal.organisations.models import Organisation
 from portal.time import utcnow
 
 PASSWORD = "correct horse battery staple"
+# The authenticator app of every staff account make_staff makes: its codes come from app_code().
+APP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _numbers = itertools.count(1)
 
 
@@ -50,21 +56,43 @@ def make_supplier(
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
-    """Sign in through the real form (CSRF token and all)."""
+    """Sign in through the real forms (CSRF token and all), with the app's code where the
+    account has an app."""
     from tests.conftest import post_form
 
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"] == "/login/code":
+        response = post_form(client, "/login/code", {"code": app_code(client.application, email)})
+        assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
 
-def make_staff(email: str | None = None, *, admin: bool = False, name: str = "Olive Officer") -> User:
+def app_code(app: Flask, email: str, secret: str = APP_SECRET) -> str:
+    """A code the account's app would show that the portal has not accepted before: this time
+    step's or a neighbour's; past those, the next step's, once it comes."""
+    with app.app_context():
+        last = db.session.scalar(sa.select(User.totp_last_step).where(User.email == email))
+    while True:
+        now = int(time.time()) // 30
+        for step in (now - 1, now, now + 1):
+            if last is None or step > last:
+                return pyotp.TOTP(secret).generate_otp(step)
+        time.sleep(30 - time.time() % 30 + 0.1)
+
+
+def make_staff(
+    email: str | None = None, *, admin: bool = False, name: str = "Olive Officer", with_app: bool = True
+) -> User:
+    """An officer (or admin) with an authenticator app whose secret is APP_SECRET, or none."""
     user = User(
         email=email or f"officer{next(_numbers)}@example.com",
         name=name,
         password_hash=hash_password(PASSWORD),
         role=Role.ADMIN if admin else Role.OFFICER,
         email_verified_at=utcnow(),
+        totp_secret=APP_SECRET if with_app else None,
+        totp_added_at=utcnow() if with_app else None,
     )
     db.session.add(user)
     return _loaded(user)

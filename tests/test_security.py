@@ -31,6 +31,7 @@ EXAMPLE_ARGUMENTS = {
     "lot_id": 1,
     "exercise_id": 1,
     "invitee_id": 1,
+    "passkey_id": 1,
 }
 # Where a route's converter takes other values than EXAMPLE_ARGUMENTS' (an `any(...)` of its own).
 ENDPOINT_ARGUMENTS = {

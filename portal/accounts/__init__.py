@@ -1,7 +1,11 @@
-"""Accounts: registration, email verification, sign-in and sign-out, password reset and change."""
+"""Accounts: registration, email verification, sign-in with a second factor and sign-out, password
+reset and change, authenticator apps and recovery codes."""
 
 from flask import Blueprint
 
-bp = Blueprint("accounts", __name__)
+from portal.accounts.access import officer_blueprint
 
-from portal.accounts import views  # noqa: E402,F401  (views register on bp)
+bp = Blueprint("accounts", __name__)
+officer_bp = officer_blueprint("accounts_officers", __name__)
+
+from portal.accounts import factor_views, officer_views, passkey_views, views  # noqa: E402,F401  (views register on bp)

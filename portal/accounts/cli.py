@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.accounts import services
+from portal.accounts import factors, services
 from portal.accounts.models import Role
 from portal.accounts.passwords import hash_password, password_problem
 from portal.extensions import db
@@ -46,12 +46,28 @@ def _typed_password(email: str, name: str) -> str:
     return password
 
 
+@users_cli.command("reset-factors")
+@click.argument("email")
+def reset_factors_command(email: str) -> None:
+    """Remove EMAIL's authenticator app, recovery codes and passkeys (for the last admin, who lost
+    them): staff then add an app at their next sign-in. Audited, and the person is emailed."""
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account has the address {email}")
+    factors.remove_factors(user, actor=None, check="reset on the server with flask users reset-factors")
+    db.session.commit()
+    click.echo(
+        f"{user.email}'s authenticator app, recovery codes and passkeys are removed; they have been emailed"
+    )
+
+
 @users_cli.command("dev-admin")
 def dev_admin_command() -> None:
-    """Development only: an admin with a fresh random password, printed here."""
+    """Development only: an admin with a fresh random password and authenticator app secret,
+    printed here (an app, or pyotp, makes its codes)."""
     if current_app.config["ENV_NAME"] != "development":
         raise click.ClickException("the development admin exists only in the development configuration")
-    password = secrets.token_urlsafe(12)
+    password, secret = secrets.token_urlsafe(12), factors.new_secret()
     user = services.find_user(DEV_ADMIN_EMAIL)
     if user is None:
         user = services.create_staff(
@@ -62,5 +78,9 @@ def dev_admin_command() -> None:
         user.password_changed_at = utcnow()
         user.is_disabled = False
         services.end_sessions(user)
+    user.totp_secret, user.totp_added_at, user.totp_last_step = secret, utcnow(), None
     db.session.commit()
     click.echo(f"Staff sign-in (development only): {DEV_ADMIN_EMAIL}  password: {password}")
+    click.echo(
+        f"  authenticator app key: {secret}  (a code now: python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\")"
+    )

@@ -76,3 +76,70 @@ def staff_invitation(user: User, inviter: User | None, invitation_link: str, exp
         cause=user,
         secret_expires_at=expires_at,
     )
+
+
+# What each change of a second factor says to the account's owner: (subject, what happened).
+FACTOR_CHANGES = {
+    "added": (
+        "An authenticator app was added to your account",
+        "An authenticator app was added to your Supplier Portal account, with new recovery codes.",
+    ),
+    "replaced": (
+        "Your authenticator app was changed",
+        "Your Supplier Portal account now uses a different authenticator app, with new recovery codes. "
+        "The old app's codes and the old recovery codes no longer work.",
+    ),
+    "recovery_codes": (
+        "You have new recovery codes",
+        "New recovery codes were made for your Supplier Portal account. The old ones no longer work.",
+    ),
+    "removed": (
+        "Your authenticator app was removed",
+        "The authenticator app and recovery codes were removed from your Supplier Portal account. "
+        "You now sign in with your password alone.",
+    ),
+    "reset": (
+        "Your authenticator app was reset",
+        "The procurement team removed the authenticator app, recovery codes and passkeys from your "
+        "Supplier Portal account, as you asked them to.",
+    ),
+}
+
+
+def factor_changed(user: User, change: str) -> None:
+    """To the account's owner, so a change they did not make is noticed."""
+    subject, what = FACTOR_CHANGES[change]
+    notify(
+        "accounts/factor_changed",
+        to=(user.name, user.email),
+        subject=subject,
+        context={"name": user.name, "what": what, "reset_url": link("accounts.forgot_password")},
+        cause=user,
+    )
+
+
+def recovery_code_used(user: User, left: int) -> None:
+    """To the account's owner: a recovery code signed them in, and how many are left."""
+    notify(
+        "accounts/recovery_code_used",
+        to=(user.name, user.email),
+        subject="A recovery code was used to sign in",
+        context={"name": user.name, "left": left, "account_url": link("accounts.two_factor")},
+        cause=user,
+    )
+
+
+def passkey_changed(user: User, name: str, *, added: bool) -> None:
+    """To the account's owner, so a passkey they did not add (or remove) is noticed."""
+    notify(
+        "accounts/passkey_changed",
+        to=(user.name, user.email),
+        subject="A passkey was added to your account" if added else "A passkey was removed from your account",
+        context={
+            "name": user.name,
+            "passkey": name,
+            "added": added,
+            "reset_url": link("accounts.forgot_password"),
+        },
+        cause=user,
+    )

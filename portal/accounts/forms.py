@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SubmitField
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.fields import email_field, text_field
+from portal.fields import email_field, text_area, text_field
 from portal.forms import PasswordInput, SubmitInput
 
 
@@ -77,3 +78,79 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     )
     password = new_password_field("New password")
     submit = SubmitField("Change password", widget=SubmitInput())
+
+
+def current_password_field() -> PasswordField:
+    return PasswordField(
+        "Your password",
+        widget=PasswordInput(),
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH} characters or fewer"),
+        ],
+    )
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code an authenticator app shows."""
+
+    code = text_field(
+        "Code from your authenticator app",
+        required="Enter the 6-digit code",
+        length=20,
+        description="The 6-digit code the app shows now.",
+    )
+    submit = SubmitField("Continue", widget=SubmitInput())
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = text_field(
+        "Recovery code",
+        required="Enter a recovery code",
+        length=40,
+        description="One of the recovery codes you saved when you added your authenticator app, "
+        "like abcd-efgh-jkmn-pqrs.",
+    )
+    submit = SubmitField("Continue", widget=SubmitInput())
+
+
+class AddAppForm(CodeForm):
+    """Adding an app from the account page: the password again, then the new app's first code."""
+
+    password = current_password_field()
+    submit = SubmitField("Add authenticator app", widget=SubmitInput())
+
+
+class PasswordConfirmForm(FlaskForm):
+    """A change to the account's factors, confirmed with its password."""
+
+    password = current_password_field()
+    submit = SubmitField("Continue", widget=SubmitInput())
+
+
+class ResetAppForm(FlaskForm):
+    """Staff resetting someone's authenticator app: how they knew it was the account's owner asking."""
+
+    check = text_area(
+        "How did you confirm that the person asking owns this account?",
+        required="Say how you confirmed that the person asking owns this account",
+        length=500,
+    )
+    submit = SubmitField("Reset their authenticator app", widget=SubmitInput())
+
+
+class NamePasskeyForm(FlaskForm):
+    name = text_field(
+        "Name this passkey",
+        required="Enter a name for this passkey",
+        length=100,
+        description="So you can tell your passkeys apart: for example, Work laptop or Phone.",
+    )
+    password = current_password_field()
+    submit = SubmitField("Continue", widget=SubmitInput())
+
+
+class PasskeyForm(FlaskForm):
+    """What the browser made of a passkey ceremony (its JSON), filled in by static/js/passkeys.mjs."""
+
+    credential = StringField(widget=HiddenInput(), validators=[Length(max=20_000)])

@@ -1,4 +1,4 @@
-"""Sessions that really end.
+"""Sessions that really end, and sign-in's second step.
 
 Flask-Login keeps "<user id>:<session version>" in the signed session cookie: sign-out and a
 password change bump the account's version, so an older cookie (replayed, or on another device)
@@ -23,6 +23,12 @@ from portal.database import built_once
 from portal.extensions import db, login_manager
 
 SIGNED_IN_AT = "signed_in_at"
+# Whether this session passed a second factor: a staff session must have (see enforce_session_limits).
+TWO_FACTOR = "two_factor"
+# A sign-in whose password was right, waiting for its second factor: the account ("<id>:<session
+# version>"), when, and the page to go on to. Nobody is signed in until the factor passes.
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 600
 SEEN_AT = "seen_at"
 ENDED = "session_ended"  # why the last session ended, for the sign-in page to say
 # Whether the account has an organisation, noted at sign-in so that the account is loaded with
@@ -44,25 +50,45 @@ def _user(*, with_organisation: bool) -> sa.Select:
 
 
 @login_manager.user_loader
-def load_user(key: str) -> User | None:
+def load_user(key: str, *, with_organisation: bool | None = None) -> User | None:
     user_id, _, version = key.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    statement = _user(with_organisation=session.get(WITH_ORGANISATION, True))
+    if with_organisation is None:
+        with_organisation = session.get(WITH_ORGANISATION, True)
+    statement = _user(with_organisation=with_organisation)
     user = db.session.scalars(statement, {"user_id": int(user_id)}).one_or_none()
     if user is None or user.is_disabled or user.session_version != int(version):
         return None
     return user
 
 
-def start_session(user: User) -> None:
-    """A new session for `user`: nothing from before sign-in is carried over."""
+def start_session(user: User, *, two_factor: bool) -> None:
+    """A new session for `user`, who passed a second factor or not: nothing from before sign-in
+    is carried over."""
     session.clear()
     login_user(user)
     now = int(time.time())
     session[SIGNED_IN_AT] = now
     session[SEEN_AT] = now
     session[WITH_ORGANISATION] = user.organisation_id is not None
+    session[TWO_FACTOR] = two_factor
+
+
+def await_second_factor(user: User, next_page: str | None) -> None:
+    """The password was right: remember the sign-in until its second factor passes."""
+    session.clear()
+    session[PENDING] = {"user": user.get_id(), "at": int(time.time()), "next": next_page}
+
+
+def pending_sign_in() -> tuple[User, str | None] | None:
+    """The account waiting for its second factor, and the page to go on to; None where there is
+    none, it is too old, or the account changed since (disabled, signed out, new factors)."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = load_user(str(pending.get("user", "")), with_organisation=False)
+    return (user, pending.get("next")) if user is not None else None
 
 
 def end_session(reason: str | None = None) -> None:
@@ -94,7 +120,9 @@ def enforce_session_limits() -> None:
     config = current_app.config
     now = time.time()
     seen = now - session.get(SEEN_AT, 0)
-    if now - session.get(SIGNED_IN_AT, 0) > config["SESSION_ABSOLUTE_SECONDS"]:
+    if current_user.is_staff and not session.get(TWO_FACTOR):
+        end_session()  # staff sign in with a second factor: a session without one is no session
+    elif now - session.get(SIGNED_IN_AT, 0) > config["SESSION_ABSOLUTE_SECONDS"]:
         end_session("absolute")
     elif seen > config["SESSION_IDLE_SECONDS"]:
         end_session("idle")

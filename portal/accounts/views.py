@@ -111,7 +111,7 @@ def _join_by_registering(form: RegisterForm, invitation: OrganisationInvitation,
     if user is None:
         flash(f"You already have an account with {invitation.email}. Sign in to join {organisation}.")
         return redirect(url_for("accounts.login", next=join_url))
-    sessions.start_session(user)
+    sessions.start_session(user, two_factor=False)
     flash(f"Your account is ready and you have joined {organisation}.", "success")
     return redirect(url_for("organisations.colleagues"))
 
@@ -168,7 +168,11 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            sessions.start_session(user)
+            if user.is_staff or user.has_totp:
+                sessions.await_second_factor(user, next_page)
+                step = "accounts.enter_code" if user.has_totp else "accounts.add_app_to_sign_in"
+                return redirect(url_for(step))
+            sessions.start_session(user, two_factor=False)
             return redirect(next_page or landing_page())
         # One message for every failure: unknown address, wrong password or disabled account.
         form.email.errors.append("Enter a correct email address and password")
@@ -303,7 +307,8 @@ def _set_new_password(password: str) -> None:
     user = current_user._get_current_object()
     services.set_password(user, password, reason="changed")
     db.session.commit()
-    sessions.start_session(user)  # this session goes on; every other one has ended
+    # This session goes on, with the factors it passed; every other one has ended.
+    sessions.start_session(user, two_factor=session.get(sessions.TWO_FACTOR, False))
 
 
 @bp.app_context_processor

@@ -4,15 +4,17 @@ in, and the emails a journey sends."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
+import pyotp
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.outbox.worker import run_until_idle
 from tests.browser.conftest import CheckedPage
-from tests.factories import PASSWORD
+from tests.factories import APP_SECRET, PASSWORD
 
 
 def heading(page: Page) -> Locator:
@@ -60,15 +62,43 @@ def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
 
 
 def sign_in(checked: CheckedPage, live_server: str, email: str, landing: str) -> None:
-    """Sign in with the factories' password and land on `landing`; both pages scanned by axe."""
+    """Sign in with the factories' password, and the factories' app's code where the account
+    has an app (staff), and land on `landing`; every page scanned by axe."""
     page = checked.page
     page.goto(live_server + "/login")
     checked.axe()
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+    if page.url == live_server + "/login/code":
+        checked.axe()
+        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(APP_SECRET).now())
+        page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(live_server + landing)
     checked.axe()
+
+
+def add_app(page: Page, axe: Callable[[], None]) -> tuple[str, list[str]]:
+    """On the page that adds an authenticator app: read the key as someone who cannot scan the QR
+    code would, give the code an app makes from it, and return the key and the recovery codes
+    shown once."""
+    expect(page.locator("svg.portal-qr")).to_be_visible()
+    axe()
+    page.get_by_text("I cannot scan the QR code").click()
+    key = page.locator(".portal-secret").inner_text().replace(" ", "")
+    password = page.get_by_label("Your password", exact=True)
+    if password.count():
+        password.fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Add authenticator app").or_(
+        page.get_by_role("button", name="Continue")
+    ).click()
+    expect(heading(page)).to_have_text("Save your recovery codes")
+    axe()
+    codes = page.locator(".portal-recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    return key, codes
 
 
 def deliver(app: Flask) -> None:

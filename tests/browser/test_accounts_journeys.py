@@ -48,7 +48,7 @@ def sign_in(page: Page, live_server: str, email: str, axe) -> None:
     axe()
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(heading(page)).to_have_text("Your account")
 
 
@@ -101,7 +101,7 @@ def test_supplier_registers_confirms_signs_in_and_out(live_server, fresh_app, sm
 
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(live_server + "/account")
     expect(heading(page)).to_have_text("Your account")
     expect(page.get_by_role("button", name="Complete your organisation's profile")).to_be_visible()
@@ -338,11 +338,11 @@ def test_supplier_resets_a_forgotten_password(live_server, fresh_app, smtp_serve
     # The old password no longer works; the new one does.
     page.get_by_label("Email address", exact=True).fill(supplier.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("#email-error")).to_contain_text("Enter a correct email address and password")
     axe()
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(heading(page)).to_have_text("Your account")
     axe()
 

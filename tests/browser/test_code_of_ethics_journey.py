@@ -99,7 +99,7 @@ def test_supplier_signs_officer_finds_it_admin_publishes_version_2_and_supplier_
     axe()
     page.get_by_label("Email address", exact=True).fill(SUPPLIER_EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(live_server + "/code-of-ethics")
     expect(page.get_by_role("heading", name=f"Sign for {ORGANISATION}")).to_be_visible()
     expect(page.get_by_role("checkbox", name=re.compile(r"^We commit to area"))).to_have_count(4)

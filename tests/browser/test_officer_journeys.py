@@ -1,6 +1,7 @@
-"""Staff: the first admin comes from the CLI, invites an officer (by keyboard alone), the officer
-accepts the emailed invitation in a browser of their own and looks round the workspace, then the
-admin disables them and their session ends at its next request.
+"""Staff: the first admin comes from the CLI and adds an authenticator app at her first sign-in,
+invites an officer (by keyboard alone), the officer accepts the emailed invitation in a browser of
+their own, adds an app too and looks round the workspace, then the admin disables them and their
+session ends at its next request.
 
 As in the supplier journeys, the invitation's link is built from BASE_URL ("http://portal.test")
 and the test swaps that prefix for the live server's address.
@@ -14,7 +15,7 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from portal.outbox.worker import run_until_idle
-from tests.browser.helpers import header_nav, heading, success_banner, tab_to
+from tests.browser.helpers import add_app, header_nav, heading, success_banner, tab_to
 
 BASE_URL = "http://portal.test"
 ADMIN_EMAIL = "head@example.com"
@@ -55,7 +56,7 @@ def invitation_link(app: Flask, smtp_server, address: str, live_server: str) -> 
 def fill_sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def table_row(page: Page, text: str) -> Locator:
@@ -81,10 +82,15 @@ def test_first_admin_invites_an_officer_who_signs_in_then_is_disabled(
     assert result.exit_code == 0, result.output
     assert "can sign in now" in result.output
 
-    # 2. She signs in and lands in the officer workspace.
+    # 2. She signs in, adds an authenticator app (staff cannot go on without one), keeps her
+    # recovery codes and lands in the officer workspace.
     page.goto(live_server + "/login")
     axe()
     fill_sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page).to_have_url(live_server + "/login/add-authenticator-app")
+    expect(heading(page)).to_have_text("Add an authenticator app")
+    add_app(page, axe)
+    page.get_by_role("button", name="I have saved my recovery codes").click()
     expect(page).to_have_url(live_server + "/officer/")
     expect(heading(page)).to_have_text("Officer workspace")
     axe()
@@ -145,6 +151,8 @@ def test_first_admin_invites_an_officer_who_signs_in_then_is_disabled(
     officer_axe()
 
     fill_sign_in(officer, OFFICER_EMAIL, OFFICER_PASSWORD)
+    add_app(officer, officer_axe)
+    officer.get_by_role("button", name="I have saved my recovery codes").click()
     expect(officer).to_have_url(live_server + "/officer/")
     expect(heading(officer)).to_have_text("Officer workspace")
     expect(officer.get_by_role("link", name="Accounts", exact=True)).to_have_count(0)  # admins only

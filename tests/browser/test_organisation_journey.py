@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
+import pyotp
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
@@ -27,7 +28,7 @@ from tests.browser.helpers import (
     summary_value,
     tab_to,
 )
-from tests.factories import PASSWORD, make_staff
+from tests.factories import APP_SECRET, PASSWORD, make_staff
 
 BASE_URL = "http://portal.test"
 # Long enough to run off a 320px screen unless the pages that show it let it break (WCAG 1.4.10).
@@ -109,7 +110,7 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
     axe()
     page.get_by_label("Email address", exact=True).fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(live_server + "/account")
     expect(heading(page)).to_have_text("Your account")
     axe()
@@ -295,7 +296,11 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
     officer_axe()
     officer.get_by_label("Email address", exact=True).fill(OFFICER_EMAIL)
     officer.get_by_label("Password", exact=True).fill(PASSWORD)
-    officer.get_by_role("button", name="Sign in").click()
+    officer.get_by_role("button", name="Sign in", exact=True).click()
+    expect(heading(officer)).to_have_text("Enter the code from your authenticator app")
+    officer_axe()
+    officer.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(APP_SECRET).now())
+    officer.get_by_role("button", name="Continue").click()
     expect(officer).to_have_url(live_server + "/officer/")
     expect(heading(officer)).to_have_text("Officer workspace")
     officer_axe()

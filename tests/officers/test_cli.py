@@ -1,5 +1,6 @@
 import re
 
+import pyotp
 import sqlalchemy as sa
 
 from portal.accounts.models import Role, User
@@ -68,4 +69,12 @@ def test_the_development_admin_gets_a_new_password_each_time(app_factory, fresh_
     from tests.conftest import post_form
 
     response = post_form(client, "/login", {"email": "dev-admin@example.org", "password": passwords[1]})
+    assert (
+        response.headers["Location"] == "/login/code"
+    )  # the development admin has an app: its key is printed
+    keys = [
+        re.search(r"authenticator app key: ([A-Z2-7]{32})", output).group(1) for output in (first, second)
+    ]
+    assert keys[0] != keys[1]
+    response = post_form(client, "/login/code", {"code": pyotp.TOTP(keys[1]).now()})
     assert response.headers["Location"] == "/officer/"

@@ -52,7 +52,11 @@ def test_admin_invites_an_officer_who_sets_a_password_and_signs_in(app, client, 
     page = newcomer.get(link).get_data(as_text=True)
     assert "invited to the Supplier Portal as an officer" in page
     assert post_form(newcomer, link, {"password": NEW_PASSWORD}).headers["Location"] == "/login"
-    assert sign_in(newcomer, "nia@example.com", NEW_PASSWORD).headers["Location"] == "/officer/"
+    # Staff add an authenticator app before anything else (tests/accounts/test_two_factor.py).
+    assert (
+        sign_in(newcomer, "nia@example.com", NEW_PASSWORD).headers["Location"]
+        == "/login/add-authenticator-app"
+    )
     assert newcomer.get(link).status_code == 400  # used once
 
 
