@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 
 import click
 from flask import current_app
@@ -81,6 +82,5 @@ def dev_admin_command() -> None:
     user.totp_secret, user.totp_added_at, user.totp_last_step = secret, utcnow(), None
     db.session.commit()
     click.echo(f"Staff sign-in (development only): {DEV_ADMIN_EMAIL}  password: {password}")
-    click.echo(
-        f"  authenticator app key: {secret}  (a code now: python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\")"
-    )
+    code_now = f"{sys.executable} -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
+    click.echo(f"  authenticator app key: {secret}  (a code now: {code_now})")
