@@ -52,6 +52,7 @@ from portal.organisations.models import (
     OrganisationSite,
     council_area_name,
 )
+from portal.organisations.steps import BY_SLUG
 from portal.time import utcnow
 
 FORMAT = "cheshire-supplier-portal/organisation-data"
@@ -67,6 +68,11 @@ def _value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _columns(record: Any, *names: str) -> dict[str, Any]:
+    """The record's columns under their own names, as JSON."""
+    return {name: _value(getattr(record, name)) for name in names}
 
 
 def _authority(code: str | None) -> dict[str, str] | None:
@@ -127,25 +133,14 @@ def organisation_data(
 
 
 def _identity(organisation: Organisation) -> dict:
-    return {
-        "id": organisation.id,
-        "name": organisation.name,
-        "created_at": _value(organisation.created_at),
-        "registered_at": _value(organisation.registered_at),
-        "legal_name": organisation.legal_name,
-        "trading_name": organisation.trading_name,
-        "legal_form": _value(organisation.legal_form),
-        "companies_house_number": organisation.companies_house_number,
-        "charity_number": organisation.charity_number,
-        "website": organisation.website,
-        "ppon": organisation.ppon,
-    }
+    """Its ids and times, then the "About the organisation" step's answers."""
+    return _columns(organisation, "id", "name", "created_at", "registered_at", *BY_SLUG["about"].columns)
 
 
 def _answers(organisation: Organisation, names: dict[int, str]) -> dict:
     """The profile's answers after its identity: address, size and declarations."""
     return {
-        "registered_address": _address(organisation),
+        "registered_address": _address(organisation, *BY_SLUG["address"].columns),
         "size": _size(organisation),
         "vcse_declared": organisation.vcse_declared,
         "supported_employment_provider": organisation.supported_employment_provider,
@@ -161,13 +156,11 @@ def _answers(organisation: Organisation, names: dict[int, str]) -> dict:
     }
 
 
-def _address(organisation: Organisation) -> dict:
+def _address(place: Organisation | OrganisationSite, *columns: str) -> dict:
+    """An address as the registered one and each site keep it: the columns named, then the area."""
     return {
-        "address_line_1": organisation.address_line_1,
-        "address_line_2": organisation.address_line_2,
-        "town": organisation.town,
-        "postcode": organisation.postcode,
-        "declared_authority": _authority(organisation.declared_authority),
+        **_columns(place, *columns),
+        "declared_authority": _authority(place.declared_authority),
     }
 
 
@@ -194,13 +187,7 @@ def _records(organisation: Organisation) -> dict:
 
 
 def _site(site: OrganisationSite) -> dict:
-    return {
-        "label": site.label,
-        "address_line_1": site.address_line_1,
-        "town": site.town,
-        "postcode": site.postcode,
-        "declared_authority": _authority(site.declared_authority),
-    }
+    return _address(site, "label", "address_line_1", "town", "postcode")
 
 
 def _accreditation(accreditation: Accreditation) -> dict:
@@ -303,22 +290,23 @@ def _pledge(pledge: Pledge) -> dict:
 
 
 def _due_diligence(answers: DueDiligenceAnswers) -> dict:
-    return {
-        "sector": _value(answers.sector),
-        "sourcing": answers.sourcing,
-        "countries": answers.countries,
-        "agency_labour": answers.agency_labour,
-        "agency_checks": answers.agency_checks,
-        "social_audits": answers.social_audits,
-        "other_audit": answers.other_audit,
-        "grievance_route": answers.grievance_route,
-        "training": _value(answers.training),
-        "rating": _value(answers.rating),
-        "score": answers.score,
-        "raised_by": answers.raised_by,
-        "answered_at": _value(answers.answered_at),
-        "answered_by": answers.answered_by.name,
-    }
+    columns = _columns(
+        answers,
+        "sector",
+        "sourcing",
+        "countries",
+        "agency_labour",
+        "agency_checks",
+        "social_audits",
+        "other_audit",
+        "grievance_route",
+        "training",
+        "rating",
+        "score",
+        "raised_by",
+        "answered_at",
+    )
+    return {**columns, "answered_by": answers.answered_by.name}
 
 
 @bp.get("/data.json")
