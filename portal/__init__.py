@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from portal.forms import init_forms
 from portal.pages.facts import load_force_facts
 from portal.security import init_security
 from portal.time import london_datetime, spoken_duration
+from portal.tracing import configure_logging, init_request_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 # Templates, static files and the instance folder sit beside the package.
@@ -163,9 +163,5 @@ def register_request_hooks(app: Flask) -> None:
     init_sessions(app)
     init_access(app)
     init_security(app)
+    init_request_ids(app)
     init_errors(app)
-
-
-def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
@@ -11,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+from portal.tracing import request_id
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,9 @@ PAGES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
 
 
 def _render(code: int, **context):
+    """The page with the signed-out header: loading the account could be what failed (the
+    database is down), and an error page needs no account."""
+    login_manager._update_request_context_with_user()  # the anonymous user, without a look-up
     return render_template(f"errors/{code}.html", **context), code
 
 
@@ -48,7 +51,7 @@ def handle_database_unavailable(error: DBAPIError):
     """A dropped or refused database connection is an outage (503), anything else a fault (500)."""
     db.session.rollback()
     if error.connection_invalidated or _is_connection_refused(error):
-        log.error("database unavailable: %s", error.orig)
+        log.error("database unavailable, request %s: %s", request_id(), error.orig)
         return _render(503)
     return handle_unexpected_error(error)
 
@@ -60,11 +63,11 @@ def _is_connection_refused(error: DBAPIError) -> bool:
 
 
 def handle_unexpected_error(error: Exception):
-    """Log the fault with a reference the person can quote; never show the stack trace."""
+    """Log the fault under the request's id, which the page gives as the reference to quote;
+    never show the stack trace."""
     original = getattr(error, "original_exception", None) or error
-    reference = secrets.token_hex(4).upper()
-    log.error("unhandled error, reference %s", reference, exc_info=original)
-    return _render(500, reference=reference)
+    log.error("unhandled error, request %s", request_id(), exc_info=original)
+    return _render(500, reference=request_id())
 
 
 def init_errors(app: Flask) -> None:

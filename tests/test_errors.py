@@ -1,9 +1,10 @@
 import logging
+import re
 
 import pytest
 from flask import abort
 from flask_wtf import FlaskForm
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import TooManyRequests
 
@@ -109,7 +110,7 @@ def test_a_crash_shows_a_reference_that_is_also_logged_and_never_the_trace(error
     assert "secret internal detail" not in html
     assert "Traceback" not in html
     reference = html.split("quote the reference <strong>")[1].split("</strong>")[0]
-    assert len(reference) == 8
+    assert reference == response.headers["X-Request-Id"]
     assert any(reference in record.getMessage() for record in caplog.records)
     assert any(record.exc_info for record in caplog.records)
 
@@ -141,3 +142,87 @@ def test_a_change_that_lost_a_race_is_a_conflict_not_a_fault(error_app, caplog):
     assert "Someone else changed this at the same moment" in html and "Nothing you sent was saved" in html
     assert "expected to update" not in html
     assert not [record for record in caplog.records if "unhandled error" in record.getMessage()]
+
+
+# --- a database outage ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outage_app(app_factory):
+    """The portal with its database down: every new connection is refused, as when the server
+    has stopped."""
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        engine = db.engine
+        refused = engine.dialect.loaded_dbapi.OperationalError
+
+        @event.listens_for(engine, "do_connect")
+        def _refuse(*args):
+            raise refused("connection refused: could not connect to the database server")
+
+        engine.dispose()  # no pooled connection outlives the outage
+    return app
+
+
+def signed_in_cookie(client) -> None:
+    """A session cookie naming an account, as a supplier's browser sends it (loading the account
+    needs the database)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:0"
+        session["_fresh"] = True
+
+
+@pytest.mark.parametrize(
+    ("cookie", "path"),
+    [
+        (False, "/opportunities"),
+        (True, "/"),
+        (True, "/account"),
+        (True, "/officer/"),
+        (True, "/opportunities"),
+    ],
+)
+def test_pages_answer_503_in_the_portals_design_while_the_database_is_down(outage_app, cookie, path):
+    client = outage_app.test_client()
+    if cookie:
+        signed_in_cookie(client)
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "the service is unavailable" in html
+    assert "Sign in" in html and "Sign out" not in html  # the signed-out header: no account was loaded
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert re.fullmatch(r"[0-9A-F]{12}", response.headers["X-Request-Id"])
+
+
+@pytest.mark.parametrize("cookie", [False, True], ids=["signed out", "with a session cookie"])
+def test_the_health_check_answers_503_json_while_the_database_is_down(outage_app, cookie):
+    client = outage_app.test_client()
+    if cookie:
+        signed_in_cookie(client)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
+    assert response.headers["X-Request-Id"]
+
+
+def test_pages_that_read_no_records_answer_while_the_database_is_down(outage_app):
+    client = outage_app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/account").status_code == 302  # to sign in, which a cookie would need
+    signed_in_cookie(client)
+    response = client.get("/no-such-page")  # not a page: no account is loaded for it
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_every_response_carries_its_own_request_id(client):
+    first, second = client.get("/").headers["X-Request-Id"], client.get("/").headers["X-Request-Id"]
+    assert first != second
+
+
+def test_the_outage_is_logged_with_the_request_id(outage_app, caplog):
+    with caplog.at_level(logging.ERROR, logger="portal.errors"):
+        response = outage_app.test_client().get("/opportunities")
+    assert any(response.headers["X-Request-Id"] in record.getMessage() for record in caplog.records)

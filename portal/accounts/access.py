@@ -27,6 +27,13 @@ def public(view: View) -> View:
     return view
 
 
+def accountless(view: View) -> View:
+    """Public, and answered without loading the signed-in account, whose session limits wait for
+    the next page: the health check, which must answer while the database is down."""
+    view.is_public = view.accountless = True
+    return view
+
+
 def unverified_allowed(view: View) -> View:
     view.unverified_allowed = True
     return view

@@ -114,8 +114,9 @@ def renew_session() -> None:
 def enforce_session_limits() -> None:
     """before_request: end a session past its idle or absolute limit, else note this request
     (once a minute at most: see RENEW_AFTER_SECONDS). A page's own files (CSS, scripts, images)
-    are not activity, and cost no database look-up."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    are not activity, and cost no database look-up; nor do `@accountless` views, nor a path that
+    is no page (404)."""
+    if request.endpoint in {None, "static"} or _accountless() or not current_user.is_authenticated:
         return
     config = current_app.config
     now = time.time()
@@ -128,6 +129,10 @@ def enforce_session_limits() -> None:
         end_session("idle")
     elif seen >= RENEW_AFTER_SECONDS:
         renew_session()
+
+
+def _accountless() -> bool:
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "accountless", False)
 
 
 def init_sessions(app: Flask) -> None:

@@ -5,7 +5,7 @@ from flask import current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.accounts.access import public
+from portal.accounts.access import accountless, public
 from portal.extensions import db
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.pages import bp
@@ -37,7 +37,7 @@ def cookies():
 
 
 @bp.get("/healthz")
-@public
+@accountless
 def healthz():
     """Liveness and the database's reachability: 200 when healthy, 503 when not."""
     checks: dict[str, object] = {}
