@@ -46,8 +46,6 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB
     ARGON2_PARALLELISM = 4
-    # memory:// for one process; redis://host:6379 whenever more than one worker serves.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # How many proxies in front of the portal set X-Forwarded-For (0: trust no forwarded header).
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -100,6 +98,8 @@ class Config:
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
+        # memory:// for one process; redis://host:6379 whenever more than one worker serves.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
     def database_url(self) -> str:
         return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
@@ -147,6 +147,15 @@ class ProductionConfig(Config):
                 raise ConfigError(f"{name} must be set in production (there is no safe default)")
         super().__init__()
         self.SECRET_KEY = os.environ["SECRET_KEY"]
+        if (
+            self.RATELIMIT_STORAGE_URI.startswith("memory://")
+            and os.environ.get("RATELIMIT_SINGLE_PROCESS") != "1"
+        ):
+            # Each gunicorn worker would count alone: with four, no sign-in would ever be refused.
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI must name a store every process shares, such as redis://host:6379/0 "
+                "(set RATELIMIT_SINGLE_PROCESS=1 only where one process serves)"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -140,6 +140,9 @@ PRODUCTION_PLACEHOLDERS = {
     "BASE_URL": "http://127.0.0.1",
     "MAIL_DEFAULT_SENDER": "Benchmark <bench@localhost>",
     "PROCUREMENT_INBOX": "procurement@localhost",
+    # The benchmark measures pages, not limits: each worker counts its own (in memory), as every
+    # run before production insisted on a shared store did, so figures stay comparable.
+    "RATELIMIT_SINGLE_PROCESS": "1",
 }
 
 

@@ -70,12 +70,13 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
 
 def app_code(app: Flask, email: str, secret: str = APP_SECRET) -> str:
     """A code the account's app would show that the portal has not accepted before: this time
-    step's or a neighbour's; past those, the next step's, once it comes."""
+    step's, else the next one's (both still accepted if the clock ticks before the code is
+    posted, which the last step's would not be); past those, a later step's, once it comes."""
     with app.app_context():
         last = db.session.scalar(sa.select(User.totp_last_step).where(User.email == email))
     while True:
         now = int(time.time()) // 30
-        for step in (now - 1, now, now + 1):
+        for step in (now, now + 1):
             if last is None or step > last:
                 return pyotp.TOTP(secret).generate_otp(step)
         time.sleep(30 - time.time() % 30 + 0.1)

@@ -10,6 +10,7 @@ PRODUCTION = {
     "BASE_URL": "https://suppliers.example.org",
     "MAIL_DEFAULT_SENDER": "Supplier Portal <portal@example.org>",
     "PROCUREMENT_INBOX": "procurement@example.org",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -20,6 +21,22 @@ def test_production_refuses_to_start_without_each_required_setting(monkeypatch, 
     monkeypatch.delenv(missing)
     with pytest.raises(config.ConfigError, match=missing):
         create_app("production")
+
+
+@pytest.mark.parametrize(("single_process", "starts"), [(None, False), ("0", False), ("1", True)])
+def test_production_counts_limits_in_memory_only_where_one_process_serves(
+    monkeypatch, single_process, starts
+):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    if single_process is not None:
+        monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", single_process)
+    if starts:
+        assert create_app("production").config["RATELIMIT_STORAGE_URI"] == "memory://"
+    else:
+        with pytest.raises(config.ConfigError, match="every process shares"):
+            create_app("production")
 
 
 def test_production_uses_secure_host_only_cookies_and_hsts(monkeypatch):

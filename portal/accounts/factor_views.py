@@ -11,29 +11,15 @@ from werkzeug import Response
 from portal.accounts import bp, factors, sessions
 from portal.accounts.access import public
 from portal.accounts.forms import AddAppForm, CodeForm, PasswordConfirmForm, RecoveryCodeForm
-from portal.accounts.limits import failed
+from portal.accounts.limits import account_checks, sign_in_codes
 from portal.accounts.models import User
 from portal.accounts.services import password_matches
 from portal.accounts.views import landing_page
-from portal.extensions import db, limiter
+from portal.extensions import db
 
-# Codes are limited per account like passwords; only refusals count.
-CODE_LIMIT = "10 per 5 minutes"
-CODE_LIMITS = {"methods": ["POST"], "deduct_when": failed}
 # The secret of an app being added, until its first code shows it was added right.
 NEW_APP = "new_app"  # a session key
 WRONG_CODE = "Enter the code your authenticator app shows now"
-
-
-def pending_account() -> str:
-    """Sign-in codes count against the account waiting for them, whichever client sends them."""
-    pending = session.get(sessions.PENDING)
-    user = str(pending.get("user", "")) if isinstance(pending, dict) else ""
-    return "factor:" + user.partition(":")[0]
-
-
-def signed_in_account() -> str:
-    return f"factor:{current_user.id}"
 
 
 def _new_secret() -> str:
@@ -47,7 +33,7 @@ def _signed_in(user: User, next_page: str | None) -> Response:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=pending_account, **CODE_LIMITS)
+@sign_in_codes
 @public
 def enter_code():
     pending = sessions.pending_sign_in()
@@ -65,7 +51,7 @@ def enter_code():
 
 
 @bp.route("/login/recovery-code", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=pending_account, **CODE_LIMITS)
+@sign_in_codes
 @public
 def enter_recovery_code():
     pending = sessions.pending_sign_in()
@@ -85,7 +71,7 @@ def enter_recovery_code():
 
 
 @bp.route("/login/add-authenticator-app", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=pending_account, **CODE_LIMITS)
+@sign_in_codes
 @public
 def add_app_to_sign_in():
     """A staff member with no app adds one before anything else."""
@@ -134,7 +120,7 @@ def password_confirmed(form: PasswordConfirmForm | AddAppForm) -> bool:
 
 
 @bp.route("/account/two-factor/app", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=signed_in_account, **CODE_LIMITS)
+@account_checks
 def add_app():
     """Add an app, or replace the one the account has (a new phone)."""
     user = current_user._get_current_object()
@@ -153,7 +139,7 @@ def add_app():
 
 
 @bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=signed_in_account, **CODE_LIMITS)
+@account_checks
 def renew_recovery_codes():
     if not current_user.has_totp:
         return redirect(url_for(".two_factor"))
@@ -166,7 +152,7 @@ def renew_recovery_codes():
 
 
 @bp.route("/account/two-factor/remove", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=signed_in_account, **CODE_LIMITS)
+@account_checks
 def remove_app():
     """Suppliers may sign in with a password alone; staff may not (they replace their app instead)."""
     if current_user.is_staff:

@@ -13,9 +13,9 @@ from flask_login import current_user
 
 from portal.accounts import bp, passkeys, sessions
 from portal.accounts.access import public
-from portal.accounts.factor_views import CODE_LIMIT, CODE_LIMITS, password_confirmed, signed_in_account
+from portal.accounts.factor_views import password_confirmed
 from portal.accounts.forms import NamePasskeyForm, PasskeyForm, SignInForm
-from portal.accounts.limits import client_address, failed
+from portal.accounts.limits import account_checks, client_address, failed
 from portal.accounts.models import Passkey
 from portal.accounts.views import landing_page, safe_next
 from portal.extensions import db, limiter
@@ -40,7 +40,7 @@ def _taken(key: str) -> dict | None:
 
 
 @bp.route("/account/passkeys", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, key_func=signed_in_account, **CODE_LIMITS)
+@account_checks
 def passkeys_page():
     form = NamePasskeyForm()
     if form.validate_on_submit() and password_confirmed(form):

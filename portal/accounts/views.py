@@ -15,7 +15,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from portal.accounts.limits import client_address, failed, submitted_email
+from portal.accounts.limits import account_checks, client_address, failed, submitted_email
 from portal.accounts.models import User
 from portal.ethics.services import PledgeStatus, pledge_status
 from portal.extensions import db, limiter
@@ -284,6 +284,7 @@ def resend_verification():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@account_checks
 @unverified_allowed
 def change_password():
     form = ChangePasswordForm(known_email=current_user.email, known_name=current_user.name)

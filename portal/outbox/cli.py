@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import signal
+import smtplib
+import threading
 import time
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
 from portal.outbox.models import MessageState, OutboxMessage
@@ -17,41 +21,61 @@ from portal.outbox.services import notify, retry
 from portal.outbox.worker import Progress, purge_expired_secrets, run_batch, run_until_idle
 from portal.time import utcnow
 
+log = logging.getLogger(__name__)
+
+# The longest pause between tries while the database or the mail server cannot be reached.
+RETRY_CAP_SECONDS = 30
+
 outbox_cli = AppGroup("outbox", help="Email outbox: the send worker and the queue.")
 
 
 @outbox_cli.command("work")
 @click.option("--poll", default=None, type=float, help="Seconds to wait when nothing is due.")
 def work_command(poll: float | None) -> None:
-    """Deliver messages until stopped (SIGTERM or Ctrl+C finishes the current batch first)."""
-    poll = poll or current_app.config["OUTBOX_POLL_SECONDS"]
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    click.echo(
-        f"Outbox worker delivering to {current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
-    )
+    """Deliver messages until SIGTERM or Ctrl+C, which let the message in hand finish first."""
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    mail = current_app.config
+    click.echo(f"Outbox worker delivering to {mail['MAIL_SERVER']}:{mail['MAIL_PORT']}")
     try:
-        _deliver_until_stopped(stopping, poll)
-    except KeyboardInterrupt:
-        pass
+        deliver_until_stopped(stopping, poll or mail["OUTBOX_POLL_SECONDS"])
     finally:
         db.session.remove()
 
 
-def _deliver_until_stopped(stopping: list[bool], poll: float) -> None:
-    """Batch after batch, saying what each did; expired secrets are purged once a minute, and
-    when nothing was sent or written the worker waits `poll` seconds."""
+def deliver_until_stopped(stopping: threading.Event, poll: float) -> None:
+    """Batch after batch until `stopping` is set, purging expired secrets once a minute and
+    waiting `poll` seconds when nothing was sent or written. A database or mail server that
+    cannot be reached is logged and tried again after a pause that doubles from 1 s to 30 s: the
+    worker outlives any outage; its service manager restarts it only after a fault of its own."""
+    failures = 0
     last_purge = 0.0
-    while not stopping:
-        if time.monotonic() - last_purge > 60:
-            purge_expired_secrets(utcnow())
-            db.session.commit()
-            last_purge = time.monotonic()
-        progress = run_batch()
+    while not stopping.is_set():
+        try:
+            if time.monotonic() - last_purge > 60:
+                purge_expired_secrets(utcnow())
+                db.session.commit()
+                last_purge = time.monotonic()
+            progress = run_batch()
+        except (DBAPIError, OSError, smtplib.SMTPException) as error:
+            stopping.wait(_pause_after(error, failures))
+            failures += 1
+            continue
+        failures = 0
         if progress.anything:
             click.echo(_summary(progress))
         if not progress.sent and not progress.expanded:
-            time.sleep(poll)
+            stopping.wait(poll)
+
+
+def _pause_after(error: Exception, failures: int) -> int:
+    """Drop the failed connection (the next try opens a new one), log, and say how long to wait."""
+    db.session.remove()
+    pause = min(RETRY_CAP_SECONDS, 2**failures)
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())
+    log.warning("outbox worker: %s; trying again in %s s", reason, pause)
+    return pause
 
 
 def _summary(progress: Progress) -> str:

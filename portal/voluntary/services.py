@@ -271,10 +271,11 @@ def respond(need: Need, *, user: User, message: str) -> NeedResponse:
 
 
 def can_manage(need: Need, user: User) -> bool:
-    """Officers, and members of the organisation that posted it (or acts for its directory body)."""
+    """Officers, and verified members of the organisation that posted it (or acts for its directory
+    body): an account still to confirm its email address is a visitor here, as everywhere else."""
     if user.is_staff:
         return True
-    if user.organisation_id is None:
+    if user.organisation_id is None or not user.is_verified:
         return False
     if need.organisation_id == user.organisation_id:
         return True

@@ -274,6 +274,35 @@ def test_successful_sign_ins_do_not_count_against_the_limit(client, supplier):
         client.delete_cookie("session", domain="portal.test")
 
 
+def change_password(client: FlaskClient, current: str):
+    return post_form(
+        client, "/account/password", {"current_password": current, "password": "a brand new passphrase"}
+    )
+
+
+def test_guesses_at_the_current_password_are_limited_per_account(app, client, supplier):
+    sign_in(client, "sam@example.com")
+    for _ in range(10):
+        assert change_password(client, "not my password").status_code == 200
+    other = app.test_client()  # another session of the same account: the count is the account's
+    sign_in(other, "sam@example.com")
+    limited = change_password(other, PASSWORD)
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.get_data(as_text=True)
+
+
+def test_every_page_that_asks_for_the_password_shares_one_count(client, supplier):
+    sign_in(client, "sam@example.com")
+    for _ in range(5):
+        change_password(client, "not my password")
+    for _ in range(5):
+        post_form(client, "/account/passkeys", {"name": "Laptop", "password": "not my password"})
+    assert (
+        post_form(client, "/account/two-factor/app", {"password": PASSWORD, "code": "123456"}).status_code
+        == 429
+    )
+
+
 def test_sign_in_failures_are_limited_per_client_address(client, supplier):
     for n in range(50):
         attempt(client, f"guess{n}@example.com", "wrong password entirely")

@@ -1,6 +1,11 @@
 """The outbox: queued in the transaction of its cause, delivered by the worker over real SMTP."""
 
+import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -8,8 +13,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal import ROOT
 from portal.extensions import db
 from portal.outbox import notify
+from portal.outbox.cli import deliver_until_stopped
 from portal.outbox.models import MessageState, OutboxMessage
 from portal.outbox.worker import claim, run_until_idle
 from portal.time import utcnow
@@ -199,3 +206,82 @@ def test_two_workers_never_claim_the_same_message(fresh_app):
     first, second = claimed
     assert not set(first) & set(second)
     assert len(first) + len(second) == 200
+
+
+# --- a worker that outlives outages -----------------------------------------------------------
+
+
+class ScriptedStop(threading.Event):
+    """The worker's stop flag, whose waits return at once and are recorded: `on_wait` sees each."""
+
+    def __init__(self, on_wait) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+        self.on_wait = on_wait
+
+    def wait(self, timeout=None) -> bool:
+        self.waits.append(timeout)
+        self.on_wait(self)
+        return self.is_set()
+
+
+def test_the_worker_outlives_a_database_outage_and_delivers_after_it(fresh_app, smtp_server, caplog):
+    """Every connection refused for six rounds (1 + 2 + 4 + 8 + 16 + 30 s of pauses, far beyond the
+    poll interval), then the database is back: the message queued before goes out."""
+    with fresh_app.app_context():
+        queue(to="after-the-outage@example.com")
+        db.session.commit()
+        down = threading.Event()
+        down.set()
+        refused = db.engine.dialect.loaded_dbapi.OperationalError
+
+        @sa.event.listens_for(db.engine, "do_connect")
+        def _refuse(*args):
+            if down.is_set():
+                raise refused("connection refused: could not connect to the database server")
+
+        db.engine.dispose()
+
+        def on_wait(stop: ScriptedStop) -> None:
+            if len(stop.waits) == 6:
+                down.clear()
+            if smtp_server.messages:
+                stop.set()
+
+        stop = ScriptedStop(on_wait)
+        with caplog.at_level(logging.WARNING, logger="portal.outbox.cli"):
+            deliver_until_stopped(stop, poll=0.5)
+        assert stop.waits[:6] == [1, 2, 4, 8, 16, 30]
+        assert [m["X-Envelope-To"] for m in smtp_server.messages] == ["after-the-outage@example.com"]
+        assert "connection refused" in caplog.text and "trying again in 30 s" in caplog.text
+        assert messages()[0].state == MessageState.SENT
+
+
+def test_the_worker_waits_its_poll_interval_when_nothing_is_due(fresh_app):
+    with fresh_app.app_context():
+        stop = ScriptedStop(lambda stop: stop.set())
+        deliver_until_stopped(stop, poll=7.5)
+    assert stop.waits == [7.5]
+
+
+def test_flask_outbox_work_keeps_running_while_the_database_is_down_and_stops_on_sigterm(tmp_path):
+    """The real command against a database server that refuses every connection: it logs, keeps
+    trying past its poll interval, and a SIGTERM stops it cleanly."""
+    env = {
+        **os.environ,
+        "PORTAL_CONFIG": "test",
+        "TEST_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/portal",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "portal:create_app", "outbox", "work", "--poll", "0.2"]
+    with subprocess.Popen(flask, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT) as worker:
+        try:
+            time.sleep(4)  # pauses of 1 s then 2 s: more than ten poll intervals
+            still_running = worker.poll() is None
+            worker.send_signal(signal.SIGTERM)
+            _, log = worker.communicate(timeout=5)
+        finally:
+            worker.kill()
+    assert still_running, log
+    assert worker.returncode == 0, log
+    assert "trying again in 1 s" in log and "trying again in 2 s" in log
+    assert "Traceback" not in log
