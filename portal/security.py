@@ -1,4 +1,5 @@
-"""Security headers on every response, static files and error pages included.
+"""Security headers on every response, static files and error pages included; input that is not
+UTF-8 refused; the `bdi` filter that isolates someone else's text.
 
 A few fixed headers and a per-request CSP nonce: small enough to own, where Flask-Talisman would
 also redirect to HTTPS and rewrite cookies, which the proxy and config already do.
@@ -7,8 +8,11 @@ also redirect to HTTPS and rewrite cookies, which the proxy and config already d
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote_to_bytes
 
-from flask import Flask, Response, g, session
+from flask import Flask, Request, Response, g, request, session
+from markupsafe import Markup
+from werkzeug.exceptions import BadRequest
 
 # The only inline script is govuk-frontend-jinja's one-line `js-enabled` marker, which carries
 # the nonce. Everything else is a file served by the portal itself.
@@ -51,8 +55,43 @@ def set_security_headers(response: Response, *, hsts: bool) -> Response:
     return response
 
 
+def _require_utf8(raw: bytes) -> None:
+    """:raise BadRequest: the percent-decoded bytes are not UTF-8."""
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode()
+    except UnicodeDecodeError:
+        raise BadRequest("The request was not sent as UTF-8 text") from None
+
+
+class Utf8Request(Request):
+    """Form data must be UTF-8 text: Werkzeug would keep bad bytes percent-encoded (a URL-encoded
+    form) or put U+FFFD in their place (a multipart one), and either would be stored."""
+
+    def _load_form_data(self) -> None:
+        if self.mimetype == "application/x-www-form-urlencoded":
+            _require_utf8(self.get_data(cache=True))  # kept: the form is parsed from it next
+        super()._load_form_data()
+        if self.mimetype == "multipart/form-data" and any("\ufffd" in value for value in self.form.values()):
+            raise BadRequest("The request was not sent as UTF-8 text")
+
+
+def refuse_bad_query() -> None:
+    """before_request: a query string that is not UTF-8 is refused (400), read or not."""
+    if request.query_string:
+        _require_utf8(request.query_string)
+
+
+def isolated(value: object) -> Markup:
+    """Text someone else wrote, escaped, in `<bdi>`: its direction cannot spill into the page around
+    it (a name in Arabic beside a number, or an override character from before they were refused)."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def init_security(app: Flask) -> None:
+    app.request_class = Utf8Request
+    app.before_request(refuse_bad_query)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.filters["bdi"] = isolated
 
     @app.after_request
     def _headers(response: Response) -> Response:
