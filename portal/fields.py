@@ -36,8 +36,11 @@ from wtforms.validators import (
 from portal.forms import CheckboxInput, DateInput, RadioInput, Select, TextArea, TextInput
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
-# (PostgreSQL refuses it in text). Line breaks are refused separately where a field is one line.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# (PostgreSQL refuses it in text). The bidirectional embeddings, overrides and isolates too
+# (U+202A-U+202E, U+2066-U+2069): they can show an officer a name or address reversed. The
+# left-to-right and right-to-left marks (U+200E, U+200F) stay: they only nudge, and people use
+# them. Line breaks are refused separately where a field is one line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
 
@@ -55,13 +58,13 @@ def text_field(
     checks: Sequence[Callable[[Any, Field], None]] | None = None,
     **kwargs,
 ) -> StringField:
-    """A one-line text input: trimmed, at most `length` characters, then `checks` (by default, no
-    control characters); required with the message given, else optional. The message that it is
-    too long names it by `noun`, where that is not its label."""
+    """A one-line text input: trimmed, at most `length` characters, no control characters, then
+    `checks`; required with the message given, else optional. The message that it is too long
+    names it by `noun`, where that is not its label."""
     # DataRequired reads the trimmed value: only spaces is as good as nothing.
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=length, message=f"{noun or label} must be {length} characters or fewer"))
-    validators += [PlainText()] if checks is None else checks
+    validators += [PlainText(), *(checks or ())]
     return StringField(label, widget=TextInput(), filters=[strip_text], validators=validators, **kwargs)
 
 

@@ -49,7 +49,11 @@ def register_number(label: str, description: str, length: Length) -> StringField
     spaces in capitals. No Optional(): it would stop the check that an organisation of a legal form
     that has one gives it (the form's validate_ method)."""
     return StringField(
-        label, widget=TextInput(), description=description, filters=[upper_no_spaces], validators=[length]
+        label,
+        widget=TextInput(),
+        description=description,
+        filters=[upper_no_spaces],
+        validators=[length, PlainText()],
     )
 
 
@@ -117,7 +121,11 @@ class AddressForm(StepForm):
         "Postcode",
         widget=TextInput(),
         filters=[strip_text],
-        validators=[InputRequired(message="Enter postcode"), Length(max=20, message="Enter a real postcode")],
+        validators=[
+            InputRequired(message="Enter postcode"),
+            Length(max=20, message="Enter a real postcode"),
+            PlainText(),
+        ],
     )
 
     def validate_postcode(self, field) -> None:
@@ -218,6 +226,7 @@ class ModernSlaveryForm(StepForm):
         validators=[
             InputRequired(message="Enter the web address of your modern slavery statement"),
             Length(max=300, message="Web address must be 300 characters or fewer"),
+            PlainText(),
             URL(message="Enter the statement's full web address, starting https://"),
         ],
     )

@@ -17,7 +17,7 @@ from portal.outbox.models import Broadcast, MessageState, OutboxMessage
 from portal.time import utcnow
 
 # Any line break or other control character: in a header it could start a new header.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 Address = str | tuple[str, str]
 

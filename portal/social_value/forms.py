@@ -107,7 +107,7 @@ class QuantityForm(FlaskForm):
         "How much?",
         widget=TextInput(),
         filters=[strip_text],
-        validators=[InputRequired(message="Enter how much you offer, in the measure's unit")],
+        validators=[InputRequired(message="Enter how much you offer, in the measure's unit"), PlainText()],
     )
     submit = continue_button()
 
@@ -168,7 +168,10 @@ class DeliveryReportForm(FlaskForm):
         "How much was delivered?",
         widget=TextInput(),
         filters=[strip_text],
-        validators=[InputRequired(message="Enter how much was delivered, in the measure's unit")],
+        validators=[
+            InputRequired(message="Enter how much was delivered, in the measure's unit"),
+            PlainText(),
+        ],
     )
     delivered_on = GovDateField("When was it delivered?", required_message="Enter the date it was delivered")
     description = text_area(

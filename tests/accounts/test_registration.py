@@ -98,17 +98,35 @@ def test_hostile_input_is_refused_without_a_server_error(app, client, field, kin
             assert "\x00" not in stored.name + stored.organisation.name
 
 
-def test_non_utf8_bytes_are_refused_without_a_server_error(app, client):
+def test_non_utf8_bytes_are_refused_with_the_bad_request_page(app, client):
     token = csrf_token_from(client.get("/register").get_data(as_text=True))
     response = client.post(
         "/register",
         data=NON_UTF8_BODY + f"&csrf_token={token}".encode(),
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code == 200
-    assert "govuk-error-summary" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "there is a problem with your request" in response.get_data(as_text=True)
     with app.app_context():
         assert count(User) == 0
+
+
+@pytest.mark.parametrize("character", ["\u202a", "\u202e", "\u2066", "\u2069"])
+@pytest.mark.parametrize("field", ["name", "organisation_name"])
+def test_bidirectional_controls_are_refused_like_other_control_characters(app, client, field, character):
+    response = post_form(client, "/register", {**VALID, field: f"Ada{character}gnp.exe"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in html and "must not contain special characters" in html
+    with app.app_context():
+        assert count(User) == 0 and count(Organisation) == 0
+
+
+def test_right_to_left_text_and_direction_marks_are_kept(app, client):
+    name = "\u05e9\u05dc\u05d5\u05dd Trading\u200f Ltd\u200e"  # Hebrew letters, RLM and LRM
+    post_form(client, "/register", {**VALID, "organisation_name": name})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Organisation.name)) == name
 
 
 def test_registering_without_a_csrf_token_is_refused(app, client):
