@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -26,6 +27,19 @@ def _development_secret_key() -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def security_txt_expiry(value: str) -> datetime | None:
+    """SECURITY_TXT_EXPIRES, a date or an ISO 8601 time (UTC unless it says otherwise).
+
+    :raise ConfigError: neither."""
+    if not value:
+        return None
+    try:
+        expires = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"SECURITY_TXT_EXPIRES must be a date like 2027-12-31, not {value!r}") from None
+    return expires if expires.tzinfo else expires.replace(tzinfo=UTC)
 
 
 class Config:
@@ -100,6 +114,14 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
         # memory:// for one process; redis://host:6379 whenever more than one worker serves.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # /.well-known/security.txt (RFC 9116): where to report a vulnerability (mailto: or https:
+        # addresses, space-separated), until when that holds, and the disclosure policy's address.
+        # No contact, no file (404).
+        self.SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+        self.SECURITY_TXT_EXPIRES = security_txt_expiry(os.environ.get("SECURITY_TXT_EXPIRES", ""))
+        self.SECURITY_POLICY = os.environ.get("SECURITY_POLICY", "")
+        if self.SECURITY_CONTACT and self.SECURITY_TXT_EXPIRES is None:
+            raise ConfigError("SECURITY_TXT_EXPIRES must be set with SECURITY_CONTACT, like 2027-12-31")
 
     def database_url(self) -> str:
         return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
@@ -112,6 +134,9 @@ class DevelopmentConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+        if not self.SECURITY_CONTACT:  # a file to look at on a development server, a year ahead
+            self.SECURITY_CONTACT = "mailto:security@localhost"
+            self.SECURITY_TXT_EXPIRES = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)
 
 
 class TestConfig(Config):
@@ -127,6 +152,12 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECURITY_CONTACT:
+            self.SECURITY_CONTACT = "mailto:security@portal.test"
+            self.SECURITY_TXT_EXPIRES = datetime(2099, 12, 31, tzinfo=UTC)
 
     def database_url(self) -> str:
         return os.environ.get("TEST_DATABASE_URL", "sqlite://")

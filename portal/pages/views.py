@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import Response, abort, current_app, jsonify, render_template, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +36,23 @@ def privacy():
 @public
 def cookies():
     return render_template("pages/cookies.html")
+
+
+@bp.get("/.well-known/security.txt")
+@accountless
+def security_txt() -> Response:
+    """Where to report a vulnerability (RFC 9116), from configuration: 404 where none is set."""
+    config = current_app.config
+    if not config["SECURITY_CONTACT"]:
+        abort(404)
+    fields = [("Contact", contact) for contact in config["SECURITY_CONTACT"].split()]
+    fields.append(("Expires", config["SECURITY_TXT_EXPIRES"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    fields.append(("Preferred-Languages", "en"))
+    fields.append(("Canonical", url_for("pages.security_txt", _external=True)))
+    if config["SECURITY_POLICY"]:
+        fields.append(("Policy", config["SECURITY_POLICY"]))
+    body = "".join(f"{name}: {value}\n" for name, value in fields)
+    return Response(body, mimetype="text/plain")
 
 
 @bp.get("/healthz")
