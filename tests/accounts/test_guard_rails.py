@@ -11,6 +11,7 @@ PUBLIC_ENDPOINTS = {
     "pages.privacy",
     "pages.cookies",
     "pages.healthz",
+    "pages.security_txt",
     "accounts.register",
     "accounts.login",
     "accounts.enter_code",

@@ -273,14 +273,22 @@ def test_flask_outbox_work_keeps_running_while_the_database_is_down_and_stops_on
         "TEST_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/portal",
     }
     flask = [sys.executable, "-m", "flask", "--app", "portal:create_app", "outbox", "work", "--poll", "0.2"]
-    with subprocess.Popen(flask, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT) as worker:
+    log_path = tmp_path / "worker.log"
+    with (
+        log_path.open("w") as log_file,
+        subprocess.Popen(flask, env=env, stderr=log_file, cwd=ROOT) as worker,
+    ):
         try:
-            time.sleep(4)  # pauses of 1 s then 2 s: more than ten poll intervals
+            # Two refused rounds and their pauses (1 s, 2 s): well past the poll interval.
+            deadline = time.monotonic() + 30
+            while "trying again in 2 s" not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
             still_running = worker.poll() is None
             worker.send_signal(signal.SIGTERM)
-            _, log = worker.communicate(timeout=5)
+            worker.wait(timeout=10)
         finally:
             worker.kill()
+    log = log_path.read_text()
     assert still_running, log
     assert worker.returncode == 0, log
     assert "trying again in 1 s" in log and "trying again in 2 s" in log

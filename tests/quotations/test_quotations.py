@@ -505,7 +505,7 @@ def test_hostile_text_never_breaks_the_forms(app, officer_client, name):
         assert done.state is QuotationState.IN_PROGRESS
 
 
-def test_a_body_that_is_not_utf8_never_breaks_the_named_supplier_form(app, officer_client):
+def test_a_body_that_is_not_utf8_is_refused_by_the_named_supplier_form(app, officer_client):
     with app.app_context():
         opportunity_id = quotation()
     token = session_csrf_token(officer_client)
@@ -514,8 +514,8 @@ def test_a_body_that_is_not_utf8_never_breaks_the_named_supplier_form(app, offic
         data=NON_UTF8_BODY + f"&csrf_token={token}".encode(),
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code == 200
-    assert "govuk-error-summary" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "there is a problem with your request" in response.get_data(as_text=True)
     assert exercise(app, opportunity_id) is None
 
 

@@ -333,6 +333,7 @@ def test_a_supplier_may_withdraw_until_a_decision(app, client, member, officer_c
         client,
         f"/social-value/offers/{submitted}/withdraw",
         {"revision": str(revision), "message": "We lost the contract."},
+        page=f"/social-value/offers/{submitted}",
     )
     assert "Your offer has been withdrawn." in text_of(
         client.get(response.headers["Location"]).get_data(as_text=True)
