@@ -159,9 +159,11 @@ def portal_commands() -> list[click.Command]:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """What runs around each request: sessions, who may see a page, security headers, error pages."""
-    init_sessions(app)
-    init_access(app)
+    """What runs around each request: security headers and input checks, request ids, sessions, who
+    may see a page, error pages."""
+    # Input that is not UTF-8 is refused before anything reads the session (or the database).
     init_security(app)
     init_request_ids(app)
+    init_sessions(app)
+    init_access(app)
     init_errors(app)
