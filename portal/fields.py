@@ -33,6 +33,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.database import LARGEST_ID
 from portal.forms import CheckboxInput, DateInput, RadioInput, Select, TextArea, TextInput
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
@@ -128,6 +129,14 @@ def area_field(label: str, areas: dict[str, str], *, required: str, **kwargs) ->
         validators=[InputRequired(message=required)],
         **kwargs,
     )
+
+
+def row_id(_form, field: Field) -> None:
+    """A record's id from a form, within the ids' column as the URLs' numbers are
+    (portal.database.RowIdConverter): a larger one would be an error in the database, not a 404.
+    Not NumberRange, whose NaN check overflows on an integer this large."""
+    if field.data is not None and not 1 <= field.data <= LARGEST_ID:
+        raise ValidationError("Not a record's id")
 
 
 class PlainText:

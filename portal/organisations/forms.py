@@ -25,6 +25,7 @@ from portal.fields import (
     checkbox,
     email_field,
     radios,
+    row_id,
     select_field,
     strip_text,
     text_field,
@@ -280,7 +281,7 @@ class InviteColleagueForm(FlaskForm):
 
 
 class CancelInvitationForm(FlaskForm):
-    invitation_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    invitation_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), row_id])
 
 
 class DecisionForm(FlaskForm):
