@@ -94,7 +94,7 @@ def test_outbox_rows_escape_and_shorten_what_they_show():
     )
     assert '<a class="govuk-link" href="/officer/things/7/view">' in html
     assert "<script>" not in html and html.count(ESCAPED) == 2
-    assert f"{ESCAPED}, b@example.com</td>" in html
+    assert f"<bdi>{ESCAPED}</bdi>, <bdi>b@example.com</bdi></td>" in html
     assert "Queued 3 July 2026 at 8:05am" in html
     assert STATE_TAGS[MessageState.FAILED] in html
     assert "x" * 77 + "..." in html and "x" * 81 not in html
@@ -123,8 +123,10 @@ def test_audit_rows_say_who_acted_and_each_detail():
         record_labels=RECORD_LABELS,
         system_actors=SYSTEM_ACTORS,
     )
-    assert f"{ESCAPED}<br>o@example.com" in html
-    assert "<br>was admin: yes<br>reason given: " + ESCAPED + "<br>count: 2</td>" in html
+    assert f"<bdi>{ESCAPED}</bdi><br><bdi>o@example.com</bdi>" in html
+    assert (
+        "<br>was admin: yes<br>reason given: <bdi>" + ESCAPED + "</bdi><br>count: <bdi>2</bdi></td>" in html
+    )
     assert '<td class="govuk-table__cell govuk-body-s">The portal</td>' in html
     assert '<td class="govuk-table__cell govuk-body-s">Worker</td>' in html
     assert "Account 12" in html and f"{ESCAPED} 12" in html
@@ -149,10 +151,10 @@ def test_organisation_rows_show_the_local_status_and_registration():
         link=LINK,
         local_status_words=LOCAL_STATUS_WORDS,
     )
-    assert f'<a class="govuk-link" href="/officer/things/5/view">{ESCAPED}</a>' in html
+    assert f'<a class="govuk-link" href="/officer/things/5/view"><bdi>{ESCAPED}</bdi></a>' in html
     assert "<script>" not in html
     assert "Company 01234567" in html and html.count("Company") == 1
-    assert '<a class="govuk-link" href="/officer/things/6/view">B</a></td>' in html
+    assert '<a class="govuk-link" href="/officer/things/6/view"><bdi>B</bdi></a></td>' in html
     assert '<td class="govuk-table__cell">Local</td>' in html
     assert '<td class="govuk-table__cell">Not known</td>' in html
     assert "Registered 3 July 2026 at 8:05am</td>" in html
@@ -172,7 +174,7 @@ def test_offer_rows_link_each_offer_with_its_state():
     taken = SimpleNamespace(**{**vars(queued), "id": 10, "reviewer_name": HOSTILE})
     form = QueueFilterForm(MultiDict())
     html = rows_of("social_value/officers/queue.html", [queued, taken], form=form, link=LINK)
-    assert f'<a class="govuk-link" href="/officer/things/9/view">{ESCAPED}</a>' in html
+    assert f'<a class="govuk-link" href="/officer/things/9/view"><bdi>{ESCAPED}</bdi></a>' in html
     assert "Economic: Jobs; in the queue since 3 July 2026 at 8:05am</span>" in html
     assert f"in the queue since 3 July 2026 at 8:05am; with {ESCAPED}</span>" in html
     assert html.count(OFFER_STATE_TAGS[OfferState.SUBMITTED]) == 2
@@ -221,12 +223,12 @@ def test_answers_say_what_was_not_given_and_link_each_change():
     template = '{% from "organisations/_answers.html" import answers %}{{ answers(org, steps, links) }}'
     links = {"about": "/change?from=check", "sites": "/sites?from=check"}
     html = render_template_string(template, org=org, steps=steps, links=links)
-    assert f'<dd class="govuk-summary-list__value">{ESCAPED}</dd>' in html
+    assert f'<dd class="govuk-summary-list__value"><bdi>{ESCAPED}</bdi></dd>' in html
     assert '<dd class="govuk-summary-list__value">Not given</dd>' in html
-    assert '<dd class="govuk-summary-list__value">0</dd>' in html  # nought is an answer
+    assert '<dd class="govuk-summary-list__value"><bdi>0</bdi></dd>' in html  # nought is an answer
     assert html.count('href="/change?from=check"') == 7  # each of the section's rows
     assert '<span class="govuk-visually-hidden"> legal name</span>' in html
-    assert f'<dt class="govuk-summary-list__key">Depot {ESCAPED}</dt>' in html
+    assert f'<dt class="govuk-summary-list__key"><bdi>Depot {ESCAPED}</bdi></dt>' in html
     assert (
         f'href="/sites?from=check">Change<span class="govuk-visually-hidden"> depot {ESCAPED}</span>' in html
     )

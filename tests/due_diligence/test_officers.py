@@ -23,7 +23,7 @@ from tests.factories import make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
 
 LIST = "/officer/due-diligence"
-ROW = re.compile(r'href="/officer/due-diligence/(\d+)">([^<]+)</a>')
+ROW = re.compile(r'href="/officer/due-diligence/(\d+)"><bdi>([^<]+)</bdi></a>')
 
 
 def detail(organisation_id: int) -> str:
@@ -87,7 +87,7 @@ def test_the_list_counts_each_organisations_follow_ups(app, client, officer):
     for note in ("Called them.", "Emailed them."):
         post_form(client, detail(ids["Followed Ltd"]), {"note": note})
     html = client.get(LIST).get_data(as_text=True)
-    cells = dict(re.findall(r'">([^<]+)</a></td>(.*?)</tr>', html, re.S))
+    cells = dict(re.findall(r'"><bdi>([^<]+)</bdi></a></td>(.*?)</tr>', html, re.S))
     assert cells["Followed Ltd"].rstrip().endswith('numeric">2</td>')
     assert cells["Waiting Ltd"].rstrip().endswith('numeric">None</td>')
 
@@ -180,7 +180,7 @@ def test_the_list_runs_the_same_queries_for_1_25_and_100_rows(app, client, offic
 def test_the_detail_shows_answers_reasons_and_profile_facts(app, client, officer):
     ids = rate(app, ("Threads Ltd", HIGH))
     html = client.get(detail(ids["Threads Ltd"])).get_data(as_text=True)
-    assert '<h1 class="govuk-heading-l">Threads Ltd</h1>' in html
+    assert '<h1 class="govuk-heading-l"><bdi>Threads Ltd</bdi></h1>' in html
     assert "govuk-tag--red" in html and "5 points" in html
     assert "Works in a sector with a higher risk of modern slavery" in html
     assert "Textiles, clothing or uniforms" in html and "Bangladesh" in html

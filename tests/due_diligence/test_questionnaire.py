@@ -197,7 +197,7 @@ def test_a_current_sedex_accreditation_counts_and_an_expired_one_does_not(app, c
     row = saved(app, registered.organisation_id)
     assert row.profile_sedex is True
     assert (row.score, row.rating.value) == (4, "medium")
-    assert "Yes, certificate ZC1234567" in page(client)
+    assert "Yes, certificate <bdi>ZC1234567</bdi>" in page(client)
 
 
 def test_a_published_statement_counts(app, client, member):

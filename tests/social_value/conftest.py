@@ -284,7 +284,7 @@ def error_summary(html: str) -> str:
 
 def text_of(html: str) -> str:
     """The page's words as a person reads them: tags gone, entities unescaped, spaces collapsed."""
-    inline = re.sub(r"</?(?:strong|b|em|span|a|abbr)\b[^>]*>", "", html)
+    inline = re.sub(r"</?(?:strong|b|em|span|a|abbr|bdi)\b[^>]*>", "", html)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", inline)).split())
 
 

@@ -374,7 +374,7 @@ def test_an_officer_approves_a_need_and_the_poster_is_emailed(app, client, pendi
     queue = html_of(officer_client, QUEUE)
     assert "Mentors for a youth project in Winsford" in queue and "Winsford Youth Trust" in queue
     page = html_of(officer_client, officer_url(pending))
-    assert "Posted by Vera Volunteer (vera@winsford-youth.example)" in page
+    assert "Posted by <bdi>Vera Volunteer</bdi> (<bdi>vera@winsford-youth.example</bdi>)" in page
     assert 'href="tel:+441606123456"' in page
     assert 'name="decision"' in page
     response = decide(officer_client, pending, "approve")
@@ -495,7 +495,7 @@ def test_a_supplier_cannot_approve_needs(app, client, pending, supplier_client):
 
 
 def test_the_queue_filters_by_state(app, pending, officer_client):
-    row = f'href="/officer/needs/{pending}">Mentors for a youth project'
+    row = f'href="/officer/needs/{pending}"><bdi>Mentors for a youth project'
     published = {"state": "published"}
     assert row in html_of(officer_client, QUEUE)
     assert row not in html_of(officer_client, QUEUE, query_string=published)
