@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,10 +18,13 @@ log = logging.getLogger(__name__)
 PAGES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
 
 
-def _render(code: int, **context):
-    """The page with the signed-out header: loading the account could be what failed (the
-    database is down), and an error page needs no account."""
-    login_manager._update_request_context_with_user()  # the anonymous user, without a look-up
+def _render(code: int, *, signed_out: bool = False, **context):
+    """The page, without loading the account: loading it could be what failed (the database is
+    down). The header shows the account the request had already loaded, if any (a 403 for a
+    signed-in officer keeps their links), else it is signed out; `signed_out` after a database
+    error or a fault, when the loaded account could need the database to be read again."""
+    if signed_out or "_login_user" not in g:
+        login_manager._update_request_context_with_user()  # the anonymous user, without a look-up
     return render_template(f"errors/{code}.html", **context), code
 
 
@@ -44,7 +47,7 @@ def handle_concurrent_change(error: StaleDataError):
     model's revision, `version_id_col`): nothing of this request was kept. A workflow move says so
     on its own page (portal.workflow); any other change lands here."""
     db.session.rollback()
-    return _render(409)
+    return _render(409, signed_out=True)
 
 
 def handle_database_unavailable(error: DBAPIError):
@@ -52,7 +55,7 @@ def handle_database_unavailable(error: DBAPIError):
     db.session.rollback()
     if error.connection_invalidated or _is_connection_refused(error):
         log.error("database unavailable, request %s: %s", request_id(), error.orig)
-        return _render(503)
+        return _render(503, signed_out=True)
     return handle_unexpected_error(error)
 
 
@@ -67,7 +70,7 @@ def handle_unexpected_error(error: Exception):
     never show the stack trace."""
     original = getattr(error, "original_exception", None) or error
     log.error("unhandled error, request %s", request_id(), exc_info=original)
-    return _render(500, reference=request_id())
+    return _render(500, signed_out=True, reference=request_id())
 
 
 def init_errors(app: Flask) -> None:

@@ -237,6 +237,15 @@ def fresh_app(fresh_database: str, request) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture
+def evidence_folder(app: Flask, tmp_path: Path) -> Iterator[Path]:
+    """Evidence files go to a folder of the test's own while it runs."""
+    saved = app.config["EVIDENCE_FOLDER"]
+    app.config["EVIDENCE_FOLDER"] = str(tmp_path / "evidence")
+    yield tmp_path / "evidence"
+    app.config["EVIDENCE_FOLDER"] = saved
+
+
 # --- requests --------------------------------------------------------------------------------
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

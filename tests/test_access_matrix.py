@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -594,14 +593,6 @@ def problems_in(seen: dict[tuple, tuple[str, str]]) -> list[str]:
             if shown:
                 problems.append(f"{where}: shows A's {shown}")
     return problems
-
-
-@pytest.fixture
-def evidence_folder(app, tmp_path):
-    saved = app.config["EVIDENCE_FOLDER"]
-    app.config["EVIDENCE_FOLDER"] = str(tmp_path / "evidence")
-    yield tmp_path / "evidence"
-    app.config["EVIDENCE_FOLDER"] = saved
 
 
 def test_every_route_answers_every_visitor_as_the_table_says(app, client, evidence_folder):

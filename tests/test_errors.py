@@ -10,6 +10,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from portal.accounts.access import public
 from portal.extensions import db
+from tests.factories import make_supplier, sign_in
 
 
 @pytest.fixture
@@ -226,3 +227,13 @@ def test_the_outage_is_logged_with_the_request_id(outage_app, caplog):
     with caplog.at_level(logging.ERROR, logger="portal.errors"):
         response = outage_app.test_client().get("/opportunities")
     assert any(response.headers["X-Request-Id"] in record.getMessage() for record in caplog.records)
+
+
+def test_an_error_page_keeps_the_header_of_an_account_the_request_loaded(app, client):
+    with app.app_context():
+        supplier = make_supplier()
+    sign_in(client, supplier.email)
+    response = client.get("/officer/")  # a supplier's 403, after their account was loaded
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Sign out" in html and "Create an account" not in html

@@ -151,6 +151,8 @@ class PartnerForm(FlaskForm):
     partner_entry_id = SelectField(
         "Voluntary-sector partner (optional)",
         widget=Select(),
+        # Blank text is no answer, as the "No partner" choice is: Optional() stops the check there.
+        filters=[strip_text],
         validators=[Optional()],
         invalid_choice_message="Select a body from the directory, or no partner: that one is no longer in it",
     )

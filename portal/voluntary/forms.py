@@ -114,6 +114,8 @@ class NeedForm(FlaskForm):
     outcome_id = SelectField(
         "Which social value outcome does it serve? (optional)",
         widget=Select(),
+        # Blank text is no answer, as the "None chosen" choice is: Optional() stops the check there.
+        filters=[strip_text],
         validators=[Optional()],
     )
     contact_name = text_field("Contact name", required="Enter the name of the person to contact", length=100)

@@ -19,11 +19,8 @@ ACCREDITATION = {"kind": "iso_14001", "certificate_number": "EMS 123456", "expir
 
 
 @pytest.fixture(autouse=True)
-def evidence_folder(app, tmp_path):
-    saved = app.config["EVIDENCE_FOLDER"]
-    app.config["EVIDENCE_FOLDER"] = str(tmp_path / "evidence")
-    yield tmp_path / "evidence"
-    app.config["EVIDENCE_FOLDER"] = saved
+def _own_evidence_folder(evidence_folder):
+    """Every test here keeps its evidence files in a folder of its own."""
 
 
 def add(client, content: bytes | None = None, filename: str = "certificate.pdf", **overrides):

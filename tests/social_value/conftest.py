@@ -322,14 +322,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
-@pytest.fixture
-def evidence_folder(app, tmp_path):
-    saved = app.config["EVIDENCE_FOLDER"]
-    app.config["EVIDENCE_FOLDER"] = str(tmp_path / "evidence")
-    yield tmp_path / "evidence"
-    app.config["EVIDENCE_FOLDER"] = saved
-
-
 def report_data(quantity: str = "40", **changes) -> dict:
     day = london_today() - timedelta(days=1)
     data = {

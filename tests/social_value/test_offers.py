@@ -479,6 +479,8 @@ def test_a_retired_partner_is_refused_and_not_offered(app, client, draft):
     assert_refused(app, client, offer_id, "partner", {"partner_entry_id": "999999"}, message)
     post_step(client, offer_id, "partner", {"partner_entry_id": str(current)})
     assert offer_of(app, offer_id).partner_entry_id == current
+    post_step(client, offer_id, "partner", {"partner_entry_id": " "})  # blank text: no partner
+    assert offer_of(app, offer_id).partner_entry_id is None
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,12 @@ def post_need(client, **changes):
     return post_form(client, NEW, need_data(**changes))
 
 
+def test_an_outcome_given_as_blank_text_is_no_outcome(app, client, poster):
+    assert post_need(client, outcome_id=" ").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Need.outcome_id)) is None
+
+
 def posted_need_id(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Need.id).order_by(Need.id.desc()).limit(1))
