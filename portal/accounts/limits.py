@@ -19,8 +19,15 @@ def submitted_email() -> str:
 
 
 def failed(response: Response) -> bool:
-    """A sign-in that did not redirect was refused: only failures count against the limits."""
-    return response.status_code != 302
+    """A password or code that was refused shows its form again (200): only those count against
+    the limits, not a success (302), an expired form (400) or an outage (503), which would
+    otherwise lock people out once the database is back."""
+    return response.status_code == 200
+
+
+def passkey_refused(response: Response) -> bool:
+    """A passkey sign-in that was refused shows the sign-in page with a 400."""
+    return response.status_code == 400
 
 
 client_address = get_remote_address

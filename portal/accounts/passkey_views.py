@@ -15,7 +15,7 @@ from portal.accounts import bp, passkeys, sessions
 from portal.accounts.access import public
 from portal.accounts.factor_views import password_confirmed
 from portal.accounts.forms import NamePasskeyForm, PasskeyForm, SignInForm
-from portal.accounts.limits import account_checks, client_address, failed
+from portal.accounts.limits import account_checks, client_address, passkey_refused
 from portal.accounts.models import Passkey
 from portal.accounts.views import landing_page, safe_next
 from portal.extensions import db, limiter
@@ -104,7 +104,7 @@ def passkey_options():
 
 
 @bp.post("/login/passkey")
-@limiter.limit("50 per 5 minutes", key_func=client_address, methods=["POST"], deduct_when=failed)
+@limiter.limit("50 per 5 minutes", key_func=client_address, methods=["POST"], deduct_when=passkey_refused)
 @public
 def sign_in_with_passkey():
     """A passkey with its user verified is both factors: staff included, the session starts."""

@@ -208,3 +208,12 @@ def test_a_reset_by_staff_removes_passkeys_too(app, client, runner, supplier):
     assert runner.invoke(args=["users", "reset-factors", "sam@example.com"]).exit_code == 0
     assert passkeys_of(app, supplier.id) == []
     assert sign_in_with(app.test_client(), device).status_code == 400
+
+
+def test_refused_passkey_sign_ins_are_limited_per_client_address(client):
+    token = session_csrf_token(client)
+    for _ in range(50):  # no challenge was asked for: each is refused
+        assert (
+            client.post("/login/passkey", data={"csrf_token": token, "credential": "{}"}).status_code == 400
+        )
+    assert client.post("/login/passkey", data={"csrf_token": token, "credential": "{}"}).status_code == 429

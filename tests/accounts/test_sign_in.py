@@ -1,14 +1,16 @@
 import os
+import threading
 import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
 from portal.accounts.sessions import ENDED, RENEW_AFTER_SECONDS, SEEN_AT, SIGNED_IN_AT, WITH_ORGANISATION
 from portal.extensions import db
-from tests.conftest import count_queries, post_form, skip_or_fail
+from tests.conftest import count_queries, post_form, session_csrf_token, skip_or_fail
 from tests.factories import PASSWORD, make_staff, make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
 
@@ -301,6 +303,33 @@ def test_every_page_that_asks_for_the_password_shares_one_count(client, supplier
         post_form(client, "/account/two-factor/app", {"password": PASSWORD, "code": "123456"}).status_code
         == 429
     )
+
+
+def test_sign_ins_during_a_database_outage_do_not_count_against_the_limit(fresh_app):
+    """Twelve sign-ins answered 503 while the database refused connections; once it is back, the
+    account is not locked out."""
+    with fresh_app.app_context():
+        make_supplier("outage@example.com")
+        db.session.commit()
+        down = threading.Event()
+        refused = db.engine.dialect.loaded_dbapi.OperationalError
+
+        @sa.event.listens_for(db.engine, "do_connect")
+        def _refuse(*args):
+            if down.is_set():
+                raise refused("connection refused: could not connect to the database server")
+
+        client = fresh_app.test_client()
+        token = session_csrf_token(client)
+        down.set()
+        db.engine.dispose()
+    for _ in range(12):
+        response = client.post(
+            "/login", data={"csrf_token": token, "email": "outage@example.com", "password": PASSWORD}
+        )
+        assert response.status_code == 503
+    down.clear()
+    assert attempt(client, "outage@example.com", PASSWORD).status_code == 302
 
 
 def test_sign_in_failures_are_limited_per_client_address(client, supplier):
