@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
 from portal.organisations.models import Organisation
 from portal.time import utcnow
+from portal.voluntary.models import DirectoryEntry
 
 PASSWORD = "correct horse battery staple"
 # The authenticator app of every staff account make_staff makes: its codes come from app_code().
@@ -97,6 +98,17 @@ def make_staff(
     )
     db.session.add(user)
     return _loaded(user)
+
+
+def make_directory_entry(name: str, *, areas: list[str] | None = None, **columns) -> DirectoryEntry:
+    """A voluntary-sector body in the directory (Cheshire West and Chester unless `areas` says),
+    added and flushed: the caller commits."""
+    values = {"brokers": f"{name} brokers volunteering.", "source": "Test data", "phones": [], **columns}
+    entry = DirectoryEntry(name=name, **values)
+    entry.areas = areas or ["E06000050"]
+    db.session.add(entry)
+    db.session.flush()
+    return entry
 
 
 def _loaded(user: User) -> User:

@@ -44,9 +44,9 @@ from portal.outbox.models import OutboxMessage
 from portal.quotations import services as quotations
 from portal.social_value.models import Commitment, DeliveryReport, Measure, Offer, Outcome
 from portal.time import london_today
-from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedState
+from portal.voluntary.models import Need, NeedKind, NeedState
 from tests.conftest import session_csrf_token
-from tests.factories import make_opportunity, make_staff, make_supplier, sign_in
+from tests.factories import make_directory_entry, make_opportunity, make_staff, make_supplier, sign_in
 from tests.social_value.conftest import PDF, accepted_offer, add_offer, make_move, pledge, registered
 
 DOMAIN = "portal.test"  # the test app's SERVER_NAME (BASE_URL's host), where its cookie is set
@@ -396,13 +396,9 @@ def _build(evidence_folder) -> Records:
     )
 
     # A directory body A acts for, and a need A posted, waiting for an officer's approval.
-    entry = DirectoryEntry(
-        name="Aldford Volunteer Hub", brokers="Volunteering in Aldford.", source="Test data", phones=[]
+    entry = make_directory_entry(
+        "Aldford Volunteer Hub", brokers="Volunteering in Aldford.", organisation_id=organisation.id
     )
-    entry.areas = ["E06000050"]
-    entry.organisation_id = organisation.id
-    db.session.add(entry)
-    db.session.flush()
     need = Need(
         title=NEED_TITLE,
         description="A van on Saturdays.",

@@ -40,8 +40,15 @@ from portal.outbox.models import OutboxMessage
 from portal.quotations import services as quotations
 from portal.social_value.models import Commitment, DeliveryReport, Offer
 from portal.time import london_today, utcnow
-from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedResponse, NeedState
-from tests.factories import APP_SECRET, make_opportunity, make_staff, make_supplier, sign_in
+from portal.voluntary.models import Need, NeedKind, NeedResponse, NeedState
+from tests.factories import (
+    APP_SECRET,
+    make_directory_entry,
+    make_opportunity,
+    make_staff,
+    make_supplier,
+    sign_in,
+)
 from tests.social_value.conftest import add_offer, make_move, registered
 
 # A marker: "mark-" and the field's name, any case; never part of a longer word.
@@ -280,10 +287,7 @@ def _opportunities(organisation: Organisation, signer: User, staff: User) -> dic
 def _needs(organisation: Organisation, signer: User) -> dict[str, int]:
     """A need the organisation posted, waiting for approval; another, published, answered by a
     second supplier; a directory body the organisation acts for."""
-    entry = DirectoryEntry(name="Winsford Volunteer Hub", brokers="Volunteering.", source="Test", phones=[])
-    entry.areas = ["E06000050"]
-    entry.organisation_id = organisation.id
-    db.session.add(entry)
+    make_directory_entry("Winsford Volunteer Hub", organisation_id=organisation.id)
     needs = {}
     for state, field in ((NeedState.PENDING, "pending-need"), (NeedState.PUBLISHED, "published-need")):
         need = Need(

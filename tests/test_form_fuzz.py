@@ -78,12 +78,13 @@ from portal.social_value.models import Commitment, DeliveryReport, Indicator, Of
 from portal.social_value.queries import forget_matrix_names
 from portal.social_value.steps import BY_SLUG as OFFER_STEPS
 from portal.time import utcnow
-from portal.voluntary.models import DirectoryEntry, NeedState
+from portal.voluntary.models import NeedState
 from tests.conftest import post_form
 from tests.due_diligence.conftest import LOW, rated_organisation
 from tests.factories import (
     APP_SECRET,
     PASSWORD,
+    make_directory_entry,
     make_opportunity,
     make_organisation,
     make_staff,
@@ -1297,17 +1298,7 @@ def confirming(scene: Scene, words: dict) -> Target:
     scene.sign_in_supplier()
 
     def partner_entry() -> int:
-        entry = DirectoryEntry(
-            name="Winsford Volunteers",
-            brokers="Volunteering.",
-            source="Test data",
-            phones=[],
-            organisation_id=scene.organisation_id,
-        )
-        entry.areas = ["E06000050"]
-        db.session.add(entry)
-        db.session.flush()
-        return entry.id
+        return make_directory_entry("Winsford Volunteers", organisation_id=scene.organisation_id).id
 
     entry_id = scene.run(partner_entry)
 

@@ -24,7 +24,6 @@ from portal.extensions import db
 from portal.organisations.rules import LegalForm
 from portal.social_value.models import Measure
 from portal.time import london_today, utcnow
-from portal.voluntary.models import DirectoryEntry
 from tests.browser.conftest import CheckedPage
 from tests.browser.helpers import (
     body,
@@ -37,7 +36,7 @@ from tests.browser.helpers import (
     summary_value,
     tab_to,
 )
-from tests.factories import make_organisation, make_staff, make_supplier
+from tests.factories import make_directory_entry, make_organisation, make_staff, make_supplier
 
 BASE_URL = "http://portal.test"
 PROCUREMENT_INBOX = "procurement@example.org"
@@ -85,15 +84,11 @@ def test_supplier_offers_with_a_partner_officer_asks_and_accepts_delivery_is_con
         charity.charity_number = "1123456"
         charity.registered_at = utcnow()
         db.session.commit()
-        entry = DirectoryEntry(
-            name=BODY,
+        make_directory_entry(
+            BODY,
             brokers="Mentoring and volunteering for young people in Winsford.",
-            source="Test data",
-            phones=[],
             organisation_id=charity.id,
         )
-        entry.areas = ["E06000050"]
-        db.session.add(entry)
         db.session.commit()
         make_supplier(SUPPLIER_EMAIL, name=REPRESENTATIVE, organisation=company)
         make_supplier(PARTNER_EMAIL, name="Vera Volunteer", organisation=charity)

@@ -21,9 +21,8 @@ from portal.outbox.models import OutboxMessage
 from portal.social_value import services
 from portal.social_value.models import Indicator, Measure, Offer, OfferState, Outcome
 from portal.time import london_today, utcnow
-from portal.voluntary.models import DirectoryEntry
 from tests.conftest import post_form
-from tests.factories import make_organisation, make_staff, make_supplier, sign_in
+from tests.factories import make_directory_entry, make_organisation, make_staff, make_supplier, sign_in
 
 
 def registered(name: str = "Winsford Widgets") -> Organisation:
@@ -171,15 +170,11 @@ def partner_client(app, transaction):
     (DirectoryEntry.organisation_id); `client.entry_id` is the body's entry."""
     with app.app_context():
         user = member_of("Vale Royal Volunteers CIO", "vera@vale-royal.example", person="Vera Volunteer")
-        entry = DirectoryEntry(
-            name=PARTNER_BODY,
+        entry = make_directory_entry(
+            PARTNER_BODY,
             brokers="Volunteering in Northwich and Winsford.",
-            source="Test data",
-            phones=[],
             organisation_id=user.organisation_id,
         )
-        entry.areas = ["E06000050"]
-        db.session.add(entry)
         db.session.commit()
         entry_id = entry.id
     client = app.test_client()

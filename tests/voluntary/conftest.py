@@ -21,7 +21,7 @@ from portal.organisations.rules import LegalForm
 from portal.outbox.models import OutboxMessage
 from portal.time import london_today, utcnow
 from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedResponse, NeedState
-from tests.factories import make_organisation, make_staff, make_supplier, sign_in
+from tests.factories import make_directory_entry, make_organisation, make_staff, make_supplier, sign_in
 
 CHESHIRE_EAST = "E06000049"
 CHESHIRE_WEST = "E06000050"
@@ -114,10 +114,7 @@ def vcse_organisation(
 
 
 def add_entry(name: str, areas: list[str], **columns) -> int:
-    values = {"brokers": f"{name} brokers volunteering.", "source": "Test data", "phones": [], **columns}
-    entry = DirectoryEntry(name=name, **values)
-    entry.areas = areas
-    db.session.add(entry)
+    entry = make_directory_entry(name, areas=areas, **columns)
     db.session.commit()
     return entry.id
 
