@@ -8,6 +8,9 @@ FLASK := PORTAL_CONFIG=development FLASK_APP=portal:create_app $(BIN)/flask
 HOST ?= localhost
 PORT ?= 5000
 MAIL_PORT ?= 1025
+# Where the portal answers: the web server builds its pages' links from it, and the worker the
+# links in every email (a broadcast's messages are written by the worker).
+BASE_URL := http://$(HOST):$(PORT)
 
 .PHONY: run test lint format assets lock clean
 
@@ -26,12 +29,12 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	@$(FLASK) users dev-admin
-	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "Serving the portal at $(BASE_URL)/ (Ctrl+C stops it)"
 	@echo "Every email the portal sends is printed below and kept in instance/mail/"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) outbox sink --port $(MAIL_PORT) & \
-	  MAIL_PORT=$(MAIL_PORT) $(FLASK) outbox work & \
-	  BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+	  BASE_URL=$(BASE_URL) MAIL_PORT=$(MAIL_PORT) $(FLASK) outbox work & \
+	  BASE_URL=$(BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest

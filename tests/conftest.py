@@ -429,3 +429,37 @@ def _forget_matrix_names():
 
     yield
     forget_matrix_names()
+
+
+# --- links in emails ---------------------------------------------------------------------------
+
+LINK = re.compile(r"https?://[^\s\"'<>)]+")
+
+
+def links_off_base(message, base_url: str) -> list[str]:
+    """The links in a message's bodies that do not start with the portal's BASE_URL."""
+    base = base_url.rstrip("/")
+    bodies = f"{message.body_text or ''}\n{message.body_html or ''}"
+    links = (link.rstrip(".,;:") for link in LINK.findall(bodies))  # a sentence's full stop is not the link's
+    return [link for link in links if link != base and not link.startswith(base + "/")]
+
+
+@pytest.fixture(autouse=True)
+def _emails_link_to_base_url():
+    """Guard rail: every email any test writes (each kind the portal sends is written by some test)
+    links only to BASE_URL, never to a request's host or a port the worker was not told of."""
+    from flask import current_app
+
+    from portal.outbox.models import OutboxMessage
+
+    wrong: list[str] = []
+
+    def check(_mapper, _connection, message) -> None:
+        wrong.extend(
+            f"{message.template}: {link}" for link in links_off_base(message, current_app.config["BASE_URL"])
+        )
+
+    sa.event.listen(OutboxMessage, "before_insert", check)
+    yield
+    sa.event.remove(OutboxMessage, "before_insert", check)
+    assert not wrong, f"links in emails that do not start with BASE_URL: {wrong}"
