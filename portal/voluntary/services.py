@@ -82,6 +82,9 @@ def _directory_rows(words: bool, area: bool) -> sa.Select:
     columns = (
         DirectoryEntry.id,
         DirectoryEntry.name,
+        DirectoryEntry.phones,
+        DirectoryEntry.email,
+        DirectoryEntry.website,
         DirectoryEntry.source,
         DirectoryEntry.checked_on,
         sa.func.coalesce(served, "").label("areas"),

@@ -65,6 +65,14 @@ def test_the_directory_lists_the_four_bodies_with_their_areas_and_where_the_deta
     assert "Serves Cheshire West and Chester" in html
     assert html.count(f"Details from {STRATEGY}; not yet checked by the procurement unit.") == 4
     assert 'href="/voluntary-sector/needs"' in html
+    # Each body's contact details are in the list, as in the strategy's contact list (Appendix A).
+    assert 'Phone: <a class="govuk-link" href="tel:+441744457100">01744 457100</a>' in html
+    assert 'Other phone: <a class="govuk-link" href="tel:+441928592405">01928 592 405</a>' in html
+    assert 'Email: <a class="govuk-link portal-break" href="mailto:info@haltonsthelensvca.org.uk">' in html
+    assert (
+        'Website: <a class="govuk-link portal-break" href="https://www.haltonsthelensvca.org.uk" rel="noopener noreferrer">'
+        in html
+    )
     # The directory is reached without signing in, as the start page's link promises.
     assert 'href="/voluntary-sector/"' in html_of(client, "/")
 
