@@ -18,6 +18,7 @@ from portal.database import RowIdConverter, init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.forms import init_forms
+from portal.navigation import init_navigation
 from portal.pages.facts import load_force_facts
 from portal.security import init_security
 from portal.time import london_datetime, spoken_duration
@@ -78,6 +79,7 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
+    init_navigation(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -210,12 +210,13 @@ def test_the_list_shows_open_opportunities_soonest_closing_first_with_their_fact
     assert "Quotation (three quotes invited)" in meals
 
 
-def test_members_are_offered_their_alerts_page_and_visitors_and_officers_are_not(
+def test_members_are_offered_their_alerts_page_visitors_are_told_of_it_and_officers_are_not(
     app, client, officer_client, catalogue, member
 ):
     alerts = 'href="/opportunities/alerts"'
-    assert alerts in page_of(client)  # `client` is signed in as `member`
-    assert alerts not in page_of(app.test_client())
+    assert "Choose the categories your organisation is emailed about" in page_of(client)  # `member`
+    assert "Registered suppliers can be" in page_of(app.test_client())
+    assert alerts in page_of(app.test_client())
     assert alerts not in page_of(officer_client)
     assert titles(page_of(officer_client)) == OPEN_BY_CLOSING
 
