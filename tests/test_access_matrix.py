@@ -122,6 +122,8 @@ ACCESS: dict[str, dict[str, frozenset]] = {
     "pages.privacy": PUBLIC,
     "pages.healthz": PUBLIC,
     "pages.security_txt": PUBLIC,
+    "pages.feedback": PUBLIC,
+    "pages.feedback_sent": PUBLIC,
     "static": PUBLIC,  # the stylesheet: files anyone's browser fetches, with no session needed
     # accounts: signing in and links sent by email (a link's token is the key: whoever holds it)
     "accounts.login": SIGN_IN_PAGE,

@@ -687,6 +687,7 @@ def password_link(purpose: str, user_id: int) -> str:
 @form("accounts.register", "/register")
 @form("accounts.login", "/login")
 @form("accounts.forgot_password", "/forgot-password")
+@form("pages.feedback", "/feedback")
 def visitor_form(scene: Scene, words: dict) -> Target:
     scene.run(lambda: make_supplier("sam@example.com"))
     return Target()

@@ -12,6 +12,8 @@ PUBLIC_ENDPOINTS = {
     "pages.cookies",
     "pages.healthz",
     "pages.security_txt",
+    "pages.feedback",
+    "pages.feedback_sent",
     "accounts.register",
     "accounts.login",
     "accounts.enter_code",

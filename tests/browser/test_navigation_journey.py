@@ -30,3 +30,22 @@ def test_a_visitor_finds_the_opportunities_and_starts_registering_by_keyboard(li
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server + "/register")
     checked_page.axe()
+
+
+def test_a_visitor_gives_feedback_from_the_phase_banner(live_server, checked_page):
+    page = checked_page.page
+    page.goto(live_server + "/opportunities")
+    checked_page.axe()
+    page.get_by_role("link", name="giving your feedback").click()
+    expect(heading(page)).to_have_text("Give feedback on the Supplier Portal")
+    checked_page.axe()
+    page.get_by_role("button", name="Send feedback").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text(["Say what you were trying to do", "Say what happened"])
+    checked_page.axe()
+    page.get_by_label("What were you trying to do?").fill("Find window cleaning contracts near Crewe")
+    page.get_by_label("What happened?").fill("I could not tell which ones suit a sole trader")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(heading(page)).to_have_text("Feedback sent")
+    checked_page.axe()

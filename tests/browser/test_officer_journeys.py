@@ -190,7 +190,7 @@ def test_first_admin_invites_an_officer_who_signs_in_then_is_disabled(
     header_nav(officer).get_by_role("link", name="Officer workspace").click()
     expect(heading(officer)).to_have_text("Officer workspace")
     officer_axe()
-    officer.get_by_role("link", name="Audit log").click()
+    officer.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit log").click()
     expect(heading(officer)).to_have_text("Audit log")
     created = table_row(officer, "account.staff_created")
     expect(created).to_have_count(2)  # the admin, from the CLI; the officer, by the admin

@@ -113,7 +113,7 @@ def test_officer_publishes_an_sme_finds_it_registers_interest_responds_and_is_aw
     # 2. An officer, in a browser of their own, creates the opportunity with a lot and publishes it.
     officer = other_browsers()
     sign_in(officer, live_server, OFFICER_EMAIL, "/officer/")
-    officer.page.get_by_role("link", name="Opportunities", exact=True).click()
+    officer.page.get_by_role("navigation", name="Menu").get_by_role("link", name="Opportunities").click()
     expect(heading(officer.page)).to_have_text("Opportunities")
     officer.axe()
     officer.page.get_by_role("link", name="Create an opportunity").click()

@@ -304,7 +304,7 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
     expect(officer).to_have_url(live_server + "/officer/")
     expect(heading(officer)).to_have_text("Officer workspace")
     officer_axe()
-    officer.get_by_role("link", name="Organisations", exact=True).click()
+    officer.get_by_role("navigation", name="Menu").get_by_role("link", name="Organisations").click()
     expect(heading(officer)).to_have_text("Organisations")
     row = officer.get_by_role("row").filter(has_text=LEGAL_NAME)
     expect(row).to_contain_text("Company 01234567")

@@ -5,6 +5,8 @@ workspace without a code. Every page is scanned by axe."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import heading, screenshot, sign_in, success_banner, tab_to
@@ -52,7 +54,8 @@ def sign_in_with_passkey(page: Page, live_server: str, axe) -> None:
 
 
 def test_a_supplier_signs_in_with_a_passkey_alone(live_server, fresh_app, checked_page, axe):
-    fresh_app.config["BASE_URL"] = live_server  # the relying party is BASE_URL's host: localhost
+    # The relying party is BASE_URL's host (localhost), and the emails link there too.
+    fresh_app.config.update(BASE_URL=live_server, SERVER_NAME=urlsplit(live_server).netloc)
     with fresh_app.app_context():
         make_supplier(SUPPLIER, name="Priya Shah")
     page = checked_page.page
@@ -95,7 +98,7 @@ def test_a_supplier_signs_in_with_a_passkey_alone(live_server, fresh_app, checke
 
 
 def test_an_officers_passkey_is_both_factors(live_server, fresh_app, checked_page, axe):
-    fresh_app.config["BASE_URL"] = live_server
+    fresh_app.config.update(BASE_URL=live_server, SERVER_NAME=urlsplit(live_server).netloc)
     with fresh_app.app_context():
         make_staff(OFFICER)
     page = checked_page.page
