@@ -5,12 +5,19 @@ workspace without a code. Every page is scanned by axe."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import heading, screenshot, sign_in, success_banner, tab_to
 from tests.factories import PASSWORD, make_staff, make_supplier
+
+# The development server under the live server sometimes leaves a static file it was sending open
+# when the browser leaves the page mid-load (about one run in five of these journeys, which move
+# on fastest): a warning from the test server, not from the portal, which production serves with
+# gunicorn. Only that warning, for files under static/, is let pass.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Exception ignored in. <_io\.(FileIO|BufferedReader) name='[^']*/static/:pytest.PytestUnraisableExceptionWarning"
+)
 
 SUPPLIER, OFFICER = "priya.shah@crewe-windows.example", "olive@example.com"
 
@@ -54,8 +61,7 @@ def sign_in_with_passkey(page: Page, live_server: str, axe) -> None:
 
 
 def test_a_supplier_signs_in_with_a_passkey_alone(live_server, fresh_app, checked_page, axe):
-    # The relying party is BASE_URL's host (localhost), and the emails link there too.
-    fresh_app.config.update(BASE_URL=live_server, SERVER_NAME=urlsplit(live_server).netloc)
+    fresh_app.config["BASE_URL"] = live_server  # the relying party is BASE_URL's host: localhost
     with fresh_app.app_context():
         make_supplier(SUPPLIER, name="Priya Shah")
     page = checked_page.page
@@ -98,7 +104,7 @@ def test_a_supplier_signs_in_with_a_passkey_alone(live_server, fresh_app, checke
 
 
 def test_an_officers_passkey_is_both_factors(live_server, fresh_app, checked_page, axe):
-    fresh_app.config.update(BASE_URL=live_server, SERVER_NAME=urlsplit(live_server).netloc)
+    fresh_app.config["BASE_URL"] = live_server
     with fresh_app.app_context():
         make_staff(OFFICER)
     page = checked_page.page
