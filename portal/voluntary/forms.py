@@ -17,6 +17,7 @@ from portal.fields import (
     GovDateField,
     PlainText,
     area_field,
+    checkbox,
     email_field,
     radios,
     select_field,
@@ -148,7 +149,25 @@ class ResponseForm(FlaskForm):
         required="Say what your organisation can offer, like 40 volunteer hours in March",
         length=2000,
     )
+    # Shown, and required, once the organisation has answered the need (response_form).
+    another = checkbox("Send another answer as well as the one above")
     submit = SubmitField("Send your offer", widget=SubmitInput())
+
+    answered = 0  # the organisation's answers to the need so far
+
+    def validate_another(self, field) -> None:
+        if self.answered and not field.data:
+            raise ValidationError("Confirm you want to send another answer to this need")
+
+
+def response_form(answered: int) -> ResponseForm:
+    """The form to answer a need the organisation has answered `answered` times: from the second
+    answer on, it asks to confirm sending another as well as the earlier ones."""
+    form = ResponseForm()
+    form.answered = answered
+    if answered > 1:
+        form.another.label.text = "Send another answer as well as the ones above"
+    return form
 
 
 class DecisionForm(RevisionForm):

@@ -16,8 +16,8 @@ from portal.forms import ConfirmForm, bind_filters
 from portal.organisations.models import Organisation
 from portal.pagination import newest_first, row_link
 from portal.social_value.models import Outcome, Theme
-from portal.voluntary import bp, services
-from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm
+from portal.voluntary import bp, queries, services
+from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm, response_form
 from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedResponse, NeedState
 from portal.voluntary.workflow import OPEN_STATES
 
@@ -95,11 +95,16 @@ def _managed_need(need_id: int) -> Need:
 @bp.get("/needs/<int:need_id>")
 @public
 def need(need_id: int):
-    return _need_page(_shown_need(need_id), ResponseForm())
+    shown = _shown_need(need_id)
+    answers = _own_answers(shown)
+    return _need_page(shown, answers, response_form(len(answers)))
 
 
-def _need_page(shown: Need, response_form: ResponseForm, **context: object) -> str:
-    """The need's page: its responses to those who manage it, the form to answer it to those who may."""
+def _need_page(
+    shown: Need, answers: list[queries.SentAnswer], answer_form: ResponseForm, **context: object
+) -> str:
+    """The need's page: its responses to those who manage it; to those who may answer it, their
+    organisation's answers and the form to answer it."""
     manages = _manages(shown)
     return render_template(
         "voluntary/need.html",
@@ -107,9 +112,17 @@ def _need_page(shown: Need, response_form: ResponseForm, **context: object) -> s
         manages=manages,
         responses=_responses(shown) if manages else [],
         can_respond=_can_respond(shown),
-        response_form=response_form,
+        answers=answers,
+        response_form=answer_form,
         **context,
     )
+
+
+def _own_answers(shown: Need) -> list[queries.SentAnswer]:
+    """The answers the user's organisation has sent to the need, where the user may answer it."""
+    if not _can_respond(shown):
+        return []
+    return queries.answers_to(shown.id, current_user.organisation_id)
 
 
 def _responses(need: Need) -> list[NeedResponse]:
@@ -137,11 +150,12 @@ def _can_respond(need: Need) -> bool:
 @bp.post("/needs/<int:need_id>/respond")
 def respond(need_id: int):
     shown = _need_to_answer(need_id)
-    form = ResponseForm()
+    answers = _own_answers(shown)
+    form = response_form(len(answers))
     if form.validate_on_submit():
         _offer_help(shown, form)
         return redirect(url_for("voluntary.need", need_id=shown.id))
-    return _need_page(shown, form, form=form)
+    return _need_page(shown, answers, form, form=form)
 
 
 def _offer_help(shown: Need, form: ResponseForm) -> None:

@@ -664,7 +664,7 @@ def test_the_poster_can_close_a_pending_need(app, client, pending):
 
 
 def test_a_supplier_responds_and_the_poster_is_emailed(
-    app, client, published, supplier, supplier_client, officer_client
+    app, client, published, supplier, supplier_client, officer_client, other_poster_client
 ):
     page = html_of(supplier_client, need_url(published))
     assert "Offer help" in page and 'name="message"' in page
@@ -695,13 +695,14 @@ def test_a_supplier_responds_and_the_poster_is_emailed(
     assert re.search(
         r'<td class="govuk-table__cell govuk-table__cell--numeric">1</td>', html_of(client, MINE)
     )
-    # The response is kept with the need: its poster and officers read it, other suppliers do not.
+    # The response is kept with the need: its poster and officers read it, other suppliers do not
+    # (the supplier's own organisation reads its answers: test_need_answers).
     for reader in (client, officer_client):
         html = html_of(reader, need_url(published) if reader is client else officer_url(published))
         assert "Offers from suppliers" in html
         assert "We can offer 40 volunteer hours in March." in html and "Bollin Valley Joinery" in html
         assert 'href="mailto:sam@bollin-valley.example"' in html
-    assert "We can offer 40 volunteer hours" not in html_of(supplier_client, need_url(published))
+    assert "We can offer 40 volunteer hours" not in html_of(other_poster_client, need_url(published))
 
 
 def test_the_response_goes_to_the_needs_contact_not_the_account_that_posted_it(

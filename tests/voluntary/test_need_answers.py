@@ -1,0 +1,283 @@
+"""A supplier's answers to a need, listed back to its organisation on the need's page ("Your
+answers"); a second answer confirmed before it is sent; never another organisation's answers;
+the poster's and officers' views as before; the statements the page runs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from portal.time import london_datetime
+from portal.voluntary.models import NeedResponse
+from tests.conftest import count_queries, csrf_token_from, post_form, session_csrf_token
+from tests.factories import make_supplier
+from tests.hostile import HOSTILE_VALUES
+from tests.voluntary.conftest import (
+    ESCAPED_SCRIPT,
+    SCRIPT,
+    add_need,
+    client_for,
+    emails,
+    error_summary,
+    field_error,
+    html_of,
+    responses_count,
+)
+
+FIRST = "We can offer 40 volunteer hours in March."
+SECOND = "And two mentors from our workshop, from April."
+CONFIRM = "Confirm you want to send another answer to this need"
+SENT = "Your offer has been sent to Vera Volunteer, who will contact you."
+
+
+def need_url(need_id: int) -> str:
+    return f"/voluntary-sector/needs/{need_id}"
+
+
+def answer(client, need_id: int, message: str = FIRST, **fields):
+    """Post an answer from the need's page, as a browser would (its CSRF token)."""
+    return post_form(
+        client, f"{need_url(need_id)}/respond", {"message": message, **fields}, page=need_url(need_id)
+    )
+
+
+def your_answers(html: str) -> list[str]:
+    """The answers listed under "Your answers", as text ("Sent by ... on ...: message")."""
+    match = re.search(r'<ul class="govuk-list" id="your-answers">(.*?)</ul>', html, re.S)
+    if match is None:
+        return []
+    items = re.findall(r"<li[^>]*>(.*?)</li>", match.group(1), re.S)
+    return [": ".join(text_of(p) for p in re.findall(r"<p[^>]*>(.*?)</p>", item, re.S)) for item in items]
+
+
+def text_of(markup: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", markup)).strip()
+
+
+def sent_times(app, need_id: int) -> list[str]:
+    """When each answer to the need was sent, as pages show it, newest first."""
+    with app.app_context():
+        times = db.session.scalars(
+            sa.select(NeedResponse.created_at)
+            .where(NeedResponse.need_id == need_id)
+            .order_by(NeedResponse.id.desc())
+        ).all()
+        return [london_datetime(time) for time in times]
+
+
+@pytest.fixture
+def need_id(app, poster):
+    """A published need posted by Vera (signed in with `client`)."""
+    with app.app_context():
+        return add_need(poster.id, organisation_id=poster.organisation_id)
+
+
+@pytest.fixture
+def colleague_client(app, supplier):
+    """Another member of the supplier's organisation (Bollin Valley Joinery), signed in."""
+    with app.app_context():
+        organisation = db.session.get(Organisation, supplier.organisation_id)
+        colleague = make_supplier(
+            "sue@bollin-valley.example", name="Sue Colleague", organisation=organisation
+        )
+    return client_for(app, colleague.email)
+
+
+# --- the first answer, and the second ----------------------------------------------------------
+
+
+def test_a_supplier_sends_a_first_answer_without_confirming_and_sees_it_listed(app, need_id, supplier_client):
+    page = html_of(supplier_client, need_url(need_id))
+    assert "Your answers" not in page and 'name="another"' not in page
+    response = answer(supplier_client, need_id)
+    assert response.status_code == 302 and response.headers["Location"] == need_url(need_id)
+    page = html_of(supplier_client, need_url(need_id))
+    assert SENT in page
+    [sent] = sent_times(app, need_id)
+    assert your_answers(page) == [f"Sent by Sam Supplier on {sent}: {FIRST}"]
+    assert page.index("Your answers") < page.index("Offer help") < page.index('name="message"')
+    assert "Send another answer as well as the one above" in page
+    assert f">{FIRST}</textarea>" not in page  # the form comes back empty
+    assert responses_count(app) == 1
+
+
+def test_a_second_answer_is_refused_without_confirmation_with_what_was_typed_kept(
+    app, need_id, supplier_client
+):
+    answer(supplier_client, need_id)
+    response = answer(supplier_client, need_id, SECOND)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert CONFIRM in error_summary(html) and 'href="#another"' in error_summary(html)
+    assert field_error(html, "another") == f"Error: {CONFIRM}"
+    assert "<title>Error: Mentors for a youth project in Winsford" in html
+    assert f">{SECOND}</textarea>" in html  # what was typed is kept
+    assert len(your_answers(html)) == 1 and FIRST in your_answers(html)[0]  # the earlier answer is shown
+    assert responses_count(app) == 1 and len(emails(app, "voluntary/need_answered")) == 1
+
+
+def test_an_empty_second_answer_is_told_both_its_errors_at_once(app, need_id, supplier_client):
+    answer(supplier_client, need_id)
+    html = answer(supplier_client, need_id, "").get_data(as_text=True)
+    summary = error_summary(html)
+    assert "Say what your organisation can offer" in summary and CONFIRM in summary
+    assert responses_count(app) == 1
+
+
+def test_a_confirmed_second_answer_is_sent_and_listed_newest_first(app, need_id, supplier_client):
+    answer(supplier_client, need_id)
+    response = answer(supplier_client, need_id, SECOND, another="y")
+    assert response.status_code == 302 and response.headers["Location"] == need_url(need_id)
+    page = html_of(supplier_client, need_url(need_id))
+    assert SENT in page
+    newest, first = sent_times(app, need_id)
+    assert your_answers(page) == [
+        f"Sent by Sam Supplier on {newest}: {SECOND}",
+        f"Sent by Sam Supplier on {first}: {FIRST}",
+    ]
+    assert "Send another answer as well as the ones above" in page
+    assert responses_count(app) == 2 and len(emails(app, "voluntary/need_answered")) == 2
+
+
+def test_a_colleague_sees_the_organisations_answers_and_confirms_even_from_a_page_opened_before(
+    app, need_id, supplier_client, colleague_client
+):
+    opened = html_of(colleague_client, need_url(need_id))  # before Sam answers: no confirmation asked
+    assert 'name="another"' not in opened
+    answer(supplier_client, need_id)
+    # Sent from the page as it was opened: its token, no confirmation.
+    response = colleague_client.post(
+        f"{need_url(need_id)}/respond", data={"csrf_token": csrf_token_from(opened), "message": SECOND}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and field_error(html, "another") == f"Error: {CONFIRM}"
+    assert your_answers(html) == [f"Sent by Sam Supplier on {sent_times(app, need_id)[0]}: {FIRST}"]
+    assert f">{SECOND}</textarea>" in html
+    assert answer(colleague_client, need_id, SECOND, another="y").status_code == 302
+    assert [line.split(" on ")[0] for line in your_answers(html_of(supplier_client, need_url(need_id)))] == [
+        "Sent by Sue Colleague",
+        "Sent by Sam Supplier",
+    ]
+
+
+def test_an_answer_is_dated_in_london_time(app, need_id, supplier, supplier_client):
+    with app.app_context():
+        db.session.add(
+            NeedResponse(
+                need_id=need_id,
+                organisation_id=supplier.organisation_id,
+                user_id=supplier.id,
+                message=FIRST,
+                created_at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC),  # summer time: 1:30pm in London
+            )
+        )
+        db.session.commit()
+    [listed] = your_answers(html_of(supplier_client, need_url(need_id)))
+    assert listed == f"Sent by Sam Supplier on 1 July 2026 at 1:30pm: {FIRST}"
+
+
+# --- only one's own organisation's answers -------------------------------------------------------
+
+
+def test_one_organisation_never_sees_anothers_answers(app, need_id, supplier_client, other_poster_client):
+    answer(supplier_client, need_id, "Bollin's offer: 40 hours")
+    page = html_of(other_poster_client, need_url(need_id))
+    assert "Bollin" not in page and "Your answers" not in page and 'name="another"' not in page
+    # The other organisation's first answer needs no confirmation, and lists only its own.
+    assert answer(other_poster_client, need_id, "Crewe's offer: a van").status_code == 302
+    [crewe] = your_answers(html_of(other_poster_client, need_url(need_id)))
+    assert crewe.startswith("Sent by Cara Larder") and crewe.endswith("Crewe's offer: a van")
+    [bollin] = your_answers(html_of(supplier_client, need_url(need_id)))
+    assert bollin.endswith("Bollin's offer: 40 hours")
+    assert "Crewe" not in html_of(supplier_client, need_url(need_id))
+
+
+def test_the_poster_officers_and_visitors_see_the_page_as_before(
+    app, client, need_id, supplier_client, other_poster_client, officer_client
+):
+    answer(supplier_client, need_id, "Bollin's offer: 40 hours")
+    answer(other_poster_client, need_id, "Crewe's offer: a van")
+    for reader, url in (
+        (client, need_url(need_id)),
+        (officer_client, need_url(need_id)),
+        (officer_client, f"/officer/needs/{need_id}"),
+    ):
+        html = html_of(reader, url)
+        assert "Offers from suppliers" in html, url
+        assert "Bollin&#39;s offer: 40 hours" in html and "Crewe&#39;s offer: a van" in html
+        assert "Your answers" not in html and 'name="another"' not in html
+    visitor = html_of(app.test_client(), need_url(need_id))
+    assert "Your answers" not in visitor and "offer: " not in visitor
+
+
+# --- hostile input and CSRF --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_VALUES))
+def test_hostile_answers_and_confirmations_never_cause_an_error(app, need_id, supplier_client, name):
+    value = HOSTILE_VALUES[name]
+    first = answer(supplier_client, need_id, value)
+    assert first.status_code in (200, 302)
+    if first.status_code == 302:
+        assert SCRIPT not in html_of(supplier_client, need_url(need_id))
+    else:
+        answer(supplier_client, need_id)
+    again = answer(supplier_client, need_id, SECOND, another=value)
+    assert again.status_code in (200, 302)
+    assert responses_count(app) == 1 + (again.status_code == 302)
+
+
+def test_markup_in_an_answer_is_listed_as_text(app, need_id, supplier_client):
+    answer(supplier_client, need_id, SCRIPT)
+    page = html_of(supplier_client, need_url(need_id))
+    assert SCRIPT not in page and f"<bdi>{ESCAPED_SCRIPT}</bdi>" in page
+
+
+def test_an_answer_without_its_csrf_token_is_refused(app, need_id, supplier_client):
+    url = f"{need_url(need_id)}/respond"
+    assert supplier_client.post(url, data={"message": FIRST}).status_code == 400
+    assert supplier_client.post(url, data={"message": FIRST, "csrf_token": "forged"}).status_code == 400
+    answer(supplier_client, need_id)
+    assert supplier_client.post(url, data={"message": SECOND, "another": "y"}).status_code == 400
+    token = session_csrf_token(app.test_client())  # another session's token
+    assert (
+        supplier_client.post(url, data={"message": SECOND, "another": "y", "csrf_token": token}).status_code
+        == 400
+    )
+    assert responses_count(app) == 1
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+
+def add_answers(app, need_ids: list[int], user_id: int, organisation_id: int, count: int) -> None:
+    with app.app_context():
+        for n in range(count):
+            for need in need_ids:
+                db.session.add(
+                    NeedResponse(
+                        need_id=need, organisation_id=organisation_id, user_id=user_id, message=f"Answer {n}"
+                    )
+                )
+        db.session.commit()
+
+
+def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
+    app, poster, need_id, supplier, supplier_client
+):
+    with app.app_context():
+        other_need = add_need(poster.id, organisation_id=poster.organisation_id, title="Another need")
+    add_answers(app, [need_id, other_need], supplier.id, supplier.organisation_id, 1)
+    supplier_client.get(need_url(need_id))
+    with count_queries(app) as few:
+        assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 1
+    add_answers(app, [need_id, other_need], supplier.id, supplier.organisation_id, 59)
+    with count_queries(app) as many:
+        assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 60
+    assert len(many) == len(few) <= 4, many
