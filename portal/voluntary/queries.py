@@ -1,5 +1,6 @@
 """Reading suppliers' answers to needs: an organisation's answers to one need, for the need's
-page. Plain rows, each list one statement."""
+page, and its newest answers to any need, for the supplier's home page. Plain rows, each list
+one statement."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.database import plain_rows
-from portal.voluntary.models import NeedResponse
+from portal.database import fixed_limit, plain_rows
+from portal.voluntary.models import Need, NeedResponse, NeedState
 
 
 class SentAnswer(NamedTuple):
@@ -18,6 +19,15 @@ class SentAnswer(NamedTuple):
 
     message: str
     sender: str  # the name of the member who sent it
+    created_at: datetime
+
+
+class NeedAnswer(NamedTuple):
+    """One of an organisation's answers, with the need it answers."""
+
+    need_id: int
+    need_title: str
+    need_state: NeedState
     created_at: datetime
 
 
@@ -30,3 +40,40 @@ def answers_to(need_id: int, organisation_id: int) -> list[SentAnswer]:
         .order_by(NeedResponse.id.desc())
     )
     return plain_rows(statement, row_class=SentAnswer)
+
+
+def answers_of(organisation_id: int, limit: int) -> tuple[int, list[NeedAnswer]]:
+    """How many answers to needs the organisation has sent, and its newest `limit` (0 or more),
+    newest first, in one statement.
+
+    The count and the rows are two subqueries joined on nothing, the count always giving its one
+    row: the count reads only the index on (organisation_id, id), and the rows stop at `limit`
+    walking it backwards. A window (`count(*) over ()` beside the rows) would read every answer
+    before the limit, and gives no count when no row is returned (a limit of 0)."""
+    if limit < 0:
+        raise ValueError("limit must be 0 or more")
+    rows = plain_rows(_answers_of(limit), {"organisation_id": organisation_id})
+    answers = [NeedAnswer._make(row[:4]) for row in rows if row.need_id is not None]
+    return rows[0].total, answers
+
+
+def _answers_of(limit: int) -> sa.Select:
+    """The newest `limit` answers of the bound `organisation_id` (their need's id, title and
+    state, and when each was sent), each beside the organisation's count of answers; one row of
+    the count alone where there are none."""
+    own = NeedResponse.organisation_id == sa.bindparam("organisation_id")
+    total = sa.select(sa.func.count().label("total")).select_from(NeedResponse).where(own).subquery()
+    newest = (
+        sa.select(NeedResponse.id, NeedResponse.need_id, Need.title, Need.state, NeedResponse.created_at)
+        .join(Need, Need.id == NeedResponse.need_id)
+        .where(own)
+        .order_by(NeedResponse.id.desc())
+        .limit(fixed_limit(limit))
+        .subquery()
+    )
+    return (
+        sa.select(newest.c.need_id, newest.c.title, newest.c.state, newest.c.created_at, total.c.total)
+        .select_from(total)
+        .outerjoin(newest, sa.true())
+        .order_by(newest.c.id.desc())
+    )

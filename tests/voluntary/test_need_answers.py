@@ -1,11 +1,12 @@
 """A supplier's answers to a need, listed back to its organisation on the need's page ("Your
 answers"); a second answer confirmed before it is sent; never another organisation's answers;
-the poster's and officers' views as before; the statements the page runs."""
+the poster's and officers' views as before; the statements the page runs; and `answers_of`, the
+organisation's newest answers to any need, for the supplier's home page."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -13,8 +14,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.time import london_datetime
-from portal.voluntary.models import NeedResponse
+from portal.time import london_datetime, utcnow
+from portal.voluntary.models import NeedResponse, NeedState
+from portal.voluntary.queries import NeedAnswer, answers_of
 from tests.conftest import count_queries, csrf_token_from, post_form, session_csrf_token
 from tests.factories import make_supplier
 from tests.hostile import HOSTILE_VALUES
@@ -281,3 +283,53 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
     with count_queries(app) as many:
         assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 60
     assert len(many) == len(few) <= 4, many
+
+
+# --- answers_of: the organisation's newest answers to any need ------------------------------------
+
+
+def test_answers_of_counts_the_organisations_answers_and_gives_its_newest(
+    app, poster, supplier, other_poster
+):
+    with app.app_context():
+        older = add_need(poster.id, organisation_id=poster.organisation_id, title="Older need")
+        closed = add_need(
+            poster.id, organisation_id=poster.organisation_id, title="Closed need", state=NeedState.CLOSED
+        )
+        start = utcnow() - timedelta(days=3)
+        for n, need in enumerate([older, closed, older, closed]):
+            db.session.add(
+                NeedResponse(
+                    need_id=need,
+                    organisation_id=supplier.organisation_id,
+                    user_id=supplier.id,
+                    message=f"Answer {n}",
+                    created_at=start + timedelta(hours=n),
+                )
+            )
+        db.session.add(
+            NeedResponse(
+                need_id=older,
+                organisation_id=other_poster.organisation_id,
+                user_id=other_poster.id,
+                message="Theirs",
+            )
+        )
+        db.session.commit()
+        newest = [
+            NeedAnswer(closed, "Closed need", NeedState.CLOSED, start + timedelta(hours=3)),
+            NeedAnswer(older, "Older need", NeedState.PUBLISHED, start + timedelta(hours=2)),
+        ]
+        with count_queries(app) as statements:
+            total, answers = answers_of(supplier.organisation_id, 2)
+        assert (total, answers) == (4, newest)
+        assert len(statements) == 1
+        assert all(type(row.need_state) is NeedState for row in answers)
+        total, answers = answers_of(supplier.organisation_id, 10)
+        assert total == 4 and answers[:2] == newest and len(answers) == 4
+        assert answers[-1] == NeedAnswer(older, "Older need", NeedState.PUBLISHED, start)
+        assert answers_of(supplier.organisation_id, 0) == (4, [])
+        assert answers_of(other_poster.organisation_id, 5)[0] == 1
+        assert answers_of(poster.organisation_id, 5) == (0, [])  # none sent
+        with pytest.raises(ValueError, match="limit"):
+            answers_of(supplier.organisation_id, -1)
