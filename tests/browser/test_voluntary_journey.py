@@ -1,13 +1,15 @@
 """The voluntary-sector directory and needs board, end to end: a visitor finds the body for their
 postcode and opens its page; a member of a registered charity signs in and asks for help (first
 with the end date before the start date); an officer, in a browser of their own, approves the
-need; a supplier, in a third browser, finds it on the board and offers help by keyboard alone; the
-outbox worker then delivers the emails, read back from the SMTP server: the procurement inbox's
-"awaits approval", and the poster's "approved" and "answered".
+need; a supplier, in a third browser, finds it on the board and offers help by keyboard alone,
+sees the offer under "Your answers", offers more and is asked to confirm sending another answer
+before it is sent; the outbox worker then delivers the emails, read back from the SMTP server: the
+procurement inbox's "awaits approval", and the poster's "approved" and both "answered".
 
 Every page each browser loads is scanned by axe, and none logs a console error. Screenshots of the
 directory with a postcode result, an entry's page, the needs board, a need's page with the offer
-form and the officer's approval page are saved as /tmp/voluntary-*.png for a person to look at.
+form, the same page with the supplier's answers and the confirmation asked, and the officer's
+approval page are saved as /tmp/voluntary-*.png for a person to look at.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ BODY = "Cheshire West Voluntary Action"
 TITLE = "Mentors for a youth project in Winsford"
 DESCRIPTION = "Two mentors, an hour a week, for young people leaving care."
 OFFER = "We can offer 40 volunteer hours in March, and two mentors from our workshop."
+SECOND_OFFER = "We can also lend our minibus for the trips in April."
+CONFIRM = "Confirm you want to send another answer to this need"
 
 
 # --- the officer's and the supplier's browsers -----------------------------------------------
@@ -244,9 +248,42 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
         success_banner(supplier.page, f"Your offer has been sent to {POSTER}, who will contact you.")
     ).to_be_visible()
     expect(heading(supplier.page)).to_have_text(TITLE)
+    your_answers = supplier.page.locator("#your-answers").get_by_role("listitem")
+    expect(supplier.page.get_by_role("heading", name="Your answers")).to_be_visible()
+    expect(your_answers).to_have_count(1)
+    expect(your_answers.first).to_contain_text("Sent by Sam Supplier on ")
+    expect(your_answers.first).to_contain_text(OFFER)
+    expect(offer_box).to_have_value("")
     supplier.axe()
 
-    # The poster sees the offer kept with the need.
+    # A second answer is sent only once the supplier confirms it, with what they typed kept.
+    offer_box.fill(SECOND_OFFER)
+    supplier.page.get_by_role("button", name="Send your offer").click()
+    summary = supplier.page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(supplier.page).to_have_title(re.compile(rf"^Error: {re.escape(TITLE)}"))
+    expect(offer_box).to_have_value(SECOND_OFFER)
+    expect(your_answers).to_have_count(1)
+    supplier.axe()
+    screenshot(supplier.page, "voluntary-need-your-answers")
+    summary.get_by_role("link", name=CONFIRM).click()
+    confirm = supplier.page.get_by_label("Send another answer as well as the one above", exact=True)
+    expect(confirm).to_be_focused()
+    supplier.page.keyboard.press("Space")
+    expect(confirm).to_be_checked()
+    supplier.page.get_by_role("button", name="Send your offer").click()
+    expect(
+        success_banner(supplier.page, f"Your offer has been sent to {POSTER}, who will contact you.")
+    ).to_be_visible()
+    expect(your_answers).to_have_count(2)
+    expect(your_answers.first).to_contain_text(SECOND_OFFER)
+    expect(your_answers.last).to_contain_text(OFFER)
+    expect(
+        supplier.page.get_by_label("Send another answer as well as the ones above", exact=True)
+    ).not_to_be_checked()
+    supplier.axe()
+
+    # The poster sees the offers kept with the need.
     page.goto(live_server + "/voluntary-sector/needs/mine")
     row = page.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_contain_text("Published")
@@ -255,9 +292,10 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     offers = page.get_by_role("table", name="Offers from suppliers")
     expect(offers).to_contain_text(SUPPLIER)
     expect(offers).to_contain_text(OFFER)
-    expect(offers.get_by_role("link", name=SUPPLIER_EMAIL)).to_have_attribute(
-        "href", f"mailto:{SUPPLIER_EMAIL}"
-    )
+    expect(offers).to_contain_text(SECOND_OFFER)
+    expect(offers.get_by_role("row").filter(has_text=SUPPLIER)).to_have_count(2)
+    for link in offers.get_by_role("link", name=SUPPLIER_EMAIL).all():
+        expect(link).to_have_attribute("href", f"mailto:{SUPPLIER_EMAIL}")
     axe()
 
     # 5. The emails, delivered by the outbox worker and read from the SMTP server.
@@ -266,17 +304,15 @@ def test_visitor_finds_a_body_member_asks_officer_approves_supplier_offers_and_e
     assert awaiting["Subject"] == f"A need awaits approval: {TITLE}"
     assert f"From: {CHARITY}" in body(awaiting)
     assert re.search(rf"Approve or decline it: {re.escape(BASE_URL)}/officer/needs/\d+", body(awaiting))
-    to_poster = {message["Subject"]: message for message in smtp_server.to(POSTER_EMAIL)}
-    assert set(to_poster) == {
-        f"Your need has been approved: {TITLE}",
-        f"{SUPPLIER} answered your need: {TITLE}",
-    }, list(to_poster)
-    approved = body(to_poster[f"Your need has been approved: {TITLE}"])
-    assert f"until {ends.day} {ends:%B %Y}" in approved
-    answered = to_poster[f"{SUPPLIER} answered your need: {TITLE}"]
-    assert OFFER in body(answered)
-    assert f"Contact Sam Supplier at {SUPPLIER_EMAIL}." in body(answered)
-    assert OFFER in answered.get_body(("html",)).get_content()
+    to_poster = smtp_server.to(POSTER_EMAIL)
+    [approved] = [m for m in to_poster if m["Subject"] == f"Your need has been approved: {TITLE}"]
+    assert f"until {ends.day} {ends:%B %Y}" in body(approved)
+    answered = [m for m in to_poster if m["Subject"] == f"{SUPPLIER} answered your need: {TITLE}"]
+    assert len(to_poster) == 3 and len(answered) == 2, [m["Subject"] for m in to_poster]
+    for offer in (OFFER, SECOND_OFFER):
+        [message] = [m for m in answered if offer in body(m)]
+        assert offer in message.get_body(("html",)).get_content()
+        assert f"Contact Sam Supplier at {SUPPLIER_EMAIL}." in body(message)
     assert not smtp_server.to(SUPPLIER_EMAIL) and not smtp_server.to(OFFICER_EMAIL)
 
     for checked in (checked_page, officer, supplier):
