@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.accounts.models import User
 from portal.audit import AuditRecord
 from portal.extensions import db
 from portal.organisations.models import Organisation
@@ -21,6 +22,7 @@ from portal.organisations.rules import LegalForm
 from portal.outbox.models import OutboxMessage
 from portal.time import london_today, utcnow
 from portal.voluntary.models import DirectoryEntry, Need, NeedKind, NeedResponse, NeedState
+from tests.conftest import post_form
 from tests.factories import make_directory_entry, make_organisation, make_staff, make_supplier, sign_in
 
 CHESHIRE_EAST = "E06000049"
@@ -46,6 +48,7 @@ STRATEGY = "Procurement Strategy 2022-2025, Ethical Procurement Policy, Appendix
 
 PROCUREMENT_INBOX = "procurement@example.org"
 CHARITY_NUMBER = "1123456"
+OFFER = "We can offer 40 volunteer hours in March."
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -207,6 +210,26 @@ def field_error(html: str, field: str) -> str:
     """The message shown at a field (the GOV.UK error message element)."""
     match = re.search(rf'<p id="{re.escape(field)}-error" class="govuk-error-message">(.*?)</p>', html, re.S)
     return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
+
+
+def need_url(need_id: int) -> str:
+    return f"/voluntary-sector/needs/{need_id}"
+
+
+def respond(client: FlaskClient, need_id: int, message: str = OFFER, **fields):
+    """Answer a need from its page, as a browser would (the page's CSRF token)."""
+    return post_form(
+        client, f"{need_url(need_id)}/respond", {"message": message, **fields}, page=need_url(need_id)
+    )
+
+
+def add_response(need_id: int, user: User, message: str = OFFER, **columns) -> None:
+    """`user`'s answer to a need, for their organisation, added to the session."""
+    db.session.add(
+        NeedResponse(
+            need_id=need_id, organisation_id=user.organisation_id, user_id=user.id, message=message, **columns
+        )
+    )
 
 
 def client_for(app: Flask, email: str) -> FlaskClient:

@@ -12,41 +12,34 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.time import london_datetime, utcnow
 from portal.voluntary.models import NeedResponse, NeedState
 from portal.voluntary.queries import NeedAnswer, answers_of
-from tests.conftest import count_queries, csrf_token_from, post_form, session_csrf_token
+from tests.conftest import count_queries, csrf_token_from, session_csrf_token
 from tests.factories import make_supplier
 from tests.hostile import HOSTILE_VALUES
 from tests.voluntary.conftest import (
     ESCAPED_SCRIPT,
+    OFFER,
     SCRIPT,
     add_need,
+    add_response,
     client_for,
     emails,
     error_summary,
     field_error,
     html_of,
+    need_url,
+    respond,
     responses_count,
 )
 
-FIRST = "We can offer 40 volunteer hours in March."
 SECOND = "And two mentors from our workshop, from April."
 CONFIRM = "Confirm you want to send another answer to this need"
 SENT = "Your offer has been sent to Vera Volunteer, who will contact you."
-
-
-def need_url(need_id: int) -> str:
-    return f"/voluntary-sector/needs/{need_id}"
-
-
-def answer(client, need_id: int, message: str = FIRST, **fields):
-    """Post an answer from the need's page, as a browser would (its CSRF token)."""
-    return post_form(
-        client, f"{need_url(need_id)}/respond", {"message": message, **fields}, page=need_url(need_id)
-    )
 
 
 def your_answers(html: str) -> list[str]:
@@ -97,51 +90,51 @@ def colleague_client(app, supplier):
 def test_a_supplier_sends_a_first_answer_without_confirming_and_sees_it_listed(app, need_id, supplier_client):
     page = html_of(supplier_client, need_url(need_id))
     assert "Your answers" not in page and 'name="another"' not in page
-    response = answer(supplier_client, need_id)
+    response = respond(supplier_client, need_id)
     assert response.status_code == 302 and response.headers["Location"] == need_url(need_id)
     page = html_of(supplier_client, need_url(need_id))
     assert SENT in page
     [sent] = sent_times(app, need_id)
-    assert your_answers(page) == [f"Sent by Sam Supplier on {sent}: {FIRST}"]
+    assert your_answers(page) == [f"Sent by Sam Supplier on {sent}: {OFFER}"]
     assert page.index("Your answers") < page.index("Offer help") < page.index('name="message"')
     assert "Send another answer as well as the one above" in page
-    assert f">{FIRST}</textarea>" not in page  # the form comes back empty
+    assert f">{OFFER}</textarea>" not in page  # the form comes back empty
     assert responses_count(app) == 1
 
 
 def test_a_second_answer_is_refused_without_confirmation_with_what_was_typed_kept(
     app, need_id, supplier_client
 ):
-    answer(supplier_client, need_id)
-    response = answer(supplier_client, need_id, SECOND)
+    respond(supplier_client, need_id)
+    response = respond(supplier_client, need_id, SECOND)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert CONFIRM in error_summary(html) and 'href="#another"' in error_summary(html)
     assert field_error(html, "another") == f"Error: {CONFIRM}"
     assert "<title>Error: Mentors for a youth project in Winsford" in html
     assert f">{SECOND}</textarea>" in html  # what was typed is kept
-    assert len(your_answers(html)) == 1 and FIRST in your_answers(html)[0]  # the earlier answer is shown
+    assert len(your_answers(html)) == 1 and OFFER in your_answers(html)[0]  # the earlier answer is shown
     assert responses_count(app) == 1 and len(emails(app, "voluntary/need_answered")) == 1
 
 
 def test_an_empty_second_answer_is_told_both_its_errors_at_once(app, need_id, supplier_client):
-    answer(supplier_client, need_id)
-    html = answer(supplier_client, need_id, "").get_data(as_text=True)
+    respond(supplier_client, need_id)
+    html = respond(supplier_client, need_id, "").get_data(as_text=True)
     summary = error_summary(html)
     assert "Say what your organisation can offer" in summary and CONFIRM in summary
     assert responses_count(app) == 1
 
 
 def test_a_confirmed_second_answer_is_sent_and_listed_newest_first(app, need_id, supplier_client):
-    answer(supplier_client, need_id)
-    response = answer(supplier_client, need_id, SECOND, another="y")
+    respond(supplier_client, need_id)
+    response = respond(supplier_client, need_id, SECOND, another="y")
     assert response.status_code == 302 and response.headers["Location"] == need_url(need_id)
     page = html_of(supplier_client, need_url(need_id))
     assert SENT in page
     newest, first = sent_times(app, need_id)
     assert your_answers(page) == [
         f"Sent by Sam Supplier on {newest}: {SECOND}",
-        f"Sent by Sam Supplier on {first}: {FIRST}",
+        f"Sent by Sam Supplier on {first}: {OFFER}",
     ]
     assert "Send another answer as well as the ones above" in page
     assert responses_count(app) == 2 and len(emails(app, "voluntary/need_answered")) == 2
@@ -152,16 +145,16 @@ def test_a_colleague_sees_the_organisations_answers_and_confirms_even_from_a_pag
 ):
     opened = html_of(colleague_client, need_url(need_id))  # before Sam answers: no confirmation asked
     assert 'name="another"' not in opened
-    answer(supplier_client, need_id)
+    respond(supplier_client, need_id)
     # Sent from the page as it was opened: its token, no confirmation.
     response = colleague_client.post(
         f"{need_url(need_id)}/respond", data={"csrf_token": csrf_token_from(opened), "message": SECOND}
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and field_error(html, "another") == f"Error: {CONFIRM}"
-    assert your_answers(html) == [f"Sent by Sam Supplier on {sent_times(app, need_id)[0]}: {FIRST}"]
+    assert your_answers(html) == [f"Sent by Sam Supplier on {sent_times(app, need_id)[0]}: {OFFER}"]
     assert f">{SECOND}</textarea>" in html
-    assert answer(colleague_client, need_id, SECOND, another="y").status_code == 302
+    assert respond(colleague_client, need_id, SECOND, another="y").status_code == 302
     assert [line.split(" on ")[0] for line in your_answers(html_of(supplier_client, need_url(need_id)))] == [
         "Sent by Sue Colleague",
         "Sent by Sam Supplier",
@@ -170,29 +163,22 @@ def test_a_colleague_sees_the_organisations_answers_and_confirms_even_from_a_pag
 
 def test_an_answer_is_dated_in_london_time(app, need_id, supplier, supplier_client):
     with app.app_context():
-        db.session.add(
-            NeedResponse(
-                need_id=need_id,
-                organisation_id=supplier.organisation_id,
-                user_id=supplier.id,
-                message=FIRST,
-                created_at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC),  # summer time: 1:30pm in London
-            )
-        )
+        # In summer time: 1:30pm in London.
+        add_response(need_id, supplier, created_at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC))
         db.session.commit()
     [listed] = your_answers(html_of(supplier_client, need_url(need_id)))
-    assert listed == f"Sent by Sam Supplier on 1 July 2026 at 1:30pm: {FIRST}"
+    assert listed == f"Sent by Sam Supplier on 1 July 2026 at 1:30pm: {OFFER}"
 
 
 # --- only one's own organisation's answers -------------------------------------------------------
 
 
 def test_one_organisation_never_sees_anothers_answers(app, need_id, supplier_client, other_poster_client):
-    answer(supplier_client, need_id, "Bollin's offer: 40 hours")
+    respond(supplier_client, need_id, "Bollin's offer: 40 hours")
     page = html_of(other_poster_client, need_url(need_id))
     assert "Bollin" not in page and "Your answers" not in page and 'name="another"' not in page
     # The other organisation's first answer needs no confirmation, and lists only its own.
-    assert answer(other_poster_client, need_id, "Crewe's offer: a van").status_code == 302
+    assert respond(other_poster_client, need_id, "Crewe's offer: a van").status_code == 302
     [crewe] = your_answers(html_of(other_poster_client, need_url(need_id)))
     assert crewe.startswith("Sent by Cara Larder") and crewe.endswith("Crewe's offer: a van")
     [bollin] = your_answers(html_of(supplier_client, need_url(need_id)))
@@ -203,8 +189,8 @@ def test_one_organisation_never_sees_anothers_answers(app, need_id, supplier_cli
 def test_the_poster_officers_and_visitors_see_the_page_as_before(
     app, client, need_id, supplier_client, other_poster_client, officer_client
 ):
-    answer(supplier_client, need_id, "Bollin's offer: 40 hours")
-    answer(other_poster_client, need_id, "Crewe's offer: a van")
+    respond(supplier_client, need_id, "Bollin's offer: 40 hours")
+    respond(other_poster_client, need_id, "Crewe's offer: a van")
     for reader, url in (
         (client, need_url(need_id)),
         (officer_client, need_url(need_id)),
@@ -224,28 +210,28 @@ def test_the_poster_officers_and_visitors_see_the_page_as_before(
 @pytest.mark.parametrize("name", sorted(HOSTILE_VALUES))
 def test_hostile_answers_and_confirmations_never_cause_an_error(app, need_id, supplier_client, name):
     value = HOSTILE_VALUES[name]
-    first = answer(supplier_client, need_id, value)
+    first = respond(supplier_client, need_id, value)
     assert first.status_code in (200, 302)
     if first.status_code == 302:
         assert SCRIPT not in html_of(supplier_client, need_url(need_id))
     else:
-        answer(supplier_client, need_id)
-    again = answer(supplier_client, need_id, SECOND, another=value)
+        respond(supplier_client, need_id)
+    again = respond(supplier_client, need_id, SECOND, another=value)
     assert again.status_code in (200, 302)
     assert responses_count(app) == 1 + (again.status_code == 302)
 
 
 def test_markup_in_an_answer_is_listed_as_text(app, need_id, supplier_client):
-    answer(supplier_client, need_id, SCRIPT)
+    respond(supplier_client, need_id, SCRIPT)
     page = html_of(supplier_client, need_url(need_id))
     assert SCRIPT not in page and f"<bdi>{ESCAPED_SCRIPT}</bdi>" in page
 
 
 def test_an_answer_without_its_csrf_token_is_refused(app, need_id, supplier_client):
     url = f"{need_url(need_id)}/respond"
-    assert supplier_client.post(url, data={"message": FIRST}).status_code == 400
-    assert supplier_client.post(url, data={"message": FIRST, "csrf_token": "forged"}).status_code == 400
-    answer(supplier_client, need_id)
+    assert supplier_client.post(url, data={"message": OFFER}).status_code == 400
+    assert supplier_client.post(url, data={"message": OFFER, "csrf_token": "forged"}).status_code == 400
+    respond(supplier_client, need_id)
     assert supplier_client.post(url, data={"message": SECOND, "another": "y"}).status_code == 400
     token = session_csrf_token(app.test_client())  # another session's token
     assert (
@@ -258,15 +244,11 @@ def test_an_answer_without_its_csrf_token_is_refused(app, need_id, supplier_clie
 # --- statements ----------------------------------------------------------------------------------
 
 
-def add_answers(app, need_ids: list[int], user_id: int, organisation_id: int, count: int) -> None:
+def add_answers(app, need_ids: list[int], user: User, count: int) -> None:
     with app.app_context():
         for n in range(count):
             for need in need_ids:
-                db.session.add(
-                    NeedResponse(
-                        need_id=need, organisation_id=organisation_id, user_id=user_id, message=f"Answer {n}"
-                    )
-                )
+                add_response(need, user, f"Answer {n}")
         db.session.commit()
 
 
@@ -275,11 +257,11 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
 ):
     with app.app_context():
         other_need = add_need(poster.id, organisation_id=poster.organisation_id, title="Another need")
-    add_answers(app, [need_id, other_need], supplier.id, supplier.organisation_id, 1)
+    add_answers(app, [need_id, other_need], supplier, 1)
     supplier_client.get(need_url(need_id))
     with count_queries(app) as few:
         assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 1
-    add_answers(app, [need_id, other_need], supplier.id, supplier.organisation_id, 59)
+    add_answers(app, [need_id, other_need], supplier, 59)
     with count_queries(app) as many:
         assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 60
     assert len(many) == len(few) <= 4, many
@@ -298,23 +280,8 @@ def test_answers_of_counts_the_organisations_answers_and_gives_its_newest(
         )
         start = utcnow() - timedelta(days=3)
         for n, need in enumerate([older, closed, older, closed]):
-            db.session.add(
-                NeedResponse(
-                    need_id=need,
-                    organisation_id=supplier.organisation_id,
-                    user_id=supplier.id,
-                    message=f"Answer {n}",
-                    created_at=start + timedelta(hours=n),
-                )
-            )
-        db.session.add(
-            NeedResponse(
-                need_id=older,
-                organisation_id=other_poster.organisation_id,
-                user_id=other_poster.id,
-                message="Theirs",
-            )
-        )
+            add_response(need, supplier, f"Answer {n}", created_at=start + timedelta(hours=n))
+        add_response(older, other_poster, "Theirs")
         db.session.commit()
         newest = [
             NeedAnswer(closed, "Closed need", NeedState.CLOSED, start + timedelta(hours=3)),

@@ -36,7 +36,9 @@ from tests.voluntary.conftest import (
     html_of,
     in_days,
     need_data,
+    need_url,
     needs_count,
+    respond,
     responses_count,
     vcse_organisation,
 )
@@ -45,10 +47,6 @@ BOARD = "/voluntary-sector/needs"
 NEW = "/voluntary-sector/needs/new"
 MINE = "/voluntary-sector/needs/mine"
 QUEUE = "/officer/needs"
-
-
-def need_url(need_id: int) -> str:
-    return f"/voluntary-sector/needs/{need_id}"
 
 
 def officer_url(need_id: int) -> str:
@@ -81,10 +79,6 @@ def posted_need_id(app) -> int:
 
 def decide(client, need_id: int, decision: str, reason: str = ""):
     return post_form(client, officer_url(need_id), {"decision": decision, "reason": reason})
-
-
-def respond(client, need_id: int, message: str = "We can offer 40 volunteer hours in March."):
-    return post_form(client, f"{need_url(need_id)}/respond", {"message": message}, page=need_url(need_id))
 
 
 @pytest.fixture
