@@ -187,10 +187,13 @@ def test_one_organisation_never_sees_anothers_answers(app, need_id, supplier_cli
 
 
 def test_the_poster_officers_and_visitors_see_the_page_as_before(
-    app, client, need_id, supplier_client, other_poster_client, officer_client
+    app, client, poster, need_id, supplier_client, other_poster_client, officer_client
 ):
     respond(supplier_client, need_id, "Bollin's offer: 40 hours")
     respond(other_poster_client, need_id, "Crewe's offer: a van")
+    with app.app_context():  # as if sent before the poster's organisation came to manage the need
+        add_response(need_id, poster, "Winsford's own offer")
+        db.session.commit()
     for reader, url in (
         (client, need_url(need_id)),
         (officer_client, need_url(need_id)),
@@ -198,7 +201,8 @@ def test_the_poster_officers_and_visitors_see_the_page_as_before(
     ):
         html = html_of(reader, url)
         assert "Offers from suppliers" in html, url
-        assert "Bollin&#39;s offer: 40 hours" in html and "Crewe&#39;s offer: a van" in html
+        for offer in ("Bollin&#39;s offer: 40 hours", "Crewe&#39;s offer: a van", "Winsford&#39;s own offer"):
+            assert html.count(offer) == 1, (url, offer)
         assert "Your answers" not in html and 'name="another"' not in html
     visitor = html_of(app.test_client(), need_url(need_id))
     assert "Your answers" not in visitor and "offer: " not in visitor
@@ -244,11 +248,12 @@ def test_an_answer_without_its_csrf_token_is_refused(app, need_id, supplier_clie
 # --- statements ----------------------------------------------------------------------------------
 
 
-def add_answers(app, need_ids: list[int], user: User, count: int) -> None:
+def add_answers(app, need_ids: list[int], senders: list[User], count: int) -> None:
+    """`count` answers to each need, from each of `senders` in turn."""
     with app.app_context():
         for n in range(count):
             for need in need_ids:
-                add_response(need, user, f"Answer {n}")
+                add_response(need, senders[n % len(senders)], f"Answer {n}")
         db.session.commit()
 
 
@@ -257,13 +262,16 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
 ):
     with app.app_context():
         other_need = add_need(poster.id, organisation_id=poster.organisation_id, title="Another need")
-    add_answers(app, [need_id, other_need], supplier, 1)
+        organisation = db.session.get(Organisation, supplier.organisation_id)
+        colleagues = [make_supplier(organisation=organisation, name=f"Colleague {n}") for n in range(9)]
+    add_answers(app, [need_id, other_need], [supplier], 1)
     supplier_client.get(need_url(need_id))
     with count_queries(app) as few:
         assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 1
-    add_answers(app, [need_id, other_need], supplier, 59)
+    add_answers(app, [need_id, other_need], [supplier, *colleagues], 59)  # from ten members
     with count_queries(app) as many:
-        assert len(your_answers(html_of(supplier_client, need_url(need_id)))) == 60
+        listed = your_answers(html_of(supplier_client, need_url(need_id)))
+    assert len(listed) == 60 and len({line.split(" on ")[0] for line in listed}) == 10
     assert len(many) == len(few) <= 4, many
 
 
