@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import request, url_for
@@ -15,6 +15,7 @@ from portal.database import Plan, built_once, fixed_limit, is_built_once, plain_
 from portal.extensions import db
 
 PAGE_SIZE = 25
+FEW = 3  # the rows a home page's section shows of its list
 
 
 @dataclass
@@ -92,6 +93,35 @@ def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -
 
 
 _page_once = built_once(_page)
+
+
+class Few(NamedTuple):
+    total: int  # how many rows the whole list has
+    items: list[Any]  # its first few, as plain rows
+
+
+def first_few(
+    statement: sa.Select,
+    params: dict[str, object],
+    *,
+    newest: sa.ColumnElement | None = None,
+    size: int = FEW,
+) -> Few:
+    """The first `size` rows of `statement` (in its order, or by `newest` descending) and how many
+    it has in all, in one statement (a window count beside each row): a section of a home page,
+    linking to the list. A statement built once (portal.database.built_once) is counted once too."""
+    counted = (_counted_once if is_built_once(statement) else _counted)(statement, newest, size)
+    rows = plain_rows(counted, params)
+    return Few(rows[0].total if rows else 0, rows)
+
+
+def _counted(statement: sa.Select, newest: sa.ColumnElement | None, size: int) -> sa.Select:
+    if newest is not None:
+        statement = statement.order_by(newest.desc())
+    return statement.add_columns(sa.func.count().over().label("total")).limit(fixed_limit(size))
+
+
+_counted_once = built_once(_counted)
 
 
 _ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built

@@ -16,7 +16,7 @@ from flask import current_app, request
 from portal.database import Plan, built_once, fixed_limit, plain_rows
 from portal.extensions import db
 from portal.opportunities.forms import VALUE_BANDS
-from portal.opportunities.models import Opportunity, OpportunityState, Procedure
+from portal.opportunities.models import Award, Interest, Lot, Opportunity, OpportunityState, Procedure
 from portal.opportunities.search import keyword_condition, keyword_values, search_words
 from portal.pagination import PAGE_SIZE, Page, keyset_page
 from portal.reference.models import CpvDivision
@@ -287,3 +287,39 @@ def _matches_and_last(walked: sa.Subquery, shape: _Shape, walk: int) -> sa.Selec
 
 def dialect() -> str:
     return db.engine.dialect.name
+
+
+@built_once
+def interests_of() -> sa.Select:
+    """The opportunities the bound organisation registered interest in, newest interest first,
+    with their closing times and states."""
+    return (
+        sa.select(
+            Interest.id,
+            Interest.registered_at,
+            Opportunity.id.label("opportunity_id"),
+            Opportunity.title,
+            Opportunity.closes_at,
+            Opportunity.state,
+        )
+        .join(Opportunity, Opportunity.id == Interest.opportunity_id)
+        .where(Interest.organisation_id == sa.bindparam("organisation_id"))
+    )
+
+
+@built_once
+def awards_of() -> sa.Select:
+    """The lots (or whole opportunities) awarded to the bound organisation, newest first."""
+    return (
+        sa.select(
+            Award.id,
+            Award.awarded_at,
+            Opportunity.id.label("opportunity_id"),
+            Opportunity.title,
+            Lot.number.label("lot_number"),
+            Lot.title.label("lot_title"),
+        )
+        .join(Opportunity, Opportunity.id == Award.opportunity_id)
+        .outerjoin(Lot, Lot.id == Award.lot_id)
+        .where(Award.organisation_id == sa.bindparam("organisation_id"))
+    )

@@ -1,13 +1,17 @@
-"""The officers' reading of organisations: the filtered list and one organisation with what its
-page shows."""
+"""Reading organisations: the officers' filtered list and one organisation with what its page
+shows; a member's profile sections and accreditations falling due, for its pages and its home."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.database import any_like, built_once, contains_pattern
-from portal.organisations.models import ClassificationDecision, Organisation
+from portal.organisations.loading import read_only_organisation
+from portal.organisations.models import Accreditation, ClassificationDecision, Organisation
+from portal.organisations.steps import Profile, Step, steps_for
 
 
 def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict[str, object]]:
@@ -51,3 +55,37 @@ def organisation(organisation_id: int) -> sa.Select:
             selectinload(Organisation.decisions).joinedload(ClassificationDecision.officer),
         )
     )
+
+
+@built_once
+def accreditations_expiring() -> sa.Select:
+    """The bound organisation's accreditations expired or expiring by the bound day, the soonest
+    first."""
+    return (
+        sa.select(Accreditation.id, Accreditation.kind, Accreditation.other_name, Accreditation.expires_on)
+        .where(
+            Accreditation.organisation_id == sa.bindparam("organisation_id"),
+            Accreditation.expires_on <= sa.bindparam("by"),
+        )
+        .order_by(Accreditation.expires_on, Accreditation.id)
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The signed-in member's organisation's profile: the sections that apply, and which are done."""
+
+    org: Profile
+    steps: list[Step]
+    completed: dict[str, bool]  # by step slug
+
+    @property
+    def all_done(self) -> bool:
+        return all(self.completed.values())
+
+
+def profile_progress() -> Progress:
+    # "What it supplies" is done when there are some; "other sites" when each has its council area.
+    org = read_only_organisation("divisions", "sites")
+    steps = steps_for(org)
+    return Progress(org, steps, {step.slug: step.done(org) for step in steps})

@@ -15,9 +15,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice
 
 from portal.extensions import db
-from portal.organisations import bp, services
+from portal.organisations import bp, queries, services
 from portal.organisations.forms import AuthorityForm, ConfirmRegistrationForm, VcseForm
-from portal.organisations.loading import COLLECTIONS, organisation, page_organisation, read_only_organisation
+from portal.organisations.loading import COLLECTIONS, organisation, page_organisation
 from portal.organisations.models import ACCREDITATION_NAMES, OUTSIDE_FORCE_AREA, Organisation
 from portal.organisations.rules import VCSE_FORMS, LegalForm
 from portal.organisations.steps import (
@@ -79,17 +79,7 @@ def after_step(org: Profile, step: Step):
 
 @bp.get("/profile")
 def profile():
-    # "What it supplies" is done when there are some; "other sites" when each has its council area.
-    org = read_only_organisation("divisions", "sites")
-    steps = steps_for(org)
-    completed = {step.slug: step.done(org) for step in steps}
-    return render_template(
-        "organisations/profile.html",
-        org=org,
-        steps=steps,
-        completed=completed,
-        all_done=all(completed.values()),
-    )
+    return render_template("organisations/profile.html", progress=queries.profile_progress())
 
 
 @bp.route("/profile/<slug>", methods=["GET", "POST"])
@@ -267,7 +257,7 @@ def _register(org: Organisation):
         services.register(org, actor=current_user)
         db.session.commit()
     flash("Your organisation is registered. The procurement team has been told.", "success")
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("home.account"))
 
 
 def check_answers_page(org: Profile, form: ConfirmRegistrationForm, steps: list[Step]) -> str:

@@ -337,3 +337,40 @@ def _totals_statement(organisation_id: int | None) -> sa.Select:
     if organisation_id is not None:
         query = query.where(Offer.organisation_id == organisation_id)
     return query
+
+
+@built_once
+def offers_asked() -> sa.Select:
+    """The bound organisation's offers waiting on it, newest first: a question from the
+    procurement unit to answer (its home page)."""
+    return (
+        sa.select(Offer.id, Offer.description, Theme.name.label("theme_name"))
+        .select_from(Offer)
+        .outerjoin(Theme, Theme.id == Offer.theme_id)
+        .where(
+            Offer.organisation_id == sa.bindparam("organisation_id"),
+            Offer.state == OfferState.CLARIFICATION,
+        )
+        .order_by(Offer.id.desc())
+    )
+
+
+@built_once
+def commitments_due() -> sa.Select:
+    """The bound organisation's commitments not yet delivered, the soonest due first."""
+    return (
+        sa.select(
+            Commitment.offer_id,
+            Commitment.due_on,
+            Commitment.quantity,
+            Commitment.delivered_quantity,
+            Measure.name.label("measure_name"),
+            Measure.unit,
+        )
+        .join(Measure, Measure.id == Commitment.measure_id)
+        .where(
+            Commitment.organisation_id == sa.bindparam("organisation_id"),
+            Commitment.delivered_at.is_(None),
+        )
+        .order_by(Commitment.due_on, Commitment.id)
+    )

@@ -157,7 +157,11 @@ class NeedResponse(db.Model):
     """A supplier's answer to a need ("we can offer 40 volunteer hours")."""
 
     __tablename__ = "need_responses"
-    __table_args__ = (sa.Index("ix_need_responses_need_id", "need_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_need_responses_need_id", "need_id", "id"),
+        # An organisation's answers, newest first (its home page).
+        sa.Index("ix_need_responses_organisation", "organisation_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"))

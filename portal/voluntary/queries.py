@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.database import fixed_limit, plain_rows
+from portal.database import built_once, fixed_limit, plain_rows
 from portal.voluntary.models import Need, NeedResponse, NeedState
 
 
@@ -57,6 +57,9 @@ def answers_of(organisation_id: int, limit: int) -> tuple[int, list[NeedAnswer]]
     return rows[0].total, answers
 
 
+# Built once: the supplier's home spent 3.5 ms of its 15 building it each time (in one process,
+# profiled), more than the statement's run (docs/performance.md, the supplier's home).
+@built_once
 def _answers_of(limit: int) -> sa.Select:
     """The newest `limit` answers of the bound `organisation_id` (their need's id, title and
     state, and when each was sent), each beside the organisation's count of answers; one row of

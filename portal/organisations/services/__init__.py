@@ -238,8 +238,12 @@ LABELS = {
 }
 
 
+# The local statuses that count as local (a declared one until an officer decides otherwise).
+LOCAL_STATUSES = (LocalStatus.LOCAL, LocalStatus.DECLARED)
+
+
 def _agrees(computed: Any, value: bool) -> bool:
-    if computed in (LocalStatus.LOCAL, LocalStatus.DECLARED):
+    if computed in LOCAL_STATUSES:
         return value
     if computed == LocalStatus.NOT_LOCAL:
         return not value
@@ -295,3 +299,31 @@ def _status_word(classification: Classification, value: Any, decision: Classific
     if value is None:
         return f"{yes}: not known"
     return yes if value in (True, LocalStatus.LOCAL) else no
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One classification as the organisation's own home page says it."""
+
+    classification: Classification
+    words: str  # "Local", "SME (small)", "Not a VCSE", "Not known"
+    decision: ClassificationDecision | None  # the procurement unit's, where one applies
+
+
+def standings(organisation: Organisation) -> list[Standing]:
+    """Local, SME (with its size band) and VCSE status: the procurement unit's decision where one
+    applies, otherwise the rules' answer from what the organisation declared, to be verified."""
+    found = classify(organisation)
+    computed, decided, band = found.values(), current_decisions(organisation), found.size_band.value
+    standing = []
+    for classification, (yes, no) in STATUS_WORDS.items():
+        decision, value = decided.get(classification), computed[classification.value]
+        if decision is None and value is None:
+            words = "Not known"
+        else:
+            holds = decision.decided_value if decision else value in (True, *LOCAL_STATUSES)
+            words = yes if holds else no
+        if classification is Classification.SME and band is not None:
+            words = f"{words} ({band.value})"
+        standing.append(Standing(classification, words, decision))
+    return standing
