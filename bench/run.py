@@ -497,10 +497,17 @@ def sign_code_of_ethics(user) -> None:
     )
     db.session.commit()
     add_bench_offers(user)
+    add_bench_interests_and_awards(user)
 
 
-def add_bench_offers(user, count: int = 30) -> None:
-    """A page of submitted offers for the supplier's list (the demo offers are other organisations')."""
+# What the supplier's organisation holds for its home page's figure (#24): 100 offers, 20
+# interests and 10 awards.
+BENCH_OFFERS, BENCH_INTERESTS, BENCH_AWARDS = 100, 20, 10
+
+
+def add_bench_offers(user, count: int = BENCH_OFFERS) -> None:
+    """Submitted offers for the supplier's list and its home (the demo offers are other
+    organisations')."""
     from portal.extensions import db
     from portal.social_value.models import Indicator, Measure, Offer, OfferState, Outcome
 
@@ -527,6 +534,26 @@ def add_bench_offers(user, count: int = 30) -> None:
                 partner_answered=True,
             )
         )
+    db.session.commit()
+
+
+def add_bench_interests_and_awards(user) -> None:
+    """Interest registered in demo-data's newest opportunities, the first few of them awarded."""
+    from portal.extensions import db
+    from portal.opportunities.models import Award, Interest, Opportunity
+
+    newest = db.session.scalars(
+        sa.select(Opportunity.id).order_by(Opportunity.id.desc()).limit(BENCH_INTERESTS)
+    ).all()
+    if len(newest) < BENCH_INTERESTS:
+        raise SystemExit(
+            f"demo-data made {len(newest)} opportunities: the home's figure needs {BENCH_INTERESTS}"
+        )
+    for n, opportunity_id in enumerate(newest):
+        owner = {"opportunity_id": opportunity_id, "organisation_id": user.organisation_id}
+        db.session.add(Interest(**owner, registered_by_id=user.id))
+        if n < BENCH_AWARDS:  # awarded by the supplier's own account: the home shows no awarder
+            db.session.add(Award(**owner, awarded_by_id=user.id))
     db.session.commit()
 
 

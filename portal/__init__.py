@@ -41,6 +41,7 @@ AREAS = (
     "pages",
     "accounts",
     "officers",
+    "home",
     "organisations",
     "due_diligence",
     "ethics",

@@ -142,7 +142,7 @@ ACCESS: dict[str, dict[str, frozenset]] = {
     "accounts.logout": SECOND_STEP,  # signed out (or never in), to the sign-in page
     "accounts.renew_session": ANY_ACCOUNT,
     # accounts: one's own
-    "accounts.account": ANY_ACCOUNT,
+    "home.account": ANY_ACCOUNT,
     "accounts.change_password": ANY_ACCOUNT,
     "accounts.resend_verification": row(SIGN_IN, *[TO_ACCOUNT] * 5, SIGN_IN),
     "accounts.two_factor": SIGNED_IN,
@@ -203,6 +203,8 @@ ACCESS: dict[str, dict[str, frozenset]] = {
     "opportunities.ocds_release_package": PUBLIC,  # the OCDS feed
     "opportunities.unsubscribe": PUBLIC,  # A's member's unsubscribe link
     "opportunities.alerts": SUPPLIER,
+    "opportunities.interests": SUPPLIER,
+    "opportunities.awards": SUPPLIER,
     "opportunities.register_interest": SUPPLIER,
     # voluntary sector
     "voluntary.directory": PUBLIC,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
 
-# Packages for the domain's areas. `officers` is the workspace over them: no area imports it.
+# Packages for the domain's areas. `officers` (the officers' workspace) and `home` (a supplier's
+# home) sit over them: no area imports either.
 AREAS = {
     "accounts",
     "organisations",
@@ -25,7 +26,9 @@ AREAS = {
     "voluntary",
     "pages",
     "officers",
+    "home",
 }
+OVER_THE_AREAS = {"officers": "the officers' workspace", "home": "a supplier's home"}
 # What an area may import of another area: its public modules, never views, blueprints, forms,
 # steps or any other module.
 PUBLIC_MODULES = {"models", "services", "rules", "queries", "access", "emails", "workflow"}
@@ -132,8 +135,8 @@ def broken_rule(found: Import) -> str | None:
     if other is None:
         shared = module.split(".")[1] if "." in module else module
         return None if shared in SHARED else f"imports {module}, which is no shared module (SHARED)"
-    if other == "officers":
-        return f"no area imports the officers' workspace ({found.target})"
+    if other in OVER_THE_AREAS:
+        return f"no area imports {OVER_THE_AREAS[other]} ({found.target})"
     allowed = ", ".join(sorted(PUBLIC_MODULES))
     parts = module.split(".")
     if len(parts) < 3:

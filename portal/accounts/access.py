@@ -54,7 +54,7 @@ def require_sign_in():
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return login_manager.unauthorized()
     if not current_user.is_verified and not getattr(view, "unverified_allowed", False):
-        return redirect(url_for("accounts.account"))
+        return redirect(url_for("home.account"))
     return None
 
 

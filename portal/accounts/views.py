@@ -17,7 +17,6 @@ from portal.accounts.forms import (
 )
 from portal.accounts.limits import account_checks, client_address, failed, submitted_email
 from portal.accounts.models import User
-from portal.ethics.services import PledgeStatus, pledge_status
 from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.organisations.models import OrganisationInvitation
@@ -41,7 +40,7 @@ def landing_page() -> str:
     """Staff land in the officer workspace, suppliers on their account page."""
     if current_user.is_authenticated and current_user.is_staff:
         return url_for("officers.home")
-    return url_for("accounts.account")
+    return url_for("home.account")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -258,20 +257,6 @@ def _save_password(user: User, password: str, kind: str):
     return redirect(url_for("accounts.login"))
 
 
-@bp.get("/account")
-@unverified_allowed
-def account():
-    return render_template("accounts/account.html", form=ConfirmForm(), pledge=_pledge())
-
-
-def _pledge() -> PledgeStatus | None:
-    """Where the Code of Ethics pledge stands, for a verified member of a registered organisation."""
-    organisation = current_user.organisation if current_user.is_verified else None
-    if organisation is None or not organisation.is_registered:
-        return None
-    return pledge_status(organisation)
-
-
 @bp.post("/account/resend-verification")
 @limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.get_id()}")
 @unverified_allowed
@@ -280,7 +265,7 @@ def resend_verification():
         services.send_verification(current_user)
         db.session.commit()
         flash(f"We have sent a new link to {current_user.email}.", "success")
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("home.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -291,7 +276,7 @@ def change_password():
     if form.validate_on_submit() and _is_current_password(form):
         _set_new_password(form.password.data)
         flash("Your password has been changed. You have been signed out everywhere else.", "success")
-        return redirect(url_for("accounts.account"))
+        return redirect(url_for("home.account"))
     return render_template("accounts/change_password.html", form=form)
 
 

@@ -15,10 +15,10 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.opportunities import bp, queries, rules, services
 from portal.opportunities.forms import AlertsForm, SearchForm
-from portal.opportunities.models import AlertOptOut, Interest, Opportunity
+from portal.opportunities.models import AlertOptOut, Award, Interest, Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.pagination import row_link
+from portal.pagination import newest_first, row_link
 from portal.time import utcnow
 from portal.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
 
@@ -98,6 +98,26 @@ def register_interest(opportunity_id: int):
             "Your organisation's interest is registered: the procurement unit can see it.",
         )
     return redirect(url_for("opportunities.opportunity", opportunity_id=shown.id))
+
+
+@bp.get("/opportunities/interests")
+def interests():
+    """The opportunities the member's organisation registered interest in, newest first."""
+    organisation = member_organisation()
+    page = newest_first(
+        queries.interests_of(), Interest.id, params={"organisation_id": organisation.id}, plain=True
+    )
+    return render_template("opportunities/interests.html", page=page, organisation=organisation, now=utcnow())
+
+
+@bp.get("/opportunities/awards")
+def awards():
+    """The lots and opportunities awarded to the member's organisation, newest first."""
+    organisation = member_organisation()
+    page = newest_first(
+        queries.awards_of(), Award.id, params={"organisation_id": organisation.id}, plain=True
+    )
+    return render_template("opportunities/awards.html", page=page, organisation=organisation)
 
 
 @bp.route("/opportunities/alerts", methods=["GET", "POST"])
