@@ -144,6 +144,14 @@ ACCESS: dict[str, dict[str, frozenset]] = {
     # accounts: one's own
     "home.account": ANY_ACCOUNT,
     "accounts.change_password": ANY_ACCOUNT,
+    "accounts.change_email": ANY_ACCOUNT,
+    "accounts.email_link_sent": ANY_ACCOUNT,  # with no link sent, on to the form
+    # A's member's link to a new address: only that account follows it (a visitor signs in first);
+    # posting it makes the change, then on to the account page.
+    "GET accounts.confirm_email_change": row(SIGN_IN, OK, REFUSED, REFUSED, REFUSED, REFUSED, SIGN_IN),
+    "POST accounts.confirm_email_change": row(
+        SIGN_IN, TO_ACCOUNT, REFUSED, REFUSED, REFUSED, REFUSED, SIGN_IN
+    ),
     "accounts.resend_verification": row(SIGN_IN, *[TO_ACCOUNT] * 5, SIGN_IN),
     "accounts.two_factor": SIGNED_IN,
     "accounts.add_app": SIGNED_IN,
@@ -477,6 +485,14 @@ def _build(evidence_folder) -> Records:
         tokens.RESET_PASSWORD,
         {"user": member_row.id, "pw": tokens.password_fingerprint(member_row.password_hash)},
     )
+    change = tokens.make_token(
+        tokens.CHANGE_EMAIL,
+        {
+            "user": member_row.id,
+            "from": tokens.address_fingerprint(member_row.email),
+            "to": "ada@new.example",
+        },
+    )
     per_endpoint = {
         "social_value.offer_step": {"slug": "theme"},
         "social_value.report_delivery": {"offer_id": accepted_id},
@@ -493,6 +509,7 @@ def _build(evidence_folder) -> Records:
         "accounts.verify_email": {"token": verify},
         "accounts.confirm_email": {"token": verify},
         "accounts.reset_password": {"token": reset},
+        "accounts.confirm_email_change": {"token": change},
         "accounts.accept_invitation": {
             "token": tokens.make_token(
                 tokens.INVITATION,

@@ -774,11 +774,23 @@ def unverified_supplier(scene: Scene, words: dict) -> Target:
 
 
 @form("accounts.change_password", "/account/password")
+@form("accounts.change_email", "/account/email")
 @form("accounts.passkeys_page", "/account/passkeys")
 @form("accounts.add_app", "/account/two-factor/app")
 def supplier_form(scene: Scene, words: dict) -> Target:
     scene.sign_in_supplier()
     return Target()
+
+
+@form("accounts.confirm_email_change", "/account/email/confirm/<token>")
+def confirming_a_new_address(scene: Scene, words: dict) -> Target:
+    scene.sign_in_supplier()
+
+    def link() -> str:
+        payload = {"user": scene.user_id, "from": tokens.address_fingerprint("member@example.com")}
+        return tokens.make_token(tokens.CHANGE_EMAIL, {**payload, "to": "mo@new.example"})
+
+    return Target({"token": scene.run(link)})
 
 
 @form("accounts.create_passkey", "/account/passkeys/create")

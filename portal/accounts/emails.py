@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
+
 from portal.accounts.models import User
 from portal.outbox.services import link, notify
+from portal.time import london_datetime, utcnow
 
 
 def already_registered(address: str) -> None:
@@ -38,16 +41,65 @@ def reset_password(user: User, reset_link: str, expires_at: datetime) -> None:
     _link_for(user, "accounts/reset_password", "Reset your password", reset_link, expires_at)
 
 
-def _link_for(user: User, template: str, subject: str, secret_link: str, expires_at: datetime) -> None:
-    """To the account's owner: a link that acts for them, erased from the outbox once it expires."""
+def _link_for(
+    user: User, template: str, subject: str, secret_link: str, expires_at: datetime, *, address: str = ""
+) -> None:
+    """To the account's owner (at `address` where it is not the account's yet): a link that acts
+    for them, erased from the outbox once it expires."""
     notify(
         template,
-        to=(user.name, user.email),
+        to=(user.name, address or user.email),
         subject=subject,
         context={"name": user.name, "link": secret_link},
         cause=user,
         secret_expires_at=expires_at,
     )
+
+
+def change_email(user: User, address: str, change_link: str, expires_at: datetime) -> None:
+    """To the new address: the link that makes it the account's."""
+    _link_for(
+        user,
+        "accounts/change_email",
+        "Confirm your new email address",
+        change_link,
+        expires_at,
+        address=address,
+    )
+
+
+def email_change_to_used_address(address: str) -> None:
+    """To an address that already has an account, which someone asked to move another account to."""
+    notify(
+        "accounts/email_change_to_used_address",
+        to=address,
+        subject="Someone asked to use your email address on the Supplier Portal",
+        context={"login_url": link("accounts.login"), "reset_url": link("accounts.forgot_password")},
+    )
+
+
+def email_changed(user: User, old_address: str) -> None:
+    """To the old address, so a change its owner did not make is noticed and reported: they can
+    no longer sign in with it, so the way back is the procurement team."""
+    notify(
+        "accounts/email_changed",
+        to=(user.name, old_address),
+        subject="Your email address has been changed",
+        context={
+            "name": user.name,
+            "new_address": masked(user.email),
+            "changed_at": london_datetime(utcnow()),
+            "feedback_url": link("pages.feedback"),
+            "procurement_email": current_app.config["PROCUREMENT_INBOX"],
+        },
+        cause=user,
+    )
+
+
+def masked(address: str) -> str:
+    """An address partly hidden, enough for its owner to know it: "ja***@example.com"."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[: 2 if len(local) > 3 else 1]}***@{domain}"
 
 
 def password_changed(user: User) -> None:

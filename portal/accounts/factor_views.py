@@ -10,7 +10,7 @@ from werkzeug import Response
 
 from portal.accounts import bp, factors, sessions
 from portal.accounts.access import public
-from portal.accounts.forms import AddAppForm, CodeForm, PasswordConfirmForm, RecoveryCodeForm
+from portal.accounts.forms import AddAppForm, ChangeEmailForm, CodeForm, PasswordConfirmForm, RecoveryCodeForm
 from portal.accounts.limits import account_checks, sign_in_codes
 from portal.accounts.models import User
 from portal.accounts.services import password_matches
@@ -111,7 +111,7 @@ def two_factor():
     return render_template("accounts/two_factor.html", recovery_codes_left=left)
 
 
-def password_confirmed(form: PasswordConfirmForm | AddAppForm) -> bool:
+def password_confirmed(form: PasswordConfirmForm | AddAppForm | ChangeEmailForm) -> bool:
     """Whether the form gives the account's password; where not, the field says so."""
     if password_matches(current_user, form.password.data):
         return True

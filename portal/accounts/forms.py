@@ -91,6 +91,15 @@ def current_password_field() -> PasswordField:
     )
 
 
+class ChangeEmailForm(FlaskForm):
+    """A new address for the account, confirmed with its password. The field is `email`, which
+    the limit per address reads (limits.submitted_email)."""
+
+    email = email_field("New email address", required="Enter your new email address")
+    password = current_password_field()
+    submit = SubmitField("Send a confirmation link", widget=SubmitInput())
+
+
 class CodeForm(FlaskForm):
     """The six-digit code an authenticator app shows."""
 

@@ -1,6 +1,6 @@
-"""Rate limits on sign-in, codes, password checks, reset and registration (Flask-Limiter; storage
-from RATELIMIT_STORAGE_URI: memory for one process, Redis whenever more than one worker serves,
-which production insists on: see config.ProductionConfig)."""
+"""Rate limits on sign-in, codes, password checks, reset, registration and links to change an
+address (Flask-Limiter; storage from RATELIMIT_STORAGE_URI: memory for one process, Redis whenever
+more than one worker serves, which production insists on: see config.ProductionConfig)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def failed(response: Response) -> bool:
     the limits, not a success (302), an expired form (400) or an outage (503), which would
     otherwise lock people out once the database is back."""
     return response.status_code == 200
+
+
+def accepted(response: Response) -> bool:
+    """A form that was accepted redirects (post/redirect/get): only those count against a limit
+    on what a form sends, not a refusal that sends nothing."""
+    return response.status_code == 302
 
 
 def passkey_refused(response: Response) -> bool:

@@ -113,6 +113,58 @@ def verify_email(user: User) -> Verification:
     return Verification.VERIFIED
 
 
+class AddressTaken(ValueError):
+    """The address has an account of its own."""
+
+
+class OtherAccountsLink(tokens.InvalidLink):
+    """A genuine link to change an address, for another account than the one signed in."""
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Email the new address a link that makes it the account's; nothing changes until it is
+    followed. An address that has an account already gets a note instead, and the page that
+    follows is the same: as with registration, asking reveals nothing about who has an account."""
+    address = normalise_email(new_email)
+    if find_user(address) is not None:
+        emails.email_change_to_used_address(address)
+        return
+    payload = {"user": user.id, "from": tokens.address_fingerprint(user.email), "to": address}
+    token = tokens.make_token(tokens.CHANGE_EMAIL, payload)
+    expires_at = utcnow() + tokens.LIFETIMES[tokens.CHANGE_EMAIL]
+    emails.change_email(user, address, link("accounts.confirm_email_change", token=token), expires_at)
+
+
+def email_change_for(token: str, user: User) -> str:
+    """The new address a genuine, unused change link asks `user`'s account to take.
+    :raise OtherAccountsLink: the link is another account's.
+    :raise InvalidLink, ExpiredLink: the link is not genuine, too old, used, or the account's
+    address has changed since it was sent."""
+    payload = tokens.read_token(tokens.CHANGE_EMAIL, token)
+    if payload.get("user") != user.id:
+        raise OtherAccountsLink("the link is for another account")
+    if payload.get("from") != tokens.address_fingerprint(user.email):
+        raise tokens.InvalidLink("the address has changed since this link was sent")
+    return payload["to"]
+
+
+def change_email(user: User, address: str) -> None:
+    """Give the account the address its link reached (which confirms it), end every session of
+    the account and tell the old address. :raise AddressTaken: another account has it now."""
+    old = user.email
+    if find_user(address) is not None:
+        raise AddressTaken(address)
+    try:
+        with db.session.begin_nested():  # another account taking the address at the same moment
+            user.email = address
+    except IntegrityError:
+        raise AddressTaken(address) from None
+    user.email_verified_at = utcnow()
+    end_sessions(user)
+    audit.record("account.email_changed", user, actor=user, old_email=old, new_email=address)
+    emails.email_changed(user, old)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active account these credentials open, or None. An unknown address costs the same
     hashing work as a known one, and a disabled account fails like a wrong password."""
