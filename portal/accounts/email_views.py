@@ -95,4 +95,4 @@ def _change_email(user: User, address: str) -> Response | tuple[str, int]:
     # This session goes on, with the factors it passed; every other one has ended.
     sessions.start_session(user, two_factor=session.get(sessions.TWO_FACTOR, False))
     flash(f"Your email address is now {address}. You have been signed out everywhere else.", "success")
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("home.account"))

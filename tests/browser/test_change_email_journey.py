@@ -30,7 +30,8 @@ def test_supplier_changes_their_email_address(live_server, fresh_app, smtp_serve
     sign_in(page, live_server, EMAIL, axe)
     axe()
 
-    page.goto(live_server + "/account/email")
+    page.goto(live_server + "/account")
+    page.get_by_role("link", name="Change email address").click()
     expect(heading(page)).to_have_text("Change your email address")
     axe()
 
