@@ -1,5 +1,5 @@
 """What a supplier's home shows of its organisation, a section an area: each section's count and
-its first few rows in one statement (portal.pagination.first_few)."""
+its first few rows, read together in one statement (portal.pagination.first_few)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from portal.ethics.services import PledgeStatus, pledge_status
 from portal.opportunities import queries as opportunities
 from portal.opportunities.models import Award, Interest
 from portal.organisations import queries as organisations
-from portal.organisations.models import Organisation
+from portal.organisations.models import Accreditation, Organisation
 from portal.organisations.services import Standing, standings
-from portal.pagination import FEW, Few, first_few
+from portal.pagination import Few, first_few
 from portal.social_value import queries as social_value
+from portal.social_value.models import Commitment, Offer
 from portal.time import london_today
-from portal.voluntary.queries import answers_of
+from portal.voluntary import queries as voluntary
+from portal.voluntary.models import NeedResponse
 
 # Accreditations are listed from this long before they expire (and once they have).
 EXPIRY_WARNING = timedelta(days=60)
@@ -34,18 +36,25 @@ class Home:
     answers: Few  # to community needs
 
 
+# Each section's list and its order: the soonest due first, else the newest first.
+SECTIONS = {
+    "accreditations": (organisations.accreditations_expiring, (Accreditation.expires_on, Accreditation.id)),
+    "asked": (social_value.offers_asked, (Offer.id.desc(),)),
+    "commitments": (social_value.commitments_due, (Commitment.due_on, Commitment.id)),
+    "interests": (opportunities.interests_of, (Interest.id.desc(),)),
+    "awards": (opportunities.awards_of, (Award.id.desc(),)),
+    "answers": (voluntary.organisation_answers, (NeedResponse.id.desc(),)),
+}
+
+
 def home_of(organisation: Organisation) -> Home:
     """Everything the signed-in member's organisation's home shows."""
-    params = {"organisation_id": organisation.id}
-    expiring_by = {**params, "by": london_today() + EXPIRY_WARNING}
+    params = {"organisation_id": organisation.id, "by": london_today() + EXPIRY_WARNING}
+    lists = first_few({name: (statement(), order) for name, (statement, order) in SECTIONS.items()}, params)
+    progress = organisations.profile_progress("decisions")
     return Home(
-        progress=organisations.profile_progress(),
-        standings=standings(organisation),
+        progress=progress,
+        standings=standings(organisation, progress.org.decisions),
         pledge=pledge_status(organisation) if organisation.is_registered else None,
-        accreditations=first_few(organisations.accreditations_expiring(), expiring_by),
-        asked=first_few(social_value.offers_asked(), params),
-        commitments=first_few(social_value.commitments_due(), params),
-        interests=first_few(opportunities.interests_of(), params, newest=Interest.id),
-        awards=first_few(opportunities.awards_of(), params, newest=Award.id),
-        answers=Few(*answers_of(organisation.id, FEW)),
+        **lists,
     )

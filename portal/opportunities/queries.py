@@ -291,8 +291,8 @@ def dialect() -> str:
 
 @built_once
 def interests_of() -> sa.Select:
-    """The opportunities the bound organisation registered interest in, newest interest first,
-    with their closing times and states."""
+    """The opportunities the bound organisation registered interest in, with their closing times
+    and states."""
     return (
         sa.select(
             Interest.id,
@@ -309,7 +309,7 @@ def interests_of() -> sa.Select:
 
 @built_once
 def awards_of() -> sa.Select:
-    """The lots (or whole opportunities) awarded to the bound organisation, newest first."""
+    """The lots (or whole opportunities) awarded to the bound organisation."""
     return (
         sa.select(
             Award.id,

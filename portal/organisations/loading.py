@@ -17,6 +17,7 @@ from portal.database import SAFE_METHODS, built_once, plain_rows
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
+    ClassificationDecision,
     Organisation,
     OrganisationInvitation,
     OrganisationSite,
@@ -49,6 +50,11 @@ SHOWN = {
         ("id", "label", "address_line_1", "town", "postcode", "declared_authority", "needs_council_area"),
     ),
     "divisions": (CpvDivision.__table__, ("division", "title")),
+    # Oldest first, as deciding which still apply reads them (services.current_decisions).
+    "decisions": (
+        ClassificationDecision.__table__,
+        ("id", "classification", "computed_value", "decided_value", "decided_at"),
+    ),
     "accreditations": (
         Accreditation.__table__,
         (

@@ -59,15 +59,12 @@ def organisation(organisation_id: int) -> sa.Select:
 
 @built_once
 def accreditations_expiring() -> sa.Select:
-    """The bound organisation's accreditations expired or expiring by the bound day, the soonest
-    first."""
-    return (
-        sa.select(Accreditation.id, Accreditation.kind, Accreditation.other_name, Accreditation.expires_on)
-        .where(
-            Accreditation.organisation_id == sa.bindparam("organisation_id"),
-            Accreditation.expires_on <= sa.bindparam("by"),
-        )
-        .order_by(Accreditation.expires_on, Accreditation.id)
+    """The bound organisation's accreditations expired or expiring by the bound day."""
+    return sa.select(
+        Accreditation.id, Accreditation.kind, Accreditation.other_name, Accreditation.expires_on
+    ).where(
+        Accreditation.organisation_id == sa.bindparam("organisation_id"),
+        Accreditation.expires_on <= sa.bindparam("by"),
     )
 
 
@@ -84,8 +81,10 @@ class Progress:
         return all(self.completed.values())
 
 
-def profile_progress() -> Progress:
+def profile_progress(*also: str) -> Progress:
+    """With the organisation's other collections the page shows (`also`: "decisions", say) read
+    in the same statement."""
     # "What it supplies" is done when there are some; "other sites" when each has its council area.
-    org = read_only_organisation("divisions", "sites")
+    org = read_only_organisation("divisions", "sites", *also)
     steps = steps_for(org)
     return Progress(org, steps, {step.slug: step.done(org) for step in steps})

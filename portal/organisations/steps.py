@@ -23,11 +23,11 @@ from portal.organisations.services import needs_statement
 
 class ReadOnlyOrganisation:
     """An organisation as a page that only shows it reads it: the collections it read ("sites",
-    "divisions", "accreditations") as plain rows of the columns the pages show, not ORM objects
+    "divisions", "accreditations", "decisions") as plain rows of the columns the pages show, not ORM objects
     (whose reading cost "check your answers" about a third of its time over the account page);
     anything else is the organisation's own. It takes no changes: those go to the ORM object."""
 
-    __slots__ = ("accreditations", "divisions", "organisation", "sites")
+    __slots__ = ("accreditations", "decisions", "divisions", "organisation", "sites")
 
     def __init__(self, organisation: Organisation, collections: dict[str, list[sa.Row]]) -> None:
         self.organisation = organisation

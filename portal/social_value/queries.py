@@ -341,8 +341,8 @@ def _totals_statement(organisation_id: int | None) -> sa.Select:
 
 @built_once
 def offers_asked() -> sa.Select:
-    """The bound organisation's offers waiting on it, newest first: a question from the
-    procurement unit to answer (its home page)."""
+    """The bound organisation's offers waiting on it: a question from the procurement unit to
+    answer (its home page)."""
     return (
         sa.select(Offer.id, Offer.description, Theme.name.label("theme_name"))
         .select_from(Offer)
@@ -351,13 +351,12 @@ def offers_asked() -> sa.Select:
             Offer.organisation_id == sa.bindparam("organisation_id"),
             Offer.state == OfferState.CLARIFICATION,
         )
-        .order_by(Offer.id.desc())
     )
 
 
 @built_once
 def commitments_due() -> sa.Select:
-    """The bound organisation's commitments not yet delivered, the soonest due first."""
+    """The bound organisation's commitments not yet delivered."""
     return (
         sa.select(
             Commitment.offer_id,
@@ -372,5 +371,4 @@ def commitments_due() -> sa.Select:
             Commitment.organisation_id == sa.bindparam("organisation_id"),
             Commitment.delivered_at.is_(None),
         )
-        .order_by(Commitment.due_on, Commitment.id)
     )

@@ -1,6 +1,5 @@
 """Reading suppliers' answers to needs: an organisation's answers to one need, for the need's
-page, and its newest answers to any need, for the supplier's home page. Plain rows, each list
-one statement."""
+page, and its answers to any need, whose newest a supplier's home lists. Plain rows."""
 
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.database import built_once, fixed_limit, plain_rows
-from portal.voluntary.models import Need, NeedResponse, NeedState
+from portal.database import built_once, plain_rows
+from portal.voluntary.models import Need, NeedResponse
 
 
 class SentAnswer(NamedTuple):
@@ -19,15 +18,6 @@ class SentAnswer(NamedTuple):
 
     message: str
     sender: str  # the name of the member who sent it
-    created_at: datetime
-
-
-class NeedAnswer(NamedTuple):
-    """One of an organisation's answers, with the need it answers."""
-
-    need_id: int
-    need_title: str
-    need_state: NeedState
     created_at: datetime
 
 
@@ -42,41 +32,20 @@ def answers_to(need_id: int, organisation_id: int) -> list[SentAnswer]:
     return plain_rows(statement, row_class=SentAnswer)
 
 
-def answers_of(organisation_id: int, limit: int) -> tuple[int, list[NeedAnswer]]:
-    """How many answers to needs the organisation has sent, and its newest `limit` (0 or more),
-    newest first, in one statement.
-
-    The count and the rows are two subqueries joined on nothing, the count always giving its one
-    row: the count reads only the index on (organisation_id, id), and the rows stop at `limit`
-    walking it backwards. A window (`count(*) over ()` beside the rows) would read every answer
-    before the limit, and gives no count when no row is returned (a limit of 0)."""
-    if limit < 0:
-        raise ValueError("limit must be 0 or more")
-    rows = plain_rows(_answers_of(limit), {"organisation_id": organisation_id})
-    answers = [NeedAnswer._make(row[:4]) for row in rows if row.need_id is not None]
-    return rows[0].total, answers
-
-
-# Built once: the supplier's home spent 3.5 ms of its 15 building it each time (in one process,
-# profiled), more than the statement's run (docs/performance.md, the supplier's home).
+# Built once, as a supplier's home's other lists are (portal.home.queries: each list's select
+# built afresh cost the home 0.3 ms a GET, docs/performance.md).
 @built_once
-def _answers_of(limit: int) -> sa.Select:
-    """The newest `limit` answers of the bound `organisation_id` (their need's id, title and
-    state, and when each was sent), each beside the organisation's count of answers; one row of
-    the count alone where there are none."""
-    own = NeedResponse.organisation_id == sa.bindparam("organisation_id")
-    total = sa.select(sa.func.count().label("total")).select_from(NeedResponse).where(own).subquery()
-    newest = (
-        sa.select(NeedResponse.id, NeedResponse.need_id, Need.title, Need.state, NeedResponse.created_at)
-        .join(Need, Need.id == NeedResponse.need_id)
-        .where(own)
-        .order_by(NeedResponse.id.desc())
-        .limit(fixed_limit(limit))
-        .subquery()
-    )
+def organisation_answers() -> sa.Select:
+    """The bound organisation's answers to needs: each one's need (id, title and state) and when it
+    was sent (a supplier's home lists the newest)."""
     return (
-        sa.select(newest.c.need_id, newest.c.title, newest.c.state, newest.c.created_at, total.c.total)
-        .select_from(total)
-        .outerjoin(newest, sa.true())
-        .order_by(newest.c.id.desc())
+        sa.select(
+            NeedResponse.id,
+            NeedResponse.need_id,
+            Need.title.label("need_title"),
+            Need.state.label("need_state"),
+            NeedResponse.created_at,
+        )
+        .join(Need, Need.id == NeedResponse.need_id)
+        .where(NeedResponse.organisation_id == sa.bindparam("organisation_id"))
     )

@@ -1,7 +1,7 @@
 """A supplier's answers to a need, listed back to its organisation on the need's page ("Your
 answers"); a second answer confirmed before it is sent; never another organisation's answers;
-the poster's and officers' views as before; the statements the page runs; and `answers_of`, the
-organisation's newest answers to any need, for the supplier's home page."""
+the poster's and officers' views as before; the statements the page runs; and the
+organisation's newest answers to any need, as the supplier's home lists them."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Organisation
+from portal.pagination import first_few
 from portal.time import london_datetime, utcnow
 from portal.voluntary.models import NeedResponse, NeedState
-from portal.voluntary.queries import NeedAnswer, answers_of
+from portal.voluntary.queries import organisation_answers
 from tests.conftest import count_queries, csrf_token_from, session_csrf_token
 from tests.factories import make_supplier
 from tests.hostile import HOSTILE_VALUES
@@ -275,12 +276,15 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
     assert len(many) == len(few) <= 4, many
 
 
-# --- answers_of: the organisation's newest answers to any need ------------------------------------
+# --- the organisation's answers to any need, as its home lists them ------------------------------
 
 
-def test_answers_of_counts_the_organisations_answers_and_gives_its_newest(
-    app, poster, supplier, other_poster
-):
+def newest_answers(organisation_id: int, size: int):
+    sections = {"answers": (organisation_answers(), (NeedResponse.id.desc(),))}
+    return first_few(sections, {"organisation_id": organisation_id}, size)["answers"]
+
+
+def test_an_organisations_answers_are_counted_and_its_newest_given(app, poster, supplier, other_poster):
     with app.app_context():
         older = add_need(poster.id, organisation_id=poster.organisation_id, title="Older need")
         closed = add_need(
@@ -292,19 +296,16 @@ def test_answers_of_counts_the_organisations_answers_and_gives_its_newest(
         add_response(older, other_poster, "Theirs")
         db.session.commit()
         newest = [
-            NeedAnswer(closed, "Closed need", NeedState.CLOSED, start + timedelta(hours=3)),
-            NeedAnswer(older, "Older need", NeedState.PUBLISHED, start + timedelta(hours=2)),
+            (closed, "Closed need", NeedState.CLOSED, start + timedelta(hours=3)),
+            (older, "Older need", NeedState.PUBLISHED, start + timedelta(hours=2)),
         ]
         with count_queries(app) as statements:
-            total, answers = answers_of(supplier.organisation_id, 2)
-        assert (total, answers) == (4, newest)
+            few = newest_answers(supplier.organisation_id, 2)
+        shown = [(row.need_id, row.need_title, row.need_state, row.created_at) for row in few.items]
+        assert (few.total, shown) == (4, newest)
         assert len(statements) == 1
-        assert all(type(row.need_state) is NeedState for row in answers)
-        total, answers = answers_of(supplier.organisation_id, 10)
-        assert total == 4 and answers[:2] == newest and len(answers) == 4
-        assert answers[-1] == NeedAnswer(older, "Older need", NeedState.PUBLISHED, start)
-        assert answers_of(supplier.organisation_id, 0) == (4, [])
-        assert answers_of(other_poster.organisation_id, 5)[0] == 1
-        assert answers_of(poster.organisation_id, 5) == (0, [])  # none sent
-        with pytest.raises(ValueError, match="limit"):
-            answers_of(supplier.organisation_id, -1)
+        assert all(type(row.need_state) is NeedState for row in few.items)
+        assert newest_answers(supplier.organisation_id, 10).total == 4
+        assert len(newest_answers(supplier.organisation_id, 10).items) == 4
+        assert newest_answers(other_poster.organisation_id, 5).total == 1
+        assert newest_answers(poster.organisation_id, 5) == (0, [])  # none sent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import KeysView
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -250,12 +250,15 @@ def _agrees(computed: Any, value: bool) -> bool:
     return computed is value
 
 
-def current_decisions(organisation: Organisation) -> dict[Classification, ClassificationDecision]:
+def current_decisions(
+    organisation: Organisation, decisions: Iterable[ClassificationDecision] | None = None
+) -> dict[Classification, ClassificationDecision]:
     """The newest decision on each classification that still applies: one the supplier's later
-    answers have changed the computed value under no longer does."""
+    answers have changed the computed value under no longer does. `decisions`: the
+    organisation's, oldest first, where the caller read them (as plain rows, say)."""
     computed = {key: str(value) for key, value in classify(organisation).values().items()}
     current: dict[Classification, ClassificationDecision] = {}
-    for decision in organisation.decisions:  # oldest first, so the newest wins
+    for decision in organisation.decisions if decisions is None else decisions:  # the newest wins
         if decision.computed_value == computed[decision.classification.value]:
             current[decision.classification] = decision
         else:
@@ -310,11 +313,13 @@ class Standing:
     decision: ClassificationDecision | None  # the procurement unit's, where one applies
 
 
-def standings(organisation: Organisation) -> list[Standing]:
+def standings(organisation: Organisation, decisions: Iterable[ClassificationDecision]) -> list[Standing]:
     """Local, SME (with its size band) and VCSE status: the procurement unit's decision where one
-    applies, otherwise the rules' answer from what the organisation declared, to be verified."""
+    applies (of `decisions`, the organisation's, oldest first), otherwise the rules' answer from
+    what the organisation declared, to be verified."""
     found = classify(organisation)
-    computed, decided, band = found.values(), current_decisions(organisation), found.size_band.value
+    computed, band = found.values(), found.size_band.value
+    decided = current_decisions(organisation, decisions)
     standing = []
     for classification, (yes, no) in STATUS_WORDS.items():
         decision, value = decided.get(classification), computed[classification.value]
