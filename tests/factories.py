@@ -16,7 +16,15 @@ from flask.testing import FlaskClient
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
-from portal.opportunities.models import Lot, Opportunity, OpportunityState, Procedure, ResponseRoute
+from portal.opportunities.models import (
+    Award,
+    Interest,
+    Lot,
+    Opportunity,
+    OpportunityState,
+    Procedure,
+    ResponseRoute,
+)
 from portal.organisations.models import Organisation
 from portal.time import utcnow
 from portal.voluntary.models import DirectoryEntry
@@ -164,3 +172,19 @@ def make_opportunity(
     db.session.add(opportunity)
     db.session.flush()
     return opportunity
+
+
+def add_interest(opportunity_id: int, organisation_id: int, by_id: int) -> Interest:
+    """The organisation's interest in the opportunity, registered by `by_id`; added, not flushed."""
+    interest = Interest(
+        opportunity_id=opportunity_id, organisation_id=organisation_id, registered_by_id=by_id
+    )
+    db.session.add(interest)
+    return interest
+
+
+def add_award(opportunity_id: int, organisation_id: int, by_id: int) -> Award:
+    """The (whole) opportunity awarded to the organisation by the officer `by_id`; added, not flushed."""
+    award = Award(opportunity_id=opportunity_id, organisation_id=organisation_id, awarded_by_id=by_id)
+    db.session.add(award)
+    return award

@@ -12,13 +12,19 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.opportunities.models import Award, Interest
 from portal.organisations.models import Organisation
 from portal.organisations.rules import LegalForm
 from portal.social_value.models import OfferState
 from portal.time import utcnow
 from tests.browser.helpers import assert_reflows_at_320, heading, screenshot, sign_in, tab_to
-from tests.factories import make_opportunity, make_organisation, make_staff, make_supplier
+from tests.factories import (
+    add_award,
+    add_interest,
+    make_opportunity,
+    make_organisation,
+    make_staff,
+    make_supplier,
+)
 from tests.social_value.conftest import accepted_offer, add_offer, make_move, pledge
 
 ORGANISATION = "Crewe Window Cleaning"
@@ -78,16 +84,8 @@ def test_the_home_at_each_stage_of_an_organisation_s_life(live_server, fresh_app
     def with_awards(organisation: Organisation) -> None:
         for n in range(4):
             opportunity = make_opportunity(officer=officer, title=f"Window cleaning, Crewe station {n}")
-            db.session.add(
-                Interest(
-                    opportunity_id=opportunity.id,
-                    organisation_id=organisation.id,
-                    registered_by_id=supplier.id,
-                )
-            )
-        db.session.add(
-            Award(opportunity_id=opportunity.id, organisation_id=organisation.id, awarded_by_id=officer.id)
-        )
+            add_interest(opportunity.id, organisation.id, supplier.id)
+        add_award(opportunity.id, organisation.id, officer.id)
 
     stage("with-awards", with_awards)
     expect(page.get_by_role("heading", name="Registered interest (4)")).to_be_visible()

@@ -11,7 +11,6 @@ import pytest
 
 from portal.extensions import db
 from portal.home.queries import EXPIRY_WARNING
-from portal.opportunities.models import Award, Interest
 from portal.organisations.models import Accreditation, AccreditationKind, Classification, Organisation
 from portal.organisations.rules import LegalForm
 from portal.organisations.services import decide_classification
@@ -19,7 +18,7 @@ from portal.social_value.models import OfferState
 from portal.time import london_today
 from portal.voluntary.models import NeedResponse
 from tests.conftest import count_queries
-from tests.factories import make_opportunity, make_staff, make_supplier, sign_in
+from tests.factories import add_award, add_interest, make_opportunity, make_staff, make_supplier, sign_in
 from tests.social_value.conftest import accepted_offer, add_offer, make_move, pledge, registered
 from tests.voluntary.conftest import add_need
 
@@ -149,18 +148,10 @@ def test_interests_and_awards_show_a_count_the_newest_few_and_a_link_to_all(app,
         titles = []
         for n in range(5):
             opportunity = make_opportunity(officer=officer, title=f"Cleaning contract {n}")
-            db.session.add(
-                Interest(
-                    opportunity_id=opportunity.id,
-                    organisation_id=member.organisation_id,
-                    registered_by_id=member.id,
-                )
-            )
+            add_interest(opportunity.id, member.organisation_id, member.id)
             titles.append(opportunity.title)
         closed = make_opportunity(officer=officer, title="Grounds maintenance", closes_in=timedelta(days=-2))
-        db.session.add(
-            Award(opportunity_id=closed.id, organisation_id=member.organisation_id, awarded_by_id=officer.id)
-        )
+        add_award(closed.id, member.organisation_id, officer.id)
         db.session.commit()
     html = home_of(client)
     interests = section(html, "interests")
@@ -210,12 +201,8 @@ def test_nothing_of_another_organisation_shows(app, client, member, officer):
         add_offer(other.id, rival.id, state=OfferState.SUBMITTED, description="Bunbury secret offer")
         accepted_offer(other.id, rival.id, officer.id, description="Bunbury commitment")
         opportunity = make_opportunity(officer=officer, title="Bunbury's interest")
-        db.session.add(
-            Interest(opportunity_id=opportunity.id, organisation_id=other.id, registered_by_id=rival.id)
-        )
-        db.session.add(
-            Award(opportunity_id=opportunity.id, organisation_id=other.id, awarded_by_id=officer.id)
-        )
+        add_interest(opportunity.id, other.id, rival.id)
+        add_award(opportunity.id, other.id, officer.id)
         db.session.commit()
     html = home_of(client)
     assert "Bunbury" not in html
@@ -234,20 +221,8 @@ def fill(app, member, officer, count: int) -> None:
             make_move(offer, "ask", officer.id, "Which club?")
             accepted_offer(member.organisation_id, member.id, officer.id)
             opportunity = make_opportunity(officer=officer)
-            db.session.add_all(
-                [
-                    Interest(
-                        opportunity_id=opportunity.id,
-                        organisation_id=member.organisation_id,
-                        registered_by_id=member.id,
-                    ),
-                    Award(
-                        opportunity_id=opportunity.id,
-                        organisation_id=member.organisation_id,
-                        awarded_by_id=officer.id,
-                    ),
-                ]
-            )
+            add_interest(opportunity.id, member.organisation_id, member.id)
+            add_award(opportunity.id, member.organisation_id, officer.id)
             need = add_need(member.id, title=f"Need {n}")
             db.session.add(
                 NeedResponse(
@@ -288,20 +263,8 @@ def test_the_lists_of_interests_and_awards_are_paginated_newest_first(app, clien
             opportunity = make_opportunity(
                 officer=officer, title=f"Contract {n:02d}", closes_in=timedelta(days=n - 5)
             )
-            db.session.add(
-                Interest(
-                    opportunity_id=opportunity.id,
-                    organisation_id=member.organisation_id,
-                    registered_by_id=member.id,
-                )
-            )
-            db.session.add(
-                Award(
-                    opportunity_id=opportunity.id,
-                    organisation_id=member.organisation_id,
-                    awarded_by_id=officer.id,
-                )
-            )
+            add_interest(opportunity.id, member.organisation_id, member.id)
+            add_award(opportunity.id, member.organisation_id, officer.id)
         db.session.commit()
     for url in ("/opportunities/interests", "/opportunities/awards"):
         first = client.get(url).get_data(as_text=True)
