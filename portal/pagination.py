@@ -104,23 +104,57 @@ class Few(NamedTuple):
 Order = tuple[sa.ColumnElement, ...]
 
 
-def first_few(statement: sa.Select, params: dict[str, object], order: Order, size: int = FEW) -> Few:
-    """The first `size` rows of `statement` in `order` and how many it has in all, in one
-    statement (a window count beside each row): a section of a home page, linking to the whole
-    list. A statement built once (portal.database.built_once) is counted once too, for each
-    `order` given as the same object (a module's constant)."""
-    counted = (_counted_once if is_built_once(statement) else _counted)(statement, order, size)
-    rows = plain_rows(counted, params)
-    return Few(rows[0].total if rows else 0, rows)
+def first_few(
+    sections: dict[str, tuple[sa.Select, Order]], params: dict[str, object], size: int = FEW
+) -> dict[str, Few]:
+    """Each list's first `size` rows in its order and how many it has in all, for several lists
+    (by name: a statement and its order) in one statement: a home page's sections, each linking
+    to its whole list. The lists' rows come as one UNION ALL, each list's columns beside the
+    others' (empty), its count and each row's place in it. Lists built once (portal.database
+    .built_once) are put together once too."""
+    lists = tuple((name, statement, order) for name, (statement, order) in sections.items())
+    together = _together_once if all(is_built_once(statement) for _, statement, _ in lists) else _together
+    found: dict[str, list[Any]] = {name: [] for name in sections}
+    for row in plain_rows(together(lists, size), params):
+        found[row.list_name].append(row)
+    return {name: Few(rows[0].total if rows else 0, rows) for name, rows in found.items()}
 
 
-def _counted(statement: sa.Select, order: Order, size: int) -> sa.Select:
+def _together(lists: tuple[tuple[str, sa.Select, Order], ...], size: int) -> sa.CompoundSelect:
+    counted = [_counted(name, statement, order, size) for name, statement, order in lists]
+    columns: dict[str, sa.types.TypeEngine] = {}
+    for subquery in counted:
+        columns.update((column.key, column.type) for column in subquery.c if column.key not in columns)
+    return sa.union_all(
+        *(
+            sa.select(
+                *(
+                    sub.c[key] if key in sub.c else sa.cast(sa.null(), kind).label(key)
+                    for key, kind in columns.items()
+                )
+            )
+            for sub in counted
+        )
+    ).order_by(sa.literal_column("list_name"), sa.literal_column("place"))
+
+
+def _counted(name: str, statement: sa.Select, order: Order, size: int) -> sa.Subquery:
+    """One list's first rows, with its name, its count and each row's place."""
+    if not name.isidentifier():
+        raise ValueError(f"a list's name is written into the statement: {name!r} is not a plain name")
     return (
-        statement.add_columns(sa.func.count().over().label("total")).order_by(*order).limit(fixed_limit(size))
+        statement.add_columns(
+            sa.literal_column(f"'{name}'").label("list_name"),
+            sa.func.count().over().label("total"),
+            sa.func.row_number().over(order_by=order).label("place"),
+        )
+        .order_by(*order)
+        .limit(fixed_limit(size))
+        .subquery()
     )
 
 
-_counted_once = built_once(_counted)
+_together_once = built_once(_together)
 
 
 _ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built

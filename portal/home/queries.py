@@ -1,5 +1,5 @@
 """What a supplier's home shows of its organisation, a section an area: each section's count and
-its first few rows in one statement (portal.pagination.first_few)."""
+its first few rows, read together in one statement (portal.pagination.first_few)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ SECTIONS = {
 def home_of(organisation: Organisation) -> Home:
     """Everything the signed-in member's organisation's home shows."""
     params = {"organisation_id": organisation.id, "by": london_today() + EXPIRY_WARNING}
-    lists = {name: first_few(statement(), params, order) for name, (statement, order) in SECTIONS.items()}
+    lists = first_few({name: (statement(), order) for name, (statement, order) in SECTIONS.items()}, params)
     progress = organisations.profile_progress("decisions")
     return Home(
         progress=progress,

@@ -241,8 +241,8 @@ def fill(app, member, officer, count: int) -> None:
 
 
 # The account with its organisation, the profile's collections with the classification
-# decisions, the Code's versions and the pledge, and one a section's list (six).
-HOME_STATEMENTS = 10
+# decisions, the Code's versions and the pledge, and the sections' lists together.
+HOME_STATEMENTS = 5
 
 
 def test_the_home_runs_the_same_few_statements_for_1_or_8_of_everything(app, client, member, officer):

@@ -279,11 +279,9 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
 # --- the organisation's answers to any need, as its home lists them ------------------------------
 
 
-NEWEST = (NeedResponse.id.desc(),)
-
-
 def newest_answers(organisation_id: int, size: int):
-    return first_few(organisation_answers(), {"organisation_id": organisation_id}, NEWEST, size)
+    sections = {"answers": (organisation_answers(), (NeedResponse.id.desc(),))}
+    return first_few(sections, {"organisation_id": organisation_id}, size)["answers"]
 
 
 def test_an_organisations_answers_are_counted_and_its_newest_given(app, poster, supplier, other_poster):
