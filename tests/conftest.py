@@ -425,7 +425,7 @@ def _fresh_rate_limits():
 def _forget_matrix_names():
     """The queue's matrix names are kept a minute a process: a test's changes, rolled back at its
     end, must not show in the next test's filters."""
-    from portal.social_value.queries import forget_matrix_names
+    from portal.social_value.matrix import forget_matrix_names
 
     yield
     forget_matrix_names()

@@ -74,8 +74,8 @@ from portal.organisations.steps import STEPS
 from portal.outbox.models import Broadcast, MessageState, OutboxMessage
 from portal.quotations.models import QuotationExercise, QuotationInvitee
 from portal.reference.models import CpvDivision
+from portal.social_value.matrix import forget_matrix_names
 from portal.social_value.models import Commitment, DeliveryReport, Indicator, Offer, OfferState, Outcome
-from portal.social_value.queries import forget_matrix_names
 from portal.social_value.steps import BY_SLUG as OFFER_STEPS
 from portal.time import utcnow
 from portal.voluntary.models import NeedResponse, NeedState

@@ -30,7 +30,7 @@ from portal.fields import (
 )
 from portal.forms import CheckboxesInput, FileInput, FilterForm, RevisionForm, Select, SubmitInput, TextInput
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES
-from portal.social_value import queries, workflow
+from portal.social_value import matrix, workflow
 from portal.social_value.models import OfferState
 from portal.time import london_today
 
@@ -235,4 +235,4 @@ class QueueFilterForm(FilterForm):
     outcome = select_field("Outcome", [])
     organisation = text_field("Organisation", length=100)
 
-    options_from = (("theme", queries.theme_options), ("outcome", queries.outcome_options))
+    options_from = (("theme", matrix.theme_options), ("outcome", matrix.outcome_options))

@@ -13,7 +13,7 @@ from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.pagination import row_link
-from portal.social_value import officer_bp, queries, services
+from portal.social_value import matrix, officer_bp, queries, services
 from portal.social_value.forms import MatrixTextForm, MeasureForm, QueueFilterForm
 from portal.social_value.models import (
     DeliveryReport,
@@ -178,6 +178,6 @@ def edit_matrix_item(kind: str, item_id: int):
 def _save_matrix_text(item: Outcome | Indicator, kind: str, form: MatrixTextForm):
     services.change_matrix_text(item, form.text.data, admin=current_user._get_current_object())
     db.session.commit()
-    queries.forget_matrix_names()
+    matrix.forget_matrix_names()
     flash(f"The {kind}'s wording is saved.", "success")
     return redirect(url_for("social_value_officers.edit_matrix"))

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.seed import DATA, read_csv, seed_step
+from portal.social_value.matrix import forget_matrix_names
 from portal.social_value.models import Indicator, Measure, Outcome, Theme, Unit
-from portal.social_value.queries import forget_matrix_names
 
 
 @seed_step("social value matrix")

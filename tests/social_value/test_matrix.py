@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from portal.extensions import db
 from portal.seed import SEED_STEPS
-from portal.social_value import queries
+from portal.social_value import matrix
 from portal.social_value.models import Indicator, Measure, OfferState, Outcome, Theme, Unit
 from portal.social_value.seed import seed_matrix, seed_measures
 from portal.time import utcnow
@@ -390,6 +390,6 @@ def test_wording_changed_by_another_process_shows_in_the_queues_filters_within_t
         db.session.get(Outcome, outcome_id("social", 2)).text = "Healthier Cheshire"
         db.session.commit()
     assert "Healthier Cheshire" not in queue_filter_outcomes(admin_client)
-    later = queries.time.monotonic() + queries.MATRIX_NAMES_SECONDS + 1
-    monkeypatch.setattr(queries.time, "monotonic", lambda: later)
+    later = matrix.time.monotonic() + matrix.MATRIX_NAMES_SECONDS + 1
+    monkeypatch.setattr(matrix.time, "monotonic", lambda: later)
     assert "Social: Healthier Cheshire" in queue_filter_outcomes(admin_client)
