@@ -18,7 +18,7 @@ import collections
 import enum
 import functools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -122,6 +122,25 @@ def built_once(builder: Callable[..., _Statement]) -> Callable[..., _Statement]:
 def is_built_once(statement: sa.Executable) -> bool:
     """Whether `statement` came from a built_once builder (so what is built on it may be, too)."""
     return statement in _built
+
+
+def column_types(columns: Iterable[sa.ColumnElement]) -> dict[str, sa.types.TypeEngine]:
+    """Each column's type by its key, the first of a key winning, in order: every column of a
+    UNION ALL of selects of different columns (see padded)."""
+    types: dict[str, sa.types.TypeEngine] = {}
+    for column in columns:
+        types.setdefault(column.key, column.type)
+    return types
+
+
+def padded(
+    own: Mapping[str, sa.ColumnElement], types: dict[str, sa.types.TypeEngine]
+) -> list[sa.ColumnElement]:
+    """One select's columns in a UNION ALL of selects of different columns: for each key of
+    `types`, its own column or NULL cast to the type, so that the selects agree on types
+    (PostgreSQL refuses a text NULL beside a date) and the first one's types read every row's
+    dates and enums."""
+    return [own[key] if key in own else sa.cast(sa.null(), kind).label(key) for key, kind in types.items()]
 
 
 def contains_pattern(text: str) -> str:

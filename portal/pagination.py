@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask import request, url_for
 
-from portal.database import Plan, built_once, fixed_limit, is_built_once, plain_rows
+from portal.database import Plan, built_once, column_types, fixed_limit, is_built_once, padded, plain_rows
 from portal.extensions import db
 
 PAGE_SIZE = 25
@@ -122,20 +122,10 @@ def first_few(
 
 def _together(lists: tuple[tuple[str, sa.Select, Order], ...], size: int) -> sa.CompoundSelect:
     counted = [_counted(name, statement, order, size) for name, statement, order in lists]
-    columns: dict[str, sa.types.TypeEngine] = {}
-    for subquery in counted:
-        columns.update((column.key, column.type) for column in subquery.c if column.key not in columns)
-    return sa.union_all(
-        *(
-            sa.select(
-                *(
-                    sub.c[key] if key in sub.c else sa.cast(sa.null(), kind).label(key)
-                    for key, kind in columns.items()
-                )
-            )
-            for sub in counted
-        )
-    ).order_by(sa.literal_column("list_name"), sa.literal_column("place"))
+    every = column_types(column for subquery in counted for column in subquery.c)
+    return sa.union_all(*(sa.select(*padded(subquery.c, every)) for subquery in counted)).order_by(
+        sa.literal_column("list_name"), sa.literal_column("place")
+    )
 
 
 def _counted(name: str, statement: sa.Select, order: Order, size: int) -> sa.Subquery:

@@ -92,7 +92,6 @@ def _change_email(user: User, address: str) -> Response | tuple[str, int]:
     except services.AddressTaken:
         return render_template("accounts/link_problem.html", purpose="change_email", taken=address), 409
     db.session.commit()
-    # This session goes on, with the factors it passed; every other one has ended.
-    sessions.start_session(user, two_factor=session.get(sessions.TWO_FACTOR, False))
+    sessions.go_on_after_change(user)
     flash(f"Your email address is now {address}. You have been signed out everywhere else.", "success")
     return redirect(url_for("home.account"))

@@ -70,7 +70,7 @@ def create_passkey():
         flash(str(refused))
         return redirect(url_for(".passkeys_page"))
     db.session.commit()
-    sessions.start_session(user, two_factor=session.get(sessions.TWO_FACTOR, False))  # others ended
+    sessions.go_on_after_change(user)
     flash(f"Your passkey “{adding['name']}” is added. You can sign in with it.", "success")
     return redirect(url_for(".passkeys_page"))
 
@@ -86,9 +86,7 @@ def remove_passkey(passkey_id: int):
         name = passkey.name
         passkeys.remove_passkey(passkey, actor=current_user._get_current_object())
         db.session.commit()
-        sessions.start_session(
-            current_user._get_current_object(), two_factor=session.get(sessions.TWO_FACTOR, False)
-        )
+        sessions.go_on_after_change(current_user._get_current_object())
         flash(f"Your passkey “{name}” is removed.", "success")
     return redirect(url_for(".passkeys_page"))
 

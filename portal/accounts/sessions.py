@@ -75,6 +75,12 @@ def start_session(user: User, *, two_factor: bool) -> None:
     session[TWO_FACTOR] = two_factor
 
 
+def go_on_after_change(user: User) -> None:
+    """After a change that ended every session of the account: this one starts again, with the
+    factors it had passed."""
+    start_session(user, two_factor=session.get(TWO_FACTOR, False))
+
+
 def await_second_factor(user: User, next_page: str | None) -> None:
     """The password was right: remember the sign-in until its second factor passes."""
     session.clear()

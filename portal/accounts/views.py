@@ -293,8 +293,7 @@ def _set_new_password(password: str) -> None:
     user = current_user._get_current_object()
     services.set_password(user, password, reason="changed")
     db.session.commit()
-    # This session goes on, with the factors it passed; every other one has ended.
-    sessions.start_session(user, two_factor=session.get(sessions.TWO_FACTOR, False))
+    sessions.go_on_after_change(user)
 
 
 @bp.app_context_processor

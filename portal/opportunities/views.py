@@ -107,7 +107,13 @@ def interests():
     page = newest_first(
         queries.interests_of(), Interest.id, params={"organisation_id": organisation.id}, plain=True
     )
-    return render_template("opportunities/interests.html", page=page, organisation=organisation, now=utcnow())
+    return render_template(
+        "opportunities/interests.html",
+        page=page,
+        organisation=organisation,
+        now=utcnow(),
+        link=row_link("opportunities.opportunity", "opportunity_id"),
+    )
 
 
 @bp.get("/opportunities/awards")
@@ -117,7 +123,12 @@ def awards():
     page = newest_first(
         queries.awards_of(), Award.id, params={"organisation_id": organisation.id}, plain=True
     )
-    return render_template("opportunities/awards.html", page=page, organisation=organisation)
+    return render_template(
+        "opportunities/awards.html",
+        page=page,
+        organisation=organisation,
+        link=row_link("opportunities.opportunity", "opportunity_id"),
+    )
 
 
 @bp.route("/opportunities/alerts", methods=["GET", "POST"])

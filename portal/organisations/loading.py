@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
-from portal.database import SAFE_METHODS, built_once, plain_rows
+from portal.database import SAFE_METHODS, built_once, column_types, padded, plain_rows
 from portal.extensions import db
 from portal.organisations.models import (
     Accreditation,
@@ -103,33 +103,20 @@ def page_organisation(*collections: str) -> Organisation | ReadOnlyOrganisation:
 def _plain_collections(collections: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
     """The rows of the bound organisation's `collections`, each naming its collection.
     Several are one UNION ALL (a round trip, not one each): a row has every collection's columns,
-    NULL but its own, cast so that the selects agree on types (PostgreSQL refuses a text NULL
-    beside a date) and the first one's types read every row's dates and enums."""
-    every = _every_column(collections)
+    NULL but its own (portal.database.padded)."""
+    every = column_types(SHOWN[name][0].c[key] for name in collections for key in SHOWN[name][1])
     selects = [_plain_collection(name, every) for name in collections]
     statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     order = dict.fromkeys(SHOWN[name][1][0] for name in collections)
     return statement.order_by(*(statement.selected_columns[key] for key in order))
 
 
-def _every_column(collections: tuple[str, ...]) -> dict[str, sa.Column]:
-    """The columns the `collections` show, by key: those every row of their union has."""
-    every: dict[str, sa.Column] = {}
-    for name in collections:
-        table, keys = SHOWN[name]
-        every.update((key, table.c[key]) for key in keys)
-    return every
-
-
-def _plain_collection(name: str, every: dict[str, sa.Column]) -> sa.Select:
+def _plain_collection(name: str, every: dict[str, sa.types.TypeEngine]) -> sa.Select:
     """One collection's rows, named, with `every` column: its own, and NULL for the others'."""
     table, keys = SHOWN[name]
     select = sa.select(
         sa.literal_column(f"'{name}'").label("collection"),
-        *(
-            table.c[key] if key in keys else sa.cast(sa.null(), column.type).label(key)
-            for key, column in every.items()
-        ),
+        *padded({key: table.c[key] for key in keys}, every),
     )
     # Whose a row is: an organisation's divisions are rows of the link table.
     owner = organisation_cpv_divisions if name == "divisions" else table
