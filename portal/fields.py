@@ -57,16 +57,25 @@ def text_field(
     length: int = 200,
     noun: str | None = None,
     checks: Sequence[Callable[[Any, Field], None]] | None = None,
+    too_long: str | None = None,
     **kwargs,
 ) -> StringField:
     """A one-line text input: trimmed, at most `length` characters, no control characters, then
     `checks`; required with the message given, else optional. The message that it is too long
-    names it by `noun`, where that is not its label."""
+    (`too_long`, by default) names it by `noun`, where that is not its label."""
     # DataRequired reads the trimmed value: only spaces is as good as nothing.
     validators = [DataRequired(message=required)] if required else [Optional()]
-    validators.append(Length(max=length, message=f"{noun or label} must be {length} characters or fewer"))
+    too_long = too_long or f"{noun or label} must be {length} characters or fewer"
+    validators.append(Length(max=length, message=too_long))
     validators += [PlainText(), *(checks or ())]
     return StringField(label, widget=TextInput(), filters=[strip_text], validators=validators, **kwargs)
+
+
+def postcode_field(*, required: str, length: int) -> StringField:
+    """A postcode: one longer than `length` is no postcode at all."""
+    return text_field(
+        "Postcode", required=required, length=length, too_long="Enter a real postcode, like CW7 2UA"
+    )
 
 
 def text_area(label: str, *, required: str | None = None, length: int = 2000) -> TextAreaField:

@@ -289,37 +289,26 @@ def dialect() -> str:
     return db.engine.dialect.name
 
 
+def _of_organisation(link: type[Interest] | type[Award], *columns: sa.ColumnElement) -> sa.Select:
+    """The bound organisation's `link` rows (interests or awards), each with its opportunity's id
+    and title and `columns`."""
+    return (
+        sa.select(link.id, Opportunity.id.label("opportunity_id"), Opportunity.title, *columns)
+        .join(Opportunity, Opportunity.id == link.opportunity_id)
+        .where(link.organisation_id == sa.bindparam("organisation_id"))
+    )
+
+
 @built_once
 def interests_of() -> sa.Select:
     """The opportunities the bound organisation registered interest in, with their closing times
     and states."""
-    return (
-        sa.select(
-            Interest.id,
-            Interest.registered_at,
-            Opportunity.id.label("opportunity_id"),
-            Opportunity.title,
-            Opportunity.closes_at,
-            Opportunity.state,
-        )
-        .join(Opportunity, Opportunity.id == Interest.opportunity_id)
-        .where(Interest.organisation_id == sa.bindparam("organisation_id"))
-    )
+    return _of_organisation(Interest, Interest.registered_at, Opportunity.closes_at, Opportunity.state)
 
 
 @built_once
 def awards_of() -> sa.Select:
     """The lots (or whole opportunities) awarded to the bound organisation."""
-    return (
-        sa.select(
-            Award.id,
-            Award.awarded_at,
-            Opportunity.id.label("opportunity_id"),
-            Opportunity.title,
-            Lot.number.label("lot_number"),
-            Lot.title.label("lot_title"),
-        )
-        .join(Opportunity, Opportunity.id == Award.opportunity_id)
-        .outerjoin(Lot, Lot.id == Award.lot_id)
-        .where(Award.organisation_id == sa.bindparam("organisation_id"))
-    )
+    return _of_organisation(
+        Award, Award.awarded_at, Lot.number.label("lot_number"), Lot.title.label("lot_title")
+    ).outerjoin(Lot, Lot.id == Award.lot_id)

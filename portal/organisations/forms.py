@@ -24,6 +24,7 @@ from portal.fields import (
     WholeNumberField,
     checkbox,
     email_field,
+    postcode_field,
     radios,
     row_id,
     select_field,
@@ -118,16 +119,7 @@ class AddressForm(StepForm):
     )
     address_line_2 = text_field("Address line 2 (optional)")
     town = text_field("Town or city", required="Enter town or city", length=100)
-    postcode = StringField(
-        "Postcode",
-        widget=TextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter postcode"),
-            Length(max=20, message="Enter a real postcode"),
-            PlainText(),
-        ],
-    )
+    postcode = postcode_field(required="Enter postcode", length=20)
 
     def validate_postcode(self, field) -> None:
         from portal.postcodes.lookup import normalise_postcode
@@ -220,16 +212,12 @@ class LivingWageForm(StepForm):
 
 
 class ModernSlaveryForm(StepForm):
-    modern_slavery_statement_url = StringField(
+    modern_slavery_statement_url = text_field(
         "Web address of your modern slavery statement",
-        widget=TextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter the web address of your modern slavery statement"),
-            Length(max=300, message="Web address must be 300 characters or fewer"),
-            PlainText(),
-            URL(message="Enter the statement's full web address, starting https://"),
-        ],
+        required="Enter the web address of your modern slavery statement",
+        length=300,
+        noun="Web address",
+        checks=[URL(message="Enter the statement's full web address, starting https://")],
     )
 
 

@@ -11,7 +11,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.fields import (
     GovDateField,
@@ -19,6 +19,7 @@ from portal.fields import (
     area_field,
     checkbox,
     email_field,
+    postcode_field,
     radios,
     select_field,
     strip_text,
@@ -84,16 +85,7 @@ class PostcodeForm(FlaskForm):
     class Meta:
         csrf = False  # a GET look-up: it changes nothing
 
-    postcode = StringField(
-        "Postcode",
-        widget=TextInput(),
-        filters=[strip_text],
-        validators=[
-            DataRequired(message="Enter a postcode"),
-            Length(max=10, message="Enter a real postcode, like CW7 2UA"),
-            PlainText(),
-        ],
-    )
+    postcode = postcode_field(required="Enter a postcode", length=10)
     find = SubmitField("Find", widget=SubmitInput())
 
 
