@@ -76,6 +76,8 @@ class Config:
     # from, and a request's Host header must never decide where a reset link points.
     # localhost, not 127.0.0.1: browsers refuse passkeys on an IP address (portal.accounts.passkeys).
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    # static/ built with hashed names and compressed copies (portal.assets), as the app starts.
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(INSTANCE_DIR / "static"))
     # Evidence files (accreditation certificates): outside static/, shared by every server.
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER", str(INSTANCE_DIR / "evidence"))
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

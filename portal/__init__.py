@@ -14,13 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config, load_config
 from portal.accounts.access import init_access
 from portal.accounts.sessions import init_sessions
+from portal.assets import init_assets
 from portal.database import RowIdConverter, init_database
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.forms import init_forms
 from portal.navigation import init_navigation
 from portal.pages.facts import load_force_facts
-from portal.security import init_security
+from portal.security import init_security, static_headers
 from portal.time import london_datetime, spoken_duration
 from portal.tracing import configure_logging, init_request_ids
 
@@ -61,6 +62,8 @@ def create_app(config: str | Config | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_request_hooks(app)
+    # Static files are answered before the app sees the request: no session, no hooks.
+    init_assets(app, static_headers(hsts=app.config["HSTS"]))
     configure_logging(app)
     return app
 
