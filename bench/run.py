@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py [--database sqlite|postgresql] [--rows N] [--duration S]
                                   [--connections C] [--pages /,/accessibility] [--rounds R]
                                   [--no-accounts] [--no-organisation-pages] [--no-officer-pages]
+                                  [--no-hello]
 
 Steps: create a fresh database (a temporary SQLite file, or `portal_bench_<random>` on the local
 PostgreSQL), `flask db upgrade`, `flask seed` (the reference data: figures, CPV divisions, postcode
@@ -38,6 +39,11 @@ organisation); demo-data's organisations seeder fills the table with N other org
 "/officer/audit", unfiltered and filtered, as that officer. The staff issue's figure is over
 100,000 outbox and 100,000 audit rows: pass --rows 100000 (the default, 1000, keeps a quick run
 quick; the table says when the lists were measured over fewer rows).
+
+With --hello (the default) a bare Flask app (bench/hello.py: "Hello, World!") is served by its own
+gunicorn with the same workers, and measured each round beside the shell like a page: each page's
+share of hello is its paired ratio over hello's. The content page (/accessibility) is held to 26%
+of hello and the form page (/register) to 12% (HELLO_TARGETS).
 
 Each of those pages has a target of 0.60 of the shell anchor's requests/s: the table's last
 column says whether it is met, and the JSON holds the verdicts.
@@ -85,6 +91,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ANCHORS = ["/_bench/bare", "/_bench/minimal", "/_bench/shell"]
+# The bare Flask app (bench/hello.py), served by its own gunicorn beside the portal's.
+HELLO = "hello (bare Flask)"
+# A content page and a form page, each held to a share of the hello app's requests/s.
+HELLO_TARGETS = {"/accessibility": 0.26, "/register": 0.12}
 SHELL, MINIMAL = "/_bench/shell", "/_bench/minimal"
 ACCOUNT, SIGN_IN = "/account", "POST /login"  # the accounts area's measurements, as labelled
 CODE_PAGE, RENEW = "/login/code", "/session/renew"
@@ -176,6 +186,8 @@ class Target:
     group: str | None = None
     # The account whose session cookie the page is loaded with (signed in afresh before each load).
     account: Account | None = None
+    # Another server's port (the bare hello app's), where not the portal's.
+    port: int | None = None
 
     @property
     def scripted(self) -> bool:
@@ -229,6 +241,8 @@ class Result:
     # paired shell's (the median of the rounds').
     ratio_spread: tuple[float, float] | None = None
     p99_over_shell: float | None = None
+    # Its requests/s as a share of the bare hello app's: its paired ratio over hello's.
+    share_of_hello: float | None = None
 
 
 @dataclass
@@ -809,15 +823,16 @@ def server_environment(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
-    """Serve wsgi:app on a free loopback port; yield the port once /healthz answers."""
+def gunicorn(
+    env: dict[str, str], workers: int, workdir: Path, app: str = "wsgi:app", name: str = "gunicorn"
+) -> Iterator[int]:
+    """Serve `app` on a free loopback port; yield the port once /healthz answers."""
     port = free_port()
-    env = server_environment(url)
-    log_path = workdir / "gunicorn.log"
+    log_path = workdir / f"{name}.log"
     command = [
         str(BIN / "gunicorn"),
         *("--workers", str(workers), "--worker-class", "sync"),
-        *("--bind", f"127.0.0.1:{port}", "wsgi:app"),
+        *("--bind", f"127.0.0.1:{port}", app),
     ]
     with log_path.open("w") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
@@ -831,7 +846,17 @@ def gunicorn(url: str, workers: int, workdir: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        print("gunicorn stopped")
+        print(f"{name} stopped")
+
+
+@contextmanager
+def hello_server(wanted: bool, workers: int, workdir: Path) -> Iterator[int | None]:
+    """The bare hello app (bench/hello.py) on its own gunicorn with the portal's workers, or None."""
+    if not wanted:
+        yield None
+        return
+    with gunicorn(dict(os.environ), workers, workdir, app="bench.hello:app", name="hello") as port:
+        yield port
 
 
 def wait_for_health(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
@@ -897,7 +922,9 @@ def warm_up(port: int, targets: list[Target], workers: int) -> None:
     first. A sign-in costs a full password hash: a few per worker are enough."""
     for target in targets:
         for _ in range((10 if target.method == "GET" else 2) * workers):
-            status, _, body = fetch(port, target.method, target.path, target.headers, target.body)
+            status, _, body = fetch(
+                target.port or port, target.method, target.path, target.headers, target.body
+            )
             if status != target.expect:
                 raise SystemExit(
                     f"{target.method} {target.path} answered {status}, not {target.expect}: {body[:300]!r}"
@@ -1150,6 +1177,9 @@ def add_ratios(run: Run) -> None:
     )
     if ACCOUNT in by_path:
         run.account_over_shell = by_path[ACCOUNT].ratio_to_shell
+    hello = by_path[HELLO].ratio_to_shell if HELLO in by_path else None
+    for result in run.results if hello else ():
+        result.share_of_hello = round((result.ratio_to_shell or 0) / hello, 3)
     run.verdicts = [asdict(v) for v in verdicts(run.results, run.groups)]
 
 
@@ -1186,6 +1216,19 @@ def group_summaries(found: list[Verdict]) -> list[str]:
     return lines
 
 
+def hello_summaries(results: list[Result]) -> list[str]:
+    """Each page of HELLO_TARGETS measured beside the hello app, against its share."""
+    lines = []
+    for r in results:
+        if r.path in HELLO_TARGETS and r.share_of_hello is not None:
+            target = HELLO_TARGETS[r.path]
+            verdict = "meets" if r.share_of_hello >= target else "BELOW"
+            lines.append(
+                f"beside hello: {r.path} = {r.share_of_hello:.1%} ({verdict} the target of {target:.0%})"
+            )
+    return lines
+
+
 def argon2_note(argon2: dict[str, int]) -> str:
     return (
         f"argon2id t={argon2['ARGON2_TIME_COST']} m={argon2['ARGON2_MEMORY_COST']} KiB "
@@ -1216,6 +1259,7 @@ def print_table(run: Run) -> None:
         ("spread", 12),
         ("p99/shell", 10),
         ("/minimal", 9),
+        ("/hello", 7),
         ("errors", 7),
         ("target", 12),
     )
@@ -1237,7 +1281,7 @@ def print_table(run: Run) -> None:
         print(
             f"{r.path:<{width}} {r.requests_per_second:>10.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
             f"{r.ratio_to_shell or 0:>8.2f} {spread:>12} {tail:>10} {r.ratio_to_minimal or 0:>9.2f} "
-            f"{r.errors:>7} {target:>12}{note}"
+            f"{r.share_of_hello or 0:>7.1%} {r.errors:>7} {target:>12}{note}"
         )
     verdict = "meets" if (run.shell_over_minimal or 0) >= TARGET_SHELL_OVER_MINIMAL else "BELOW"
     print(
@@ -1253,6 +1297,8 @@ def print_table(run: Run) -> None:
             f"/account/minimal = {account.ratio_to_minimal or 0:.2f}"
         )
     for line in group_summaries([Verdict(**v) for v in run.verdicts]):
+        print(line)
+    for line in hello_summaries(run.results):
         print(line)
     if any(v["group"] == "staff lists" for v in run.verdicts) and (run.outbox_rows or 0) < OFFICER_ROWS:
         print(
@@ -1287,7 +1333,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="whole seconds per page (default 10)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: nproc")
-    parser.add_argument("--pages", default="/,/accessibility", help="comma-separated paths")
+    parser.add_argument("--pages", default="/,/accessibility,/register", help="comma-separated paths")
     parser.add_argument(
         "--rounds",
         type=int,
@@ -1313,6 +1359,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action=argparse.BooleanOptionalAction,
         default=True,
         help=f"also measure {', '.join(OFFICER_PAGES)} as an officer (default: on)",
+    )
+    parser.add_argument(
+        "--hello",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also serve a bare Flask app (bench/hello.py) beside the portal and give each page's "
+        "share of its requests/s (default: on)",
     )
     args = parser.parse_args(argv)
     args.pages = [p.strip() for p in args.pages.split(",") if p.strip()]
@@ -1375,12 +1428,17 @@ def main(argv: list[str] | None = None) -> int:
             run.organisations = counts["organisations"] + (1 if supplier else 0)
             if supplier and args.accounts:
                 run.argon2 = supplier.argon2
-            with gunicorn(url, args.workers, workdir) as port:
+            with (
+                gunicorn(server_environment(url), args.workers, workdir) as port,
+                hello_server(args.hello, args.workers, workdir) as hello_port,
+            ):
                 measured = ANCHORS + signed_in_paths(**signed_in)  # signed in, below
                 paths = ANCHORS + [p for p in args.pages if p not in measured]
                 plain = [Target(path, path) for path in paths] + [
                     Target(path, path, group="voluntary sector") for path in VOLUNTARY_PAGES
                 ]
+                if hello_port is not None:
+                    plain.append(Target(HELLO, "/", port=hello_port))
                 plain += [Target(path, path, group="opportunities") for path in OPPORTUNITY_PAGES]
                 plain += [Target(path, path, group="opportunities feed") for path in OCDS_PAGES]
                 targets = plain + signed_in_targets(port, supplier, officer, **signed_in)
@@ -1400,10 +1458,11 @@ def main(argv: list[str] | None = None) -> int:
                 def measure(target: Target) -> Result:
                     if target.account is not None:
                         fresh_session(port, target)
+                    server = target.port or port
                     if wrk:
-                        result = load_with_wrk(wrk, port, target, args.duration, args.connections, workdir)
+                        result = load_with_wrk(wrk, server, target, args.duration, args.connections, workdir)
                     else:
-                        result = load_with_python(port, target, args.duration, args.connections)
+                        result = load_with_python(server, target, args.duration, args.connections)
                     settle(port, args.workers)
                     return result
 

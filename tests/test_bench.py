@@ -552,3 +552,48 @@ def test_anchors_ratios_come_from_the_pairs():
     bench_run.add_ratios(outcome)
     assert [r.ratio_to_shell for r in outcome.results] == [1.0, 1.5, 0.5]
     assert outcome.shell_over_minimal == round(1 / 1.5, 3)
+
+
+def test_a_pages_share_of_hello_is_its_paired_ratio_over_hellos():
+    # Hello served 4 times the shell and the content page 1.2 times: the page serves 30% of hello.
+    results = []
+    for path, rate in ((bench_run.SHELL, 1000.0), (bench_run.MINIMAL, 1500.0), (bench_run.HELLO, 4000.0)):
+        one = measured(path, rate)
+        one.paired_shell_rps = None if path == bench_run.SHELL else 1000.0
+        results.append(one)
+    for path, rate in (("/accessibility", 1200.0), ("/register", 100.0)):
+        one = measured(path, rate)
+        one.paired_shell_rps = 1000.0
+        results.append(one)
+    outcome = bench_run.Run("now", "sqlite", 2, 2, 5, 8, 1000, 1000, "wrk")
+    outcome.results = [bench_run.summarise_pairs([r]) for r in results]
+    bench_run.add_ratios(outcome)
+    shares = {r.path: r.share_of_hello for r in outcome.results}
+    assert shares["/accessibility"] == 0.3
+    assert shares["/register"] == 0.025
+    assert bench_run.hello_summaries(outcome.results) == [
+        "beside hello: /accessibility = 30.0% (meets the target of 26%)",
+        "beside hello: /register = 2.5% (BELOW the target of 12%)",
+    ]
+
+
+def test_without_hello_no_page_has_a_share():
+    page = measured("/accessibility", 500.0)
+    page.paired_shell_rps = 1000.0
+    outcome = bench_run.Run("now", "sqlite", 2, 2, 5, 8, 1000, 1000, "wrk")
+    outcome.results = [
+        bench_run.summarise_pairs([measured(bench_run.SHELL, 1000.0)]),
+        bench_run.summarise_pairs([measured(bench_run.MINIMAL, 1500.0)]),
+        bench_run.summarise_pairs([page]),
+    ]
+    bench_run.add_ratios(outcome)
+    assert [r.share_of_hello for r in outcome.results] == [None, None, None]
+    assert bench_run.hello_summaries(outcome.results) == []
+
+
+def test_the_hello_app_answers_hello_and_its_health(tmp_path):
+    with bench_run.hello_server(True, 1, tmp_path) as port:
+        assert bench_run.get(port, "/") == (200, b"Hello, World!")
+        assert bench_run.get(port, "/healthz")[0] == 200
+    with bench_run.hello_server(False, 1, tmp_path) as port:
+        assert port is None
