@@ -15,7 +15,7 @@ from config import Config, load_config
 from portal.accounts.access import init_access
 from portal.accounts.sessions import init_sessions
 from portal.assets import init_assets
-from portal.database import RowIdConverter, init_database
+from portal.database import RowIdConverter, init_database, postgresql_engine_options
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 from portal.forms import init_forms
@@ -90,8 +90,7 @@ def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table on the metadata before anything queries)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A restarted server costs one failed ping, not a traceback on the next request.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_recycle": 1800}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_engine_options()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

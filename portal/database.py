@@ -4,12 +4,13 @@ SQLite: foreign keys on, WAL journal, a busy timeout, and write transactions beg
 `BEGIN IMMEDIATE` so that two writers queue for the lock instead of one failing with
 "database is locked" when it tries to upgrade a read lock. Reads keep a plain deferred `BEGIN`.
 
-PostgreSQL: a GET, HEAD or OPTIONS request's transaction is begun `READ ONLY`, and a safe
-request that ends without an error commits it rather than rolling it back. psycopg forgets every
-prepared statement on a rollback, so with the session's usual rollback at the end of each request
-nothing was ever prepared: each statement was parsed and planned afresh on every request (the
-officers' queue: 2.5 ms a run, against 0.4 ms prepared). Committing a read-only transaction
-changes nothing, and PostgreSQL refuses a write in one.
+PostgreSQL: a round trip to the server costs more than most of the portal's statements, so a
+signed-in GET sends only its own statements. A GET, HEAD or OPTIONS request's statements run in
+autocommit: no BEGIN and no COMMIT, and no rollback, on which psycopg would forget every prepared
+statement (each statement is its own snapshot, as under READ COMMITTED in a transaction). Every
+connection's transactions are read-only unless begun READ WRITE, which a write context's are, so
+PostgreSQL still refuses a write from a safe request. A connection is pinged before use only after
+it has been idle a while (see ping_if_idle): the pool's own pre-ping cost a round trip a request.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from __future__ import annotations
 import collections
 import enum
 import functools
+import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.routing import IntegerConverter, Map
 
 from portal.extensions import db
@@ -204,23 +207,48 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_context() else "BEGIN")
 
 
+def postgresql_engine_options() -> dict:
+    """The engine's settings: every transaction read-only unless begun otherwise, asked for in
+    the connection's start-up message (no round trip); connections renewed every half hour."""
+    return {"connect_args": {"options": "-c default_transaction_read_only=on"}, "pool_recycle": 1800}
+
+
+# A connection used within this many seconds is taken to be alive: a server restarted meanwhile
+# costs the requests on the pool's connections one failed statement each, after which SQLAlchemy
+# renews the whole pool. Idle longer (a quiet portal's every request), it is pinged first.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
 def configure_postgresql(engine: Engine) -> None:
-    """Begin a safe request's transactions read-only (psycopg says so in its own BEGIN: no extra
-    round trip)."""
+    """Safe requests in autocommit, writes in a READ WRITE transaction; a ping after idling."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.connection.dbapi_connection.read_only = not is_write_context()
+        dbapi_connection = connection.connection.dbapi_connection
+        writing = is_write_context()
+        dbapi_connection.autocommit = not writing
+        dbapi_connection.read_only = False if writing else None  # BEGIN READ WRITE
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:
+        ping_if_idle(engine, dbapi_connection, record)
 
 
-def end_safe_request(error: BaseException | None) -> None:
-    """Request teardown: commit a safe request's transaction, which wrote nothing, so that the
-    connection keeps its prepared statements (see the module's note). After an error the
-    session's own teardown rolls back as before."""
-    if error is None and request.method in SAFE_METHODS and db.session.registry.has():
-        session = db.session()
-        if session.in_transaction():
-            session.commit()
+def ping_if_idle(engine: Engine, dbapi_connection, record: ConnectionPoolEntry) -> None:
+    """Ping a connection idle longer than PING_AFTER_IDLE_SECONDS (a new one has not been).
+    :raise DisconnectionError: it is dead; the pool then connects afresh."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.autocommit = True  # the ping alone, not a BEGIN before it
+        engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise exc.DisconnectionError() from error
 
 
 def refuse_writes_in_safe_requests(session: Session, _context, _instances) -> None:
@@ -238,7 +266,5 @@ def init_database(app: Flask) -> None:
             configure_sqlite(engine)
         elif engine.dialect.name == "postgresql":
             configure_postgresql(engine)
-    # A request's teardown runs before the app context's, where Flask-SQLAlchemy closes the session.
-    app.teardown_request(end_safe_request)
     if not event.contains(Session, "before_flush", refuse_writes_in_safe_requests):
         event.listen(Session, "before_flush", refuse_writes_in_safe_requests)

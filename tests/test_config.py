@@ -2,7 +2,6 @@ import pytest
 
 import config
 from portal import create_app
-from portal.extensions import db
 
 PRODUCTION = {
     "SECRET_KEY": "x" * 64,
@@ -46,9 +45,8 @@ def test_production_uses_secure_host_only_cookies_and_hsts(monkeypatch):
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["HSTS"] is True
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
-    with app.app_context():
-        assert db.engine.pool._pre_ping is True
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert options == "-c default_transaction_read_only=on"
 
 
 def test_development_is_the_default_and_keeps_its_generated_secret_key(monkeypatch, tmp_path):

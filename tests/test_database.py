@@ -1,15 +1,21 @@
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from portal import database
 from portal.accounts.access import public
 from portal.database import Plan, WriteInSafeRequestError, built_once, is_built_once, plain_rows
 from portal.extensions import db
 from portal.pagination import _page_once, newest_first
 from portal.reference.models import CpvDivision
-from tests.factories import make_opportunity
+from tests.conftest import drop_connections_to, post_form
+from tests.factories import make_opportunity, make_supplier, sign_in
 
 
 class ScratchBase(DeclarativeBase):
@@ -75,11 +81,99 @@ def test_a_get_request_that_writes_is_refused(app_factory):
         app.test_client().get("/scratch/write")
 
 
-def test_postgresql_connections_are_checked_before_use(app, database_kind):
+@contextmanager
+def round_trips(app) -> Iterator[list[str]]:
+    """What the app's connections sent PostgreSQL, a line a round trip (the statements between two
+    of the server's ReadyForQuery), from libpq's trace of the protocol."""
+    trips: list[str] = []
+    with tempfile.TemporaryFile() as trace, app.app_context():
+        engine = db.engine
+
+        def start(dbapi_connection, _record, _proxy) -> None:
+            dbapi_connection.pgconn.trace(trace.fileno())
+            dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        def stop(dbapi_connection, _record) -> None:
+            dbapi_connection.pgconn.untrace()
+
+        sa.event.listen(engine, "checkout", start)
+        sa.event.listen(engine, "checkin", stop)
+        try:
+            yield trips
+        finally:
+            sa.event.remove(engine, "checkout", start)
+            sa.event.remove(engine, "checkin", stop)
+        trace.seek(0)
+        sent: list[str] = []
+        for line in trace.read().decode().splitlines():
+            if line.count("\t") < 2:
+                continue  # a message's text that runs over a line break
+            direction, _length, message, *rest = line.split("\t")
+            if direction == "F" and message in {"Query", "Parse"}:
+                sent.append(rest[0].strip().split('"')[-2 if message == "Query" else 3])
+            elif direction == "B" and message == "ReadyForQuery":
+                trips.append(" ".join(sent))
+                sent = []
+
+
+def test_a_signed_in_get_sends_postgresql_its_statements_and_nothing_else(fresh_app, database_kind):
+    """No ping of a connection in use, no BEGIN and no COMMIT: the account's statement and the
+    page's, a round trip each (one for a new organisation's home)."""
     if database_kind != "postgresql":
-        pytest.skip("PostgreSQL pool settings")
-    with app.app_context():
-        assert db.engine.pool._pre_ping is True
+        pytest.skip("PostgreSQL's round trips")
+    with fresh_app.app_context():
+        email = make_supplier().email
+        db.session.commit()
+    client = fresh_app.test_client()
+    sign_in(client, email)
+    assert client.get("/account").status_code == 200
+    with round_trips(fresh_app) as trips:
+        assert client.get("/account").status_code == 200
+    assert len(trips) == 2, trips
+    assert all(trip.startswith("SELECT") for trip in trips), trips
+    assert trips[0].startswith("SELECT users.id")
+
+
+def test_a_write_is_one_read_write_transaction(fresh_app, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's transactions")
+    client = fresh_app.test_client()
+    assert client.get("/opportunities").status_code == 200
+    with round_trips(fresh_app) as trips:
+        response = post_form(client, "/feedback", {"trying": "Looking", "happened": "Nothing"})
+    assert response.status_code == 302
+    begins = [trip for trip in trips if trip.startswith("BEGIN")]
+    assert begins == ["BEGIN READ WRITE"], trips
+    assert trips[-1] == "COMMIT", trips
+
+
+def test_a_connection_idle_a_while_is_pinged_and_replaced_when_dead(
+    fresh_app, fresh_database, database_kind, monkeypatch
+):
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's connections")
+    client = fresh_app.test_client()
+    assert client.get("/opportunities").status_code == 200
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection has idled
+    drop_connections_to(sa.make_url(fresh_database).database)  # a restarted server
+    assert client.get("/opportunities").status_code == 200
+
+
+def test_a_connection_used_just_now_is_not_pinged_and_a_restart_costs_one_request(
+    fresh_app, fresh_database, database_kind
+):
+    """The price of no ping on a busy connection: a server restarted between two requests fails
+    the next one on that connection (the outage page), and SQLAlchemy renews the pool."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's connections")
+    client = fresh_app.test_client()
+    assert client.get("/opportunities").status_code == 200
+    with round_trips(fresh_app) as trips:
+        assert client.get("/opportunities").status_code == 200
+    assert ";" not in trips
+    drop_connections_to(sa.make_url(fresh_database).database)  # a restarted server
+    assert client.get("/opportunities").status_code == 503
+    assert client.get("/opportunities").status_code == 200
 
 
 def prepared_statements(app) -> list[str]:
