@@ -98,12 +98,14 @@ def run_migrations_online():
 
 
 def include_name(name, type_, parent_names):
-    """Leave out the opportunities' search objects: each database has its own (an FTS5 table and
-    its shadow tables on SQLite, a generated tsvector column and its index on PostgreSQL), made by
-    their migrations and declared by no model, so autogenerate would otherwise offer to drop them."""
-    from portal.opportunities.models import SEARCH_OBJECTS
+    """Leave out the searches' own objects: each database has its own (the opportunities': an FTS5
+    table and its shadow tables on SQLite, a generated tsvector column and its index on PostgreSQL;
+    the directory's trigram indexes on PostgreSQL), made by their migrations and declared by no
+    model, so autogenerate would otherwise offer to drop them."""
+    from portal.opportunities.models import SEARCH_OBJECTS as OPPORTUNITIES
+    from portal.voluntary.models import SEARCH_OBJECTS as DIRECTORY
 
-    return name not in SEARCH_OBJECTS
+    return name not in OPPORTUNITIES | DIRECTORY
 
 
 def render_item(type_, obj, autogen_context):

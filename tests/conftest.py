@@ -191,7 +191,7 @@ def runner(app: Flask, transaction):
 
 
 @pytest.fixture
-def fresh_database(database_url: str, database_kind: str, tmp_path: Path) -> Iterator[str]:
+def fresh_database(database_url: str, database_kind: str, tmp_path: Path, request) -> Iterator[str]:
     """A throwaway copy of the migrated database, for tests that commit for real."""
     if database_kind == "sqlite":
         source = sqlite3.connect(database_url.removeprefix("sqlite:///"))
@@ -203,6 +203,10 @@ def fresh_database(database_url: str, database_kind: str, tmp_path: Path) -> Ite
         yield f"sqlite:///{target_path}"
         return
     template = database_url.rsplit("/", 1)[1]
+    # The copy needs the template to have no sessions: the run's app closes its own first (its
+    # pool pings only connections idle a while, so one ended under it would fail its next page).
+    with request.getfixturevalue("app").app_context():
+        db.engine.dispose()
     drop_connections_to(template)
     name = create_postgres_database(template=template)
     try:

@@ -56,6 +56,11 @@ entry_areas = link_table(
 )
 
 
+# The keyword search's trigram indexes, made by a migration on PostgreSQL only (SQLite scans): the
+# migration check leaves them alone, since no model declares them.
+SEARCH_OBJECTS = frozenset({"ix_directory_entries_name_trigrams", "ix_directory_entries_brokers_trigrams"})
+
+
 class DirectoryEntry(db.Model):
     __tablename__ = "directory_entries"
     __table_args__ = (sa.Index("ix_directory_entries_retired_at", "retired_at", "id"),)

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.postcodes.models import Postcode
 from portal.time import utcnow
 from portal.voluntary.models import DirectoryEntry
+from portal.voluntary.services import directory_rows
 from tests.conftest import count_queries
 from tests.hostile import HOSTILE_VALUES
 from tests.voluntary.conftest import (
@@ -97,6 +98,34 @@ def test_search_by_name_or_keyword(client, q, expected):
     assert results(html) == expected
     if not expected:
         assert "No organisations match your search." in html
+
+
+def test_the_keyword_search_reads_the_trigram_indexes_on_postgresql(app, client, database_kind):
+    """A keyword anywhere in a name or in what an entry brokers: PostgreSQL finds the entries
+    that may hold a rare word from each column's trigram index, not by reading all 5,000."""
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL's trigram indexes (SQLite reads every entry)")
+    query, values = directory_rows("lifeboats", "")  # a word no entry holds
+    with app.app_context():
+        connection = db.session.connection()
+        connection.exec_driver_sql(
+            "INSERT INTO directory_entries (name, brokers, phones, source, created_at) "
+            "SELECT (ARRAY['Chester', 'Crewe', 'Widnes', 'Runcorn', 'Northwich'])[1 + mod(g, 5)] || ' ' "
+            "|| (ARRAY['Youth', 'Arts', 'Sports', 'Food', 'Care', 'Advice', 'Green'])[1 + mod(g, 7)] || ' Network ' || g, "
+            "'Volunteering in ' || (ARRAY['gardens', 'schools', 'sport', 'music'])[1 + mod(g, 4)] || ' projects.', "
+            "'[]', 'test', now() "
+            "FROM generate_series(1, 5000) AS g"
+        )
+        for index in ("ix_directory_entries_name_trigrams", "ix_directory_entries_brokers_trigrams"):
+            # New rows wait in a GIN index's pending list until a vacuum, as a day's would.
+            connection.exec_driver_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")
+        connection.exec_driver_sql("ANALYZE directory_entries")
+        statement = query.compile(dialect=connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute(f"EXPLAIN {statement}", {**statement.params, **values})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ix_directory_entries_name_trigrams" in plan
+    assert "ix_directory_entries_brokers_trigrams" in plan
 
 
 @pytest.mark.parametrize(
