@@ -22,6 +22,7 @@ from portal.forms import init_forms
 from portal.navigation import init_navigation
 from portal.pages.facts import load_force_facts
 from portal.security import init_security, static_headers
+from portal.templating import Environment
 from portal.time import london_datetime, spoken_duration
 from portal.tracing import configure_logging, init_request_ids
 
@@ -56,6 +57,7 @@ AREAS = (
 def create_app(config: str | Config | None = None, **overrides) -> Flask:
     """Build the portal. `config` names a settings class (default from PORTAL_CONFIG)."""
     app = Flask(__name__, **FOLDERS)
+    app.jinja_environment = Environment
     configure(app, config if isinstance(config, Config) else load_config(config), overrides)
     register_templates(app)
     register_extensions(app)
