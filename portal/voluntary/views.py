@@ -53,9 +53,14 @@ def _bodies_near(postcode_form: PostcodeForm) -> services.PostcodeBodies | None:
 @bp.context_processor
 @officer_bp.context_processor
 def page_words() -> dict[str, object]:
-    """What the directory's and the needs board's pages, public and officers', write areas, kinds
-    of help and phone numbers with."""
-    return {"areas": AREAS, "kinds": NEED_KIND_NAMES, "tel_link": services.tel_link}
+    """What the directory's and the needs board's pages, public and officers', write areas and
+    kinds of help with."""
+    return {"areas": AREAS, "kinds": NEED_KIND_NAMES}
+
+
+# A global, not a context variable: the contact macros that write phone numbers then need no
+# import with context, which ran their template again on every page.
+bp.add_app_template_global(services.tel_link, "tel_link")
 
 
 @bp.app_template_global()
