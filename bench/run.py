@@ -1278,10 +1278,11 @@ def print_table(run: Run) -> None:
             target = ""
         spread = f"{r.ratio_spread[0]:.2f}-{r.ratio_spread[1]:.2f}" if r.ratio_spread else ""
         tail = f"{r.p99_over_shell:.2f}x" if r.p99_over_shell else ""
+        share = f"{r.share_of_hello:.1%}" if r.share_of_hello is not None else ""
         print(
             f"{r.path:<{width}} {r.requests_per_second:>10.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
             f"{r.ratio_to_shell or 0:>8.2f} {spread:>12} {tail:>10} {r.ratio_to_minimal or 0:>9.2f} "
-            f"{r.share_of_hello or 0:>7.1%} {r.errors:>7} {target:>12}{note}"
+            f"{share:>7} {r.errors:>7} {target:>12}{note}"
         )
     verdict = "meets" if (run.shell_over_minimal or 0) >= TARGET_SHELL_OVER_MINIMAL else "BELOW"
     print(
