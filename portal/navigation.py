@@ -53,25 +53,14 @@ def navigation() -> list[Link]:
     path = request.path
     inside = [section for section in shown if path == section.prefix or path.startswith(section.prefix + "/")]
     current = max(inside, key=lambda section: len(section.prefix), default=None)
-    hrefs = _hrefs()
-    return [Link(section.label, hrefs[section.endpoint], section is current) for section in shown]
-
-
-def _hrefs() -> dict[str, str]:
-    """Each section's address, built once: they take no arguments and never change while the
-    portal runs, and building them on each page cost 26 us for a visitor's five and 42 us for
-    staff's eight (2 to 3% of a list page's 1.5 to 2 ms)."""
-    built = current_app.extensions.get("navigation")
-    if built is None:
-        built = {section.endpoint: url_for(section.endpoint) for section in {*PUBLIC, *SUPPLIER, *STAFF}}
-        current_app.extensions["navigation"] = built
-    return built
+    return [Link(section.label, href(section.endpoint), section is current) for section in shown]
 
 
 def href(endpoint: str) -> str:
-    """The address of a page that takes no arguments, built once, as the sections' are: the page
-    shell's own links (sign in, the footer's ...), seven on every page, cost 30 us a page built
-    each time (a content page's 0.52 ms of CPU, /accessibility)."""
+    """The address of a page that takes no arguments, built once: it never changes while the
+    portal runs. Built on each page, the sections' cost 26 us for a visitor's five and 42 us for
+    staff's eight (2 to 3% of a list page's 1.5 to 2 ms), and the page shell's own links (sign
+    in, the footer's ...) 30 us of a content page's 0.52 ms of CPU (/accessibility)."""
     built = current_app.extensions.setdefault("hrefs", {})
     if endpoint not in built:
         built[endpoint] = url_for(endpoint)

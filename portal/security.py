@@ -37,32 +37,31 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def fixed_headers(*, hsts: bool) -> dict[str, str]:
-    """The headers every response carries, static files' too (portal.assets)."""
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=(), usb=()",
-    }
-    if hsts:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    return headers
+# The headers every response carries, static files' too (portal.assets); HSTS in production.
+FIXED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=(), usb=()",
+}
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 
 
 def static_headers(*, hsts: bool) -> dict[str, str]:
     """A static file's headers: the fixed ones, and a policy by which one (an SVG above all) may
     run nothing and load nothing."""
     csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-    return {"Content-Security-Policy": csp, **fixed_headers(hsts=hsts)}
+    return {"Content-Security-Policy": csp, **FIXED_HEADERS, **(HSTS if hsts else {})}
 
 
 def set_security_headers(response: Response, *, hsts: bool) -> Response:
     headers = response.headers
     # A response may set a stricter policy of its own (a downloaded file is sandboxed).
     headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
-    headers.update(fixed_headers(hsts=hsts))
+    headers.update(FIXED_HEADERS)
+    if hsts:
+        headers.update(HSTS)
     # A page rendered for a session (signed in, or holding a form's CSRF token) is never cached.
     if session:
         headers["Cache-Control"] = "no-store"
