@@ -25,6 +25,7 @@ from portal.security import init_security, static_headers
 from portal.templating import Environment
 from portal.time import london_datetime, spoken_duration
 from portal.tracing import configure_logging, init_request_ids
+from portal.urls import init_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 # Templates, static files and the instance folder sit beside the package.
@@ -85,6 +86,7 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["spoken_duration"] = spoken_duration
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
+    init_urls(app)
     init_navigation(app)
 
 

@@ -127,13 +127,22 @@ def is_built_once(statement: sa.Executable) -> bool:
     return statement in _built
 
 
-def column_types(columns: Iterable[sa.ColumnElement]) -> dict[str, sa.types.TypeEngine]:
+def column_types(
+    columns: Iterable[sa.ColumnElement], *, strict: bool = False
+) -> dict[str, sa.types.TypeEngine]:
     """Each column's type by its key, the first of a key winning, in order: every column of a
-    UNION ALL of selects of different columns (see padded)."""
+    UNION ALL of selects of different columns (see padded). `strict`: a key's columns must agree
+    on their kind (and enum), since the first one's type reads every row's values."""
     types: dict[str, sa.types.TypeEngine] = {}
     for column in columns:
-        types.setdefault(column.key, column.type)
+        first = types.setdefault(column.key, column.type)
+        if strict and _kind(first) != _kind(column.type):
+            raise ValueError(f"the lists' {column.key!r} columns differ: {first!r} and {column.type!r}")
     return types
+
+
+def _kind(column_type: sa.types.TypeEngine) -> tuple[type, object]:
+    return type(column_type), getattr(column_type, "enum_class", None)
 
 
 def padded(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request
 from flask_login import current_user
+
+from portal.urls import url_for
 
 
 class Section(NamedTuple):
@@ -53,20 +55,8 @@ def navigation() -> list[Link]:
     path = request.path
     inside = [section for section in shown if path == section.prefix or path.startswith(section.prefix + "/")]
     current = max(inside, key=lambda section: len(section.prefix), default=None)
-    return [Link(section.label, href(section.endpoint), section is current) for section in shown]
-
-
-def href(endpoint: str) -> str:
-    """The address of a page that takes no arguments, built once: it never changes while the
-    portal runs. Built on each page, the sections' cost 26 us for a visitor's five and 42 us for
-    staff's eight (2 to 3% of a list page's 1.5 to 2 ms), and the page shell's own links (sign
-    in, the footer's ...) 30 us of a content page's 0.52 ms of CPU (/accessibility)."""
-    built = current_app.extensions.setdefault("hrefs", {})
-    if endpoint not in built:
-        built[endpoint] = url_for(endpoint)
-    return built[endpoint]
+    return [Link(section.label, url_for(section.endpoint), section is current) for section in shown]
 
 
 def init_navigation(app: Flask) -> None:
     app.jinja_env.globals["navigation"] = navigation
-    app.jinja_env.globals["href"] = href

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import request
 
 from portal.database import Plan, built_once, column_types, fixed_limit, is_built_once, padded, plain_rows
 from portal.extensions import db
@@ -102,58 +102,48 @@ class Few(NamedTuple):
 
 # A list's order, as ORDER BY takes it: columns, or columns' .desc().
 Order = tuple[sa.ColumnElement, ...]
+# A list read with others: its statement of plain columns and its order, and optionally how many
+# of its rows to read (FEW unless given; None: all of them).
+Listed = tuple[sa.Select, Order] | tuple[sa.Select, Order, int | None]
 
 
-def first_few(
-    sections: dict[str, tuple[sa.Select, Order]], params: dict[str, object], size: int = FEW
-) -> dict[str, Few]:
-    """Each list's first `size` rows in its order and how many it has in all, for several lists
-    (by name: a statement and its order) in one statement: a home page's sections, each linking
-    to its whole list. The lists' rows come as one UNION ALL, each list's columns beside the
-    others' (empty), its count and each row's place in it. Lists built once (portal.database
-    .built_once) are put together once too."""
-    lists = tuple((name, statement, order) for name, (statement, order) in sections.items())
-    together = _together_once if all(is_built_once(statement) for _, statement, _ in lists) else _together
-    found: dict[str, list[Any]] = {name: [] for name in sections}
-    for row in plain_rows(together(lists, size), params):
+def first_few(lists: dict[str, Listed], params: dict[str, object]) -> dict[str, Few]:
+    """Each list's first few rows in its order and how many it has in all, for several lists (by
+    name) in one statement: a home page's sections, each linking to its whole list, and whatever
+    else the page reads beside them. The lists' rows come as one UNION ALL, each list's columns
+    beside the others' (NULL), its name, its count and each row's place in it. Lists built once
+    (portal.database.built_once) are put together once too."""
+    parts = tuple(
+        (name, *listed) if len(listed) == 3 else (name, *listed, FEW) for name, listed in lists.items()
+    )
+    together = _together_once if all(is_built_once(part[1]) for part in parts) else _together
+    found: dict[str, list[Any]] = {name: [] for name in lists}
+    for row in plain_rows(together(parts), params):
         found[row.list_name].append(row)
     return {name: Few(rows[0].total if rows else 0, rows) for name, rows in found.items()}
 
 
-def _together(lists: tuple[tuple[str, sa.Select, Order], ...], size: int) -> sa.CompoundSelect:
-    counted = [_counted(name, statement, order, size) for name, statement, order in lists]
-    every = column_types(column for subquery in counted for column in subquery.c)
+def _together(parts: tuple[tuple[str, sa.Select, Order, int | None], ...]) -> sa.CompoundSelect:
+    counted = [_counted(*part) for part in parts]
+    every = column_types((column for subquery in counted for column in subquery.c), strict=True)
     return sa.union_all(*(sa.select(*padded(subquery.c, every)) for subquery in counted)).order_by(
         sa.literal_column("list_name"), sa.literal_column("place")
     )
 
 
-def _counted(name: str, statement: sa.Select, order: Order, size: int) -> sa.Subquery:
-    """One list's first rows, with its name, its count and each row's place."""
+def _counted(name: str, statement: sa.Select, order: Order, size: int | None) -> sa.Subquery:
+    """One list's first rows (all of them where `size` is None), with its name, its count and
+    each row's place."""
     if not name.isidentifier():
         raise ValueError(f"a list's name is written into the statement: {name!r} is not a plain name")
-    return (
-        statement.add_columns(
-            sa.literal_column(f"'{name}'").label("list_name"),
-            sa.func.count().over().label("total"),
-            sa.func.row_number().over(order_by=order).label("place"),
-        )
-        .order_by(*order)
-        .limit(fixed_limit(size))
-        .subquery()
+    counted = statement.add_columns(
+        sa.literal_column(f"'{name}'").label("list_name"),
+        sa.func.count().over().label("total"),
+        sa.func.row_number().over(order_by=order).label("place"),
     )
+    if size is not None:
+        counted = counted.order_by(*order).limit(fixed_limit(size))
+    return counted.subquery()
 
 
 _together_once = built_once(_together)
-
-
-_ROW_ID = 9876543210123  # stands for a row's id while a list's link pattern is built
-
-
-def row_link(endpoint: str, key: str) -> tuple[str, str]:
-    """`endpoint`'s URL for a list's rows as the parts before and after the row's id (`key`):
-    built once per page, where a url_for per row cost more than the rest of the row."""
-    before, marker, after = url_for(endpoint, **{key: _ROW_ID}).partition(str(_ROW_ID))
-    if not marker:
-        raise ValueError(f"{endpoint}'s URL does not hold {key} as it is")
-    return before, after

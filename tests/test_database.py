@@ -12,7 +12,7 @@ from portal import database
 from portal.accounts.access import public
 from portal.database import Plan, WriteInSafeRequestError, built_once, is_built_once, plain_rows
 from portal.extensions import db
-from portal.pagination import _page_once, newest_first
+from portal.pagination import _page_once, first_few, newest_first
 from portal.reference.models import CpvDivision
 from tests.conftest import drop_connections_to, post_form
 from tests.factories import make_opportunity, make_supplier, sign_in
@@ -101,6 +101,9 @@ def round_trips(app) -> Iterator[list[str]]:
         try:
             yield trips
         finally:
+            # The connection goes back to the pool, so its trace is written out (libpq buffers
+            # it until the trace stops).
+            db.session.remove()
             sa.event.remove(engine, "checkout", start)
             sa.event.remove(engine, "checkin", stop)
         trace.seek(0)
@@ -335,3 +338,46 @@ def test_the_pages_of_a_statement_built_once_are_built_once_and_run_with_its_val
         newest_first(built(True), CpvDivision.division, 1, params={"prefix": "%"}, plain=True)
         assert _page_once.cache_info().hits == again + 1
     assert [row.division for row in page.items] == ["44"]
+
+
+# --- several lists in one statement (first_few) ------------------------------------------------
+
+
+def divisions_from(first: str) -> sa.Select:
+    return sa.select(CpvDivision.division, CpvDivision.title).where(CpvDivision.division >= first)
+
+
+def test_lists_read_together_keep_their_own_order_size_and_count(app):
+    with app.app_context():
+        every = db.session.execute(
+            sa.select(CpvDivision.division, CpvDivision.title).order_by(CpvDivision.division)
+        ).all()
+        assert len(every) > 10  # the reference data's divisions
+        middle = every[5].division
+        read = first_few(
+            {
+                "newest": (divisions_from(middle), (CpvDivision.division.desc(),)),
+                "oldest_two": (divisions_from("00"), (CpvDivision.division,), 2),
+                "every": (divisions_from(middle), (CpvDivision.division,), None),
+                "none": (divisions_from("99"), (CpvDivision.division,)),
+            },
+            {},
+        )
+        assert [row.division for row in read["newest"].items] == [row.division for row in every[:-4:-1]]
+        assert [row.division for row in read["oldest_two"].items] == [row.division for row in every[:2]]
+        assert [row.title for row in read["every"].items] == [row.title for row in every[5:]]
+        assert [few.total for few in read.values()] == [len(every) - 5, len(every), len(every) - 5, 0]
+        assert read["none"].items == []
+
+
+def test_lists_whose_columns_of_one_name_differ_in_kind_are_refused(app):
+    """The first list's column reads every list's values of that name: a date read as a number
+    would be wrong without an error."""
+    with app.app_context(), pytest.raises(ValueError, match="'id' columns differ"):
+        first_few(
+            {
+                "one": (sa.select(CpvDivision.title.label("id")), ()),
+                "two": (sa.select(sa.func.now().label("id")), ()),
+            },
+            {},
+        )

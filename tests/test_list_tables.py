@@ -27,7 +27,6 @@ from portal.social_value.workflow import STATE_TAGS as OFFER_STATE_TAGS
 HOSTILE = '<script>alert("x")</script> & co'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co"
 WHEN = datetime(2026, 7, 3, 7, 5, tzinfo=UTC)  # 8:05am in Cheshire
-LINK = ("/officer/things/", "/view")
 
 
 @pytest.fixture(autouse=True)
@@ -89,10 +88,8 @@ def test_outbox_rows_escape_and_shorten_what_they_show():
         attempts=3,
         created_at=WHEN,
     )
-    html = rows_of(
-        "officers/outbox.html", [message], form=OutboxFilterForm(), link=LINK, state_tags=STATE_TAGS
-    )
-    assert '<a class="govuk-link" href="/officer/things/7/view">' in html
+    html = rows_of("officers/outbox.html", [message], form=OutboxFilterForm(), state_tags=STATE_TAGS)
+    assert '<a class="govuk-link" href="/officer/outbox/7">' in html
     assert "<script>" not in html and html.count(ESCAPED) == 2
     assert f"<bdi>{ESCAPED}</bdi>, <bdi>b@example.com</bdi></td>" in html
     assert "Queued 3 July 2026 at 8:05am" in html
@@ -148,13 +145,12 @@ def test_organisation_rows_show_the_local_status_and_registration():
         "organisations/officers/organisations.html",
         [registered, started],
         form=OrganisationFilterForm(),
-        link=LINK,
         local_status_words=LOCAL_STATUS_WORDS,
     )
-    assert f'<a class="govuk-link" href="/officer/things/5/view"><bdi>{ESCAPED}</bdi></a>' in html
+    assert f'<a class="govuk-link" href="/officer/organisations/5"><bdi>{ESCAPED}</bdi></a>' in html
     assert "<script>" not in html
     assert "Company 01234567" in html and html.count("Company") == 1
-    assert '<a class="govuk-link" href="/officer/things/6/view"><bdi>B</bdi></a></td>' in html
+    assert '<a class="govuk-link" href="/officer/organisations/6"><bdi>B</bdi></a></td>' in html
     assert '<td class="govuk-table__cell">Local</td>' in html
     assert '<td class="govuk-table__cell">Not known</td>' in html
     assert "Registered 3 July 2026 at 8:05am</td>" in html
@@ -173,8 +169,8 @@ def test_offer_rows_link_each_offer_with_its_state():
     )
     taken = SimpleNamespace(**{**vars(queued), "id": 10, "reviewer_name": HOSTILE})
     form = QueueFilterForm(MultiDict())
-    html = rows_of("social_value/officers/queue.html", [queued, taken], form=form, link=LINK)
-    assert f'<a class="govuk-link" href="/officer/things/9/view"><bdi>{ESCAPED}</bdi></a>' in html
+    html = rows_of("social_value/officers/queue.html", [queued, taken], form=form)
+    assert f'<a class="govuk-link" href="/officer/offers/9"><bdi>{ESCAPED}</bdi></a>' in html
     assert "Economic: Jobs; in the queue since 3 July 2026 at 8:05am</span>" in html
     assert f"in the queue since 3 July 2026 at 8:05am; with {ESCAPED}</span>" in html
     assert html.count(OFFER_STATE_TAGS[OfferState.SUBMITTED]) == 2
@@ -186,12 +182,10 @@ def test_offer_rows_link_each_offer_with_its_state():
         id=11, state=OfferState.SUBMITTED, created_at=WHEN, description=HOSTILE + " and " + "y" * 100,
         theme_name="Social", measure_name="Volunteering hours",
     )  # fmt: skip
-    html = rows_of(
-        "social_value/offers.html", [draft, told], organisation=SimpleNamespace(name="Winsford"), link=LINK
-    )
-    assert '<a class="govuk-link" href="/officer/things/10/view">Draft offer</a>' in html
+    html = rows_of("social_value/offers.html", [draft, told], organisation=SimpleNamespace(name="Winsford"))
+    assert '<a class="govuk-link" href="/social-value/offers/10">Draft offer</a>' in html
     assert "Started 3 July 2026 at 8:05am</span>" in html
-    assert f'href="/officer/things/11/view">Social: {ESCAPED} and...</a>' in html
+    assert f'href="/social-value/offers/11">Social: {ESCAPED} and...</a>' in html
     assert "Started 3 July 2026 at 8:05am; Volunteering hours</span>" in html
     assert OFFER_STATE_TAGS[OfferState.DRAFT] in html and "<script>" not in html
 
@@ -263,13 +257,12 @@ def test_opportunity_results_escape_and_say_how_each_closes():
             form=SearchForm(MultiDict()),
             closed=False,
             searched=False,
-            link=LINK,
             now=now,
         )
 
     before, after = datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 7, 4, tzinfo=UTC)
     html = results([item()], before)
-    assert '<a class="govuk-link" href="/officer/things/9/view">' in html
+    assert '<a class="govuk-link" href="/opportunities/9">' in html
     assert "<script>" not in html and html.count(ESCAPED) == 2
     assert f"CC-1 · {ESCAPED}</p>" in html
     assert "y" * 197 + "..." in html and "y" * 201 not in html

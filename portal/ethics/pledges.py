@@ -8,7 +8,7 @@ Later areas ask one question before a supplier submits an offer or registers int
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -17,9 +17,10 @@ from portal.accounts.models import User
 from portal.database import built_once, fixed_limit
 from portal.enums import LabelledEnum
 from portal.ethics.models import CodeVersion, Pledge
-from portal.ethics.versions import VersionRef, version_refs
+from portal.ethics.versions import VersionRef, in_force_and_latest, version_refs, version_refs_from
 from portal.extensions import db
 from portal.organisations.models import Organisation
+from portal.pagination import Few, Listed
 
 
 class PledgeState(LabelledEnum):
@@ -113,6 +114,37 @@ def pledge_status(organisation: Organisation, history: list[Pledge] | None = Non
     else:
         newest = history[0] if history else None
         ref = newest and PledgeRef(newest.id, newest.version_id, newest.version.number, newest.signed_at)
+    return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
+
+
+def pledge_lists() -> dict[str, Listed]:
+    """What pledge_status reads, for a page that reads it beside its own lists in one statement
+    (portal.pagination.first_few, with `organisation_id` and `day` bound): read back with
+    status_from."""
+    return {
+        "code_versions": (version_refs_from(), _NEWEST_VERSION_FIRST, None),
+        "newest_pledge": (_newest_pledge_columns(), _NEWEST_PLEDGE_FIRST, 1),
+    }
+
+
+# Made once, as the statements are: a list's order is part of the key its statement is kept by.
+_NEWEST_VERSION_FIRST = (CodeVersion.number.desc(),)
+_NEWEST_PLEDGE_FIRST = (Pledge.id.desc(),)
+
+
+def status_from(read: dict[str, Few], day: date) -> PledgeStatus:
+    """The pledge status from pledge_lists' rows, read on `day`."""
+    versions = [
+        VersionRef(row.id, row.number, row.effective_on, row.text_sha256)
+        for row in read["code_versions"].items
+    ]
+    in_force, latest = in_force_and_latest(versions, day)
+    newest = read["newest_pledge"].items
+    ref = (
+        PledgeRef(newest[0].id, newest[0].version_id, newest[0].number, newest[0].signed_at)
+        if newest
+        else None
+    )
     return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
 
 

@@ -27,9 +27,11 @@ from portal.ethics.pledges import (  # noqa: F401
     PledgeState,
     PledgeStatus,
     newest_pledge,
+    pledge_lists,
     pledge_status,
     pledges_of,
     require_current_pledge,
+    status_from,
 )
 from portal.ethics.versions import forget_versions, versions_by_day
 from portal.extensions import db

@@ -43,7 +43,7 @@ def versions_by_day(day: date | None = None) -> tuple[CodeVersion | None, CodeVe
     cache = g.setdefault("code_versions", {})
     if day not in cache:
         versions = db.session.scalars(_from_in_force(sa.select(CodeVersion)), {"day": day}).all()
-        cache[day] = _in_force_and_latest(versions, day)
+        cache[day] = in_force_and_latest(versions, day)
     return cache[day]
 
 
@@ -52,12 +52,12 @@ def version_refs(day: date | None = None) -> tuple[VersionRef | None, VersionRef
     day = day or london_today()
     cache = g.setdefault("code_version_refs", {})
     if day not in cache:
-        refs = [VersionRef(*row) for row in db.session.execute(_version_refs_from(), {"day": day})]
-        cache[day] = _in_force_and_latest(refs, day)
+        refs = [VersionRef(*row) for row in db.session.execute(version_refs_from(), {"day": day})]
+        cache[day] = in_force_and_latest(refs, day)
     return cache[day]
 
 
-def _in_force_and_latest(newest_first: list, day: date) -> tuple:
+def in_force_and_latest(newest_first: list, day: date) -> tuple:
     """From the versions newest first: the one in force on `day`, and the newest."""
     in_force = next((v for v in newest_first if v.effective_on <= day), None)
     return in_force, newest_first[0] if newest_first else None
@@ -71,7 +71,7 @@ def forget_versions() -> None:
 
 # Every supplier's page with the pledge status reads the versions: as pledges._newest_pledge_columns.
 @built_once
-def _version_refs_from() -> sa.Select:
+def version_refs_from() -> sa.Select:
     columns = (CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)
     return _from_in_force(sa.select(*columns))
 

@@ -1,12 +1,13 @@
 """What a supplier's home shows of its organisation, a section an area: each section's count and
-its first few rows, read together in one statement (portal.pagination.first_few)."""
+its first few rows, read together in one statement with the profile's progress and the pledge's
+status (portal.pagination.first_few)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from portal.ethics.services import PledgeStatus, pledge_status
+from portal.ethics.services import PledgeStatus, pledge_lists, status_from
 from portal.opportunities import queries as opportunities
 from portal.opportunities.models import Award, Interest
 from portal.organisations import queries as organisations
@@ -48,13 +49,15 @@ SECTIONS = {
 
 
 def home_of(organisation: Organisation) -> Home:
-    """Everything the signed-in member's organisation's home shows."""
-    params = {"organisation_id": organisation.id, "by": london_today() + EXPIRY_WARNING}
-    lists = first_few({name: (statement(), order) for name, (statement, order) in SECTIONS.items()}, params)
-    progress = organisations.profile_progress("decisions")
+    """Everything the signed-in member's organisation's home shows, read in one statement."""
+    today = london_today()
+    sections = {name: (statement(), order) for name, (statement, order) in SECTIONS.items()}
+    lists = {**sections, **organisations.progress_lists("decisions"), **pledge_lists()}
+    read = first_few(lists, {"organisation_id": organisation.id, "by": today + EXPIRY_WARNING, "day": today})
+    progress = organisations.profile_progress("decisions", read=read)
     return Home(
         progress=progress,
         standings=standings(organisation, progress.org.decisions),
-        pledge=pledge_status(organisation) if organisation.is_registered else None,
-        **lists,
+        pledge=status_from(read, today) if organisation.is_registered else None,
+        **{name: read[name] for name in SECTIONS},
     )

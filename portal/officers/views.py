@@ -21,7 +21,7 @@ from portal.officers.forms import (
 )
 from portal.outbox import services as outbox
 from portal.outbox.models import MessageState, OutboxMessage
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 
 RECORD_LABELS = {
     "users": "Account",
@@ -123,7 +123,6 @@ def outbox_messages():
         "officers/outbox.html",
         form=form,
         page=page,
-        link=row_link("officers.outbox_message", "message_id"),
         state_tags=STATE_TAGS,
     )
 

@@ -37,7 +37,7 @@ from portal.opportunities.services import responses
 from portal.opportunities.views import opportunity_or_404, opportunity_summary
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
-from portal.pagination import Page, newest_first, row_link
+from portal.pagination import Page, newest_first
 from portal.time import LONDON
 
 
@@ -49,7 +49,6 @@ def opportunities():
         "opportunities/officers/list.html",
         form=form,
         page=page,
-        link=row_link("opportunities_officers.opportunity", "opportunity_id"),
     )
 
 

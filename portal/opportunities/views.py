@@ -18,7 +18,7 @@ from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import AlertOptOut, Award, Interest, Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 from portal.time import utcnow
 from portal.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
 
@@ -34,7 +34,6 @@ def opportunities():
         closed=chosen["status"] == "closed",
         page=page,
         searched=bool(chosen["q"]) and not queries.search_words(chosen["q"]),
-        link=row_link("opportunities.opportunity", "opportunity_id"),
         now=utcnow(),
     )
 
@@ -112,7 +111,6 @@ def interests():
         page=page,
         organisation=organisation,
         now=utcnow(),
-        link=row_link("opportunities.opportunity", "opportunity_id"),
     )
 
 
@@ -127,7 +125,6 @@ def awards():
         "opportunities/awards.html",
         page=page,
         organisation=organisation,
-        link=row_link("opportunities.opportunity", "opportunity_id"),
     )
 
 

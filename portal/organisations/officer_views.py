@@ -15,7 +15,7 @@ from portal.organisations.forms import DecisionForm, OrganisationFilterForm
 from portal.organisations.models import Accreditation, Classification, Organisation
 from portal.organisations.rules import LOCAL_STATUS_WORDS
 from portal.organisations.steps import steps_for
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 
 DECIDED = "Decision recorded: {label}. The organisation's members have been emailed."
 
@@ -29,7 +29,6 @@ def organisations():
         "organisations/officers/organisations.html",
         form=form,
         page=page,
-        link=row_link("organisations_officers.organisation", "organisation_id"),
         local_status_words=LOCAL_STATUS_WORDS,
     )
 

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.database import any_like, built_once, contains_pattern
-from portal.organisations.loading import read_only_organisation
+from portal.organisations.loading import collection_lists, read_only_organisation
 from portal.organisations.models import Accreditation, ClassificationDecision, Organisation
 from portal.organisations.steps import Profile, Step, steps_for
+from portal.pagination import Few, Listed
 
 
 def organisations(q: str = "", status: str = "") -> tuple[sa.Select, dict[str, object]]:
@@ -81,10 +82,19 @@ class Progress:
         return all(self.completed.values())
 
 
-def profile_progress(*also: str) -> Progress:
+# What the profile's progress reads of the organisation, besides what a page asks for with it.
+PROGRESS_COLLECTIONS = ("divisions", "sites")
+
+
+def profile_progress(*also: str, read: dict[str, Few] | None = None) -> Progress:
     """With the organisation's other collections the page shows (`also`: "decisions", say) read
-    in the same statement."""
+    in the same statement; or from `read`, where the page read progress_lists beside its own."""
     # "What it supplies" is done when there are some; "other sites" when each has its council area.
-    org = read_only_organisation("divisions", "sites", *also)
+    org = read_only_organisation(*PROGRESS_COLLECTIONS, *also, read=read)
     steps = steps_for(org)
     return Progress(org, steps, {step.slug: step.done(org) for step in steps})
+
+
+def progress_lists(*also: str) -> dict[str, Listed]:
+    """What profile_progress(*also) reads, as lists (portal.pagination.first_few)."""
+    return collection_lists(*PROGRESS_COLLECTIONS, *also)

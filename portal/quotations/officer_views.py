@@ -19,7 +19,7 @@ from portal.forms import ConfirmForm, FilterForm, RevisionForm, SubmitInput, bin
 from portal.opportunities.models import Opportunity, Procedure
 from portal.organisations.models import Organisation
 from portal.organisations.services import status_words
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 from portal.quotations import officer_bp
 from portal.quotations.models import QuotationExercise, QuotationInvitee, QuotationState
 from portal.quotations.rules import invitees_local, needs_reason, quotes_invited
@@ -110,7 +110,6 @@ def quotation_exercises():
         "quotations/list.html",
         share=local_share(),
         page=newest_first(exercise_rows(), QuotationExercise.id, plain=True),
-        link=row_link("quotations_officers.quotation_exercise", "opportunity_id"),
     )
 
 

@@ -12,7 +12,6 @@ from portal.accounts.access import admin_required
 from portal.changes import committed
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
-from portal.pagination import row_link
 from portal.social_value import matrix, officer_bp, queries, services
 from portal.social_value.forms import MatrixTextForm, MeasureForm, QueueFilterForm
 from portal.social_value.models import (
@@ -41,7 +40,6 @@ def offers_queue():
         "social_value/officers/queue.html",
         form=form,
         page=page,
-        link=row_link("social_value_officers.offer", "offer_id"),
     )
 
 

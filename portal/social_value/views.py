@@ -13,7 +13,7 @@ from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
 from portal.social_value.models import Commitment, DeliveryReport, Offer
@@ -52,7 +52,6 @@ def offers():
     return render_template(
         "social_value/offers.html",
         page=page,
-        link=row_link("social_value.offer", "offer_id"),
         organisation=organisation,
     )
 

@@ -14,7 +14,7 @@ from portal.database import Plan
 from portal.extensions import db
 from portal.forms import ConfirmForm, bind_filters
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 from portal.social_value.models import Outcome, Theme
 from portal.voluntary import bp, queries, services
 from portal.voluntary.forms import NeedFilterForm, NeedForm, ResponseForm, response_form
@@ -44,7 +44,6 @@ def needs():
         "voluntary/needs.html",
         form=form,
         page=page,
-        need_link=row_link("voluntary.need", "need_id"),
         can_post=_poster() is not None,
     )
 

@@ -12,7 +12,7 @@ from portal.accounts.access import public
 from portal.database import Plan
 from portal.extensions import db
 from portal.forms import bind_filters
-from portal.pagination import newest_first, row_link
+from portal.pagination import newest_first
 from portal.time import long_date
 from portal.voluntary import bp, officer_bp, services
 from portal.voluntary.forms import DirectorySearchForm, PostcodeForm
@@ -34,7 +34,6 @@ def directory():
         form=postcode_form if postcode_form.errors else form,  # the one whose errors are summarised
         found=found,
         page=page,
-        entry_link=row_link("voluntary.entry", "entry_id"),
     )
 
 

@@ -280,8 +280,8 @@ def test_the_need_page_runs_the_same_statements_for_1_or_60_answers(
 
 
 def newest_answers(organisation_id: int, size: int):
-    sections = {"answers": (organisation_answers(), (NeedResponse.id.desc(),))}
-    return first_few(sections, {"organisation_id": organisation_id}, size)["answers"]
+    sections = {"answers": (organisation_answers(), (NeedResponse.id.desc(),), size)}
+    return first_few(sections, {"organisation_id": organisation_id})["answers"]
 
 
 def test_an_organisations_answers_are_counted_and_its_newest_given(app, poster, supplier, other_poster):
