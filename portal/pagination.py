@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import request
+from flask import render_template, request
 
+from portal.accounts.access import member_organisation
 from portal.database import Plan, built_once, column_types, fixed_limit, is_built_once, padded, plain_rows
 from portal.extensions import db
 
@@ -93,6 +94,15 @@ def _page(query: sa.Select, id_column: sa.ColumnElement, size: int, kind: str) -
 
 
 _page_once = built_once(_page)
+
+
+def own_list(template: str, query: sa.Select, id_column: sa.ColumnElement, **context: Any) -> str:
+    """A page of the signed-in member's organisation's own records, newest first: `query` of
+    plain columns, bound by `organisation_id`, shown by `template` with `page` and `organisation`.
+    :raise 403: staff, who have no organisation of their own."""
+    organisation = member_organisation()
+    page = newest_first(query, id_column, params={"organisation_id": organisation.id}, plain=True)
+    return render_template(template, page=page, organisation=organisation, **context)
 
 
 class Few(NamedTuple):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 # Stand-ins for the values while a pattern is built: long enough never to occur in an address by
 # chance, one per value.
@@ -34,7 +34,13 @@ class Addresses:
 
     def __call__(self, endpoint: str, **values: Any) -> str:
         """flask.url_for(endpoint, **values), from the endpoint's pattern where it has one."""
-        if endpoint[0] == "." or not all(type(value) is int and value >= 0 for value in values.values()):
+        # Outside a request (an email rendered by the worker) Flask writes whole addresses, with
+        # the host: those are never kept.
+        if (
+            endpoint[0] == "."
+            or not all(type(value) is int and value >= 0 for value in values.values())
+            or not has_request_context()
+        ):
             return flask.url_for(endpoint, **values)
         keys = tuple(values)
         pattern = self.patterns.get((endpoint, keys))

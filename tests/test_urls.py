@@ -66,3 +66,14 @@ def test_templates_use_the_patterns(app):
         html = flask.render_template_string("{{ url_for('officers.outbox_message', message_id=41) }}")
         assert html == "/officer/outbox/41"
         assert ("officers.outbox_message", ("message_id",)) in patterns
+
+
+def test_outside_a_request_addresses_are_flasks_whole_ones_and_not_kept(app):
+    with app.app_context():
+        whole = url_for("officers.outbox_message", message_id=5)
+        assert whole == flask.url_for("officers.outbox_message", message_id=5)
+        assert whole.startswith(app.config["BASE_URL"])
+    with app.test_request_context("/"):
+        assert url_for("officers.outbox_message", message_id=5) == "/officer/outbox/5"
+    patterns = app.extensions["addresses"].patterns
+    assert patterns[("officers.outbox_message", ("message_id",))] == ("/officer/outbox/", "message_id", "")

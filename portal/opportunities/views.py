@@ -18,7 +18,7 @@ from portal.opportunities.forms import AlertsForm, SearchForm
 from portal.opportunities.models import AlertOptOut, Award, Interest, Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first
+from portal.pagination import own_list
 from portal.time import utcnow
 from portal.tokens import ALERTS_UNSUBSCRIBE, InvalidLink, read_token
 
@@ -102,30 +102,13 @@ def register_interest(opportunity_id: int):
 @bp.get("/opportunities/interests")
 def interests():
     """The opportunities the member's organisation registered interest in, newest first."""
-    organisation = member_organisation()
-    page = newest_first(
-        queries.interests_of(), Interest.id, params={"organisation_id": organisation.id}, plain=True
-    )
-    return render_template(
-        "opportunities/interests.html",
-        page=page,
-        organisation=organisation,
-        now=utcnow(),
-    )
+    return own_list("opportunities/interests.html", queries.interests_of(), Interest.id, now=utcnow())
 
 
 @bp.get("/opportunities/awards")
 def awards():
     """The lots and opportunities awarded to the member's organisation, newest first."""
-    organisation = member_organisation()
-    page = newest_first(
-        queries.awards_of(), Award.id, params={"organisation_id": organisation.id}, plain=True
-    )
-    return render_template(
-        "opportunities/awards.html",
-        page=page,
-        organisation=organisation,
-    )
+    return own_list("opportunities/awards.html", queries.awards_of(), Award.id)
 
 
 @bp.route("/opportunities/alerts", methods=["GET", "POST"])

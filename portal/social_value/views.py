@@ -13,7 +13,7 @@ from portal.forms import ConfirmForm
 from portal.opportunities.models import Opportunity
 from portal.opportunities.services import responses
 from portal.organisations.models import Organisation
-from portal.pagination import newest_first
+from portal.pagination import own_list
 from portal.social_value import bp, queries, rules, services, steps, workflow
 from portal.social_value.forms import DeliveryReportForm, MoveForm
 from portal.social_value.models import Commitment, DeliveryReport, Offer
@@ -45,15 +45,7 @@ def own_offer(offer_id: int) -> Offer:
 
 @bp.get("/offers")
 def offers():
-    organisation = member_organisation()
-    page = newest_first(
-        queries.organisation_offers(), Offer.id, params={"organisation_id": organisation.id}, plain=True
-    )
-    return render_template(
-        "social_value/offers.html",
-        page=page,
-        organisation=organisation,
-    )
+    return own_list("social_value/offers.html", queries.organisation_offers(), Offer.id)
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
