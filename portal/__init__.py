@@ -18,12 +18,12 @@ from portal.assets import init_assets
 from portal.database import RowIdConverter, init_database, postgresql_engine_options
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
+from portal.formats import init_formats
 from portal.forms import init_forms
 from portal.navigation import init_navigation
 from portal.pages.facts import load_force_facts
 from portal.security import init_security, static_headers
 from portal.templating import Environment
-from portal.time import london_datetime, spoken_duration
 from portal.tracing import configure_logging, init_request_ids
 from portal.urls import init_urls
 
@@ -83,8 +83,7 @@ def configure(app: Flask, settings: Config, overrides: dict) -> None:
 def register_templates(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(app.template_folder), PrefixLoader(LIBRARY_TEMPLATES)])
     init_forms(app)
-    app.jinja_env.filters["london_datetime"] = london_datetime
-    app.jinja_env.filters["spoken_duration"] = spoken_duration
+    init_formats(app)
     app.jinja_env.globals["facts"] = load_force_facts(app.config["FORCE_FACTS_FILE"])
     init_urls(app)
     init_navigation(app)

@@ -60,6 +60,11 @@ def long_date(value: date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def month_year(value: date) -> str:
+    """A month as people read it: "July 2026"."""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
 def london_datetime(value: datetime | None) -> str:
     """A time as people in Cheshire read it: "27 November 2026 at 8:05am". Written out rather
     than with strftime, which took three quarters of the time (lists show 25 of these), and
@@ -67,8 +72,15 @@ def london_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(LONDON)
-    hour = local.hour
-    return f"{long_date(local)} at {hour % 12 or 12}:{local.minute:02d}{'am' if hour < 12 else 'pm'}"
+    return f"{long_date(local)} at {clock(local)}"
+
+
+def clock(local: datetime) -> str:
+    """The time of day as GOV.UK writes it: "9am", "9:30am", "midday", "midnight"."""
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = f"{local.hour % 12 or 12}" + (f":{local.minute:02d}" if local.minute else "")
+    return hour + ("am" if local.hour < 12 else "pm")
 
 
 def spoken_duration(seconds: int) -> str:

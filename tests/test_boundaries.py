@@ -46,6 +46,8 @@ SHARED = {
     "files",
     "pagination",
     "time",
+    "formats",
+    "urls",
     "enums",
     "security",
     "errors",

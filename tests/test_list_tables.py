@@ -266,14 +266,14 @@ def test_opportunity_results_escape_and_say_how_each_closes():
     assert "<script>" not in html and html.count(ESCAPED) == 2
     assert f"CC-1 · {ESCAPED}</p>" in html
     assert "y" * 197 + "..." in html and "y" * 201 not in html
-    assert "<strong>GBP 120,000.50</strong> excluding VAT · Tender (advertised)" in html
+    assert "<strong>£120,000.50</strong> excluding VAT · Tender (advertised)" in html
     assert "Closes 3 July 2026 at 8:05am" in html
     assert '<strong class="govuk-tag govuk-tag--green">Suitable for SMEs</strong>' in html
     assert "Suitable for VCSEs" not in html
     assert "Closed 3 July 2026 at 8:05am" in results([item()], after)
     assert "Closed 3 July 2026 at 8:05am" in results([item(state=OpportunityState.CLOSED)], before)
     early = item(closed_at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC), state=OpportunityState.CLOSED)
-    assert "Closed early on 2 July 2026 at 10:00am" in results([early], before)
+    assert "Closed early on 2 July 2026 at 10am" in results([early], before)
     vcse = results([item(suitable_sme=False, suitable_vcse=True)], before)
     assert '<strong class="govuk-tag govuk-tag--turquoise">Suitable for VCSEs</strong>' in vcse
     assert "Suitable for SMEs" not in vcse

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from portal.formats import money
 from portal.opportunities.models import Opportunity
 from portal.opportunities.rules import plain_number
 from portal.organisations.emails import email_members
-from portal.organisations.rules import gbp
 from portal.outbox.services import link, queue_broadcast
 from portal.time import london_datetime
 
@@ -29,7 +29,7 @@ def alert(opportunity: Opportunity) -> None:
             "reference": opportunity.reference,
             "summary": opportunity.summary,
             "division": opportunity.division.title,
-            "value": gbp(opportunity.value_ex_vat),
+            "value": money(opportunity.value_ex_vat),
             "closes": london_datetime(opportunity.closes_at),
             "link": link("opportunities.opportunity", opportunity_id=opportunity.id),
             "alerts_link": link("opportunities.alerts"),

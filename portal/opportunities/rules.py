@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from portal.formats import money
 from portal.opportunities.models import Procedure
-from portal.organisations.rules import gbp
 
 PENNY = Decimal("0.01")
 
@@ -39,18 +39,18 @@ def social_value_required(value_ex_vat: Decimal, procedure: Procedure, figures: 
         return Ruling(
             False,
             f"Social value is optional: this is not an advertised tender (the policy applies it to "
-            f"tenders over {gbp(minimum)} excluding VAT).",
+            f"tenders over {money(minimum, short=True)} excluding VAT).",
         )
     if value_ex_vat > minimum:
         return Ruling(
             True,
-            f"Social value applies: an advertised tender worth {gbp(value_ex_vat)} excluding VAT, "
-            f"over the policy's {gbp(minimum)}.",
+            f"Social value applies: an advertised tender worth {money(value_ex_vat, short=True)} excluding VAT, "
+            f"over the policy's {money(minimum, short=True)}.",
         )
     return Ruling(
         False,
-        f"Social value is optional: {gbp(value_ex_vat)} excluding VAT is not over the policy's "
-        f"{gbp(minimum)}.",
+        f"Social value is optional: {money(value_ex_vat, short=True)} excluding VAT is not over the policy's "
+        f"{money(minimum, short=True)}.",
     )
 
 
@@ -79,9 +79,9 @@ def above_threshold(value_ex_vat: Decimal, vat_rate: Decimal, figures: dict) -> 
     if including > threshold:
         return Ruling(
             True,
-            f"Above the public procurement threshold: {gbp(including)} including VAT, over {gbp(threshold)}.",
+            f"Above the public procurement threshold: {money(including, short=True)} including VAT, over {money(threshold, short=True)}.",
         )
     return Ruling(
         False,
-        f"Below the public procurement threshold: {gbp(including)} including VAT, not over {gbp(threshold)}.",
+        f"Below the public procurement threshold: {money(including, short=True)} including VAT, not over {money(threshold, short=True)}.",
     )

@@ -4,12 +4,10 @@ the officers' list of organisations and their decisions on each classification."
 from flask import Blueprint
 
 from portal.accounts.access import members_only, officer_blueprint
-from portal.organisations.rules import gbp
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 bp.before_request(members_only)
 officer_bp = officer_blueprint("organisations_officers", __name__)
-bp.add_app_template_global(gbp, "gbp")  # money as every page writes it
 
 from portal.organisations import (  # noqa: E402,F401  (views register on the blueprints)
     colleague_views,

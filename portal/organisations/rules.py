@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from portal.enums import LabelledEnum
+from portal.formats import money
 from portal.postcodes.lookup import FORCE_AREA_AUTHORITIES, PostcodeAnswer
 
 Figures = Mapping[str, Decimal]
@@ -21,22 +22,13 @@ FORCE_AREA = ", ".join(sorted(FORCE_AREA_AUTHORITIES.values()))
 
 @dataclass(frozen=True)
 class Result:
-    """A classification with the words that explain it ("SME: 42 staff and turnover GBP 3.1m ...")."""
+    """A classification with the words that explain it ("SME: 42 staff and turnover £3.1m ...")."""
 
     value: object
     explanation: str
 
     def __bool__(self) -> bool:
         return bool(self.value)
-
-
-def gbp(amount: Decimal | int) -> str:
-    """Money as explanations write it: GBP 3.1m where millions say it exactly, else in full
-    (GBP 44,000,000.01 must not read as GBP 44m beside a verdict that turns on the penny)."""
-    amount = Decimal(amount)
-    if amount >= 1_000_000 and amount % 10_000 == 0:
-        return f"GBP {(amount / 1_000_000).normalize():f}m"
-    return f"GBP {amount:,.2f}".removesuffix(".00")
 
 
 @dataclass(frozen=True)
@@ -142,19 +134,19 @@ def _within_sme_limits(
 
 
 def _size_inputs(staff: int, turnover: Decimal | None, balance_sheet: Decimal | None) -> str:
-    """ "42 staff, turnover GBP 3.1m": the figures given."""
+    """ "42 staff, turnover £3.1m": the figures given."""
     inputs = [f"{staff:,} staff"]
     if turnover is not None:
-        inputs.append(f"turnover {gbp(turnover)}")
+        inputs.append(f"turnover {money(turnover, short=True)}")
     if balance_sheet is not None:
-        inputs.append(f"balance sheet {gbp(balance_sheet)}")
+        inputs.append(f"balance sheet {money(balance_sheet, short=True)}")
     return ", ".join(inputs)
 
 
 def _sme_rule(figures: Figures) -> str:
     return (
         f"Procurement Act 2023 test: fewer than {int(figures['sme.staff_fewer_than']):,} staff and turnover "
-        f"up to {gbp(figures['sme.max_turnover'])} or balance sheet up to {gbp(figures['sme.max_balance_sheet'])}"
+        f"up to {money(figures['sme.max_turnover'], short=True)} or balance sheet up to {money(figures['sme.max_balance_sheet'], short=True)}"
     )
 
 
@@ -196,8 +188,8 @@ def needs_modern_slavery_statement(turnover: Decimal | None, figures: Figures) -
     verb = "required" if required else "not required"
     return Result(
         required,
-        f"Modern slavery statement {verb}: turnover {gbp(turnover)} "
-        f"(Modern Slavery Act 2015 s.54: turnover of {gbp(threshold)} or more)",
+        f"Modern slavery statement {verb}: turnover {money(turnover, short=True)} "
+        f"(Modern Slavery Act 2015 s.54: turnover of {money(threshold, short=True)} or more)",
     )
 
 

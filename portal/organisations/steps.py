@@ -15,10 +15,12 @@ from typing import Any, TypeAlias
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 
+from portal.formats import money
 from portal.organisations import forms
 from portal.organisations.models import ACCREDITATION_NAMES, Organisation, council_area_name
 from portal.organisations.rules import VCSE_FORMS
 from portal.organisations.services import needs_statement
+from portal.time import long_date
 
 
 class ReadOnlyOrganisation:
@@ -176,11 +178,11 @@ def _yes_no(value: bool | None) -> str | None:
 
 
 def _money(value) -> str | None:
-    return None if value is None else f"£{value:,.2f}".removesuffix(".00")
+    return None if value is None else money(value)
 
 
 def _day(value: date | None) -> str | None:
-    return None if value is None else f"{value:%-d %B %Y}"
+    return None if value is None else long_date(value)
 
 
 def _about_rows(org: Profile) -> list[tuple[str, Any]]:

@@ -163,7 +163,7 @@ def test_officer_publishes_an_sme_finds_it_registers_interest_responds_and_is_aw
     text = body(alert)
     assert f"Dear {MEMBER}," in text
     assert f"{TITLE} ({REFERENCE})" in text
-    assert "Estimated value: GBP 180,000 excluding VAT" in text
+    assert "Estimated value: £180,000 excluding VAT" in text
     assert f"Read it and register your interest: {BASE_URL}{opportunity_path}\n" in text
     assert re.search(
         rf"Stop these emails to you: {re.escape(BASE_URL)}/opportunities/alerts/unsubscribe/\S+", text
@@ -190,7 +190,7 @@ def test_officer_publishes_an_sme_finds_it_registers_interest_responds_and_is_aw
     expect(heading(page)).to_have_text(TITLE)
     expect(summary_value(page, "Reference")).to_have_text(REFERENCE)
     expect(page.get_by_role("table", name="Lots")).to_contain_text(LOT)
-    expect(page.get_by_text("Social value applies: an advertised tender worth GBP 180,000")).to_be_visible()
+    expect(page.get_by_text("Social value applies: an advertised tender worth £180,000")).to_be_visible()
     axe()
     screenshot(page, "opportunities-opportunity")
 

@@ -232,7 +232,7 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
     axe()
     page.get_by_role("button", name="Continue", exact=True).click()
 
-    # Real Living Wage; no modern slavery statement is asked at a turnover of GBP 3.1m; tax.
+    # Real Living Wage; no modern slavery statement is asked at a turnover of £3.1m; tax.
     expect(heading(page)).to_have_text("Real Living Wage")
     axe()
     page.get_by_label("We have a written plan to work towards it", exact=True).check()
@@ -249,12 +249,12 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
         re.compile(r"^Local: .*depot is in the force area\. WA1 1AA is in Warrington", re.IGNORECASE)
     )
     expect(summary_value(page, "SME")).to_have_text(
-        re.compile(r"^SME: 42 staff, turnover GBP 3\.1m, balance sheet GBP 900,000 \(Procurement Act 2023")
+        re.compile(r"^SME: 42 staff, turnover £3\.1m, balance sheet £900,000 \(Procurement Act 2023")
     )
     expect(summary_value(page, "Size band")).to_have_text(re.compile(r"^Small \(Companies Act 2006"))
     expect(summary_value(page, "VCSE")).to_have_text("Not a VCSE: private limited company, not declared one")
     expect(summary_value(page, "Modern slavery statement")).to_have_text(
-        re.compile(r"^Modern slavery statement not required: turnover GBP 3\.1m")
+        re.compile(r"^Modern slavery statement not required: turnover £3\.1m")
     )
     for key, value in [
         ("Legal name", LEGAL_NAME),
@@ -285,7 +285,7 @@ def test_supplier_completes_and_registers_its_profile_then_an_officer_verifies_i
 
     # The procurement inbox is told, with a link to the officers' page for the organisation.
     registered = delivered(fresh_app, smtp_server, inbox, f"New registration: {LEGAL_NAME}")
-    assert "42 staff, turnover GBP 3.1m" in body(registered)
+    assert "42 staff, turnover £3.1m" in body(registered)
     review_link = link_in(registered, "/officer/organisations/", live_server)
 
     # 4. An officer, in a browser of their own, finds the organisation and verifies it is local.

@@ -97,7 +97,7 @@ def test_one_organisation_never_sees_or_changes_anothers_answers(app, client, re
 def test_the_questions_show_what_the_profile_holds_with_links_to_change_it(client, registered):
     html = page(client)
     assert "What your profile already tells us" in html
-    assert "Not required at the organisation's turnover" in html  # turnover GBP 3.1m
+    assert "Not required at the organisation's turnover" in html  # turnover £3.1m
     assert "/organisation/profile/modern-slavery" not in html  # that step does not apply
     assert 'href="/organisation/profile/accreditations"' in html
     assert "SEDEX accreditation" in html

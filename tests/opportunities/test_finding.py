@@ -202,7 +202,7 @@ def test_the_list_shows_open_opportunities_soonest_closing_first_with_their_fact
     assert f'href="/opportunities/{catalogue[STATION]}"' in html
     station = result_text(html, STATION)
     assert "CC-2026-041 · Sewage, refuse, cleaning and environmental services" in station
-    assert "GBP 120,000 excluding VAT · Tender (advertised)" in station
+    assert "£120,000 excluding VAT · Tender (advertised)" in station
     assert "Suitable for SMEs" in station and "Suitable for VCSEs" not in station
     assert "Closes " in station
     meals = result_text(html, MEALS)
@@ -308,8 +308,8 @@ def test_words_beside_symbols_are_searched_and_the_symbols_ignored(client, catal
         ({"category": "90"}, [OFFICE, STATION]),
         ({"category": "55"}, [MEALS]),  # not the closed canteen catering
         ({"category": "03"}, []),
-        ({"value": "under-25k"}, [YOUTH]),  # GBP 25,000 is in the lower band
-        ({"value": "25k-50k"}, [MEALS, OFFICE]),  # GBP 25,000.01 is in the next
+        ({"value": "under-25k"}, [YOUTH]),  # £25,000 is in the lower band
+        ({"value": "25k-50k"}, [MEALS, OFFICE]),  # £25,000.01 is in the next
         ({"value": "50k-250k"}, [STATION]),
         ({"value": "250k-1m"}, [TYRES]),
         ({"value": "over-1m"}, [CAMERAS]),
@@ -731,8 +731,8 @@ def page_text(client: FlaskClient, opportunity_id: int) -> str:
         (
             {"value_ex_vat": Decimal("120000"), "procedure": Procedure.TENDER, "weighting": Decimal("10")},
             [
-                "Social value applies: an advertised tender worth GBP 120,000 excluding VAT, over the "
-                "policy's GBP 50,000.",
+                "Social value applies: an advertised tender worth £120,000 excluding VAT, over the "
+                "policy's £50,000.",
                 "Social value is 10% of the total score. Make your response on this portal, as a social "
                 "value offer for this opportunity.",
             ],
@@ -740,13 +740,13 @@ def page_text(client: FlaskClient, opportunity_id: int) -> str:
         ),
         (
             {"value_ex_vat": Decimal("50000.01"), "procedure": Procedure.TENDER, "weighting": Decimal("10")},
-            ["Social value applies: an advertised tender worth GBP 50,000.01 excluding VAT"],
+            ["Social value applies: an advertised tender worth £50,000.01 excluding VAT"],
             ["optional"],
         ),
         (
             {"value_ex_vat": Decimal("50000"), "procedure": Procedure.TENDER, "weighting": Decimal("0")},
             [
-                "Social value is optional: GBP 50,000 excluding VAT is not over the policy's GBP 50,000.",
+                "Social value is optional: £50,000 excluding VAT is not over the policy's £50,000.",
                 "Social value is not scored for this opportunity.",
             ],
             ["Social value applies", "Why the weighting"],
@@ -755,7 +755,7 @@ def page_text(client: FlaskClient, opportunity_id: int) -> str:
             {"value_ex_vat": Decimal("80000"), "procedure": Procedure.QUOTATION, "weighting": Decimal("0")},
             [
                 "Social value is optional: this is not an advertised tender (the policy applies it to "
-                "tenders over GBP 50,000 excluding VAT)."
+                "tenders over £50,000 excluding VAT)."
             ],
             ["Social value applies"],
         ),
@@ -806,36 +806,36 @@ def test_the_page_shows_the_social_value_rule_and_weighting(client, add, values,
 @pytest.mark.parametrize(
     ("value", "vat", "published", "expected"),
     [
-        # The threshold from 1 January 2026 is GBP 207,720 including VAT; before it, GBP 214,904.
+        # The threshold from 1 January 2026 is £207,720 including VAT; before it, £214,904.
         (
             "200000",
             "20",
             None,
-            "Above the public procurement threshold: GBP 240,000 including VAT, over GBP 207,720.",
+            "Above the public procurement threshold: £240,000 including VAT, over £207,720.",
         ),
         (
             "173100",
             "20",
             None,
-            "Below the public procurement threshold: GBP 207,720 including VAT, not over GBP 207,720.",
+            "Below the public procurement threshold: £207,720 including VAT, not over £207,720.",
         ),
         (
             "207720.01",
             "0",
             None,
-            "Above the public procurement threshold: GBP 207,720.01 including VAT, over GBP 207,720.",
+            "Above the public procurement threshold: £207,720.01 including VAT, over £207,720.",
         ),
         (
             "175000",
             "20",
             datetime(2026, 1, 1, tzinfo=UTC),
-            "Above the public procurement threshold: GBP 210,000 including VAT, over GBP 207,720.",
+            "Above the public procurement threshold: £210,000 including VAT, over £207,720.",
         ),
         (
             "175000",
             "20",
             datetime(2025, 12, 31, 23, 59, tzinfo=UTC),
-            "Below the public procurement threshold: GBP 210,000 including VAT, not over GBP 214,904.",
+            "Below the public procurement threshold: £210,000 including VAT, not over £214,904.",
         ),
     ],
 )
@@ -861,7 +861,7 @@ def test_the_page_shows_lots_the_category_and_how_to_bid(client, add):
             notice_url="https://www.find-tender.service.gov.uk/Notice/012345-2026",
         ),
     )
-    assert "Lot Title Value, excluding VAT 1 Lot 1 GBP 30,000 2 Lot 2 GBP 30,000 3 Lot 3 GBP 30,000" in text
+    assert "Lot Title Value, excluding VAT 1 Lot 1 £30,000 2 Lot 2 £30,000 3 Lot 3 £30,000" in text
     assert "Category Sewage, refuse, cleaning and environmental services (CPV 90000000-7)" in text
     assert "Bids are made through the notice: read the notice and bid for Lots and notice." in text
     assert "Sign in or create an account to register your organisation's interest." in text

@@ -437,7 +437,7 @@ def test_a_new_opportunity_emails_each_active_member_alerted_about_its_category_
     assert "Dear Ada Clean," in text
     assert "(Sewage, refuse, cleaning and environmental services)" in text
     assert "Custody suite cleaning (CC-2026-090)" in text
-    assert "Estimated value: GBP 120,000 excluding VAT" in text
+    assert "Estimated value: £120,000 excluding VAT" in text
 
     # The worker again, or a change to the opportunity, sends nothing more.
     deliver(app)

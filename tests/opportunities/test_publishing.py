@@ -86,8 +86,8 @@ def test_an_officer_creates_a_draft_with_the_default_weighting(app, officer_clie
     assert response.headers["Location"].endswith(f"/officer/opportunities/{opportunity.id}")
     assert audit_actions(app, opportunity.id) == ["opportunity.created"]
     page = officer_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Social value applies: an advertised tender worth GBP 120,000 excluding VAT" in page
-    assert "Below the public procurement threshold: GBP 144,000 including VAT" in page
+    assert "Social value applies: an advertised tender worth £120,000 excluding VAT" in page
+    assert "Below the public procurement threshold: £144,000 including VAT" in page
     assert "Draft" in page
 
 
@@ -167,9 +167,7 @@ def test_below_the_figure_social_value_is_optional_and_starts_at_none(app, offic
     [opportunity] = stored(app)
     assert opportunity.weighting == 0
     page = officer_client.get(f"/officer/opportunities/{opportunity.id}").get_data(as_text=True)
-    assert (
-        "Social value is optional: GBP 50,000 excluding VAT is not over the policy&#39;s GBP 50,000." in page
-    )
+    assert "Social value is optional: £50,000 excluding VAT is not over the policy&#39;s £50,000." in page
     assert "Social value is not scored for this opportunity." in page
 
 
@@ -268,7 +266,7 @@ def test_lots_are_added_removed_and_never_worth_more_than_the_whole(app, client,
         officer_client, lots_url, {"title": "South", "value_ex_vat": "40000.01", "cpv_division": "90"}
     )
     page = too_much.get_data(as_text=True)
-    assert "The lots would be worth GBP 100,000.01, more than the whole opportunity&#39;s GBP 100,000" in page
+    assert "The lots would be worth £100,000.01, more than the whole opportunity&#39;s £100,000" in page
     assert 'value="South"' in page
     unknown = post_form(
         officer_client, lots_url, {"title": "South", "value_ex_vat": "100", "cpv_division": "00"}
@@ -289,7 +287,7 @@ def test_lots_are_added_removed_and_never_worth_more_than_the_whole(app, client,
     lowered = post_form(
         officer_client, f"/officer/opportunities/{opportunity.id}/edit", answers(value_ex_vat="90000")
     )
-    assert "must be at least the lots&#39; total, GBP 100,000" in lowered.get_data(as_text=True)
+    assert "must be at least the lots&#39; total, £100,000" in lowered.get_data(as_text=True)
     removed = post_form(
         officer_client,
         f"/officer/opportunities/{opportunity.id}/lots/{first_lot_id}/remove",

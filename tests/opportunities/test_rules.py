@@ -35,13 +35,13 @@ def test_social_value_applies_to_advertised_tenders_over_the_figure(value, proce
     ruling = rules.social_value_required(Decimal(value), procedure, FIGURES)
     assert ruling.applies is applies
     assert ruling.explanation.startswith("Social value applies") is applies
-    assert "GBP 50,000" in ruling.explanation
+    assert "£50,000" in ruling.explanation
 
 
 def test_the_explanation_shows_the_value_it_read():
     ruling = rules.social_value_required(Decimal("50000.01"), Procedure.TENDER, FIGURES)
     assert ruling.explanation == (
-        "Social value applies: an advertised tender worth GBP 50,000.01 excluding VAT, over the policy's GBP 50,000."
+        "Social value applies: an advertised tender worth £50,000.01 excluding VAT, over the policy's £50,000."
     )
 
 
@@ -92,20 +92,20 @@ def test_value_including_vat(value_ex_vat, rate, including):
 
 
 def test_the_threshold_reads_the_value_including_vat():
-    # GBP 173,100 + 20% VAT is exactly the threshold: not above it; a penny more is.
+    # £173,100 + 20% VAT is exactly the threshold: not above it; a penny more is.
     assert not rules.above_threshold(Decimal("173100"), Decimal(20), FIGURES).applies
     above = rules.above_threshold(Decimal("173100.01"), Decimal(20), FIGURES)
     assert above.applies
     assert above.explanation == (
-        "Above the public procurement threshold: GBP 207,720.01 including VAT, over GBP 207,720."
+        "Above the public procurement threshold: £207,720.01 including VAT, over £207,720."
     )
     # Excluding VAT it would be far below: the rule never reads that figure.
     assert rules.above_threshold(Decimal("207000"), Decimal(20), FIGURES).applies
 
 
 def test_the_threshold_in_force_on_its_effective_date(app, transaction):
-    """The seeded figures: GBP 214,904 until 31 December 2025, GBP 207,720 from 1 January 2026."""
-    value = Decimal("175000")  # GBP 210,000 including VAT: between the two thresholds
+    """The seeded figures: £214,904 until 31 December 2025, £207,720 from 1 January 2026."""
+    value = Decimal("175000")  # £210,000 including VAT: between the two thresholds
     with app.app_context():
         before = figures_on(date(2025, 12, 31))
         after = figures_on(date(2026, 1, 1))

@@ -155,7 +155,7 @@ def test_the_download_holds_the_profile_and_everything_about_the_organisation(ap
     assert "0123456789abcdef" not in body  # the stored file's name, and so its contents, stay out
 
     assert data["classifications"]["sme"]["value"] is True
-    assert data["classifications"]["sme"]["explanation"].startswith("SME: 42 staff, turnover GBP 3.1m")
+    assert data["classifications"]["sme"]["explanation"].startswith("SME: 42 staff, turnover £3.1m")
     assert data["classifications"]["local"]["value"] == "local"
     assert data["classifications"]["size_band"]["value"] == "small"
     [decision] = data["classification_decisions"]

@@ -50,7 +50,7 @@ def test_a_supplier_completes_the_profile_registers_and_the_officers_are_emailed
 ):
     complete_profile(client)
     check = client.get("/organisation/profile/check").get_data(as_text=True)
-    assert "SME: 42 staff, turnover GBP 3.1m" in check
+    assert "SME: 42 staff, turnover £3.1m" in check
     assert "Local: the registered address is in the force area" in check
     assert "Small (Companies Act 2006" in check
     response = post_form(client, "/organisation/profile/check", {})

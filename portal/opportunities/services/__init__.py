@@ -14,6 +14,7 @@ from portal import audit, workflow
 from portal.accounts.models import Role, User
 from portal.ethics.services import PledgeRequired, require_current_pledge
 from portal.extensions import db
+from portal.formats import money
 from portal.opportunities import rules
 from portal.opportunities import workflow as _tables  # noqa: F401  (registers the opportunities' moves)
 from portal.opportunities.models import (
@@ -27,7 +28,6 @@ from portal.opportunities.models import (
     alert_divisions,
 )
 from portal.organisations.models import Organisation
-from portal.organisations.rules import gbp
 from portal.outbox.audiences import Recipient, audience
 from portal.outbox.services import link
 from portal.reference.figures import figures_on
@@ -91,7 +91,7 @@ def _value_problem(details: Details, opportunity: Opportunity | None) -> str | N
     lots_total = sum((lot.value_ex_vat for lot in opportunity.lots), Decimal(0)) if opportunity else 0
     if lots_total > details.value_ex_vat:
         return (
-            f"The estimated value must be at least the lots' total, {gbp(lots_total)}, "
+            f"The estimated value must be at least the lots' total, {money(lots_total, short=True)}, "
             "or change the lots first"
         )
     return None
@@ -221,8 +221,8 @@ def lot_problem(opportunity: Opportunity, value_ex_vat: Decimal) -> str | None:
     total = sum((lot.value_ex_vat for lot in opportunity.lots), Decimal(0)) + value_ex_vat
     if total > opportunity.value_ex_vat:
         return (
-            f"The lots would be worth {gbp(total)}, more than the whole opportunity's "
-            f"{gbp(opportunity.value_ex_vat)}: lower the lot's value or raise the opportunity's"
+            f"The lots would be worth {money(total, short=True)}, more than the whole opportunity's "
+            f"{money(opportunity.value_ex_vat, short=True)}: lower the lot's value or raise the opportunity's"
         )
     return None
 
