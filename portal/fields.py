@@ -35,6 +35,7 @@ from wtforms.validators import (
 
 from portal.database import LARGEST_ID
 from portal.forms import CheckboxInput, DateInput, RadioInput, Select, TextArea, TextInput
+from portal.time import read_month
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; NUL is among them
 # (PostgreSQL refuses it in text). The bidirectional embeddings, overrides and isolates too
@@ -190,9 +191,9 @@ class GovDateField(DateField):
 
     def _real_date(self, parts: list[str]) -> date:
         try:
-            day, month, year = (int(part) for part in parts)
+            day, month, year = int(parts[0]), read_month(parts[1]), int(parts[2])
             return date(year, month, day)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, TypeError):  # TypeError: no month read
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date") from None
 

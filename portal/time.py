@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -58,6 +59,40 @@ MONTHS = (
 def long_date(value: date) -> str:
     """A day as people read it: "3 July 2026" (as strftime's "%-d %B %Y", in English always)."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+# A time of day as people type it: "17:30", "17.30", "5:30pm", "5.30 pm", "5pm", "12pm".
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\Z", re.ASCII)
+_WORDS = {"midday": time(12), "noon": time(12), "midnight": time(0)}
+
+
+def read_time(text: str) -> time | None:
+    """The time of day typed, on either clock or in words ("midday", "midnight"); None when it
+    is not one ("25:00", "13pm", "9:60")."""
+    text = text.strip().lower().replace(" ", "")
+    if text in _WORDS:
+        return _WORDS[text]
+    found = _CLOCK.match(text)
+    if found is None:
+        return None
+    hour, minute, half = int(found[1]), int(found[2] or 0), found[3]
+    if minute > 59 or (half and not 1 <= hour <= 12) or (not half and (hour > 23 or found[2] is None)):
+        return None
+    if half:
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    return time(hour, minute)
+
+
+def read_month(text: str) -> int | None:
+    """A month typed as a number or a name ("4", "April", "apr", "Sept"); None when it is neither."""
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    if len(text) >= 3:
+        for number, name in enumerate(MONTHS, 1):
+            if name.lower().startswith(text) or (text == "sept" and number == 9):
+                return number
+    return None
 
 
 def month_year(value: date) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 
-from portal.time import london_datetime, london_today, spoken_duration
+from portal.time import london_datetime, london_today, read_month, read_time, spoken_duration
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,52 @@ def test_the_day_is_cheshires():
 )
 def test_a_length_of_time_reads_as_people_say_it(seconds, said):
     assert spoken_duration(seconds) == said
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("17:30", time(17, 30)),
+        ("17.30", time(17, 30)),
+        ("5:30pm", time(17, 30)),
+        ("5.30 PM", time(17, 30)),
+        ("5pm", time(17)),
+        ("12pm", time(12)),
+        ("12am", time(0)),
+        ("12:15am", time(0, 15)),
+        ("Midday", time(12)),
+        ("noon", time(12)),
+        ("midnight", time(0)),
+        ("00:00", time(0)),
+        ("23:59", time(23, 59)),
+        ("25:00", None),
+        ("13pm", None),
+        ("0am", None),
+        ("9:60", None),
+        ("9", None),  # morning or evening: not said
+        ("soon", None),
+        ("", None),
+        ("１７:３０", None),  # full-width digits
+    ],
+)
+def test_a_time_of_day_is_read_as_people_type_it(typed, read):
+    assert read_time(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("4", 4),
+        ("04", 4),
+        ("April", 4),
+        ("apr", 4),
+        ("SEPT", 9),
+        ("sep", 9),
+        ("December", 12),
+        ("ap", None),
+        ("Aprill", None),
+        ("x", None),
+    ],
+)
+def test_a_month_is_read_as_a_number_or_its_name(typed, read):
+    assert read_month(typed) == read

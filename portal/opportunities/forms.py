@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -24,9 +24,8 @@ from portal.fields import (
 from portal.forms import CheckboxesInput, FilterForm, RevisionForm, Select, SubmitInput
 from portal.opportunities.models import PROCEDURE_NAMES, ROUTE_NAMES, OpportunityState
 from portal.reference.cpv import division_choices, division_options
-from portal.time import LONDON
+from portal.time import LONDON, read_time
 
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\Z", re.ASCII)
 _PERCENT = re.compile(r"^\d{1,3}(\.\d{1,2})?\Z", re.ASCII)
 
 VAT_RATES = [("20", "20% (standard rate)"), ("5", "5% (reduced rate)"), ("0", "0% (zero-rated or exempt)")]
@@ -83,7 +82,7 @@ class OpportunityForm(FlaskForm):
         required="Select the procedure",
     )
     closing_date = GovDateField("Closing date", required_message="Enter the closing date")
-    closing_time = text_field("Closing time (UK time)", required="Enter the closing time", length=5)
+    closing_time = text_field("Closing time (UK time)", required="Enter the closing time", length=10)
     notice_url = website_field("Notice where bids are made (optional)")
     suitable = SelectMultipleField(
         "Suitable for (optional)",
@@ -106,8 +105,8 @@ class OpportunityForm(FlaskForm):
         self.percent: Decimal | None = None
 
     def validate_closing_time(self, field) -> None:
-        if field.data and not _TIME.match(field.data):
-            raise ValidationError("Enter the closing time on the 24-hour clock, like 12:00 or 17:30")
+        if field.data and read_time(field.data) is None:
+            raise ValidationError("Enter the closing time like 9am, 5:30pm, midday or 17:30")
 
     def validate_weighting(self, field) -> None:
         if not field.data:
@@ -121,8 +120,7 @@ class OpportunityForm(FlaskForm):
         """The closing date and time, read in London, as UTC; None until both are valid."""
         if self.closing_date.data is None or self.closing_date.errors or self.closing_time.errors:
             return None
-        hours, minutes = _TIME.match(self.closing_time.data).groups()
-        local = datetime.combine(self.closing_date.data, time(int(hours), int(minutes)), tzinfo=LONDON)
+        local = datetime.combine(self.closing_date.data, read_time(self.closing_time.data), tzinfo=LONDON)
         return local.astimezone(UTC)
 
 

@@ -14,7 +14,7 @@ from portal.audit import AuditRecord
 from portal.extensions import db
 from portal.opportunities.models import Lot, Opportunity, OpportunityState, ResponseRoute
 from portal.outbox.models import Broadcast
-from portal.time import LONDON, london_today, utcnow
+from portal.time import LONDON, MONTHS, london_today, utcnow
 from tests.conftest import count_queries, post_form, session_csrf_token
 from tests.factories import make_opportunity, make_supplier, sign_in
 from tests.hostile import HOSTILE_VALUES
@@ -177,8 +177,9 @@ def test_below_the_figure_social_value_is_optional_and_starts_at_none(app, offic
         ("closing_date", closing_parts(-1), "The closing date and time must be in the future"),
         ("closing_date", ["31", "2", "2027"], "Closing date must be a real date"),
         ("closing_date", ["", "", ""], "Enter the closing date"),
-        ("closing_time", "25:00", "Enter the closing time on the 24-hour clock"),
-        ("closing_time", "noon", "Enter the closing time on the 24-hour clock"),
+        ("closing_time", "25:00", "Enter the closing time like 9am, 5:30pm, midday or 17:30"),
+        ("closing_time", "13pm", "Enter the closing time like 9am, 5:30pm, midday or 17:30"),
+        ("closing_time", "soon", "Enter the closing time like 9am, 5:30pm, midday or 17:30"),
         ("value_ex_vat", "12O,000", "must be an amount in pounds"),
         ("value_ex_vat", "-5000", "must be 0 or more"),
         ("value_ex_vat", "", "Enter the estimated value, excluding VAT"),
@@ -214,6 +215,19 @@ def test_the_closing_time_passed_today_is_refused(app, officer_client):
     )
     assert "The closing date and time must be in the future" in response.get_data(as_text=True)
     assert stored(app) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "clock"),
+    [("midday", "12:00"), ("12pm", "12:00"), ("5:30pm", "17:30"), ("9am", "09:00"), ("17.30", "17:30")],
+)
+def test_the_closing_time_is_read_as_people_write_it_and_the_month_by_name(app, officer_client, typed, clock):
+    day = closing_parts(40)
+    day[1] = MONTHS[int(day[1]) - 1]  # "April", not "4"
+    response = create(officer_client, closing_date=day, closing_time=typed)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [opportunity] = stored(app)
+    assert f"{opportunity.closes_at.astimezone(LONDON):%H:%M}" == clock
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_VALUES))
