@@ -167,7 +167,7 @@ class SizeForm(StepForm):
     financial_year_end = GovDateField(
         "End of the financial year these figures are for",
         required_message="Enter the date the financial year ended",
-        description="For example, 31 3 2026",
+        description="For example, 31 3 2026 or 31 March 2026",
     )
 
 

@@ -153,27 +153,40 @@ def _sme_rule(figures: Figures) -> str:
 def size_band(
     staff: int | None, turnover: Decimal | None, balance_sheet: Decimal | None, figures: Figures
 ) -> Result:
-    """Companies Act 2006 bands: the smallest band whose limits it meets on at least 2 of 3 tests."""
-    if staff is None or turnover is None or balance_sheet is None:
-        return Result(
-            None, "Size band: not known until headcount, turnover and balance sheet total are given"
-        )
+    """Companies Act 2006 bands: the smallest band whose limits it meets on at least 2 of 3 tests.
+    Without a balance sheet (a sole trader has none) the other two decide, where they agree: both
+    within a band's limits meet 2 of its 3; both over the medium ones make it large."""
+    if staff is None or turnover is None:
+        return Result(None, "Size band: not known until the headcount and turnover are given")
     for band in (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM):
         if _limits_met(band, staff, turnover, balance_sheet, figures) >= 2:
             return Result(
-                band, f"{band.value.capitalize()} (Companies Act 2006: meets 2 of the 3 {band.value} limits)"
+                band, f"{band.value.capitalize()} (Companies Act 2006: {_tests_met(band, balance_sheet)})"
             )
+    if balance_sheet is None and _limits_met(SizeBand.MEDIUM, staff, turnover, None, figures) == 1:
+        return Result(
+            None,
+            "Size band: not known without the balance sheet total "
+            "(the headcount and turnover fall either side of the medium limits)",
+        )
     return Result(SizeBand.LARGE, "Large (Companies Act 2006: over the medium limits on 2 of the 3 tests)")
 
 
+def _tests_met(band: SizeBand, balance_sheet: Decimal | None) -> str:
+    if balance_sheet is None:
+        return f"within the {band.value} limits on headcount and turnover, 2 of the 3 tests; no balance sheet given"
+    return f"meets 2 of the 3 {band.value} limits"
+
+
 def _limits_met(
-    band: SizeBand, staff: int, turnover: Decimal, balance_sheet: Decimal, figures: Figures
+    band: SizeBand, staff: int, turnover: Decimal, balance_sheet: Decimal | None, figures: Figures
 ) -> int:
-    """How many of the band's three limits (turnover, balance sheet, staff) the figures are within."""
+    """How many of the band's three limits (turnover, balance sheet, staff) the figures are within;
+    a balance sheet not given is within none."""
     return sum(
         [
             turnover <= figures[f"size.{band}.max_turnover"],
-            balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
+            balance_sheet is not None and balance_sheet <= figures[f"size.{band}.max_balance_sheet"],
             staff <= figures[f"size.{band}.max_staff"],
         ]
     )

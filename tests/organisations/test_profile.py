@@ -1,4 +1,5 @@
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -203,6 +204,18 @@ def test_money_accepts_commas_pence_and_a_pound_sign(app, client, member):
     org = organisation_of(app, member)
     assert org.turnover == Decimal("1250000.50")
     assert org.balance_sheet_total is None
+
+
+def test_a_sole_trader_without_a_balance_sheet_gets_a_size_band(app, client, member):
+    complete_profile(client)
+    answers = {**SIZE, "staff_headcount": "1", "turnover": "38,000", "balance_sheet_total": ""}
+    answers["financial_year_end"] = ["5", "April", "2026"]  # a month's name is read as its number
+    response = post_form(client, "/organisation/profile/size", answers)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    check = client.get("/organisation/profile/check").get_data(as_text=True)
+    assert "SME: 1 staff, turnover £38,000" in check
+    assert "Micro (Companies Act 2006: within the micro limits on headcount and turnover" in check
+    assert organisation_of(app, member).financial_year_end == date(2026, 4, 5)
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE_VALUES))

@@ -81,6 +81,36 @@ def test_size_band_by_the_companies_act_two_of_three_tests(figures, staff, turno
 
 
 @pytest.mark.parametrize(
+    ("staff", "turnover", "band"),
+    [
+        (1, Decimal(0), SizeBand.MICRO),
+        (10, 1 * M, SizeBand.MICRO),  # both at the micro limits
+        (11, 1 * M, SizeBand.SMALL),  # the headcount over them: the balance sheet would decide
+        (10, 1 * M + 1, SizeBand.SMALL),
+        (50, 15 * M, SizeBand.SMALL),
+        (51, 15 * M, SizeBand.MEDIUM),
+        (250, 54 * M, SizeBand.MEDIUM),
+        (251, 54 * M + 1, SizeBand.LARGE),  # both over the medium limits
+        (251, 54 * M, None),  # either side of them: not known without the balance sheet
+        (250, 54 * M + 1, None),
+    ],
+)
+def test_size_band_without_a_balance_sheet_from_the_headcount_and_turnover(figures, staff, turnover, band):
+    result = size_band(staff, turnover, None, figures)
+    assert result.value == band
+    if band in (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM):
+        assert result.explanation.endswith("2 of the 3 tests; no balance sheet given)")
+    elif band is None:
+        assert "not known without the balance sheet total" in result.explanation
+
+
+def test_size_band_needs_the_headcount_and_turnover(figures):
+    for staff, turnover in ((None, M), (5, None)):
+        result = size_band(staff, turnover, Decimal(1), figures)
+        assert result.value is None and "headcount and turnover" in result.explanation
+
+
+@pytest.mark.parametrize(
     ("turnover", "required"),
     [(36 * M - Decimal("0.01"), False), (36 * M, True), (36 * M + 1, True), (Decimal(0), False)],
 )
