@@ -20,7 +20,8 @@ from portal.ethics.models import CodeVersion, Pledge
 from portal.ethics.versions import VersionRef, in_force_and_latest, version_refs, version_refs_from
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.pagination import Few, Listed
+from portal.pagination import Few, Listed, first_few
+from portal.time import london_today
 
 
 class PledgeState(LabelledEnum):
@@ -106,24 +107,25 @@ def _pledges_of(of_version: bool, limit: int) -> sa.Select:
 
 def pledge_status(organisation: Organisation, history: list[Pledge] | None = None) -> PledgeStatus:
     """Where the organisation's pledge stands today. Asked on most of a supplier's pages, so it
-    reads plain columns (two small statements), not the versions' text or the pledge record; a
-    page that has read the organisation's pledges (`history`, from pledges_of) passes them."""
-    in_force, latest = version_refs()
+    reads plain columns in one statement (pledge_lists), not the versions' text or the pledge
+    record; a page that has read the organisation's pledges (`history`, from pledges_of) passes
+    them."""
+    day = london_today()
     if history is None:
-        ref = _newest_pledge_ref(organisation.id)
-    else:
-        newest = history[0] if history else None
-        ref = newest and PledgeRef(newest.id, newest.version_id, newest.version.number, newest.signed_at)
+        return status_from(first_few(pledge_lists(), {"organisation_id": organisation.id, "day": day}), day)
+    in_force, latest = version_refs(day)
+    newest = history[0] if history else None
+    ref = newest and PledgeRef(newest.id, newest.version_id, newest.version.number, newest.signed_at)
     return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
 
 
 def pledge_lists() -> dict[str, Listed]:
-    """What pledge_status reads, for a page that reads it beside its own lists in one statement
-    (portal.pagination.first_few, with `organisation_id` and `day` bound): read back with
-    status_from."""
+    """What pledge_status reads: the versions from the one in force on the bound `day`, and the
+    bound organisation's newest pledge; for a page that reads them beside its own lists in one
+    statement (portal.pagination.first_few), read back with status_from."""
     return {
         "code_versions": (version_refs_from(), _NEWEST_VERSION_FIRST, None),
-        "newest_pledge": (_newest_pledge_columns(), _NEWEST_PLEDGE_FIRST, 1),
+        "newest_pledge": (_pledge_columns(), _NEWEST_PLEDGE_FIRST, 1),
     }
 
 
@@ -139,30 +141,22 @@ def status_from(read: dict[str, Few], day: date) -> PledgeStatus:
         for row in read["code_versions"].items
     ]
     in_force, latest = in_force_and_latest(versions, day)
-    newest = read["newest_pledge"].items
-    ref = (
-        PledgeRef(newest[0].id, newest[0].version_id, newest[0].number, newest[0].signed_at)
-        if newest
-        else None
+    ref = next(
+        (PledgeRef(row.id, row.version_id, row.number, row.signed_at) for row in read["newest_pledge"].items),
+        None,
     )
     return PledgeStatus(state_of(ref, in_force), ref, in_force, latest)
 
 
-def _newest_pledge_ref(organisation_id: int) -> PledgeRef | None:
-    row = db.session.execute(_newest_pledge_columns(), {"organisation_id": organisation_id}).first()
-    return PledgeRef(*row) if row is not None else None
-
-
-# Most of a supplier's pages ask for the pledge status; built once with the signed-in account's
-# statement, /code-of-ethics went 1.8 -> 1.4 ms a GET (docs/performance.md).
+# Built once with the signed-in account's statement: /code-of-ethics went 1.8 -> 1.4 ms a GET
+# (docs/performance.md).
 @built_once
-def _newest_pledge_columns() -> sa.Select:
+def _pledge_columns() -> sa.Select:
+    """The bound organisation's pledges, as much of each as its status needs."""
     return (
         sa.select(Pledge.id, Pledge.version_id, CodeVersion.number, Pledge.signed_at)
         .join(CodeVersion, CodeVersion.id == Pledge.version_id)
         .where(Pledge.organisation_id == sa.bindparam("organisation_id"))
-        .order_by(Pledge.id.desc())
-        .limit(fixed_limit(1))
     )
 
 

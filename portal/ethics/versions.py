@@ -69,7 +69,7 @@ def forget_versions() -> None:
     g.pop("code_version_refs", None)
 
 
-# Every supplier's page with the pledge status reads the versions: as pledges._newest_pledge_columns.
+# Every supplier's page with the pledge status reads the versions: as pledges._pledge_columns.
 @built_once
 def version_refs_from() -> sa.Select:
     columns = (CodeVersion.id, CodeVersion.number, CodeVersion.effective_on, CodeVersion.text_sha256)

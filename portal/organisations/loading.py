@@ -83,11 +83,9 @@ def read_only_organisation(*collections: str, read: dict[str, Few] | None = None
 
 def collection_lists(*collections: str) -> dict[str, Listed]:
     """The bound organisation's `collections`, every row, as lists read in one statement
-    (portal.pagination.first_few)."""
-    return {
-        name: (_collection_rows(name), (_collection_rows(name).selected_columns[0],), None)
-        for name in collections
-    }
+    (portal.pagination.first_few), each in the order of its first column."""
+    rows = {name: _collection_rows(name) for name in collections}
+    return {name: (select, (select.selected_columns[0],), None) for name, select in rows.items()}
 
 
 def own(model: type[Owned], record_id: int, org: Organisation) -> Owned:
